@@ -1,0 +1,1 @@
+"""Facts: the collector's answer parsed into typed values, and their (de)serialisation."""
