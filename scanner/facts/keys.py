@@ -53,3 +53,29 @@ SEED_FACTS: tuple[FactSpec, ...] = (
     FactSpec("reboot.pending", "list[str] of the sources that say a reboot is pending (empty: none)",
              "CBS RebootPending, WU RebootRequired, PendingFileRenameOperations, computer rename"),
 )
+
+
+# Organisation facts, read once per sweep from Active Directory (scanner.model.facts.OrgFacts).
+# Same Fact shape (present/absent/unreadable). "absent" means AD was read and the thing is not there;
+# when AD was not read at all the OrgFacts mapping is empty and org-level rules are unknown
+# (UnknownReason.NEEDS_AD).
+ORG_FACTS: tuple[FactSpec, ...] = (
+    FactSpec("ad.forest", "{dns_name: str, dn: str, functional_level: int, schema_master: str}",
+             "rootDSE + CN=Partitions msDS-Behavior-Version, fSMORoleOwner of the schema NC"),
+    FactSpec("ad.domains",
+             "list of {dns_name: str, dn: str, netbios: str|None, functional_level: int|None, "
+             "mesos_object_version: int|None (None: no Microsoft Exchange System Objects container)}",
+             "CN=Partitions crossRef objects; CN=Microsoft Exchange System Objects,<domain NC> objectVersion"),
+    FactSpec("ad.exchange_schema_version", "int (rangeUpper of ms-Exch-Schema-Version-Pt; absent: no Exchange schema)",
+             "CN=ms-Exch-Schema-Version-Pt,CN=Schema,CN=Configuration,..."),
+    FactSpec("ad.exchange_org", "{name: str, dn: str, object_version: int} (absent: no organisation)",
+             "CN=<Org>,CN=Microsoft Exchange,CN=Services,CN=Configuration,..."),
+    FactSpec("ad.exchange_servers",
+             "list of {name: str (cn, upper case), dn: str, serial_number: str ('Version 15.0 (Build 31497.2)'), "
+             "roles: int (msExchCurrentServerRoles), version: str|None ('15.0.1497.2' when derivable)}",
+             "objectClass=msExchExchangeServer under CN=Administrative Groups,<Org>"),
+    FactSpec("ad.rus", "list of {name: str, dn: str, domain_link: str|None}",
+             "objectClass=msExchAddressListService under CN=Microsoft Exchange,CN=Services,..."),
+    FactSpec("ad.computers", "list of {name: str, dn: str, site: str|None, is_dc: bool}",
+             "the discovered computer objects (for host-to-AD matching)"),
+)
