@@ -1,0 +1,1 @@
+"""Reports rendered from one ScanResult: terminal table, CSV, JSON, HTML, event log."""
