@@ -1,0 +1,1 @@
+"""Where the hosts come from: an inventory file, or Active Directory."""

@@ -1,0 +1,1 @@
+"""The WinRM transport: pypsrp, one runspace pool per host, with deadlines that hold."""

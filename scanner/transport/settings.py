@@ -1,0 +1,40 @@
+"""Transport settings for a sweep; per-host overrides come from the inventory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scanner.credentials import Credentials
+from scanner.errors import UsageError
+from scanner.model.host import AuthMethod, Host, Scheme
+
+
+@dataclass(frozen=True, slots=True)
+class TransportSettings:
+    credentials: Credentials = field(repr=False)
+    scheme: Scheme = Scheme.HTTP
+    auth: AuthMethod = AuthMethod.NEGOTIATE
+    ca_file: Path | None = None  # verify HTTPS against this bundle instead of the system store
+    verify_tls: bool = True  # False only through --insecure-skip-tls-verify
+    connection_timeout: float = 10.0
+    read_timeout: float = 30.0  # one socket read; keep it above operation_timeout
+    operation_timeout: int = 20  # WS-Man OperationTimeout for each long-poll Receive
+    deadline: float = 120.0  # wall-clock bound for one host, from connect to close
+    http_path: str = "wsman"
+
+    def __post_init__(self) -> None:
+        if self.read_timeout <= self.operation_timeout:
+            raise UsageError(
+                f"the read timeout ({self.read_timeout:g} s) must be longer than the operation timeout "
+                f"({self.operation_timeout} s), or every long-poll would end in a read timeout")
+        if self.deadline <= 0:
+            raise UsageError("the per-host deadline must be positive")
+
+    def endpoint(self, host: Host) -> tuple[Scheme, AuthMethod, int]:
+        scheme = host.scheme or self.scheme
+        auth = host.auth or self.auth
+        if auth is AuthMethod.BASIC and scheme is not Scheme.HTTPS:
+            raise UsageError(f"{host.name}: Basic authentication is only allowed over HTTPS")
+        port = host.port or (5986 if scheme is Scheme.HTTPS else 5985)
+        return scheme, auth, port

@@ -1,0 +1,176 @@
+"""One host's WinRM session: open a runspace pool, run the collector script once, close.
+
+Runs in a worker thread. The deadline is held three ways: pypsrp's own connection/read/operation
+timeouts bound each request; the poll loop (begin_invoke, then poll_invoke against the clock) bounds
+the reply; and ``abort()``, called from the event loop when the deadline has passed, shuts the
+session's sockets so a read that trickles or stalls ends at once. Every failure leaves through
+``failures.classify``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pypsrp.complex_objects import PSInvocationState
+from pypsrp.powershell import PowerShell, RunspacePool
+from pypsrp.wsman import WSMan
+
+from scanner.errors import CollectorError, DeadlineExceeded, TransportError
+from scanner.model.host import AuthMethod, Host, Scheme
+from scanner.transport.failures import classify
+from scanner.transport.settings import TransportSettings
+from scanner.transport.sockets import SocketWatch, watch_session, watching
+
+# Closing a session that went wrong gets this long, not the full timeouts.
+_CLOSE_TIMEOUT = 5
+
+
+@dataclass(frozen=True, slots=True)
+class RawAnswer:
+    """What the collector script returned, before parsing."""
+
+    output: list[Any]
+    auth_mechanism: str | None
+    elapsed_s: float
+
+
+class HostSession:
+    """A single collector run on one host. ``run`` in a worker thread; ``abort`` from anywhere."""
+
+    def __init__(self, host: Host, settings: TransportSettings, script: str) -> None:
+        self.host = host
+        self._settings = settings
+        self._script = script
+        self._watch = SocketWatch()
+        self.stage = "connect"
+
+    def abort(self) -> None:
+        self._watch.abort()
+
+    def run(self) -> RawAnswer:
+        """Raise ``TransportError`` or ``CollectorError``; never anything else."""
+        started = time.monotonic()
+        deadline = started + self._settings.deadline
+        watching(self._watch)
+        wsman: WSMan | None = None
+        pool: RunspacePool | None = None
+        try:
+            wsman = self._wsman()
+            pool = RunspacePool(wsman)
+            pool.open()
+            mechanism = _mechanism(wsman, self.host)
+            self.stage = "run"
+            output = self._invoke(pool, deadline)
+            self.stage = "close"
+            self._close(pool, wsman)
+            pool = None
+            return RawAnswer(output=output, auth_mechanism=mechanism, elapsed_s=time.monotonic() - started)
+        except (TransportError, CollectorError):
+            raise
+        except Exception as exc:  # the seam: every foreign exception is mapped here
+            if self._watch.aborted:
+                raise DeadlineExceeded(
+                    f"no complete answer within the {self._settings.deadline:g} s deadline "
+                    f"(during {self.stage})") from None
+            raise classify(exc, self.stage) from exc
+        finally:
+            if pool is not None and wsman is not None:
+                self._close(pool, wsman)
+            if wsman is not None:
+                wsman.close()
+            watching(None)
+
+    def _wsman(self) -> WSMan:
+        s = self._settings
+        scheme, auth, port = s.endpoint(self.host)
+        creds = s.credentials
+        # pypsrp's annotations say bool/int, but it hands these to requests, which also takes a CA
+        # bundle path for verification and float timeouts.
+        kwargs: dict[str, Any] = {
+            "cert_validation": (str(s.ca_file) if s.ca_file is not None else True) if s.verify_tls else False,
+            "connection_timeout": s.connection_timeout,
+            "read_timeout": s.read_timeout,
+        }
+        if self.host.fqdn and self.host.address and auth in (AuthMethod.NEGOTIATE, AuthMethod.KERBEROS):
+            # Connecting by address: Kerberos still needs the service principal WSMAN/<fqdn>.
+            kwargs["negotiate_hostname_override"] = self.host.fqdn
+        wsman = WSMan(
+            self.host.target,
+            port=port,
+            username=creds.username,
+            password=creds.password.reveal() if creds.password is not None else None,
+            ssl=scheme is Scheme.HTTPS,
+            path=s.http_path,
+            auth=auth.value,
+            operation_timeout=s.operation_timeout,
+            encryption="auto",
+            no_proxy=True,  # WinRM goes to the server itself, never through a web proxy
+            reconnection_retries=0,
+            reconnection_backoff=0.5,
+            **kwargs,
+        )
+        session = wsman.transport._build_session()
+        watch_session(session)
+        wsman.transport.session = session
+        return wsman
+
+    def _invoke(self, pool: RunspacePool, deadline: float) -> list[Any]:
+        ps = PowerShell(pool)
+        ps.add_script(self._script)
+        ps.begin_invoke()
+        op_timeout = self._settings.operation_timeout
+        while ps.state == PSInvocationState.RUNNING:
+            remaining = deadline - time.monotonic()
+            if remaining <= 1 or self._watch.aborted:
+                self._stop(ps)
+                raise DeadlineExceeded(
+                    f"the collector did not finish within the {self._settings.deadline:g} s deadline")
+            ps.poll_invoke(timeout=max(1, min(op_timeout, int(remaining) - 1)))
+        if ps.state == PSInvocationState.FAILED or (ps.had_errors and not ps.output):
+            raise CollectorError(f"the collector script failed on the host: {_first_error(ps)}")
+        return list(ps.output)
+
+    def _stop(self, ps: PowerShell) -> None:
+        if self._watch.aborted:
+            return
+        try:
+            self._shorten()
+            ps.stop()
+        except Exception:  # noqa: S110 - best effort: the host may already be gone
+            pass
+
+    def _close(self, pool: RunspacePool, wsman: WSMan) -> None:
+        if self._watch.aborted:
+            return
+        try:
+            self._shorten(wsman)
+            pool.close()
+        except Exception:  # noqa: S110 - best effort: an unclosed shell expires on the host
+            pass
+
+    def _shorten(self, wsman: WSMan | None = None) -> None:
+        if wsman is not None:
+            wsman.transport.connection_timeout = _CLOSE_TIMEOUT
+            wsman.transport.read_timeout = _CLOSE_TIMEOUT
+
+
+def _mechanism(wsman: WSMan, host: Host) -> str | None:
+    session = wsman.transport.session
+    auth = getattr(session, "auth", None)
+    contexts = getattr(auth, "contexts", None)
+    if isinstance(contexts, dict) and contexts:
+        ctx = next(iter(contexts.values()))
+        protocol = getattr(ctx, "negotiated_protocol", None)
+        if isinstance(protocol, str):
+            return protocol.lower()
+    return str(wsman.transport.auth) if wsman.transport.auth else None
+
+
+def _first_error(ps: PowerShell) -> str:
+    for record in ps.streams.error:
+        text = str(record).strip() or str(getattr(record, "message", "")).strip()
+        if text:
+            return " ".join(text.split())[:200]
+    return "the pipeline failed with no error record"
