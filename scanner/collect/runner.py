@@ -1,0 +1,205 @@
+"""The sweep orchestrator: asyncio over a dedicated, sized thread pool.
+
+pypsrp is synchronous, so each host's session runs in a worker thread. asyncio-pool bounds how many
+hosts are in flight; the executor is sized to match (the default executor would give 6 threads on 2
+cores). ``asyncio`` cannot stop a thread: when a host passes its deadline, its session's sockets are
+shut down (``HostSession.abort``), which ends the thread's blocked read; a thread that still does not
+end within a short grace is *abandoned*: counted, left to finish on its own, and kept from starving
+the pool by a cap on how many may be abandoned at once (new hosts wait while the cap is reached).
+
+Every host ends with exactly one outcome, whatever happens: a failure is a value, never an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from asyncio_pool import AioPool
+
+from scanner.collect.observer import ScanObserver
+from scanner.model.host import Host
+from scanner.model.outcome import HostOutcome, OutcomeKind
+
+log = logging.getLogger(__name__)
+
+
+class Session:
+    """What the runner needs of a host session: run it in a thread, abort it from the loop."""
+
+    def run_outcome(self) -> HostOutcome:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+    def abort(self) -> None:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+
+SessionFactory = Callable[[Host], Session]
+
+
+@dataclass(frozen=True, slots=True)
+class SweepLimits:
+    concurrency: int = 32
+    deadline: float = 120.0  # per host, the transport's deadline; the runner adds ``grace`` on top
+    grace: float = 3.0  # after the deadline (or an interrupt), how long a session gets to end
+    abandon_cap: int = 0  # 0: as many as ``concurrency``
+    breaker_threshold: int = 5  # consecutive authentication failures that stop the sweep; 0: off
+    breaker_account: str = ""  # shown in the reason
+
+
+@dataclass(slots=True)
+class SweepStats:
+    abandoned_threads: int = 0  # sessions that outlived deadline + grace
+    abandoned_peak: int = 0
+    breaker_opened: bool = False
+    interrupted: bool = False
+    started: float = field(default_factory=time.monotonic)
+    finished: float = 0.0
+
+
+class _Breaker:
+    def __init__(self, threshold: int) -> None:
+        self.threshold = threshold
+        self.consecutive = 0
+        self.open = False
+
+    def record(self, outcome: HostOutcome) -> None:
+        if self.threshold <= 0:
+            return
+        if outcome.kind is OutcomeKind.AUTH_FAILED:
+            self.consecutive += 1
+            if self.consecutive >= self.threshold:
+                self.open = True
+        elif outcome.kind is OutcomeKind.OK:
+            self.consecutive = 0
+
+
+class SweepRunner:
+    def __init__(self, factory: SessionFactory, limits: SweepLimits,
+                 observers: Sequence[ScanObserver] = ()) -> None:
+        if limits.concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self._factory = factory
+        self._limits = limits
+        self._observers = list(observers)
+        self._cap = limits.abandon_cap or limits.concurrency
+        self.stats = SweepStats()
+        self._abandoned_now = 0
+        self._gate: asyncio.Condition | None = None
+
+    async def run(self, hosts: Sequence[Host], stop: asyncio.Event | None = None) -> list[HostOutcome]:
+        """Scan ``hosts``; the result has one outcome per host, in the same order."""
+        stop = stop or asyncio.Event()
+        breaker = _Breaker(self._limits.breaker_threshold)
+        self._gate = asyncio.Condition()
+        results: list[HostOutcome | None] = [None] * len(hosts)
+        executor = ThreadPoolExecutor(max_workers=self._limits.concurrency + self._cap,
+                                      thread_name_prefix="exready-host")
+        stop_task: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+        try:
+            async with AioPool(size=self._limits.concurrency) as pool:
+                for index, host in enumerate(hosts):
+                    await pool.spawn(self._one(index, host, results, executor, breaker, stop, stop_task))
+        finally:
+            stop_task.cancel()
+            # Abandoned threads finish on their own; don't wait for them here.
+            executor.shutdown(wait=False, cancel_futures=True)
+        self.stats.finished = time.monotonic()
+        self.stats.breaker_opened = breaker.open
+        self.stats.interrupted = stop.is_set()
+        return [r if r is not None else _lost(h) for r, h in zip(results, hosts, strict=True)]
+
+    async def _one(self, index: int, host: Host, results: list[HostOutcome | None],
+                   executor: ThreadPoolExecutor, breaker: _Breaker, stop: asyncio.Event,
+                   stop_task: asyncio.Future[Any]) -> None:
+        try:
+            outcome = await self._scan(host, executor, breaker, stop, stop_task)
+        except Exception as exc:  # a bug in the runner must still leave the host an outcome
+            log.exception("internal error while scanning %s", host.name)
+            outcome = HostOutcome(host, OutcomeKind.PROBE_ERROR, f"internal error: {type(exc).__name__}")
+        breaker.record(outcome)
+        results[index] = outcome
+        self._notify("host_done", outcome)
+
+    async def _scan(self, host: Host, executor: ThreadPoolExecutor, breaker: _Breaker,
+                    stop: asyncio.Event, stop_task: asyncio.Future[Any]) -> HostOutcome:
+        if stop.is_set():
+            return HostOutcome(host, OutcomeKind.INTERRUPTED, "the sweep was interrupted before this host")
+        if breaker.open:
+            return HostOutcome(host, OutcomeKind.NOT_ATTEMPTED, self._breaker_reason())
+        await self._wait_for_room()
+        if breaker.open:
+            return HostOutcome(host, OutcomeKind.NOT_ATTEMPTED, self._breaker_reason())
+        self._notify("host_started", host)
+        started = time.monotonic()
+        session = self._factory(host)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.run_in_executor(executor, session.run_outcome)
+        limit = self._limits.deadline + self._limits.grace
+        done, _ = await asyncio.wait({future, stop_task}, timeout=limit,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if future in done:
+            return _outcome(future)
+        if stop.is_set():
+            kind, reason = OutcomeKind.INTERRUPTED, "the sweep was interrupted while this host was scanned"
+            done, _ = await asyncio.wait({future}, timeout=self._limits.grace)
+            if future in done:
+                return _outcome(future)
+        else:
+            kind = OutcomeKind.TIMEOUT
+            reason = f"no complete answer within the {self._limits.deadline:g} s deadline"
+        session.abort()
+        done, _ = await asyncio.wait({future}, timeout=self._limits.grace)
+        if future not in done:
+            self._abandon(future)
+        return HostOutcome(host, kind, reason, duration_s=time.monotonic() - started)
+
+    def _breaker_reason(self) -> str:
+        account = f" with {self._limits.breaker_account}" if self._limits.breaker_account else ""
+        return (f"not attempted: authentication breaker ({self._limits.breaker_threshold} consecutive "
+                f"authentication failures{account}; stopped so the account is not locked out)")
+
+    async def _wait_for_room(self) -> None:
+        assert self._gate is not None
+        async with self._gate:
+            await self._gate.wait_for(lambda: self._abandoned_now < self._cap)
+
+    def _abandon(self, future: asyncio.Future[Any]) -> None:
+        self.stats.abandoned_threads += 1
+        self._abandoned_now += 1
+        self.stats.abandoned_peak = max(self.stats.abandoned_peak, self._abandoned_now)
+        loop = asyncio.get_running_loop()
+
+        def released(_: asyncio.Future[Any]) -> None:
+            self._abandoned_now -= 1
+            loop.create_task(self._wake())
+
+        future.add_done_callback(released)
+
+    async def _wake(self) -> None:
+        assert self._gate is not None
+        async with self._gate:
+            self._gate.notify_all()
+
+    def _notify(self, hook: str, arg: object) -> None:
+        for observer in list(self._observers):
+            try:
+                getattr(observer, hook)(arg)
+            except Exception:
+                log.exception("observer %s failed in %s; it is switched off", type(observer).__name__, hook)
+                self._observers.remove(observer)
+
+
+def _outcome(future: asyncio.Future[Any]) -> HostOutcome:
+    result = future.result()
+    assert isinstance(result, HostOutcome)
+    return result
+
+
+def _lost(host: Host) -> HostOutcome:
+    return HostOutcome(host, OutcomeKind.PROBE_ERROR, "internal error: the host had no outcome")

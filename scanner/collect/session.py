@@ -1,0 +1,42 @@
+"""A host's session as the runner sees it: transport, then parsing, ending in exactly one outcome."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from scanner.collect.runner import Session
+from scanner.errors import CollectorError, TransportError
+from scanner.model.facts import HostFacts
+from scanner.model.host import Host
+from scanner.model.outcome import HostOutcome, OutcomeKind
+from scanner.transport.failures import outcome_kind
+from scanner.transport.settings import TransportSettings
+from scanner.transport.winrm import HostSession
+
+Parser = Callable[[str, Sequence[Any]], HostFacts]
+
+
+class CollectorSession(Session):
+    def __init__(self, host: Host, settings: TransportSettings, script: str, parse: Parser) -> None:
+        self._host = host
+        self._transport = HostSession(host, settings, script)
+        self._parse = parse
+
+    def abort(self) -> None:
+        self._transport.abort()
+
+    def run_outcome(self) -> HostOutcome:
+        started = time.monotonic()
+        try:
+            answer = self._transport.run()
+        except (TransportError, CollectorError) as err:
+            return HostOutcome(self._host, outcome_kind(err), str(err), duration_s=time.monotonic() - started)
+        try:
+            facts = self._parse(self._host.name, answer.output)
+        except CollectorError as err:
+            return HostOutcome(self._host, OutcomeKind.PROBE_ERROR, str(err),
+                               auth_mechanism=answer.auth_mechanism, duration_s=answer.elapsed_s)
+        return HostOutcome(self._host, OutcomeKind.OK, "", facts=facts,
+                           auth_mechanism=answer.auth_mechanism, duration_s=answer.elapsed_s)
