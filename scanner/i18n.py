@@ -1,0 +1,56 @@
+"""User-facing words in English and French. Rule texts live with the rules; this holds the rest."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+
+LANG_ENV = "EXREADY_LANG"
+
+
+class Lang(StrEnum):
+    EN = "en"
+    FR = "fr"
+
+
+def default_lang() -> Lang:
+    """EXREADY_LANG, else the locale's language when it is French, else English."""
+    for var in (LANG_ENV, "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "").lower()
+        if value:
+            return Lang.FR if value.startswith("fr") else Lang.EN
+    return Lang.EN
+
+
+_WORDS: dict[str, tuple[str, str]] = {
+    "READY": ("READY", "PRÊT"),
+    "READY_WITH_WARNINGS": ("READY (warnings)", "PRÊT (avertissements)"),
+    "BLOCKED": ("BLOCKED", "BLOQUÉ"),
+    "UNKNOWN": ("UNKNOWN", "INCONNU"),
+    "host": ("Host", "Serveur"),
+    "site": ("Site", "Site"),
+    "notes": ("Notes", "Remarques"),
+    "role": ("Role", "Rôle"),
+    "summary": ("Summary by role", "Synthèse par rôle"),
+    "rule": ("Rule", "Règle"),
+    "status": ("Status", "Statut"),
+    "severity": ("Severity", "Gravité"),
+    "detail": ("Detail", "Détail"),
+    "outcome": ("Outcome", "Résultat du scan"),
+    "pass": ("pass", "conforme"),
+    "fail": ("fail", "échec"),
+    "warn": ("warn", "avertissement"),
+    "not_applicable": ("not applicable", "sans objet"),
+    "unknown": ("unknown", "inconnu"),
+    "hosts_scanned": ("{ok} of {total} hosts scanned", "{ok} serveurs analysés sur {total}"),
+    "wrote": ("wrote {path}", "écrit : {path}"),
+    "no_host": ("no host named {name} in {source}", "aucun serveur nommé {name} dans {source}"),
+}
+
+
+def t(key: str, lang: Lang = Lang.EN, **values: object) -> str:
+    pair = _WORDS.get(key)
+    if pair is None:
+        return key
+    text = pair[1] if lang is Lang.FR else pair[0]
+    return text.format(**values) if values else text

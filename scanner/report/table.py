@@ -1,0 +1,90 @@
+"""The terminal matrix and drill-down, rendered with tabulate (number parsing off: 15.20 stays 15.20)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tabulate import tabulate
+
+from scanner.i18n import Lang, t
+from scanner.model.matrix import Cell, CellStatus
+from scanner.model.outcome import HostOutcome
+from scanner.model.run import ScanResult
+from scanner.model.verdict import Status, Verdict
+
+
+def cell_text(cell: Cell, lang: Lang = Lang.EN) -> str:
+    word = t(cell.status.value, lang)
+    if cell.status is CellStatus.BLOCKED:
+        return f"{word}: {', '.join(cell.blocking)}"
+    if cell.status is CellStatus.UNKNOWN and cell.unknown:
+        return f"{word}: {', '.join(cell.unknown)}"
+    return word
+
+
+def matrix_table(result: ScanResult, lang: Lang = Lang.EN, fmt: str = "simple") -> str:
+    headers = [t("host", lang), t("site", lang), *result.roles, t("notes", lang)]
+    by_host: dict[str, dict[str, Cell]] = {}
+    for cell in result.cells:
+        by_host.setdefault(cell.host, {})[cell.role] = cell
+    rows = []
+    for outcome in result.outcomes:
+        cells = by_host.get(outcome.host.name, {})
+        rows.append([
+            outcome.host.name,
+            outcome.host.site or "",
+            *(cell_text(cells[r], lang) if r in cells else "" for r in result.roles),
+            _note(outcome),
+        ])
+    return tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True)
+
+
+def summary_table(result: ScanResult, lang: Lang = Lang.EN, fmt: str = "simple") -> str:
+    counts: dict[str, Counter[CellStatus]] = {role: Counter() for role in result.roles}
+    for cell in result.cells:
+        counts[cell.role][cell.status] += 1
+    statuses = list(CellStatus)
+    rows = [[role, *(str(counts[role][s]) for s in statuses)] for role in result.roles]
+    return tabulate(rows, headers=[t("role", lang), *(t(s.value, lang) for s in statuses)],
+                    tablefmt=fmt, disable_numparse=True)
+
+
+def host_table(result: ScanResult, name: str, lang: Lang = Lang.EN, fmt: str = "simple") -> str:
+    """One host's outcome, cells and every verdict with its evidence."""
+    outcome = next(o for o in result.outcomes if o.host.name == name)
+    lines = [
+        f"{outcome.host.name}  {outcome.host.fqdn or ''}  {outcome.host.site or ''}".rstrip(),
+        f"{t('outcome', lang)}: {outcome.kind.value}"
+        + (f" ({outcome.reason})" if outcome.reason else "")
+        + (f"  auth={outcome.auth_mechanism}" if outcome.auth_mechanism else "")
+        + f"  {outcome.duration_s:.2f} s",
+        "",
+        tabulate([[c.role, cell_text(c, lang), ", ".join(c.warnings), c.reason] for c in result.cells_for(name)],
+                 headers=[t("role", lang), t("status", lang), "warnings", "reason"],
+                 tablefmt=fmt, disable_numparse=True),
+        "",
+    ]
+    verdicts = result.verdicts.get(name, ())
+    lines.append(tabulate([_verdict_row(v, lang) for v in verdicts],
+                          headers=[t("rule", lang), t("status", lang), t("detail", lang), "evidence"],
+                          tablefmt=fmt, disable_numparse=True, maxcolwidths=[None, None, 60, 60]))
+    return "\n".join(lines)
+
+
+def _verdict_row(v: Verdict, lang: Lang) -> list[str]:
+    status = t(v.status.value, lang)
+    if v.status is Status.UNKNOWN and v.reason is not None:
+        status = f"{status} ({v.reason.value})"
+    evidence = "; ".join(f"{k}={_short(val)}" for k, val in v.evidence.items())
+    return [v.rule_id, status, v.detail, evidence]
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _note(outcome: HostOutcome) -> str:
+    if outcome.ok:
+        return ""
+    return f"{outcome.kind.value}: {outcome.reason}" if outcome.reason else outcome.kind.value
