@@ -1,0 +1,542 @@
+"""The history database: one SQLite file (WAL mode) holding every sweep.
+
+Each host outcome is written in its own transaction as the host finishes, so a sweep killed at any
+point leaves a readable database holding every host that finished; the run stays "running" and
+``unfinished_hosts`` says what a resume has to scan. Verdicts and cells are stored when the run
+ends; they are derived data, and the raw facts kept per host can derive them again with today's
+rules.
+
+Every sqlite3 error is mapped onto HistoryError here, with the database path and one line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from scanner.errors import HistoryError
+from scanner.history import codec
+from scanner.history.lock import SweepLock, is_locked
+from scanner.history.schema import SchemaTooNew, migrate
+from scanner.model.facts import OrgFacts
+from scanner.model.host import AuthMethod, Host, Scheme
+from scanner.model.matrix import Cell, CellStatus
+from scanner.model.outcome import HostOutcome, OutcomeKind
+from scanner.model.run import RunInfo, ScanResult
+from scanner.model.verdict import Status, UnknownReason, Verdict
+
+DB_FILE_NAME = "history.sqlite3"
+
+# Outcomes a resume scans again: the host never got a real answer because the sweep stopped
+# (interrupted) or chose not to try it (the authentication breaker).
+RESUMABLE_KINDS = frozenset({OutcomeKind.INTERRUPTED, OutcomeKind.NOT_ATTEMPTED})
+
+UNFINISHED_REASON = "the sweep stopped before this host finished"
+
+
+def default_db_path() -> Path:
+    """``history.sqlite3`` in the user's state directory (XDG_STATE_HOME on Linux, LOCALAPPDATA on
+    Windows)."""
+    import platformdirs  # imported here: nothing at import time
+
+    return Path(platformdirs.user_state_dir("exready", appauthor=False)) / DB_FILE_NAME
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"  # a sweep is writing it now
+    COMPLETE = "complete"
+    INTERRUPTED = "interrupted"  # stopped by Ctrl-C or SIGTERM; outputs were written
+    ABANDONED = "abandoned"  # "running" in the file, but no sweep holds the lock: the process died
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    run_id: str
+    started: str
+    finished: str | None
+    status: RunStatus
+    exchange_version: str
+    inventory_source: str
+    tool_version: str
+    hosts: int  # in the run's inventory
+    finished_hosts: int  # with a final outcome
+    cells: Mapping[str, int] = field(default_factory=dict)  # CellStatus value -> count
+    resumed: int = 0
+
+    @property
+    def resumable(self) -> bool:
+        return self.status is not RunStatus.COMPLETE and self.status is not RunStatus.RUNNING
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class HistoryStore:
+    """An open history database. Not thread-safe; use it from one thread (the event loop's)."""
+
+    def __init__(self, path: Path, *, create: bool = True) -> None:
+        self.path = Path(path)
+        self._lock = SweepLock(self.path)
+        if not create and not self.path.exists():
+            raise HistoryError(f"no history database at {self.path} (run a sweep first, or give --db)")
+        if self.path.exists() and self.path.is_dir():
+            raise HistoryError(f"history database {self.path} is a directory")
+        if create:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise HistoryError(f"cannot create {self.path.parent}: {exc.strerror or exc}") from exc
+        try:
+            self._conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=15.0
+            )
+        except sqlite3.Error as exc:
+            raise HistoryError(f"cannot open history database {self.path}: {exc}") from exc
+        try:
+            with self._errors("open"):
+                self._conn.execute("PRAGMA foreign_keys = ON")
+                self._conn.execute("PRAGMA journal_mode = WAL").fetchone()
+                # NORMAL in WAL mode: a killed process loses nothing; a power cut may lose the last
+                # commits but never consistency. FULL would fsync once per host.
+                self._conn.execute("PRAGMA synchronous = NORMAL")
+                try:
+                    migrate(self._conn)
+                except SchemaTooNew as exc:
+                    raise HistoryError(
+                        f"history database {self.path} was written by a newer exready ({exc}); "
+                        "upgrade exready or use another --db"
+                    ) from None
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._lock.release()
+        self._conn.close()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def lock(self, wait_s: float = 0.0) -> None:
+        """Take the one-sweep-at-a-time lock (held until close)."""
+        self._lock.acquire(wait_s)
+
+    @property
+    def journal_mode(self) -> str:
+        with self._errors("read"):
+            return str(self._conn.execute("PRAGMA journal_mode").fetchone()[0])
+
+    @contextmanager
+    def _errors(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            detail = str(exc)
+            if "not a database" in detail or "malformed" in detail or "corrupt" in detail:
+                raise HistoryError(
+                    f"history database {self.path} is corrupt or not an exready history file ({detail})"
+                ) from exc
+            raise HistoryError(f"history database {self.path}: cannot {action}: {detail}") from exc
+
+    @contextmanager
+    def _transaction(self, action: str) -> Iterator[sqlite3.Connection]:
+        with self._errors(action):
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    def begin_run(self, info: RunInfo, hosts: Sequence[Host], roles: Sequence[str] = ()) -> None:
+        """Record a new run and its inventory; or, for a run id already stored and not complete,
+        reopen it (a resume) and add any host it did not list."""
+        with self._transaction("record the run start") as db:
+            row = db.execute("SELECT status FROM runs WHERE id = ?", (info.run_id,)).fetchone()
+            if row is None:
+                db.execute(
+                    "INSERT INTO runs (id, started, status, exchange_version, inventory_source,"
+                    " tool_version, roles_json, pid) VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
+                    (
+                        info.run_id,
+                        info.started_at,
+                        info.exchange_version,
+                        info.inventory_source,
+                        info.tool_version,
+                        json.dumps(list(roles)),
+                        os.getpid(),
+                    ),
+                )
+            elif row[0] == RunStatus.COMPLETE:
+                raise HistoryError(f"run {info.run_id} is complete; there is nothing to resume")
+            else:
+                db.execute(
+                    "UPDATE runs SET status = 'running', finished = NULL, pid = ?, resumed = resumed + 1"
+                    " WHERE id = ?",
+                    (os.getpid(), info.run_id),
+                )
+            for host in hosts:
+                self._insert_host(db, info.run_id, host)
+
+    def record_outcome(self, run_id: str, outcome: HostOutcome) -> None:
+        """One host's outcome, in its own transaction."""
+        with self._transaction(f"record host {outcome.host.name}") as db:
+            self._insert_host(db, run_id, outcome.host)
+            self._write_outcome(db, run_id, outcome)
+
+    def finish_run(self, result: ScanResult) -> None:
+        """Store the final result: every outcome, the verdicts, the cells, the organisation facts."""
+        info = result.info
+        status = RunStatus.INTERRUPTED if info.interrupted else RunStatus.COMPLETE
+        with self._transaction("record the run end") as db:
+            if db.execute("SELECT 1 FROM runs WHERE id = ?", (info.run_id,)).fetchone() is None:
+                raise HistoryError(f"run {info.run_id} was never started in {self.path}")
+            db.execute(
+                "UPDATE runs SET status = ?, finished = ?, roles_json = ?, org_json = ?,"
+                " exchange_version = ?, inventory_source = ?, tool_version = ? WHERE id = ?",
+                (
+                    status.value,
+                    info.finished_at or _now(),
+                    json.dumps(list(result.roles)),
+                    codec.org_facts_to_json(result.org),
+                    info.exchange_version,
+                    info.inventory_source,
+                    info.tool_version,
+                    info.run_id,
+                ),
+            )
+            for outcome in result.outcomes:
+                self._insert_host(db, info.run_id, outcome.host)
+                self._write_outcome(db, info.run_id, outcome)
+            db.execute("DELETE FROM verdicts WHERE run_id = ?", (info.run_id,))
+            db.execute("DELETE FROM cells WHERE run_id = ?", (info.run_id,))
+            db.executemany(
+                "INSERT INTO verdicts (run_id, host, position, rule_id, status, detail, evidence_json,"
+                " reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        info.run_id,
+                        host,
+                        i,
+                        v.rule_id,
+                        v.status.value,
+                        v.detail,
+                        codec.dumps(dict(v.evidence)),
+                        v.reason.value if v.reason else None,
+                    )
+                    for host, verdicts in result.verdicts.items()
+                    for i, v in enumerate(verdicts)
+                ],
+            )
+            db.executemany(
+                "INSERT INTO cells (run_id, position, host, role, status, blocking_json, warnings_json,"
+                " unknown_json, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        info.run_id,
+                        i,
+                        c.host,
+                        c.role,
+                        c.status.value,
+                        json.dumps(list(c.blocking)),
+                        json.dumps(list(c.warnings)),
+                        json.dumps(list(c.unknown)),
+                        c.reason,
+                    )
+                    for i, c in enumerate(result.cells)
+                ],
+            )
+
+    def save_result(self, result: ScanResult, hosts: Sequence[Host] | None = None) -> None:
+        """Store a whole result at once (an imported JSON report, or a sweep run without a recorder)."""
+        self.begin_run(result.info, hosts if hosts is not None else [o.host for o in result.outcomes])
+        self.finish_run(result)
+
+    @staticmethod
+    def _insert_host(db: sqlite3.Connection, run_id: str, host: Host) -> None:
+        db.execute(
+            "INSERT OR IGNORE INTO run_hosts (run_id, position, name, fqdn, address, site, port, scheme,"
+            " auth, source, is_dc, os, tags_json) VALUES (?, (SELECT COUNT(*) FROM run_hosts"
+            " WHERE run_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                run_id,
+                run_id,
+                host.name,
+                host.fqdn,
+                host.address,
+                host.site,
+                host.port,
+                host.scheme.value if host.scheme else None,
+                host.auth.value if host.auth else None,
+                host.source,
+                int(host.is_dc),
+                host.os,
+                json.dumps(list(host.tags)),
+            ),
+        )
+
+    @staticmethod
+    def _write_outcome(db: sqlite3.Connection, run_id: str, outcome: HostOutcome) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO outcomes (run_id, host, kind, reason, auth_mechanism, duration_s,"
+            " facts_json, recorded) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                run_id,
+                outcome.host.name,
+                outcome.kind.value,
+                outcome.reason,
+                outcome.auth_mechanism,
+                outcome.duration_s,
+                codec.host_facts_to_json(outcome.facts) if outcome.facts is not None else None,
+                _now(),
+            ),
+        )
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def list_runs(self, limit: int | None = None) -> list[RunSummary]:
+        """Newest first."""
+        with self._errors("list runs"):
+            rows = self._conn.execute(
+                "SELECT r.id, r.started, r.finished, r.status, r.exchange_version, r.inventory_source,"
+                " r.tool_version, r.resumed,"
+                " (SELECT COUNT(*) FROM run_hosts h WHERE h.run_id = r.id),"
+                " (SELECT COUNT(*) FROM outcomes o WHERE o.run_id = r.id AND o.kind NOT IN (?, ?))"
+                " FROM runs r ORDER BY r.started DESC, r.rowid DESC LIMIT ?",
+                (*sorted(k.value for k in RESUMABLE_KINDS), -1 if limit is None else limit),
+            ).fetchall()
+            counts: dict[str, dict[str, int]] = {}
+            for run_id, status, n in self._conn.execute(
+                "SELECT run_id, status, COUNT(*) FROM cells GROUP BY run_id, status"
+            ):
+                counts.setdefault(run_id, {})[status] = n
+        running_is_live = is_locked(self.path) or self._lock.held
+        out = []
+        for r in rows:
+            status = RunStatus(r[3])
+            if status is RunStatus.RUNNING and not running_is_live:
+                status = RunStatus.ABANDONED
+            out.append(
+                RunSummary(
+                    run_id=r[0],
+                    started=r[1],
+                    finished=r[2],
+                    status=status,
+                    exchange_version=r[4],
+                    inventory_source=r[5],
+                    tool_version=r[6],
+                    resumed=r[7],
+                    hosts=r[8],
+                    finished_hosts=r[9],
+                    cells=counts.get(r[0], {}),
+                )
+            )
+        return out
+
+    def summary(self, run_id: str) -> RunSummary:
+        for s in self.list_runs():
+            if s.run_id == run_id:
+                return s
+        raise HistoryError(f"no run {run_id!r} in {self.path}")
+
+    def resolve(self, ref: str) -> str:
+        """A run id from what a user types: ``last``, ``last~N`` (N runs before the last), a full id,
+        or an unambiguous prefix of one."""
+        ref = ref.strip()
+        with self._errors("find runs"):
+            ids: list[str] = [
+                str(r[0]) for r in self._conn.execute("SELECT id FROM runs ORDER BY started DESC, rowid DESC")
+            ]
+        if not ids:
+            raise HistoryError(f"no runs recorded in {self.path} yet")
+        if ref == "last" or ref.startswith("last~"):
+            back = ref.removeprefix("last").removeprefix("~") or "0"
+            if not back.isdigit() or int(back) >= len(ids):
+                raise HistoryError(f"no run {ref!r}: {len(ids)} run(s) recorded in {self.path}")
+            return ids[int(back)]
+        if ref in ids:
+            return ref
+        matches = [i for i in ids if i.startswith(ref)] if ref else []
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise HistoryError(f"run {ref!r} is ambiguous: it starts {len(matches)} run ids")
+        raise HistoryError(f"no run {ref!r} in {self.path} (see `exready history list`)")
+
+    def last_complete(self, count: int = 2) -> list[str]:
+        """The ``count`` newest complete runs, newest first."""
+        with self._errors("find runs"):
+            return [
+                str(r[0])
+                for r in self._conn.execute(
+                    "SELECT id FROM runs WHERE status = 'complete' ORDER BY started DESC, rowid DESC LIMIT ?",
+                    (count,),
+                )
+            ]
+
+    def run_info(self, run_id: str) -> RunInfo:
+        with self._errors("read the run"):
+            row = self._conn.execute(
+                "SELECT id, started, finished, status, exchange_version, inventory_source, tool_version"
+                " FROM runs WHERE id = ?",
+                (run_id,),
+            ).fetchone()
+        if row is None:
+            raise HistoryError(f"no run {run_id!r} in {self.path}")
+        return RunInfo(
+            run_id=row[0],
+            started_at=row[1],
+            finished_at=row[2] or "",
+            exchange_version=row[4],
+            inventory_source=row[5],
+            tool_version=row[6],
+            interrupted=row[3] != RunStatus.COMPLETE,
+        )
+
+    def hosts(self, run_id: str) -> list[Host]:
+        """The run's inventory, in order."""
+        with self._errors("read the run's hosts"):
+            rows = self._conn.execute(
+                "SELECT name, fqdn, address, site, port, scheme, auth, source, is_dc, os, tags_json"
+                " FROM run_hosts WHERE run_id = ? ORDER BY position",
+                (run_id,),
+            ).fetchall()
+        return [_host_from_row(r) for r in rows]
+
+    def outcomes(self, run_id: str) -> dict[str, HostOutcome]:
+        """Recorded outcomes by host name (hosts still unfinished are absent)."""
+        hosts = {h.name: h for h in self.hosts(run_id)}
+        with self._errors("read outcomes"):
+            rows = self._conn.execute(
+                "SELECT host, kind, reason, auth_mechanism, duration_s, facts_json FROM outcomes"
+                " WHERE run_id = ?",
+                (run_id,),
+            ).fetchall()
+        out: dict[str, HostOutcome] = {}
+        for name, kind, reason, mech, duration, facts_json in rows:
+            try:
+                facts = codec.host_facts_from_json(facts_json) if facts_json else None
+            except (ValueError, KeyError, TypeError) as exc:
+                raise HistoryError(
+                    f"history database {self.path}: stored facts of {name} are unreadable"
+                ) from exc
+            out[name] = HostOutcome(
+                host=hosts.get(name) or Host(name=name),
+                kind=OutcomeKind(kind),
+                reason=reason,
+                facts=facts,
+                auth_mechanism=mech,
+                duration_s=duration,
+            )
+        return out
+
+    def finished_outcomes(self, run_id: str) -> list[HostOutcome]:
+        """Outcomes a resume keeps, in inventory order."""
+        done = self.outcomes(run_id)
+        return [
+            done[h.name]
+            for h in self.hosts(run_id)
+            if h.name in done and done[h.name].kind not in RESUMABLE_KINDS
+        ]
+
+    def unfinished_hosts(self, run_id: str) -> list[Host]:
+        """Hosts a resume must scan: no outcome yet, or interrupted, or not attempted; inventory order."""
+        done = self.outcomes(run_id)
+        return [h for h in self.hosts(run_id) if h.name not in done or done[h.name].kind in RESUMABLE_KINDS]
+
+    def load_result(self, run_id: str) -> ScanResult:
+        """The run as a ScanResult. Hosts a killed sweep never finished get an INTERRUPTED outcome; a
+        run that never reached its end has no verdicts or cells stored (re-evaluate to derive them)."""
+        info = self.run_info(run_id)
+        done = self.outcomes(run_id)
+        outcomes = [
+            done.get(h.name) or HostOutcome(host=h, kind=OutcomeKind.INTERRUPTED, reason=UNFINISHED_REASON)
+            for h in self.hosts(run_id)
+        ]
+        with self._errors("read the run"):
+            roles_json, org_json = self._conn.execute(
+                "SELECT roles_json, org_json FROM runs WHERE id = ?", (run_id,)
+            ).fetchone()
+            verdict_rows = self._conn.execute(
+                "SELECT host, rule_id, status, detail, evidence_json, reason FROM verdicts"
+                " WHERE run_id = ? ORDER BY host, position",
+                (run_id,),
+            ).fetchall()
+            cell_rows = self._conn.execute(
+                "SELECT host, role, status, blocking_json, warnings_json, unknown_json, reason FROM cells"
+                " WHERE run_id = ? ORDER BY position",
+                (run_id,),
+            ).fetchall()
+        verdicts: dict[str, list[Verdict]] = {}
+        for host, rule_id, status, detail, evidence_json, reason in verdict_rows:
+            verdicts.setdefault(host, []).append(
+                Verdict(
+                    rule_id=rule_id,
+                    host=host,
+                    status=Status(status),
+                    detail=detail,
+                    evidence=json.loads(evidence_json),
+                    reason=UnknownReason(reason) if reason else None,
+                )
+            )
+        order = {o.host.name: i for i, o in enumerate(outcomes)}
+        cells = [
+            Cell(
+                host=r[0],
+                role=r[1],
+                status=CellStatus(r[2]),
+                blocking=tuple(json.loads(r[3])),
+                warnings=tuple(json.loads(r[4])),
+                unknown=tuple(json.loads(r[5])),
+                reason=r[6],
+            )
+            for r in cell_rows
+        ]
+        return ScanResult(
+            info=info,
+            roles=tuple(json.loads(roles_json)),
+            outcomes=outcomes,
+            verdicts={h: verdicts[h] for h in sorted(verdicts, key=lambda h: order.get(h, len(order)))},
+            cells=cells,
+            org=codec.org_facts_from_json(org_json) if org_json else OrgFacts(),
+        )
+
+    def delete_run(self, run_id: str) -> None:
+        with self._transaction("delete the run") as db:
+            db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+
+
+def _host_from_row(r: Sequence[Any]) -> Host:
+    return Host(
+        name=r[0],
+        fqdn=r[1],
+        address=r[2],
+        site=r[3],
+        port=r[4],
+        scheme=Scheme(r[5]) if r[5] else None,
+        auth=AuthMethod(r[6]) if r[6] else None,
+        source=r[7],
+        is_dc=bool(r[8]),
+        os=r[9],
+        tags=tuple(json.loads(r[10])),
+    )
