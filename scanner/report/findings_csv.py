@@ -1,0 +1,101 @@
+"""The findings as CSV for change management: one row per host and rule that is not passing.
+
+A row is written for every verdict that fails, warns or is unknown; passing and not-applicable
+verdicts are left out. Rows follow the inventory order, then the rule order of the sweep.
+
+Columns, in this order (stable; documented in the README):
+  run_id       the sweep's id (``exready history show RUN_ID``)
+  host         short name
+  fqdn         DNS name, when known
+  site         AD site, when known
+  roles        the roles this rule affects on this host, space-separated (from the matrix)
+  rule_id      Exchange Setup's rule name, e.g. UcmaRedistMsi
+  title        the rule in one line (English, or French with --lang fr)
+  severity     error (blocks the role) or warning
+  status       fail, warn or unknown
+  reason       why unknown (unreachable, auth_failed, timeout, fact_missing, ...); empty otherwise
+  detail       what was found, one line
+  evidence     the facts behind the verdict, compact JSON
+  remediation  what to do (English, or French with --lang fr)
+  reference    Microsoft's page for the rule
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from scanner.model.rule import RuleMeta
+from scanner.model.run import ScanResult
+from scanner.model.verdict import Status
+from scanner.report.csv_safe import CsvDialect, write_csv
+
+FINDINGS_COLUMNS = (
+    "run_id",
+    "host",
+    "fqdn",
+    "site",
+    "roles",
+    "rule_id",
+    "title",
+    "severity",
+    "status",
+    "reason",
+    "detail",
+    "evidence",
+    "remediation",
+    "reference",
+)
+
+FINDING_STATUSES = frozenset({Status.FAIL, Status.WARN, Status.UNKNOWN})
+
+
+def compact_json(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def findings_rows(
+    result: ScanResult, rules: Mapping[str, RuleMeta], lang: str = "en"
+) -> Iterator[list[str]]:
+    """``rules`` maps rule ids to their metadata (the catalog); a rule missing there (retired since
+    the sweep) still gets its row, with the metadata columns empty."""
+    affected: dict[tuple[str, str], list[str]] = {}
+    for cell in result.cells:
+        for rule_id in (*cell.blocking, *cell.warnings, *cell.unknown):
+            affected.setdefault((cell.host, rule_id), []).append(cell.role)
+    for outcome in result.outcomes:
+        host = outcome.host
+        for verdict in result.verdicts.get(host.name, ()):
+            if verdict.status not in FINDING_STATUSES:
+                continue
+            meta = rules.get(verdict.rule_id)
+            yield [
+                result.info.run_id,
+                host.name,
+                host.fqdn or "",
+                host.site or "",
+                " ".join(affected.get((host.name, verdict.rule_id), ())),
+                verdict.rule_id,
+                meta.title.get(lang) if meta else "",
+                meta.severity.value if meta else "",
+                verdict.status.value,
+                verdict.reason.value if verdict.reason else "",
+                verdict.detail,
+                compact_json(dict(verdict.evidence)) if verdict.evidence else "",
+                meta.remediation.get(lang) if meta else "",
+                meta.help_url if meta else "",
+            ]
+
+
+def write_findings_csv(
+    result: ScanResult,
+    path: Path,
+    rules: Mapping[str, RuleMeta],
+    dialect: str | CsvDialect = CsvDialect.EXCEL,
+    lang: str = "en",
+) -> int:
+    """Write the file atomically; return the number of finding rows."""
+    rows = list(findings_rows(result, rules, lang))
+    write_csv(path, FINDINGS_COLUMNS, rows, dialect)
+    return len(rows)
