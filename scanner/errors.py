@@ -14,6 +14,7 @@ ExreadyError
  |    +-- DirectoryAuthError
  |    +-- DirectoryQueryError
  +-- FactsError                 saved facts that cannot be read or have an unknown schema
+ +-- CatalogError               the rule catalog (rule modules, roles.yaml, out_of_reach.yaml) is inconsistent
  +-- HistoryError               a corrupt or locked history database
  +-- SimulatorError             the fleet simulator could not start (bad site file, address refused)
  +-- ProbeError                 per host, never escapes a sweep: the transport maps it to an outcome
@@ -73,6 +74,10 @@ class DirectoryQueryError(DirectoryError):
 
 
 class FactsError(ExreadyError):
+    pass
+
+
+class CatalogError(ExreadyError):
     pass
 
 

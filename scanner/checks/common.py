@@ -1,0 +1,152 @@
+"""Judgements shared by several host rules: the Windows build, service start modes and states, IIS
+components, Windows features, file-version thresholds and the install target. Each helper reads
+through the RuleContext, so a missing or unreadable fact still becomes UNKNOWN, never "not installed".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from scanner.checks.context import FactUnavailable, RuleContext
+from scanner.checks.targets import WINDOWS_BUILDS, Target, make_target
+from scanner.facts.version import Version
+from scanner.model.verdict import UnknownReason, Verdict
+
+SERVICES_KEY = r"HKLM\SYSTEM\CurrentControlSet\Services"
+IIS_COMPONENTS_KEY = r"HKLM\SOFTWARE\Microsoft\InetStp\Components"
+
+# Windows NT 6.x builds: Setup's own OS tests are written against these.
+BUILD_2008R2 = (7600, 7601)
+BUILD_2012 = 9200
+BUILD_2012R2 = 9600
+BUILD_2016 = 14393
+
+
+def target(ctx: RuleContext) -> Target:
+    """The Exchange version and CU being judged (the latest CU when the user named none)."""
+    return make_target(ctx.exchange_version, ctx.cu)
+
+
+def os_build(ctx: RuleContext) -> int:
+    """CurrentBuild as a number; a value that is not a number is unreadable, not a pass."""
+    raw = ctx.value("os.current_build")
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        raise FactUnavailable(
+            UnknownReason.FACT_UNREADABLE,
+            "os.current_build",
+            f"os.current_build is not a build number: {raw!r}",
+        ) from None
+
+
+def windows_name(build: int) -> str:
+    return WINDOWS_BUILDS.get(build, f"Windows build {build}")
+
+
+def is_nt61(build: int) -> bool:
+    return build in BUILD_2008R2
+
+
+def at_least_nt62(build: int) -> bool:
+    """Windows Server 2012 or later (Setup's "OS version 6.2 or later")."""
+    return build >= BUILD_2012
+
+
+def _mapping(ctx: RuleContext, name: str) -> Mapping[str, Any]:
+    value = ctx.value(name)
+    if not isinstance(value, Mapping):
+        raise FactUnavailable(UnknownReason.FACT_UNREADABLE, name, f"fact {name} is not a mapping")
+    return value
+
+
+def _entry(ctx: RuleContext, name: str, key: str) -> Any:
+    """One entry of a name->value mapping fact, matched case-insensitively. A key the collector did
+    not report at all is missing (UNKNOWN); a key reported as null means "not there"."""
+    table = _mapping(ctx, name)
+    for k, v in table.items():
+        if str(k).casefold() == key.casefold():
+            return v
+    raise FactUnavailable(UnknownReason.FACT_MISSING, name, f"fact {name} does not report {key}")
+
+
+def service_start(ctx: RuleContext, service: str) -> int | None:
+    """The Start value of a service (0 boot .. 4 disabled); None when the service is not installed."""
+    value = _entry(ctx, "services.start", service)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise FactUnavailable(
+            UnknownReason.FACT_UNREADABLE, "services.start", f"Start of {service} is not a number: {value!r}"
+        ) from None
+
+
+def service_status(ctx: RuleContext, service: str) -> str | None:
+    """The service state as Get-Service reports it ('Running', 'Stopped', ...); None: not installed."""
+    value = _entry(ctx, "services.status", service)
+    return None if value is None else str(value)
+
+
+START_NAMES = {0: "boot", 1: "system", 2: "automatic", 3: "manual", 4: "disabled"}
+
+
+def start_text(start: int | None) -> str:
+    return "not installed" if start is None else f"{start} ({START_NAMES.get(start, 'unknown')})"
+
+
+def iis_component(ctx: RuleContext, value_name: str) -> int:
+    """An IIS component DWORD under InetStp\\Components; 0 when IIS or the value is not there (Setup
+    reads a missing value as not installed)."""
+    components = ctx.optional("iis.components")
+    if components is None:
+        return 0
+    if not isinstance(components, Mapping):
+        raise FactUnavailable(
+            UnknownReason.FACT_UNREADABLE, "iis.components", "iis.components is not a mapping"
+        )
+    for k, v in components.items():
+        if str(k).casefold() == value_name.casefold():
+            try:
+                return int(v or 0)
+            except (TypeError, ValueError):
+                return 0
+    return 0
+
+
+def judge_iis_component(
+    ctx: RuleContext, value_name: str, feature: str, *, only_nt61: bool = False
+) -> Verdict:
+    """Fail when the IIS component is not installed (its InetStp\\Components value missing or 0)."""
+    evidence: dict[str, Any] = {"registry": f"{IIS_COMPONENTS_KEY}\\{value_name}", "feature": feature}
+    if only_nt61:
+        build = os_build(ctx)
+        evidence["os_build"] = build
+        if not is_nt61(build):
+            return ctx.not_applicable(
+                f"checked on Windows Server 2008 R2 only; this is {windows_name(build)}", evidence
+            )
+    value = iis_component(ctx, value_name)
+    evidence["value"] = value
+    if value:
+        return ctx.passed(f"IIS component {value_name} installed ({feature})", evidence)
+    return ctx.failed(f"IIS component {value_name} not installed: add the {feature} feature", evidence)
+
+
+def feature_installed(ctx: RuleContext, feature: str) -> bool:
+    """Whether a Windows feature is installed, as Get-WindowsFeature reports it."""
+    value = _entry(ctx, "windows.features", feature)
+    if value is None:
+        return False  # Get-WindowsFeature does not know the feature on this OS: not installed
+    return bool(value)
+
+
+def file_version(ctx: RuleContext, fact: str) -> Version | None:
+    """A file-version fact ({path, version}); None when the file does not exist."""
+    return ctx.version(fact)
+
+
+def file_evidence(found: Version | None) -> str:
+    return str(found) if found is not None else "absent"

@@ -1,0 +1,18 @@
+"""The explicit list of implemented rule modules under scanner/checks/rules/.
+
+Adding a rule: write scanner/checks/rules/<snake_case_id>.py with META and evaluate(ctx), add its
+module name here, add its id to roles.yaml. load_catalog() refuses a rule file missing from this list,
+a listed module that does not exist, and an id that does not match its file name.
+"""
+
+from __future__ import annotations
+
+RULES_PACKAGE = "scanner.checks.rules"
+
+RULE_MODULES: tuple[str, ...] = (
+    "win7_rpc_http_assoc_cookie_guid_update_not_installed",
+    "ucma_redist_msi",
+    "cafe_role_already_exists",
+    "install_watermark",
+    "rus_missing",
+)

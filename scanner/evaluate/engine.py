@@ -1,0 +1,126 @@
+"""Evaluate the catalog against one host's outcome. Pure: no I/O, so saved facts evaluate again offline.
+
+Invariants:
+- exactly one verdict per rule that applies to the target Exchange version, in catalog order; rules of
+  other versions are left out entirely;
+- rules declared out of reach (out_of_reach.yaml) are never evaluated and produce no verdict: they are
+  listed by ``exready checks list`` only;
+- a host that was not scanned gets UNKNOWN for every rule that needs host facts, with the reason
+  matching how the scan ended; rules that read only AD facts (or inputs) are still judged;
+- a rule that raises is a bug in exready: the engine catches it here, at its boundary, and records
+  UNKNOWN with reason RULE_ERROR and the exception text, so one bad rule never hides other verdicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from scanner.checks.catalog import EXCHANGE_VERSIONS, Catalog
+from scanner.checks.context import FactUnavailable, RuleContext
+from scanner.checks.rule import Rule
+from scanner.errors import UsageError
+from scanner.facts.installer import InstallerFacts
+from scanner.model.facts import OrgFacts
+from scanner.model.outcome import HostOutcome, OutcomeKind
+from scanner.model.verdict import Status, UnknownReason, Verdict
+
+_REASONS: dict[OutcomeKind, UnknownReason] = {
+    OutcomeKind.UNREACHABLE: UnknownReason.UNREACHABLE,
+    OutcomeKind.AUTH_FAILED: UnknownReason.AUTH_FAILED,
+    OutcomeKind.TIMEOUT: UnknownReason.TIMEOUT,
+    OutcomeKind.TLS_ERROR: UnknownReason.TLS_ERROR,
+    OutcomeKind.REMOTE_FAULT: UnknownReason.REMOTE_FAULT,
+    OutcomeKind.PROBE_ERROR: UnknownReason.PROBE_ERROR,
+    OutcomeKind.NOT_ATTEMPTED: UnknownReason.NOT_ATTEMPTED,
+    OutcomeKind.INTERRUPTED: UnknownReason.INTERRUPTED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationParams:
+    exchange_version: str  # "2013", "2016", "2019"
+    cu: int | None = None
+    org: OrgFacts = field(default_factory=OrgFacts)  # empty: AD was not read
+    installer: InstallerFacts | None = None
+
+    def __post_init__(self) -> None:
+        if self.exchange_version not in EXCHANGE_VERSIONS:
+            raise UsageError(
+                f"unknown Exchange version {self.exchange_version!r}; "
+                f"expected one of {', '.join(EXCHANGE_VERSIONS)}"
+            )
+        if self.cu is not None and self.cu < 0:
+            raise UsageError(f"a cumulative update number cannot be negative: {self.cu}")
+
+
+def unknown_reason_for(kind: OutcomeKind) -> UnknownReason:
+    """The UnknownReason for a host whose scan ended with ``kind`` (not OK)."""
+    if kind is OutcomeKind.OK:
+        raise ValueError("an OK outcome has no unknown reason")
+    return _REASONS[kind]
+
+
+def run_rule(rule: Rule, ctx: RuleContext) -> Verdict:
+    """Run one rule. A missing or unreadable fact becomes UNKNOWN with its reason; any other exception,
+    or a malformed verdict, becomes UNKNOWN with RULE_ERROR."""
+    try:
+        verdict = rule.evaluate(ctx)
+    except FactUnavailable as exc:
+        return ctx.unknown(exc.reason, exc.detail, {"fact": exc.fact})
+    except Exception as exc:  # noqa: BLE001 - the engine boundary: a rule bug must not hide verdicts
+        return ctx.unknown(UnknownReason.RULE_ERROR, f"rule {rule.id} raised {type(exc).__name__}: {exc}")
+    problem = _malformed(verdict, rule, ctx)
+    if problem:
+        return ctx.unknown(
+            UnknownReason.RULE_ERROR, f"rule {rule.id} returned a malformed verdict: {problem}"
+        )
+    return verdict
+
+
+def _malformed(verdict: object, rule: Rule, ctx: RuleContext) -> str:
+    if not isinstance(verdict, Verdict):
+        return f"{type(verdict).__name__} instead of Verdict"
+    if verdict.rule_id != rule.id or verdict.host != ctx.host.name:
+        return f"verdict for {verdict.rule_id}/{verdict.host}"
+    if (verdict.status is Status.UNKNOWN) != (verdict.reason is not None):
+        return "reason must be set exactly when the status is unknown"
+    return ""
+
+
+def evaluate_host(outcome: HostOutcome, catalog: Catalog, params: EvaluationParams) -> list[Verdict]:
+    """One verdict per rule of ``catalog.rules_for(params.exchange_version)``, in that order."""
+    rules = catalog.rules_for(params.exchange_version)
+    host = outcome.host
+    facts = outcome.facts if outcome.ok else None
+    if outcome.ok and facts is None:
+        blocked_reason: UnknownReason | None = UnknownReason.PROBE_ERROR
+        blocked_detail = "the scan succeeded but returned no facts"
+    elif outcome.ok:
+        blocked_reason, blocked_detail = None, ""
+    else:
+        blocked_reason = unknown_reason_for(outcome.kind)
+        blocked_detail = outcome.reason or f"host not scanned ({outcome.kind.value})"
+    verdicts: list[Verdict] = []
+    for rule in rules:
+        ctx = RuleContext(
+            rule_id=rule.id,
+            host=host,
+            host_facts=facts,
+            org=params.org,
+            exchange_version=params.exchange_version,
+            cu=params.cu,
+            installer=params.installer,
+        )
+        if blocked_reason is not None and rule.needs_host_facts:
+            verdicts.append(ctx.unknown(blocked_reason, blocked_detail))
+        else:
+            verdicts.append(run_rule(rule, ctx))
+    return verdicts
+
+
+def evaluate_all(
+    outcomes: Iterable[HostOutcome], catalog: Catalog, params: EvaluationParams
+) -> dict[str, list[Verdict]]:
+    """Verdicts for every host, keyed by host name, in outcome order."""
+    return {o.host.name: evaluate_host(o, catalog, params) for o in outcomes}

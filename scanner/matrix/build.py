@@ -1,0 +1,113 @@
+"""Matrix cells: per host and role, READY, READY_WITH_WARNINGS, BLOCKED (which rules) or UNKNOWN (why).
+
+Per role, over the verdicts of the rules roles.yaml lists for it:
+- BLOCKED when an error-severity rule fails. A known blocker wins over unknowns: the cell still lists them.
+- UNKNOWN when the host was not scanned (the reason is the outcome's), or an error-severity rule of the
+  role is unknown (the reason names the rules and the facts they lacked).
+- READY_WITH_WARNINGS when a rule warns, a warning-severity rule fails, or a warning-severity rule could
+  not be judged (listed in ``unknown``; the reason says so): READY must mean nothing was left unsaid.
+- READY otherwise (pass and not applicable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from scanner.checks.catalog import Catalog
+from scanner.model.matrix import Cell, CellStatus
+from scanner.model.outcome import HostOutcome
+from scanner.model.rule import Severity
+from scanner.model.verdict import Status, Verdict
+
+
+def _why(v: Verdict) -> str:
+    return f"{v.rule_id} ({v.detail or (v.reason.value if v.reason else 'unknown')})"
+
+
+def build_cells(
+    outcome: HostOutcome, verdicts: Sequence[Verdict], catalog: Catalog, version: str
+) -> list[Cell]:
+    """One cell per role of ``version``, in column order."""
+    by_rule: dict[str, Verdict] = {v.rule_id: v for v in verdicts}
+    host = outcome.host.name
+    cells: list[Cell] = []
+    for role in catalog.roles(version):
+        blocking: list[str] = []
+        warnings: list[str] = []
+        unknown_errors: list[Verdict] = []
+        unknown_warnings: list[Verdict] = []
+        missing: list[str] = []
+        for rid in catalog.rule_ids_for_role(version, role):
+            severity = catalog.rule(rid).severity
+            v = by_rule.get(rid)
+            if v is None:
+                missing.append(rid)  # no verdict at all: treat as not judged, never as pass
+                continue
+            if v.status is Status.FAIL:
+                (blocking if severity is Severity.ERROR else warnings).append(rid)
+            elif v.status is Status.WARN:
+                warnings.append(rid)
+            elif v.status is Status.UNKNOWN:
+                (unknown_errors if severity is Severity.ERROR else unknown_warnings).append(v)
+        unknown_ids = tuple(
+            [v.rule_id for v in unknown_errors] + missing + [v.rule_id for v in unknown_warnings]
+        )
+        status, reason = CellStatus.READY, ""
+        if not outcome.ok:
+            status = CellStatus.UNKNOWN
+            reason = f"not scanned: {outcome.kind.value}" + (f": {outcome.reason}" if outcome.reason else "")
+        elif blocking:
+            status = CellStatus.BLOCKED
+        elif unknown_errors or missing:
+            status = CellStatus.UNKNOWN
+            parts = [_why(v) for v in unknown_errors] + [f"{rid} (no verdict)" for rid in missing]
+            reason = "not judged: " + "; ".join(parts)
+        elif warnings or unknown_warnings:
+            status = CellStatus.READY_WITH_WARNINGS
+            if unknown_warnings:
+                reason = "warning rules not judged: " + "; ".join(_why(v) for v in unknown_warnings)
+        cells.append(
+            Cell(
+                host=host,
+                role=role,
+                status=status,
+                blocking=tuple(blocking),
+                warnings=tuple(warnings),
+                unknown=unknown_ids,
+                reason=reason,
+            )
+        )
+    return cells
+
+
+@dataclass(frozen=True, slots=True)
+class RoleSummary:
+    role: str
+    counts: Mapping[CellStatus, int]  # every CellStatus present, zero included
+    blockers: tuple[tuple[str, int], ...] = field(default=())  # rule id -> hosts it blocks, most first
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def summarize_roles(cells: Iterable[Cell], roles: Sequence[str]) -> list[RoleSummary]:
+    """Counts per status per role (in ``roles`` order), and which rules block how many hosts."""
+    counts: dict[str, dict[CellStatus, int]] = {r: {s: 0 for s in CellStatus} for r in roles}
+    blockers: dict[str, dict[str, int]] = {r: {} for r in roles}
+    for c in cells:
+        if c.role not in counts:
+            continue
+        counts[c.role][c.status] += 1
+        if c.status is CellStatus.BLOCKED:
+            for rid in c.blocking:
+                blockers[c.role][rid] = blockers[c.role].get(rid, 0) + 1
+    return [
+        RoleSummary(
+            role=r,
+            counts=counts[r],
+            blockers=tuple(sorted(blockers[r].items(), key=lambda kv: (-kv[1], kv[0]))),
+        )
+        for r in roles
+    ]

@@ -1,0 +1,10 @@
+"""The read-only collector: one PowerShell script per host, composed from small parts."""
+
+from scanner.probes.collector import (
+    COLLECTOR_PARTS,
+    COLLECTOR_VERSION,
+    MAX_SCRIPT_BYTES,
+    build_collector_script,
+)
+
+__all__ = ["COLLECTOR_PARTS", "COLLECTOR_VERSION", "MAX_SCRIPT_BYTES", "build_collector_script"]
