@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from scanner.errors import HistoryError
+from scanner.errors import FactsError, HistoryError
 from scanner.history import codec
 from scanner.history.lock import SweepLock, is_locked
 from scanner.history.schema import SchemaTooNew, migrate
@@ -436,9 +436,9 @@ class HistoryStore:
         for name, kind, reason, mech, duration, facts_json in rows:
             try:
                 facts = codec.host_facts_from_json(facts_json) if facts_json else None
-            except (ValueError, KeyError, TypeError) as exc:
+            except (ValueError, FactsError) as exc:
                 raise HistoryError(
-                    f"history database {self.path}: stored facts of {name} are unreadable"
+                    f"history database {self.path}: stored facts of {name} are unreadable ({exc})"
                 ) from exc
             out[name] = HostOutcome(
                 host=hosts.get(name) or Host(name=name),
@@ -518,8 +518,18 @@ class HistoryStore:
             outcomes=outcomes,
             verdicts={h: verdicts[h] for h in sorted(verdicts, key=lambda h: order.get(h, len(order)))},
             cells=cells,
-            org=codec.org_facts_from_json(org_json) if org_json else OrgFacts(),
+            org=self._org(org_json),
         )
+
+    def _org(self, org_json: str | None) -> OrgFacts:
+        if not org_json:
+            return OrgFacts()
+        try:
+            return codec.org_facts_from_json(org_json)
+        except (ValueError, FactsError) as exc:
+            raise HistoryError(
+                f"history database {self.path}: stored AD facts are unreadable ({exc})"
+            ) from exc
 
     def delete_run(self, run_id: str) -> None:
         with self._transaction("delete the run") as db:
