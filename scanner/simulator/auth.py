@@ -1,0 +1,183 @@
+"""HTTP authentication as a Windows WinRM listener does it: Basic, and Negotiate (SPNEGO/NTLM) with a
+pyspnego acceptor per TCP connection. Wrong credentials get 401 with the challenge headers again.
+
+pyspnego's NTLM acceptor reads the accepted accounts from the file named by the NTLM_USER_FILE
+environment variable, which is process-wide: :class:`NtlmUserFile` writes it in the simulator's work
+directory and points the variable at it for the simulator's lifetime (keeping the lines of a file that
+was already configured, so two simulators in one process both work).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import spnego
+import spnego.channel_bindings
+
+from scanner.simulator.profiles import Credentials, SimHost
+
+_ENV = "NTLM_USER_FILE"
+_NTLM_AUTHENTICATE = b"NTLMSSP\x00\x03\x00\x00\x00"
+
+
+class NtlmUserFile:
+    """The NTLM_USER_FILE for pyspnego's acceptor, in Heimdal ``DOMAIN:USER:PASSWORD`` lines."""
+
+    def __init__(self, workdir: Path, credentials: Credentials) -> None:
+        self.path = Path(workdir) / "ntlm-users.txt"
+        self.credentials = credentials
+        self._previous: str | None = None
+        self._installed = False
+
+    def lines(self) -> list[str]:
+        c = self.credentials
+        out = [f":{c.username}:{c.password}"]
+        for dom in (c.domain_netbios, c.domain_dns):
+            if dom:
+                out.append(f"{dom}:{c.username}:{c.password}")
+        if c.domain_dns:
+            out.append(f":{c.username}@{c.domain_dns}:{c.password}")
+        return out
+
+    def install(self) -> None:
+        self._previous = os.environ.get(_ENV)
+        lines = self.lines()
+        if self._previous and Path(self._previous).is_file():
+            lines += Path(self._previous).read_text(encoding="utf-8").splitlines()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        try:
+            self.path.chmod(0o600)
+        except OSError:  # not every file system keeps POSIX modes (Windows)
+            pass
+        os.environ[_ENV] = str(self.path)
+        self._installed = True
+
+    def uninstall(self) -> None:
+        if not self._installed:
+            return
+        self._installed = False
+        if os.environ.get(_ENV) == str(self.path):
+            if self._previous is None:
+                os.environ.pop(_ENV, None)
+            else:
+                os.environ[_ENV] = self._previous
+        try:
+            self.path.unlink()
+        except OSError:
+            pass
+
+
+@dataclass
+class ConnectionAuth:
+    """Authentication state of one TCP connection (NTLM is bound to the connection)."""
+
+    tls: bool
+    cbt_app_data: bytes | None = None
+    ctx: Any = None  # spnego.ContextProxy once a Negotiate exchange started
+    user: str | None = None
+    scheme: str | None = None  # "basic" or "negotiate" once authenticated
+
+    @property
+    def sealing(self) -> Any:
+        """The context that seals messages, when Negotiate completed."""
+        if self.scheme == "negotiate" and self.ctx is not None and self.ctx.complete:
+            return self.ctx
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class AuthOutcome:
+    """``ok``: go on with the request. Otherwise answer 401 with ``headers``. ``event`` says what to
+    count: "ok" (a new authentication), "fail" (credentials refused), "" (nothing)."""
+
+    ok: bool
+    headers: tuple[tuple[str, str], ...] = field(default=())
+    event: str = ""
+
+
+def challenge(host: SimHost) -> tuple[tuple[str, str], ...]:
+    out = []
+    if "negotiate" in host.auth:
+        out.append(("WWW-Authenticate", "Negotiate"))
+    if "basic" in host.auth:
+        out.append(("WWW-Authenticate", 'Basic realm="WSMAN"'))
+    return tuple(out)
+
+
+def authenticate(
+    state: ConnectionAuth,
+    host: SimHost,
+    credentials: Credentials,
+    authorization: str,
+    strict_cbt: bool = False,
+) -> AuthOutcome:
+    """Check one request's Authorization header against the host's offer and the site's account."""
+    always_401 = host.fault is not None and host.fault.kind == "always_401"
+    if not authorization:
+        if state.user is not None:
+            return AuthOutcome(True)
+        return AuthOutcome(False, challenge(host))
+    scheme, _, token = authorization.partition(" ")
+    scheme_l = scheme.lower()
+    if scheme_l == "basic" and "basic" in host.auth:
+        return _basic(state, host, credentials, token.strip(), always_401)
+    if scheme_l in ("negotiate", "ntlm") and "negotiate" in host.auth:
+        return _negotiate(state, host, scheme, token.strip(), always_401, strict_cbt)
+    return AuthOutcome(False, challenge(host), "fail")
+
+
+def _basic(
+    state: ConnectionAuth, host: SimHost, credentials: Credentials, token: str, always_401: bool
+) -> AuthOutcome:
+    try:
+        user, sep, password = base64.b64decode(token, validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return AuthOutcome(False, challenge(host), "fail")
+    # Basic sends the password in clear: a Windows listener takes it only over TLS unless
+    # AllowUnencrypted is set.
+    if (
+        always_401
+        or not sep
+        or not (state.tls or host.allow_unencrypted)
+        or not credentials.matches(user, password)
+    ):
+        state.user = None
+        return AuthOutcome(False, challenge(host), "fail")
+    event = "" if state.user == user and state.scheme == "basic" else "ok"
+    state.user, state.scheme, state.ctx = user, "basic", None
+    return AuthOutcome(True, (), event)
+
+
+def _negotiate(
+    state: ConnectionAuth, host: SimHost, scheme: str, token: str, always_401: bool, strict_cbt: bool
+) -> AuthOutcome:
+    try:
+        in_token = base64.b64decode(token, validate=True)
+    except binascii.Error:
+        return AuthOutcome(False, challenge(host), "fail")
+    if state.ctx is None or state.ctx.complete:
+        # a new exchange on this connection starts a new context
+        bindings = None
+        if strict_cbt and state.cbt_app_data is not None:
+            bindings = spnego.channel_bindings.GssChannelBindings(application_data=state.cbt_app_data)
+        state.ctx = spnego.server(protocol="negotiate", channel_bindings=bindings)
+        state.user = state.scheme = None
+    try:
+        if always_401 and _NTLM_AUTHENTICATE in in_token:
+            raise PermissionError("credentials refused")
+        out_token = state.ctx.step(in_token)
+    except Exception:  # pyspnego raises a family of errors for a bad password, user or token
+        state.ctx = None
+        return AuthOutcome(False, challenge(host), "fail")
+    header = (("WWW-Authenticate", f"{scheme} {base64.b64encode(out_token).decode()}"),) if out_token else ()
+    if not state.ctx.complete:
+        return AuthOutcome(False, header)
+    state.user = str(state.ctx.client_principal or "")
+    state.scheme = "negotiate"
+    return AuthOutcome(True, header, "ok")

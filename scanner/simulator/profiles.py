@@ -1,0 +1,660 @@
+"""Site files: a baseline host profile, named variants, seeded random assignment and explicit hosts.
+
+A site file (YAML) describes a simulated Windows estate in a few lines, however many hosts it has::
+
+    name: contoso
+    seed: 42
+    domain: {dns: contoso.test, netbios: CONTOSO}
+    credentials: {username: svc-exready, password: "..."}
+    defaults: {schemes: [http], auth: [negotiate, basic]}
+    baseline: {os: "Windows Server 2012 R2 Standard", facts: {...}, absent: [...]}
+    variants:
+      ucma-missing: {absent: [ucma.version]}
+      slow: {fault: {kind: slow, delay_s: 4}}
+    ad_sites:
+      - {name: Paris-HQ, pattern: "PAR-SRV{n:03d}", addresses: 127.20.1.0/24, count: 40}
+    assign:                       # applied in order to the generated hosts, in a seeded shuffle
+      - {variant: ucma-missing, count: 2}
+      - {variant: slow, percent: 1}
+    faulty: {percent: 5, kinds: [refuse, hang, drop]}   # a seeded mix over hosts left healthy
+    hosts:                        # explicit hosts: new ones, or overrides of generated ones by name
+      - {name: PAR-EX01, ad_site: Paris-HQ, address: 127.20.1.250, variant: caferole}
+
+The same file and seed always give the same hosts.
+"""
+
+from __future__ import annotations
+
+import csv
+import ipaddress
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scanner.errors import SimulatorError
+from scanner.facts.keys import SEED_FACTS
+from scanner.simulator.faults import FaultSpec, parse_fault
+
+HTTP_PORT = 5985
+HTTPS_PORT = 5986
+SCHEMES = ("http", "https")
+AUTH_SCHEMES = ("negotiate", "basic")
+FACT_NAMES: frozenset[str] = frozenset(f.name for f in SEED_FACTS)
+
+PRESENT, ABSENT, UNREADABLE = "present", "absent", "unreadable"
+
+
+@dataclass(frozen=True, slots=True)
+class FactValue:
+    """One fact as the collector reports it."""
+
+    status: str  # present | absent | unreadable
+    value: Any = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """The simulated domain's account. The password never appears in repr()."""
+
+    username: str
+    password: str = field(repr=False)
+    domain_netbios: str = ""
+    domain_dns: str = ""
+
+    def accepted_usernames(self) -> tuple[str, ...]:
+        """The spellings a Windows host accepts for this account (Basic and NTLM)."""
+        names = [self.username]
+        if self.domain_netbios:
+            names.append(f"{self.domain_netbios}\\{self.username}")
+        if self.domain_dns:
+            names.append(f"{self.domain_dns}\\{self.username}")
+            names.append(f"{self.username}@{self.domain_dns}")
+        return tuple(names)
+
+    def matches(self, username: str, password: str) -> bool:
+        folded = username.casefold()
+        return password == self.password and any(folded == n.casefold() for n in self.accepted_usernames())
+
+
+@dataclass(frozen=True, slots=True)
+class SimHost:
+    """One simulated Windows host: where it listens, what it runs, and what goes wrong with it."""
+
+    name: str
+    fqdn: str
+    ad_site: str
+    os_caption: str
+    address: str
+    http_port: int | None
+    https_port: int | None
+    auth: tuple[str, ...]
+    facts: Mapping[str, FactValue] = field(compare=False, repr=False)
+    fault: FaultSpec | None = None
+    variant: str | None = None
+    ps_version: str = "4.0"
+    max_shells: int = 30
+    idle_timeout_s: float = 7200.0
+    allow_unencrypted: bool = False
+
+    @property
+    def schemes(self) -> tuple[str, ...]:
+        return tuple(s for s, p in (("http", self.http_port), ("https", self.https_port)) if p is not None)
+
+    @property
+    def fault_label(self) -> str:
+        return self.fault.label if self.fault else ""
+
+    @property
+    def script_delay_s(self) -> float:
+        return self.fault.delay_s if self.fault and self.fault.kind == "slow" else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    name: str
+    seed: int
+    credentials: Credentials
+    hosts: tuple[SimHost, ...]
+    source: Path | None = None
+
+    def host(self, name: str) -> SimHost:
+        folded = name.casefold()
+        for h in self.hosts:
+            if h.name.casefold() == folded or h.fqdn.casefold() == folded:
+                return h
+        raise KeyError(name)
+
+    def ad_sites(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(h.ad_site for h in self.hosts))
+
+    def with_hosts(self, hosts: Iterable[SimHost]) -> Site:
+        return replace(self, hosts=tuple(hosts))
+
+
+INVENTORY_COLUMNS = ("name", "fqdn", "address", "port", "scheme", "auth", "site")
+
+
+def write_inventory_csv(hosts: Iterable[SimHost], path: Path) -> Path:
+    """The hosts as an inventory file for ``exready scan --inventory``: one row per host, HTTP
+    (Negotiate with message encryption) where the host listens on HTTP, else HTTPS."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(INVENTORY_COLUMNS)
+        for h in hosts:
+            port: int | None
+            if h.http_port is not None:
+                scheme, port, auth = "http", h.http_port, "negotiate"
+            else:
+                scheme, port = "https", h.https_port
+                auth = "negotiate" if "negotiate" in h.auth else "basic"
+            writer.writerow((h.name, h.fqdn, h.address, port, scheme, auth, h.ad_site))
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# loading
+# ---------------------------------------------------------------------------------------------
+
+
+def load_site(path: str | Path) -> Site:
+    """Read a site file. Any problem is a SimulatorError naming the file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SimulatorError(f"cannot read site file {path}: {exc.strerror or exc}") from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise SimulatorError(f"{where}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+    return build_site(doc, source=path)
+
+
+def build_site(doc: Any, source: Path | None = None) -> Site:
+    """A site from its parsed document (the same mapping a site file holds)."""
+    where = str(source) if source else "site"
+    if not isinstance(doc, Mapping):
+        raise SimulatorError(f"{where}: a site file is a mapping (name, seed, baseline, ad_sites, ...)")
+    return _SiteBuilder(doc, where, source).build()
+
+
+_TOP_KEYS = {
+    "name",
+    "seed",
+    "domain",
+    "credentials",
+    "defaults",
+    "baseline",
+    "variants",
+    "ad_sites",
+    "assign",
+    "faulty",
+    "hosts",
+}
+_PROFILE_KEYS = {
+    "os",
+    "ps_version",
+    "facts",
+    "absent",
+    "unreadable",
+    "fault",
+    "schemes",
+    "auth",
+    "max_shells",
+    "idle_timeout_s",
+    "allow_unencrypted",
+}
+
+
+@dataclass
+class _Profile:
+    """A host profile while it is being assembled (baseline, then variant, then host overrides)."""
+
+    os: str = "Windows Server 2012 R2 Standard"
+    ps_version: str = "4.0"
+    facts: dict[str, FactValue] = field(default_factory=dict)
+    fault: FaultSpec | None = None
+    schemes: tuple[str, ...] = ("http",)
+    auth: tuple[str, ...] = AUTH_SCHEMES
+    max_shells: int = 30
+    idle_timeout_s: float = 7200.0
+    allow_unencrypted: bool = False
+
+    def copy(self) -> _Profile:
+        return replace(self, facts=dict(self.facts))
+
+
+@dataclass
+class _Planned:
+    name: str
+    ad_site: str
+    address: str
+    variant: str | None = None
+    fault: FaultSpec | None = None
+    overrides: Mapping[str, Any] | None = None
+    fqdn: str | None = None
+
+
+class _SiteBuilder:
+    def __init__(self, doc: Mapping[str, Any], where: str, source: Path | None) -> None:
+        self.doc = doc
+        self.where = where
+        self.source = source
+
+    def fail(self, msg: str) -> SimulatorError:
+        return SimulatorError(f"{self.where}: {msg}")
+
+    def build(self) -> Site:
+        doc = self.doc
+        unknown = set(doc) - _TOP_KEYS
+        if unknown:
+            raise self.fail(f"unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+        name = str(doc.get("name") or (self.source.stem if self.source else "site"))
+        try:
+            seed = int(doc.get("seed", 0))
+        except (TypeError, ValueError):
+            raise self.fail("seed must be an integer") from None
+        domain = self.mapping(doc.get("domain") or {}, "domain")
+        self.domain_dns = str(domain.get("dns", "contoso.test")).lower()
+        netbios = str(domain.get("netbios", self.domain_dns.split(".")[0])).upper()
+        creds = self.mapping(doc.get("credentials"), "credentials")
+        if not creds.get("username") or creds.get("password") is None:
+            raise self.fail("credentials need a username and a password")
+        credentials = Credentials(str(creds["username"]), str(creds["password"]), netbios, self.domain_dns)
+
+        base = _Profile()
+        self.apply(base, self.mapping(doc.get("defaults") or {}, "defaults"), "defaults")
+        self.apply(base, self.mapping(doc.get("baseline") or {}, "baseline"), "baseline")
+        variants_raw = self.mapping(doc.get("variants") or {}, "variants")
+        self.variants: dict[str, _Profile] = {}
+        for vname, vraw in variants_raw.items():
+            prof = base.copy()
+            self.apply(prof, self.mapping(vraw or {}, f"variant {vname}"), f"variant {vname}")
+            self.variants[str(vname)] = prof
+
+        rng = random.Random(seed)  # noqa: S311 - reproducible test data, not security
+        planned = self.generate(rng)
+        self.assign(planned, rng)
+        planned = self.explicit(planned)
+        hosts = tuple(self.materialise(p, base) for p in planned)
+        self.check_unique(hosts)
+        return Site(name=name, seed=seed, credentials=credentials, hosts=hosts, source=self.source)
+
+    # -- pieces ---------------------------------------------------------------------------------
+
+    def mapping(self, raw: Any, what: str) -> Mapping[str, Any]:
+        if not isinstance(raw, Mapping):
+            raise self.fail(f"{what} must be a mapping")
+        return raw
+
+    def apply(self, prof: _Profile, raw: Mapping[str, Any], what: str) -> None:
+        unknown = set(raw) - _PROFILE_KEYS - {"variant", "name", "ad_site", "address", "fqdn"}
+        if unknown:
+            raise self.fail(f"{what}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+        if "os" in raw:
+            prof.os = str(raw["os"])
+        if "ps_version" in raw:
+            prof.ps_version = str(raw["ps_version"])
+        for fname, value in self.mapping(raw.get("facts") or {}, f"{what} facts").items():
+            prof.facts[self.fact_name(fname, what)] = FactValue(PRESENT, value)
+        absent = raw.get("absent") or []
+        if not isinstance(absent, list):
+            raise self.fail(f"{what}: absent is a list of fact names")
+        for fname in absent:
+            prof.facts[self.fact_name(fname, what)] = FactValue(ABSENT)
+        for fname, err in self.mapping(raw.get("unreadable") or {}, f"{what} unreadable").items():
+            prof.facts[self.fact_name(fname, what)] = FactValue(UNREADABLE, None, str(err))
+        if "fault" in raw:
+            prof.fault = parse_fault(raw["fault"], f"{self.where}: {what}")
+        if "schemes" in raw:
+            prof.schemes = self.choice_list(raw["schemes"], SCHEMES, f"{what} schemes")
+        if "auth" in raw:
+            prof.auth = self.choice_list(raw["auth"], AUTH_SCHEMES, f"{what} auth")
+        try:
+            if "max_shells" in raw:
+                prof.max_shells = int(raw["max_shells"])
+            if "idle_timeout_s" in raw:
+                prof.idle_timeout_s = float(raw["idle_timeout_s"])
+        except (TypeError, ValueError):
+            raise self.fail(f"{what}: max_shells and idle_timeout_s are numbers") from None
+        if "allow_unencrypted" in raw:
+            prof.allow_unencrypted = bool(raw["allow_unencrypted"])
+
+    def fact_name(self, name: Any, what: str) -> str:
+        if str(name) not in FACT_NAMES:
+            raise self.fail(f"{what}: unknown fact {name!r}")
+        return str(name)
+
+    def choice_list(self, raw: Any, allowed: Sequence[str], what: str) -> tuple[str, ...]:
+        items = [raw] if isinstance(raw, str) else raw
+        if not isinstance(items, list) or not items or any(str(i).lower() not in allowed for i in items):
+            raise self.fail(f"{what}: a non-empty list of {', '.join(allowed)}")
+        return tuple(str(i).lower() for i in items)
+
+    def generate(self, rng: random.Random) -> list[_Planned]:
+        out: list[_Planned] = []
+        raw_sites = self.doc.get("ad_sites") or []
+        if not isinstance(raw_sites, list):
+            raise self.fail("ad_sites is a list")
+        self.site_names: list[str] = []
+        for i, rs in enumerate(raw_sites):
+            rs = self.mapping(rs, f"ad_sites[{i}]")
+            sname = str(rs.get("name") or "")
+            if not sname:
+                raise self.fail(f"ad_sites[{i}] needs a name")
+            self.site_names.append(sname)
+            count = rs.get("count", 0)
+            if not isinstance(count, int) or count < 0:
+                raise self.fail(f"ad site {sname}: count must be a whole number")
+            if count == 0:
+                continue
+            pattern = str(rs.get("pattern") or "")
+            if "{n" not in pattern:
+                raise self.fail(f"ad site {sname}: pattern must contain {{n}}, e.g. 'PAR-SRV{{n:03d}}'")
+            addrs = self.addresses(rs.get("addresses"), count, f"ad site {sname}")
+            for n in range(1, count + 1):
+                try:
+                    hname = pattern.format(n=n).upper()
+                except (ValueError, IndexError, KeyError):
+                    raise self.fail(f"ad site {sname}: bad pattern {pattern!r}") from None
+                out.append(_Planned(hname, sname, addrs[n - 1]))
+        return out
+
+    def addresses(self, raw: Any, count: int, what: str) -> list[str]:
+        if not raw:
+            raise self.fail(f"{what}: addresses (a loopback network, e.g. 127.20.1.0/24) is required")
+        try:
+            net = ipaddress.ip_network(str(raw), strict=False)
+        except ValueError:
+            raise self.fail(f"{what}: {raw!r} is not a network") from None
+        if not net.is_loopback:
+            raise self.fail(f"{what}: {net} is not a loopback network (127.0.0.0/8)")
+        hosts = net.hosts() if net.num_addresses > 2 else iter(net)
+        out: list[str] = []
+        for ip in hosts:
+            if len(out) == count:
+                break
+            out.append(str(ip))
+        if len(out) < count:
+            raise self.fail(f"{what}: {net} holds fewer than {count} addresses")
+        return out
+
+    def assign(self, planned: list[_Planned], rng: random.Random) -> None:
+        order = list(range(len(planned)))
+        rng.shuffle(order)
+        free = iter(order)
+        rules = self.doc.get("assign") or []
+        if not isinstance(rules, list):
+            raise self.fail("assign is a list of {variant, count|percent}")
+        for i, rule in enumerate(rules):
+            rule = self.mapping(rule, f"assign[{i}]")
+            vname = str(rule.get("variant"))
+            if vname not in self.variants:
+                raise self.fail(f"assign[{i}]: unknown variant {vname!r}")
+            for idx in self.take(free, rule, len(planned), f"assign[{i}]"):
+                planned[idx].variant = vname
+        faulty = self.doc.get("faulty")
+        if faulty:
+            faulty = self.mapping(faulty, "faulty")
+            kinds = faulty.get("kinds") or []
+            if not isinstance(kinds, list) or not kinds:
+                raise self.fail("faulty: kinds is a non-empty list of fault kinds or fault mappings")
+            specs = [parse_fault(k, f"{self.where}: faulty.kinds[{j}]") for j, k in enumerate(kinds)]
+            for j, idx in enumerate(self.take(free, faulty, len(planned), "faulty")):
+                planned[idx].fault = specs[j % len(specs)]
+
+    def take(self, free: Any, rule: Mapping[str, Any], total: int, what: str) -> list[int]:
+        if "count" in rule:
+            n = rule["count"]
+        elif "percent" in rule:
+            try:
+                n = round(total * float(rule["percent"]) / 100.0)
+            except (TypeError, ValueError):
+                raise self.fail(f"{what}: percent must be a number") from None
+        else:
+            raise self.fail(f"{what}: give count or percent")
+        if not isinstance(n, int) or n < 0:
+            raise self.fail(f"{what}: count must be a whole number")
+        out = [idx for _, idx in zip(range(n), free, strict=False)]
+        if len(out) < n:
+            raise self.fail(f"{what}: not enough hosts left to assign {n}")
+        return out
+
+    def explicit(self, planned: list[_Planned]) -> list[_Planned]:
+        raw_hosts = self.doc.get("hosts") or []
+        if not isinstance(raw_hosts, list):
+            raise self.fail("hosts is a list")
+        by_name = {p.name: p for p in planned}
+        for i, rh in enumerate(raw_hosts):
+            rh = self.mapping(rh, f"hosts[{i}]")
+            hname = str(rh.get("name") or "").upper()
+            if not hname:
+                raise self.fail(f"hosts[{i}] needs a name")
+            p = by_name.get(hname)
+            if p is None:
+                site = str(
+                    rh.get("ad_site")
+                    or (self.site_names[0] if self.site_names else "Default-First-Site-Name")
+                )
+                if not rh.get("address"):
+                    raise self.fail(f"host {hname}: a new host needs an address")
+                p = _Planned(hname, site, "")
+                planned.append(p)
+                by_name[hname] = p
+            if rh.get("ad_site"):
+                p.ad_site = str(rh["ad_site"])
+            if rh.get("address"):
+                p.address = str(rh["address"])
+                self.check_loopback(p.address, f"host {hname}")
+            if rh.get("fqdn"):
+                p.fqdn = str(rh["fqdn"]).lower()
+            if "variant" in rh:
+                if rh["variant"] is not None and str(rh["variant"]) not in self.variants:
+                    raise self.fail(f"host {hname}: unknown variant {rh['variant']!r}")
+                p.variant = None if rh["variant"] is None else str(rh["variant"])
+            if "fault" in rh:
+                p.fault = parse_fault(rh["fault"], f"{self.where}: host {hname}")
+            p.overrides = rh
+        return planned
+
+    def check_loopback(self, address: str, what: str) -> None:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            raise self.fail(f"{what}: {address!r} is not an IP address") from None
+        if not ip.is_loopback:
+            raise self.fail(f"{what}: {address} is not a loopback address (127.0.0.0/8)")
+
+    def materialise(self, p: _Planned, base: _Profile) -> SimHost:
+        prof = (self.variants[p.variant] if p.variant else base).copy()
+        if p.overrides:
+            self.apply(prof, {k: v for k, v in p.overrides.items() if k != "fault"}, f"host {p.name}")
+        fault = p.fault if p.fault is not None else prof.fault
+        facts = dict(prof.facts)
+        facts.setdefault("computer.name", FactValue(PRESENT, p.name))
+        facts.setdefault("computer.domain", FactValue(PRESENT, self.domain_dns))
+        facts.setdefault("os.caption", FactValue(PRESENT, prof.os))
+        facts.setdefault("ps.version", FactValue(PRESENT, prof.ps_version))
+        return SimHost(
+            name=p.name,
+            fqdn=p.fqdn or f"{p.name.lower()}.{self.domain_dns}",
+            ad_site=p.ad_site,
+            os_caption=prof.os,
+            address=p.address,
+            http_port=HTTP_PORT if "http" in prof.schemes else None,
+            https_port=HTTPS_PORT if "https" in prof.schemes else None,
+            auth=prof.auth,
+            facts=facts,
+            fault=fault,
+            variant=p.variant,
+            ps_version=prof.ps_version,
+            max_shells=prof.max_shells,
+            idle_timeout_s=prof.idle_timeout_s,
+            allow_unencrypted=prof.allow_unencrypted,
+        )
+
+    def check_unique(self, hosts: Sequence[SimHost]) -> None:
+        seen: dict[str, str] = {}
+        for h in hosts:
+            if h.address in seen:
+                raise self.fail(f"hosts {seen[h.address]} and {h.name} share the address {h.address}")
+            seen[h.address] = h.name
+
+
+# ---------------------------------------------------------------------------------------------
+# generation of large sites
+# ---------------------------------------------------------------------------------------------
+
+ALL_FAULT_MIX: tuple[str | dict[str, Any], ...] = (
+    "refuse",
+    "hang",
+    {"kind": "stall", "stage": "receive", "nth": 2},
+    {"kind": "slow", "delay_s": 3},
+    {"kind": "dribble", "stage": "receive", "nth": 2, "interval_s": 0.5},
+    "always_401",
+    "access_denied",
+    "shell_quota",
+    "garbage",
+    {"kind": "drop", "stage": "receive", "nth": 2},
+    {"kind": "truncate", "stage": "receive", "nth": 2},
+    "script_error",
+    "partial_facts",
+    "psrp_broken",
+)
+
+
+def generate_site_document(
+    hosts: int,
+    *,
+    seed: int = 1,
+    name: str = "generated",
+    ad_sites: Sequence[str] = ("Paris-HQ", "Lyon-DR"),
+    faulty_percent: float = 5.0,
+    fault_kinds: Sequence[str | dict[str, Any]] = ALL_FAULT_MIX,
+    schemes: Sequence[str] = ("http",),
+    base_network: str = "127.64.0.0/10",
+    password: str = "Sim-Lab-Pass-2026!",  # noqa: S107 - a simulated lab account
+) -> dict[str, Any]:
+    """A site document for a large simulated estate (the shape a site file holds), from a few numbers.
+    The hosts are spread evenly over ``ad_sites``, each site in its own slice of ``base_network``;
+    ``faulty_percent`` of them carry a fault, cycling through ``fault_kinds``."""
+    if hosts < 1 or not ad_sites:
+        raise SimulatorError("a generated site needs at least one host and one AD site")
+    net = ipaddress.ip_network(base_network)
+    if not net.is_loopback:
+        raise SimulatorError(f"{base_network} is not a loopback network")
+    per_site = -(-hosts // len(ad_sites))
+    prefix = max(net.prefixlen, 32 - max(per_site + 2, 4).bit_length())
+    subnets = net.subnets(new_prefix=prefix)
+    sites_doc = []
+    left = hosts
+    for sname in ad_sites:
+        count = min(per_site, left)
+        left -= count
+        tag = "".join(c for c in sname.upper() if c.isalnum())[:3]
+        sites_doc.append(
+            {"name": sname, "pattern": f"{tag}-SRV{{n:05d}}", "addresses": str(next(subnets)), "count": count}
+        )
+    doc: dict[str, Any] = {
+        "name": name,
+        "seed": seed,
+        "domain": {"dns": "contoso.test", "netbios": "CONTOSO"},
+        "credentials": {"username": "svc-exready", "password": password},
+        "defaults": {"schemes": list(schemes)},
+        "baseline": baseline_document(),
+        "variants": dict(seed_variants_document()),
+        "ad_sites": sites_doc,
+        "assign": [
+            {"variant": "ucma-missing", "percent": 10},
+            {"variant": "watermark", "percent": 2},
+            {"variant": "kb2619234-missing", "percent": 3},
+            {"variant": "caferole", "percent": 2},
+        ],
+    }
+    if faulty_percent > 0:
+        doc["faulty"] = {"percent": faulty_percent, "kinds": list(fault_kinds)}
+    return doc
+
+
+def write_site_file(doc: Mapping[str, Any], path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(dict(doc), sort_keys=False), encoding="utf-8")
+    return path
+
+
+def baseline_document() -> dict[str, Any]:
+    """A healthy Windows Server 2012 R2 (build 9600) ready for Exchange 2013."""
+    return {
+        "os": "Windows Server 2012 R2 Standard",
+        "ps_version": "4.0",
+        "facts": {
+            "os.current_build": "9600",
+            "os.system_root": "C:\\Windows",
+            "os.installation_type": "Server",
+            "file.rpchttp_dll": {"path": "C:\\Windows\\System32\\rpchttp.dll", "version": "6.3.9600.17415"},
+            "file.rpcrt4_dll": {"path": "C:\\Windows\\System32\\rpcrt4.dll", "version": "6.3.9600.18895"},
+            "hotfix.ids": ["KB2919355", "KB2919442", "KB2999226", "KB3000850", "KB3172729"],
+            "ucma.version": "5.0.8308.0",
+            "dotnet.release": 379893,
+            "reboot.pending": [],
+        },
+        "absent": ["os.ubr", "exchange.v15.roles"],
+    }
+
+
+def seed_variants_document() -> dict[str, dict[str, Any]]:
+    """One variant per seed readiness rule that fails on it."""
+    return {
+        "kb2619234-missing": {
+            "os": "Windows Server 2008 R2 Enterprise",
+            "ps_version": "3.0",
+            "facts": {
+                "os.current_build": "7601",
+                "file.rpchttp_dll": {
+                    "path": "C:\\Windows\\System32\\rpchttp.dll",
+                    "version": "6.1.7601.17514",
+                },
+                "file.rpcrt4_dll": {"path": "C:\\Windows\\System32\\rpcrt4.dll", "version": "6.1.7601.17514"},
+                "hotfix.ids": ["KB976902", "KB2506143"],
+            },
+        },
+        "ucma-missing": {"absent": ["ucma.version"]},
+        "ucma-old": {"facts": {"ucma.version": "5.0.8132.0"}},
+        "caferole": {
+            "facts": {
+                "exchange.v15.roles": [
+                    {
+                        "key": "CafeRole",
+                        "action": None,
+                        "watermark": None,
+                        "unpacked_version": "15.0.1497.2",
+                        "configured_version": "15.0.1497.2",
+                    }
+                ]
+            }
+        },
+        "watermark": {
+            "facts": {
+                "exchange.v15.roles": [
+                    {
+                        "key": "MailboxRole",
+                        "action": "Install",
+                        "watermark": "Microsoft.Exchange.Management.Deployment.PrepareSetup",
+                        "unpacked_version": "15.0.1497.2",
+                        "configured_version": None,
+                    }
+                ]
+            }
+        },
+        "ucma-unreadable": {"unreadable": {"ucma.version": "Requested registry access is not allowed."}},
+    }

@@ -1,0 +1,184 @@
+"""What a simulated host answers to a pipeline. The simulator never runs PowerShell: it recognises
+the scanner's collector script by the marker on its first line (``# exready-collector <version>``)
+and answers with the host's facts as one Hashtable of the wire shape in scanner.facts.keys. Any other
+script fails as a real host fails on a command it does not know.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from psrpcore.types import ErrorCategory, ErrorCategoryInfo, ErrorRecord, NETException
+
+from scanner.facts.keys import COLLECTOR_MARKER
+from scanner.simulator.faults import DEFAULT_SCRIPT_ERROR
+from scanner.simulator.profiles import PRESENT, UNREADABLE, FactValue, SimHost
+
+WIRE_SCHEMA = 1
+_MARKER_LINE = re.compile(r"^\s*#\s*" + re.escape(COLLECTOR_MARKER) + r"\s+(\S+)")
+_FIRST_WORD = re.compile(r"[^\s;|(){}]+")
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineRequest:
+    """The part of a CREATE_PIPELINE the simulator looks at."""
+
+    script: str
+    out_string: bool = False  # Client.execute_ps: Invoke-Expression ... | Out-String -Stream
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptAnswer:
+    """Output objects, then either completion or a terminating error record."""
+
+    output: tuple[Any, ...] = field(default=())
+    error: ErrorRecord | None = None
+    collector: bool = False
+
+
+def pipeline_request(commands: Sequence[Any]) -> PipelineRequest:
+    """Read the script out of psrpcore's pipeline commands."""
+    if not commands:
+        return PipelineRequest("")
+    first = commands[0]
+    if first.is_script:
+        return PipelineRequest(str(first.command_text))
+    if str(first.command_text).lower() == "invoke-expression":
+        params = {str(k).lower(): v for k, v in first.parameters}
+        out_string = any(str(c.command_text).lower() == "out-string" for c in commands[1:])
+        return PipelineRequest(str(params.get("command", "")), out_string)
+    return PipelineRequest(" | ".join(str(c.command_text) for c in commands))
+
+
+def collector_version(script: str) -> str | None:
+    """The collector version named by the marker on the script's first non-blank line."""
+    for line in script.splitlines():
+        if line.strip():
+            m = _MARKER_LINE.match(line)
+            return m.group(1) if m else None
+    return None
+
+
+def answer(host: SimHost, request: PipelineRequest) -> ScriptAnswer:
+    version = collector_version(request.script)
+    if version is None:
+        return ScriptAnswer(error=command_not_found(_first_command(request.script)))
+    fault = host.fault
+    if fault is not None and fault.kind == "script_error":
+        return ScriptAnswer(error=script_failure(fault.message or DEFAULT_SCRIPT_ERROR), collector=True)
+    facts = dict(host.facts)
+    if fault is not None and fault.kind == "partial_facts":
+        for name in fault.missing:
+            facts.pop(name, None)
+        for name, err in fault.unreadable:
+            facts[name] = FactValue(UNREADABLE, None, err)
+    table = collector_table(version, facts)
+    output: tuple[Any, ...] = tuple(out_string_lines(table)) if request.out_string else (table,)
+    return ScriptAnswer(output=output, collector=True)
+
+
+def collector_table(version: str, facts: dict[str, FactValue]) -> dict[str, Any]:
+    """The collector's wire shape: nested dicts become Hashtables, lists arrays."""
+    return {
+        "exready_collector": version,
+        "schema": WIRE_SCHEMA,
+        "facts": {
+            name: {
+                "status": f.status,
+                "value": _copy(f.value) if f.status == PRESENT else None,
+                "error": f.error,
+            }
+            for name, f in facts.items()
+        },
+    }
+
+
+def _copy(value: Any) -> Any:
+    # psrpcore serialises the objects it is given; hand it fresh containers, never the profile's own
+    if isinstance(value, dict):
+        return {str(k): _copy(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _first_command(script: str) -> str:
+    for line in script.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            m = _FIRST_WORD.match(stripped)
+            if m:
+                return m.group(0)
+    return script.strip()[:60]
+
+
+def _error_record(
+    message: str,
+    type_names: Sequence[str],
+    category: ErrorCategory,
+    reason: str,
+    fqid: str,
+    target: Any = None,
+    target_name: str = "",
+) -> ErrorRecord:
+    exc = NETException(Message=message)
+    exc.PSObject.type_names = [*type_names, *exc.PSTypeNames]
+    return ErrorRecord(
+        Exception=exc,
+        CategoryInfo=ErrorCategoryInfo(Category=category, Reason=reason, TargetName=target_name),
+        TargetObject=target,
+        FullyQualifiedErrorId=fqid,
+    )
+
+
+def command_not_found(name: str) -> ErrorRecord:
+    return _error_record(
+        f"The term '{name}' is not recognized as the name of a cmdlet, function, script file, or operable "
+        "program. Check the spelling of the name, or if a path was included, verify that the path is "
+        "correct and try again.",
+        [
+            "System.Management.Automation.CommandNotFoundException",
+            "System.Management.Automation.RuntimeException",
+            "System.SystemException",
+        ],
+        ErrorCategory.ObjectNotFound,
+        "CommandNotFoundException",
+        "CommandNotFoundException",
+        target=name,
+        target_name=name,
+    )
+
+
+def script_failure(message: str) -> ErrorRecord:
+    return _error_record(
+        message,
+        ["System.Security.SecurityException", "System.SystemException"],
+        ErrorCategory.NotSpecified,
+        "SecurityException",
+        "System.Security.SecurityException",
+    )
+
+
+def out_string_lines(table: dict[str, Any]) -> list[str]:
+    """A Hashtable as ``Out-String -Stream`` renders it (the default Name/Value table)."""
+    width = max([len("Name"), *(len(k) for k in table)])
+    lines = ["", f"{'Name':<{width}} Value", f"{'----':<{width}} -----"]
+    for key, value in table.items():
+        lines.append(f"{key:<{width}} {_format_cell(value)}"[:119].rstrip())
+    lines.append("")
+    return lines
+
+
+def _format_cell(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(map(str, value)) + "}"
+    if isinstance(value, list):
+        return "{" + ", ".join(map(str, value)) + "}"
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    return str(value)
