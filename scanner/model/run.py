@@ -20,6 +20,8 @@ class RunInfo:
     inventory_source: str
     tool_version: str
     interrupted: bool = False
+    cu: int | None = None  # the target cumulative update, when one was named
+    breaker_opened: bool = False  # the authentication breaker stopped the sweep
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,13 +13,16 @@ from scanner.model.run import ScanResult
 from scanner.model.verdict import Status, Verdict
 
 
-def cell_text(cell: Cell, lang: Lang = Lang.EN) -> str:
+def cell_text(cell: Cell, lang: Lang = Lang.EN, limit: int | None = None) -> str:
+    """``BLOCKED: UcmaRedistMsi +2``: the rules behind the status, the first ``limit`` of them."""
     word = t(cell.status.value, lang)
-    if cell.status is CellStatus.BLOCKED:
-        return f"{word}: {', '.join(cell.blocking)}"
-    if cell.status is CellStatus.UNKNOWN and cell.unknown:
-        return f"{word}: {', '.join(cell.unknown)}"
-    return word
+    rules = cell.blocking if cell.status is CellStatus.BLOCKED else (
+        cell.unknown if cell.status is CellStatus.UNKNOWN else ())
+    if not rules:
+        return word
+    shown = rules if limit is None else rules[:limit]
+    more = f" +{len(rules) - len(shown)}" if len(shown) < len(rules) else ""
+    return f"{word}: {', '.join(shown)}{more}"
 
 
 def matrix_table(result: ScanResult, lang: Lang = Lang.EN, fmt: str = "simple") -> str:
@@ -33,7 +36,7 @@ def matrix_table(result: ScanResult, lang: Lang = Lang.EN, fmt: str = "simple") 
         rows.append([
             outcome.host.name,
             outcome.host.site or "",
-            *(cell_text(cells[r], lang) if r in cells else "" for r in result.roles),
+            *(_matrix_cell(cells.get(r), outcome, lang) for r in result.roles),
             _note(outcome),
         ])
     return tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True)
@@ -82,6 +85,14 @@ def _verdict_row(v: Verdict, lang: Lang) -> list[str]:
 def _short(value: object) -> str:
     text = str(value)
     return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _matrix_cell(cell: Cell | None, outcome: HostOutcome, lang: Lang) -> str:
+    if cell is None:
+        return ""
+    if not outcome.ok:  # every rule is unknown for the same reason, given once in the notes
+        return t(cell.status.value, lang)
+    return cell_text(cell, lang, limit=1)
 
 
 def _note(outcome: HostOutcome) -> str:

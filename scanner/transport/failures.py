@@ -55,10 +55,13 @@ def classify(exc: BaseException, stage: str) -> TransportError | CollectorError:
         return RemoteFault(f"the reply was cut short{where}")
     if isinstance(exc, requests.exceptions.ConnectionError):
         text = _root_text(exc)
-        if stage == "connect" and ("refused" in text.lower() or "NewConnectionError" in text
-                                   or "Name or service not known" in text or "getaddrinfo" in text
-                                   or "No route" in text):
-            return Unreachable(f"cannot connect{where}: {_short(text)}")
+        lowered = text.lower()
+        if "refused" in lowered:
+            return Unreachable(f"connection refused{where}: is WinRM listening on this port?")
+        if "name or service not known" in lowered or "getaddrinfo" in lowered or "nodename nor servname" in lowered:
+            return Unreachable(f"the name does not resolve{where}")
+        if "no route" in lowered or "unreachable" in lowered:
+            return Unreachable(f"no route to the host{where}")
         if "BadStatusLine" in text:
             return RemoteFault(f"the port does not speak HTTP{where}: is this a WinRM listener?")
         if stage == "connect":

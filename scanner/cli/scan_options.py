@@ -1,0 +1,100 @@
+"""Options shared by the commands that scan (scan, demo, sweep), and the settings they build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scanner.collect.runner import SweepLimits
+from scanner.credentials import PASSWORD_ENV, Credentials
+from scanner.errors import UsageError
+from scanner.i18n import Lang, default_lang
+from scanner.model.host import AuthMethod, Scheme
+from scanner.report.csv_safe import CsvDialect
+from scanner.transport.settings import TransportSettings
+
+WINRM = "WinRM"
+LIMITS = "Limits"
+OUT = "Outputs"
+
+User = Annotated[str | None, typer.Option(
+    "--user", "-u", metavar="USER", rich_help_panel=WINRM,
+    help=f"Account for WinRM (DOMAIN\\user or user@domain). Password from ${PASSWORD_ENV} or a prompt. "
+         "Without --user: the Kerberos ticket cache.")]
+PasswordEnv = Annotated[str, typer.Option(
+    "--password-env", metavar="VAR", rich_help_panel=WINRM,
+    help="Environment variable that holds the password.")]
+SchemeOpt = Annotated[Scheme, typer.Option(
+    "--scheme", case_sensitive=False, rich_help_panel=WINRM,
+    help="http: port 5985 with WinRM message encryption; https: port 5986 with TLS.")]
+AuthOpt = Annotated[AuthMethod, typer.Option(
+    "--auth", case_sensitive=False, rich_help_panel=WINRM,
+    help="negotiate (Kerberos when a ticket and an FQDN allow it, else NTLM), kerberos, ntlm, "
+         "basic (HTTPS only), credssp.")]
+CaFile = Annotated[Path | None, typer.Option(
+    "--ca-file", metavar="FILE", rich_help_panel=WINRM,
+    help="CA bundle (PEM) to verify HTTPS listeners; default: the system's trust store.")]
+Insecure = Annotated[bool, typer.Option(
+    "--insecure-skip-tls-verify", rich_help_panel=WINRM,
+    help="Do not verify HTTPS certificates (labs only).")]
+Concurrency = Annotated[int, typer.Option(
+    "--concurrency", "-c", min=1, max=1024, rich_help_panel=LIMITS, help="Hosts scanned at once.")]
+Deadline = Annotated[float, typer.Option(
+    "--deadline", min=1, rich_help_panel=LIMITS, help="Seconds one host may take, connect to close.")]
+ConnectTimeout = Annotated[float, typer.Option(
+    "--connect-timeout", min=0.1, rich_help_panel=LIMITS, help="Seconds to open a TCP connection.")]
+ReadTimeout = Annotated[float, typer.Option(
+    "--read-timeout", min=1, rich_help_panel=LIMITS,
+    help="Seconds one socket read may wait (longer than --operation-timeout).")]
+OperationTimeout = Annotated[int, typer.Option(
+    "--operation-timeout", min=1, rich_help_panel=LIMITS, help="WS-Man OperationTimeout of one long-poll.")]
+Breaker = Annotated[int, typer.Option(
+    "--auth-breaker", min=0, rich_help_panel=LIMITS,
+    help="Stop after this many consecutive authentication failures, so the account is not locked out "
+         "(0: off).")]
+Exchange = Annotated[str, typer.Option(
+    "--exchange", "-x", metavar="2013|2016|2019", help="Target Exchange version.")]
+Cu = Annotated[int | None, typer.Option("--cu", min=0, metavar="N", help="Target cumulative update.")]
+CsvOut = Annotated[Path | None, typer.Option(
+    "--csv", metavar="FILE", rich_help_panel=OUT, help="Write the matrix: one row per host x role.")]
+CsvDialectOpt = Annotated[CsvDialect, typer.Option(
+    "--csv-dialect", case_sensitive=False, rich_help_panel=OUT,
+    help="excel (comma) or excel-fr (semicolon and a BOM, for French Excel).")]
+JsonOut = Annotated[Path | None, typer.Option(
+    "--json", metavar="FILE", rich_help_panel=OUT,
+    help="Write facts, verdicts and the matrix (re-evaluate later with 'exready evaluate').")]
+LangOpt = Annotated[Lang | None, typer.Option(
+    "--lang", case_sensitive=False, rich_help_panel=OUT,
+    help="en or fr (default: $EXREADY_LANG, else the locale).")]
+NoProgress = Annotated[bool, typer.Option(
+    "--no-progress", rich_help_panel=OUT, help="No progress bar, even on a terminal.")]
+Quiet = Annotated[bool, typer.Option(
+    "--quiet", "-q", rich_help_panel=OUT, help="Do not print the matrix.")]
+
+
+def transport_settings(credentials: Credentials, *, scheme: Scheme, auth: AuthMethod, ca_file: Path | None,
+                       insecure: bool, connect_timeout: float, read_timeout: float, operation_timeout: int,
+                       deadline: float) -> TransportSettings:
+    if insecure and ca_file is not None:
+        raise UsageError("--ca-file and --insecure-skip-tls-verify contradict each other")
+    if ca_file is not None and not ca_file.is_file():
+        raise UsageError(f"--ca-file {ca_file}: no such file")
+    if auth is AuthMethod.BASIC and scheme is not Scheme.HTTPS:
+        raise UsageError("Basic authentication sends the password in clear: use it only with --scheme https")
+    if credentials.username is None and auth in (AuthMethod.BASIC, AuthMethod.NTLM, AuthMethod.CREDSSP):
+        raise UsageError(f"--auth {auth.value} needs --user")
+    return TransportSettings(
+        credentials=credentials, scheme=scheme, auth=auth, ca_file=ca_file, verify_tls=not insecure,
+        connection_timeout=connect_timeout, read_timeout=read_timeout,
+        operation_timeout=operation_timeout, deadline=deadline)
+
+
+def sweep_limits(concurrency: int, deadline: float, breaker: int, account: str) -> SweepLimits:
+    return SweepLimits(concurrency=concurrency, deadline=deadline, breaker_threshold=breaker,
+                       breaker_account=account)
+
+
+def lang_or_default(lang: Lang | None) -> Lang:
+    return lang if lang is not None else default_lang()

@@ -1,0 +1,147 @@
+"""What ``scan``, ``demo`` and ``sweep`` share: running a scan under signals, writing the outputs,
+and turning a result into an exit code."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import typer
+
+from scanner.checks.catalog import Catalog
+from scanner.cli import EXIT_BLOCKED, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, EXIT_TERMINATED, EXIT_UNKNOWN
+from scanner.collect.observer import ScanObserver
+from scanner.collect.progress import ProgressObserver
+from scanner.collect.runner import SweepStats
+from scanner.i18n import Lang, t
+from scanner.model.matrix import CellStatus
+from scanner.model.run import ScanResult
+from scanner.pipeline import ScanRequest, scan
+from scanner.report.csv_safe import CsvDialect
+from scanner.report.json_report import write_json_report
+from scanner.report.matrix_csv import write_matrix_csv
+from scanner.report.table import matrix_table, summary_table
+
+
+@dataclass(frozen=True, slots=True)
+class Outputs:
+    csv: Path | None = None
+    csv_dialect: CsvDialect = CsvDialect.EXCEL
+    json: Path | None = None
+    lang: Lang = Lang.EN
+    quiet: bool = False  # no matrix on stdout
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRun:
+    result: ScanResult
+    stats: SweepStats
+    signal_name: str | None  # "SIGINT" / "SIGTERM" when a signal stopped the sweep
+
+
+def run_scan(request: ScanRequest, catalog: Catalog, observers: Sequence[ScanObserver] = (),
+             progress: bool = True) -> ScanRun:
+    """Run the sweep on a fresh event loop; Ctrl-C and SIGTERM stop new work and let in-flight hosts
+    finish within their grace, so every output is still written."""
+    all_observers: list[ScanObserver] = list(observers)
+    bar = ProgressObserver() if progress else None
+    if bar is not None and bar.active:
+        all_observers.append(bar)
+    received: list[str] = []
+
+    async def main() -> tuple[ScanResult, SweepStats]:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def on_signal(name: str) -> None:
+            if not received:
+                typer.echo(f"exready: {name}: stopping; hosts in flight get a short grace", err=True)
+            received.append(name)
+            stop.set()
+
+        restore = _install_signal_handlers(loop, on_signal)
+        try:
+            return await scan(request, catalog, all_observers, stop)
+        finally:
+            restore()
+
+    try:
+        result, stats = asyncio.run(main())
+    finally:
+        if bar is not None:
+            bar.close()
+    return ScanRun(result, stats, received[0] if received else None)
+
+
+def _install_signal_handlers(loop: asyncio.AbstractEventLoop,
+                             handler: Callable[[str], None]) -> Callable[[], None]:
+    """POSIX: loop signal handlers. Windows has no add_signal_handler: plain signal.signal, handing the
+    event to the loop thread-safely. Only the main thread may install handlers at all."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    names = ["SIGINT", "SIGTERM"] if hasattr(signal, "SIGTERM") else ["SIGINT"]
+    if sys.platform != "win32":
+        for name in names:
+            loop.add_signal_handler(getattr(signal, name), handler, name)
+
+        def restore_posix() -> None:
+            for name in names:
+                loop.remove_signal_handler(getattr(signal, name))
+        return restore_posix
+    previous = {}
+    for name in names:
+        signum = getattr(signal, name)
+
+        def on(signum_: int, frame: FrameType | None, name_: str = name) -> None:
+            loop.call_soon_threadsafe(handler, name_)
+        previous[signum] = signal.signal(signum, on)
+
+    def restore_windows() -> None:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+    return restore_windows
+
+
+def write_outputs(result: ScanResult, outputs: Outputs) -> None:
+    if outputs.csv is not None:
+        write_matrix_csv(result, outputs.csv, outputs.csv_dialect)
+    if outputs.json is not None:
+        write_json_report(result, outputs.json)
+
+
+def print_result(result: ScanResult, outputs: Outputs) -> None:
+    if outputs.quiet:
+        return
+    lang = outputs.lang
+    typer.echo(matrix_table(result, lang))
+    typer.echo("")
+    typer.echo(t("summary", lang))
+    typer.echo(summary_table(result, lang))
+    ok = sum(1 for o in result.outcomes if o.ok)
+    typer.echo("")
+    typer.echo(t("hosts_scanned", lang, ok=ok, total=len(result.outcomes)))
+    for path in (outputs.csv, outputs.json):
+        if path is not None:
+            typer.echo(t("wrote", lang, path=path))
+
+
+def exit_code(result: ScanResult, signal_name: str | None = None) -> int:
+    """The documented exit codes, most severe first: a signal, the breaker (the run failed: its
+    credential is wrong), some host unknown, some host blocked, else 0."""
+    if signal_name == "SIGTERM":
+        return EXIT_TERMINATED
+    if signal_name is not None or result.info.interrupted:
+        return EXIT_INTERRUPTED
+    if result.info.breaker_opened:
+        return EXIT_RUN_FAILED
+    if result.any_cell(CellStatus.UNKNOWN):
+        return EXIT_UNKNOWN
+    if result.any_cell(CellStatus.BLOCKED):
+        return EXIT_BLOCKED
+    return EXIT_OK
