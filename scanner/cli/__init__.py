@@ -14,8 +14,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-import click
 import typer
+from typer._click.core import Context
+from typer._click.exceptions import UsageError as ClickUsageError
 from typer.core import TyperGroup
 
 from scanner.errors import ExreadyError
@@ -29,24 +30,28 @@ EXIT_TERMINATED = 143
 
 # Each module defines ``register(app: typer.Typer) -> None``.
 COMMAND_MODULES: tuple[str, ...] = (
+    "scan",
+    "demo",
+    "inventory",
+    "simulate",
 )
 
 
 class _ExreadyGroup(TyperGroup):
-    """Maps our errors to one line and exit 3, and click's usage errors (exit 2 by default, which
+    """Maps our errors to one line and exit 3, and usage errors (typer's vendored click) (exit 2 by default, which
     would read as "some host unknown") to exit 3 as well."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         try:
             return super().parse_args(ctx, args)
-        except click.UsageError as exc:
+        except ClickUsageError as exc:
             exc.exit_code = EXIT_RUN_FAILED
             raise
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
-        except click.UsageError as exc:
+        except ClickUsageError as exc:
             exc.exit_code = EXIT_RUN_FAILED
             raise
         except ExreadyError as exc:
