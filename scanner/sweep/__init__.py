@@ -1,0 +1,1 @@
+"""Unattended sweeps: the TOML configuration, credentials from files, and exit-code policy."""
