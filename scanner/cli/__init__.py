@@ -32,6 +32,7 @@ EXIT_TERMINATED = 143
 COMMAND_MODULES: tuple[str, ...] = (
     "scan",
     "demo",
+    "show",
     "inventory",
     "simulate",
 )

@@ -1,0 +1,80 @@
+"""``exready show HOST`` (one host's verdicts and evidence) and ``exready evaluate`` (judge saved facts
+again, offline, with today's rules)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scanner.checks.catalog import load_catalog
+from scanner.cli.scan_options import CsvDialectOpt, CsvOut, Cu, JsonOut, LangOpt, lang_or_default
+from scanner.cli.scanning import Outputs, exit_code, print_result, write_outputs
+from scanner.errors import UsageError
+from scanner.evaluate.engine import EvaluationParams
+from scanner.i18n import t
+from scanner.model.run import ScanResult
+from scanner.pipeline import assemble
+from scanner.report.csv_safe import CsvDialect
+from scanner.report.json_report import read_json_report
+from scanner.report.table import host_table
+
+FromReport = Annotated[Path | None, typer.Option(
+    "--from", metavar="REPORT.json", help="A JSON report written by --json (default: the history database).")]
+RunRef = Annotated[str, typer.Option("--run", metavar="RUN", help="A run in the history: an id, or 'last'.")]
+DbOpt = Annotated[Path | None, typer.Option("--db", metavar="FILE", help="History database.")]
+
+
+def load_result(report: Path | None, run: str, db: Path | None) -> ScanResult:
+    if report is not None:
+        return read_json_report(report)
+    from scanner.history.store import HistoryStore, default_db_path
+
+    with HistoryStore(db or default_db_path(), create=False) as store:
+        return store.load_result(store.resolve(run))
+
+
+def show(
+    host: Annotated[str, typer.Argument(metavar="HOST", help="Short name or FQDN.")],
+    report: FromReport = None,
+    run: RunRef = "last",
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Drill down into one host: its scan outcome, its cells, and every verdict with its evidence."""
+    result = load_result(report, run, db)
+    wanted = host.strip().lower()
+    for outcome in result.outcomes:
+        if wanted in (outcome.host.name.lower(), (outcome.host.fqdn or "").lower()):
+            typer.echo(host_table(result, outcome.host.name, lang_or_default(lang)))
+            return
+    source = str(report) if report is not None else f"run {result.info.run_id}"
+    raise UsageError(t("no_host", lang_or_default(lang), name=host, source=source))
+
+
+def evaluate(
+    report: Annotated[Path, typer.Argument(metavar="REPORT.json", help="A JSON report written by --json.")],
+    exchange: Annotated[str | None, typer.Option(
+        "--exchange", "-x", metavar="2013|2016|2019", help="Target version (default: the report's).")] = None,
+    cu: Cu = None,
+    csv: CsvOut = None,
+    csv_dialect: CsvDialectOpt = CsvDialect.EXCEL,
+    json: JsonOut = None,
+    lang: LangOpt = None,
+) -> None:
+    """Judge the facts saved in a report again with today's rules. Offline: no host is contacted."""
+    saved = read_json_report(report)
+    params = EvaluationParams(exchange_version=exchange or saved.info.exchange_version,
+                              cu=cu if cu is not None else saved.info.cu, org=saved.org)
+    info = saved.info
+    result = assemble(info, saved.outcomes, load_catalog(), params)
+    outputs = Outputs(csv=csv, csv_dialect=csv_dialect, json=json, lang=lang_or_default(lang))
+    write_outputs(result, outputs)
+    print_result(result, outputs)
+    raise typer.Exit(exit_code(result))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("show")(show)
+    app.command("evaluate")(evaluate)
