@@ -79,6 +79,11 @@ MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX runs_by_start ON runs (started);
     """,
+    # 1 -> 2: the target cumulative update, and whether the authentication breaker stopped the run.
+    """
+    ALTER TABLE runs ADD COLUMN cu INTEGER;
+    ALTER TABLE runs ADD COLUMN breaker_opened INTEGER NOT NULL DEFAULT 0
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

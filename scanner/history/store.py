@@ -175,12 +175,13 @@ class HistoryStore:
             row = db.execute("SELECT status FROM runs WHERE id = ?", (info.run_id,)).fetchone()
             if row is None:
                 db.execute(
-                    "INSERT INTO runs (id, started, status, exchange_version, inventory_source,"
-                    " tool_version, roles_json, pid) VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
+                    "INSERT INTO runs (id, started, status, exchange_version, cu, inventory_source,"
+                    " tool_version, roles_json, pid) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?)",
                     (
                         info.run_id,
                         info.started_at,
                         info.exchange_version,
+                        info.cu,
                         info.inventory_source,
                         info.tool_version,
                         json.dumps(list(roles)),
@@ -213,13 +214,16 @@ class HistoryStore:
                 raise HistoryError(f"run {info.run_id} was never started in {self.path}")
             db.execute(
                 "UPDATE runs SET status = ?, finished = ?, roles_json = ?, org_json = ?,"
-                " exchange_version = ?, inventory_source = ?, tool_version = ? WHERE id = ?",
+                " exchange_version = ?, cu = ?, breaker_opened = ?, inventory_source = ?, tool_version = ?"
+                " WHERE id = ?",
                 (
                     status.value,
                     info.finished_at or _now(),
                     json.dumps(list(result.roles)),
                     codec.org_facts_to_json(result.org),
                     info.exchange_version,
+                    info.cu,
+                    int(info.breaker_opened),
                     info.inventory_source,
                     info.tool_version,
                     info.run_id,
@@ -397,8 +401,8 @@ class HistoryStore:
     def run_info(self, run_id: str) -> RunInfo:
         with self._errors("read the run"):
             row = self._conn.execute(
-                "SELECT id, started, finished, status, exchange_version, inventory_source, tool_version"
-                " FROM runs WHERE id = ?",
+                "SELECT id, started, finished, status, exchange_version, inventory_source, tool_version,"
+                " cu, breaker_opened FROM runs WHERE id = ?",
                 (run_id,),
             ).fetchone()
         if row is None:
@@ -411,6 +415,8 @@ class HistoryStore:
             inventory_source=row[5],
             tool_version=row[6],
             interrupted=row[3] != RunStatus.COMPLETE,
+            cu=row[7],
+            breaker_opened=bool(row[8]),
         )
 
     def hosts(self, run_id: str) -> list[Host]:

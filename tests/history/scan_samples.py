@@ -90,6 +90,8 @@ def make_result(
         inventory_source="file:hosts.txt",
         tool_version="0.1.0",
         interrupted=interrupted,
+        cu=14,
+        breaker_opened=interrupted,
     )
     org = OrgFacts({"ad.rus": Fact("ad.rus", FactStatus.PRESENT, True)}, source="ldaps://dc01")
     return ScanResult(info, ROLES, outcomes, verdicts, cells, org)

@@ -50,6 +50,23 @@ def test_migrates_an_empty_version_0_database(tmp_path: Path) -> None:
         assert [s.run_id for s in store.list_runs()] == ["r"]
 
 
+def test_migrates_a_version_1_database_keeping_its_runs(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    schema.migrate(conn, schema.MIGRATIONS[:1])  # as the first release left it
+    conn.execute(
+        "INSERT INTO runs (id, started, status, exchange_version, inventory_source, tool_version)"
+        " VALUES ('old', '2026-01-01T00:00:00+00:00', 'complete', '2013', 'file:a', '0.0.9')"
+    )
+    conn.close()
+    with HistoryStore(path) as store:
+        info = store.run_info("old")
+        assert (info.exchange_version, info.cu, info.breaker_opened) == ("2013", None, False)
+    conn = sqlite3.connect(path)
+    assert schema.current_version(conn) == schema.SCHEMA_VERSION
+    conn.close()
+
+
 def test_forward_migration_keeps_data(tmp_path: Path) -> None:
     path = tmp_path / "h.db"
     with HistoryStore(path) as store:
