@@ -65,8 +65,11 @@ def test_every_rule_file_is_registered_and_named_after_its_id() -> None:
     c = load_catalog()
     for r in c.rules:
         assert r.module == snake_case(r.id)
-    files = {p.name[:-3] for p in importlib.resources.files("scanner.checks.rules").iterdir()
-             if p.name.endswith(".py") and not p.name.startswith("_")}
+    files = {
+        p.name[:-3]
+        for p in importlib.resources.files("scanner.checks.rules").iterdir()
+        if p.name.endswith(".py") and not p.name.startswith("_")
+    }
     assert files == set(RULE_MODULES)
 
 
@@ -74,7 +77,10 @@ def test_every_rule_file_is_registered_and_named_after_its_id() -> None:
     ("rule_id", "module"),
     [
         ("UcmaRedistMsi", "ucma_redist_msi"),
-        ("Win7RpcHttpAssocCookieGuidUpdateNotInstalled", "win7_rpc_http_assoc_cookie_guid_update_not_installed"),
+        (
+            "Win7RpcHttpAssocCookieGuidUpdateNotInstalled",
+            "win7_rpc_http_assoc_cookie_guid_update_not_installed",
+        ),
         ("ADAMDataPathExists", "adam_data_path_exists"),
         ("KB2999226NotInstalled", "kb2999226_not_installed"),
         ("E16E14CoexistenceMinVersionRequirement", "e16_e14_coexistence_min_version_requirement"),

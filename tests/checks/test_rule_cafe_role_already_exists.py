@@ -10,13 +10,23 @@ RULE = "CafeRoleAlreadyExists"
 
 
 def cafe(configured: Any = "15.0.1497.2", unpacked: Any = "15.0.1497.2") -> dict[str, Any]:
-    return {"key": "CafeRole", "action": None, "watermark": None, "unpacked_version": unpacked,
-            "configured_version": configured}
+    return {
+        "key": "CafeRole",
+        "action": None,
+        "watermark": None,
+        "unpacked_version": unpacked,
+        "configured_version": configured,
+    }
 
 
 def server(name: str, roles: int, serial: str = "Version 15.0 (Build 31497.2)") -> dict[str, Any]:
-    return {"name": name, "dn": f"CN={name},CN=Servers,CN=Exchange Administrative Group (FYDIBOHF23SPDLT)",
-            "serial_number": serial, "roles": roles, "version": "15.0.1497.2"}
+    return {
+        "name": name,
+        "dn": f"CN={name},CN=Servers,CN=Exchange Administrative Group (FYDIBOHF23SPDLT)",
+        "serial_number": serial,
+        "roles": roles,
+        "version": "15.0.1497.2",
+    }
 
 
 def local(*entries: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,9 @@ from scanner.model.verdict import Status, UnknownReason
 RULE = "InstallWatermark"
 
 
-def role(key: str, action: Any = None, watermark: Any = None, unpacked: Any = None, configured: Any = None) -> dict[str, Any]:
+def role(
+    key: str, action: Any = None, watermark: Any = None, unpacked: Any = None, configured: Any = None
+) -> dict[str, Any]:
     return {
         "key": key,
         "action": action,
@@ -27,7 +29,12 @@ def test_no_v15_key_passes() -> None:
 def test_installed_roles_without_watermark_pass() -> None:
     v = judge(
         RULE,
-        {"exchange.v15.roles": [role("MailboxRole", unpacked="15.0.1497.2", configured="15.0.1497.2"), role("Setup")]},
+        {
+            "exchange.v15.roles": [
+                role("MailboxRole", unpacked="15.0.1497.2", configured="15.0.1497.2"),
+                role("Setup"),
+            ]
+        },
     )
     assert v.status is Status.PASS
     assert v.evidence["keys"] == ["MailboxRole", "Setup"]
@@ -67,7 +74,12 @@ def test_empty_watermark_value_still_counts() -> None:
 def test_two_watermarks_both_named() -> None:
     v = judge(
         RULE,
-        {"exchange.v15.roles": [role("MailboxRole", "Install", "a"), role("HubTransportRole", "Uninstall", "b")]},
+        {
+            "exchange.v15.roles": [
+                role("MailboxRole", "Install", "a"),
+                role("HubTransportRole", "Uninstall", "b"),
+            ]
+        },
     )
     assert v.status is Status.FAIL
     assert "MailboxRole" in v.detail and "HubTransportRole" in v.detail

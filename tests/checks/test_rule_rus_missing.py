@@ -8,15 +8,35 @@ from scanner.model.verdict import Status, UnknownReason
 
 RULE = "RusMissing"
 DOMAINS = [
-    {"dns_name": "contoso.com", "dn": "DC=contoso,DC=com", "netbios": "CONTOSO", "functional_level": 3,
-     "mesos_object_version": 13236},
-    {"dns_name": "emea.contoso.com", "dn": "DC=emea,DC=contoso,DC=com", "netbios": "EMEA",
-     "functional_level": 3, "mesos_object_version": None},
+    {
+        "dns_name": "contoso.com",
+        "dn": "DC=contoso,DC=com",
+        "netbios": "CONTOSO",
+        "functional_level": 3,
+        "mesos_object_version": 13236,
+    },
+    {
+        "dns_name": "emea.contoso.com",
+        "dn": "DC=emea,DC=contoso,DC=com",
+        "netbios": "EMEA",
+        "functional_level": 3,
+        "mesos_object_version": None,
+    },
 ]
-E2003 = {"name": "EX2003", "dn": "CN=EX2003,...", "serial_number": "Version 6.5 (Build 7638.2: Service Pack 2)",
-         "roles": 0, "version": None}
-E2013 = {"name": "EX2013", "dn": "CN=EX2013,...", "serial_number": "Version 15.0 (Build 31497.2)",
-         "roles": 54, "version": "15.0.1497.2"}
+E2003 = {
+    "name": "EX2003",
+    "dn": "CN=EX2003,...",
+    "serial_number": "Version 6.5 (Build 7638.2: Service Pack 2)",
+    "roles": 0,
+    "version": None,
+}
+E2013 = {
+    "name": "EX2013",
+    "dn": "CN=EX2013,...",
+    "serial_number": "Version 15.0 (Build 31497.2)",
+    "roles": 54,
+    "version": "15.0.1497.2",
+}
 
 
 def rus(domain_dn: str | None, name: str = "RUS") -> dict[str, Any]:
@@ -42,8 +62,13 @@ def test_no_legacy_servers_passes() -> None:
 
 def test_legacy_and_a_domain_without_rus_warns() -> None:
     v = judge(
-        RULE, {},
-        org={"ad.exchange_servers": [E2003, E2013], "ad.rus": [rus("DC=contoso,DC=com")], "ad.domains": DOMAINS},
+        RULE,
+        {},
+        org={
+            "ad.exchange_servers": [E2003, E2013],
+            "ad.rus": [rus("DC=contoso,DC=com")],
+            "ad.domains": DOMAINS,
+        },
     )
     assert v.status is Status.WARN
     assert v.evidence["domains_without_rus"] == ["emea.contoso.com"]
