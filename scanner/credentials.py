@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from scanner.errors import CredentialError
 
-PASSWORD_ENV = "EXREADY_PASSWORD"
+PASSWORD_ENV = "EXREADY_PASSWORD"  # noqa: S105 - the name of a variable, not a password
 
 
 class Secret:

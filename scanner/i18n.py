@@ -44,6 +44,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     "unknown": ("unknown", "inconnu"),
     "hosts_scanned": ("{ok} of {total} hosts scanned", "{ok} serveurs analysés sur {total}"),
     "wrote": ("wrote {path}", "écrit : {path}"),
+    "legend_not_judged": (
+        "* some rules were not judged, e.g. {example}. Details: exready show HOST",
+        "* certaines règles n'ont pas été évaluées, par ex. {example}. Détails : exready show HOST"),
     "no_host": ("no host named {name} in {source}", "aucun serveur nommé {name} dans {source}"),
 }
 

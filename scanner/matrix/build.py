@@ -7,6 +7,11 @@ Per role, over the verdicts of the rules roles.yaml lists for it:
 - READY_WITH_WARNINGS when a rule warns, a warning-severity rule fails, or a warning-severity rule could
   not be judged (listed in ``unknown``; the reason says so): READY must mean nothing was left unsaid.
 - READY otherwise (pass and not applicable).
+
+Rules whose source the user did not consult (Active Directory not read: UnknownReason.NEEDS_AD; no
+installer account named: NEEDS_INPUT) stay UNKNOWN verdicts, but they do not turn the cell UNKNOWN:
+the cell lists them in ``unknown`` and its reason says what to add (``--ad``, ``--installer-account``).
+Without that, a scan from an inventory file would be all UNKNOWN and say nothing about the hosts.
 """
 
 from __future__ import annotations
@@ -18,7 +23,13 @@ from scanner.checks.catalog import Catalog
 from scanner.model.matrix import Cell, CellStatus
 from scanner.model.outcome import HostOutcome
 from scanner.model.rule import Severity
-from scanner.model.verdict import Status, Verdict
+from scanner.model.verdict import Status, UnknownReason, Verdict
+
+# Sources the user chose not to consult; see the module docstring.
+NOT_CONSULTED = {
+    UnknownReason.NEEDS_AD: "not judged without Active Directory (scan with --ad)",
+    UnknownReason.NEEDS_INPUT: "not judged without the installer account (--installer-account)",
+}
 
 
 def _why(v: Verdict) -> str:
@@ -38,6 +49,7 @@ def build_cells(
         unknown_errors: list[Verdict] = []
         unknown_warnings: list[Verdict] = []
         missing: list[str] = []
+        not_consulted: list[Verdict] = []
         for rid in catalog.rule_ids_for_role(version, role):
             severity = catalog.rule(rid).severity
             v = by_rule.get(rid)
@@ -48,10 +60,13 @@ def build_cells(
                 (blocking if severity is Severity.ERROR else warnings).append(rid)
             elif v.status is Status.WARN:
                 warnings.append(rid)
+            elif v.status is Status.UNKNOWN and v.reason in NOT_CONSULTED:
+                not_consulted.append(v)
             elif v.status is Status.UNKNOWN:
                 (unknown_errors if severity is Severity.ERROR else unknown_warnings).append(v)
         unknown_ids = tuple(
             [v.rule_id for v in unknown_errors] + missing + [v.rule_id for v in unknown_warnings]
+            + [v.rule_id for v in not_consulted]
         )
         status, reason = CellStatus.READY, ""
         if not outcome.ok:
@@ -67,6 +82,10 @@ def build_cells(
             status = CellStatus.READY_WITH_WARNINGS
             if unknown_warnings:
                 reason = "warning rules not judged: " + "; ".join(_why(v) for v in unknown_warnings)
+        if not_consulted and outcome.ok:
+            notes = [f"{NOT_CONSULTED[r]}: {', '.join(v.rule_id for v in not_consulted if v.reason is r)}"
+                     for r in NOT_CONSULTED if any(v.reason is r for v in not_consulted)]
+            reason = "; ".join([reason, *notes] if reason else notes)
         cells.append(
             Cell(
                 host=host,

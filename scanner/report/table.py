@@ -39,7 +39,12 @@ def matrix_table(result: ScanResult, lang: Lang = Lang.EN, fmt: str = "simple") 
             *(_matrix_cell(cells.get(r), outcome, lang) for r in result.roles),
             _note(outcome),
         ])
-    return tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True)
+    table = tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True)
+    starred = [c for c in result.cells if c.unknown and c.status in (CellStatus.READY,
+                                                                      CellStatus.READY_WITH_WARNINGS)]
+    if starred:
+        table += "\n\n" + t("legend_not_judged", lang, example=starred[0].reason)
+    return table
 
 
 def summary_table(result: ScanResult, lang: Lang = Lang.EN, fmt: str = "simple") -> str:
@@ -92,7 +97,10 @@ def _matrix_cell(cell: Cell | None, outcome: HostOutcome, lang: Lang) -> str:
         return ""
     if not outcome.ok:  # every rule is unknown for the same reason, given once in the notes
         return t(cell.status.value, lang)
-    return cell_text(cell, lang, limit=1)
+    text = cell_text(cell, lang, limit=1)
+    if cell.unknown and cell.status in (CellStatus.READY, CellStatus.READY_WITH_WARNINGS):
+        text += "*"  # some rules were not judged: their source was not consulted (see the legend)
+    return text
 
 
 def _note(outcome: HostOutcome) -> str:
