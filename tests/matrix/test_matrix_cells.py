@@ -189,3 +189,19 @@ def test_role_summary_counts_every_status_and_ranks_blockers() -> None:
     assert mbx.blockers == (("ErrB", 2), ("ErrA", 1))
     assert edge.counts[CellStatus.READY_WITH_WARNINGS] == 1
     assert mt.total == 0 and mt.blockers == ()
+
+
+@pytest.mark.parametrize(
+    ("reason", "hint"),
+    [(UnknownReason.NEEDS_AD, "--ad"), (UnknownReason.NEEDS_INPUT, "--installer-account")],
+)
+def test_source_not_consulted_is_listed_but_does_not_make_the_cell_unknown(
+    cat: Catalog, reason: UnknownReason, hint: str
+) -> None:
+    got = cells(
+        cat, v("ErrA", Status.UNKNOWN, reason, "not consulted"), v("ErrB", Status.PASS), v("WarnC", Status.PASS)
+    )
+    cas = got["ClientAccess"]
+    assert cas.status is CellStatus.READY
+    assert cas.unknown == ("ErrA",)
+    assert hint in cas.reason and "ErrA" in cas.reason
