@@ -6,5 +6,12 @@ from scanner.probes.collector import (
     MAX_SCRIPT_BYTES,
     build_collector_script,
 )
+from scanner.probes.readonly import read_only_violations
 
-__all__ = ["COLLECTOR_PARTS", "COLLECTOR_VERSION", "MAX_SCRIPT_BYTES", "build_collector_script"]
+__all__ = [
+    "COLLECTOR_PARTS",
+    "COLLECTOR_VERSION",
+    "MAX_SCRIPT_BYTES",
+    "build_collector_script",
+    "read_only_violations",
+]
