@@ -8,6 +8,25 @@ from typing import Annotated
 import typer
 
 from scanner.checks.catalog import load_catalog
+from scanner.cli.ad_options import (
+    AdAuthOption,
+    AdBase,
+    AdCaFile,
+    AdDeadline,
+    AdInsecure,
+    AdName,
+    AdNoDns,
+    AdOu,
+    AdResolve,
+    AdResolveFile,
+    AdStaleDays,
+    AdStartTls,
+    AdTimeout,
+    AdTlsName,
+    AdUrl,
+    AdUser,
+    ad_settings,
+)
 from scanner.cli.scan_options import (
     AuthOpt,
     Breaker,
@@ -35,10 +54,13 @@ from scanner.cli.scan_options import (
 )
 from scanner.cli.scanning import Outputs, exit_code, print_result, run_scan, write_outputs
 from scanner.credentials import PASSWORD_ENV, resolve_credentials
+from scanner.directory.settings import AdAuth
 from scanner.errors import UsageError
 from scanner.evaluate.engine import EvaluationParams
+from scanner.inventory.ad import discover_hosts, read_org
 from scanner.inventory.file import load_inventory
-from scanner.model.host import AuthMethod, Scheme
+from scanner.model.facts import OrgFacts
+from scanner.model.host import AuthMethod, Host, Scheme
 from scanner.pipeline import ScanRequest
 from scanner.report.csv_safe import CsvDialect
 
@@ -49,6 +71,22 @@ InventoryOpt = Annotated[Path | None, typer.Option(
 
 def scan(
     inventory: InventoryOpt = None,
+    ad: AdUrl = None,
+    ad_user: AdUser = None,
+    ad_auth: AdAuthOption = AdAuth.SIMPLE,
+    starttls: AdStartTls = False,
+    ad_ca_file: AdCaFile = None,
+    ad_tls_name: AdTlsName = None,
+    ad_insecure: AdInsecure = False,
+    base: AdBase = None,
+    ou: AdOu = None,
+    name: AdName = None,
+    stale_days: AdStaleDays = None,
+    resolve: AdResolve = None,
+    resolve_file: AdResolveFile = None,
+    no_dns: AdNoDns = False,
+    ad_timeout: AdTimeout = 10.0,
+    ad_deadline: AdDeadline = 120.0,
     user: User = None,
     password_env: PasswordEnv = PASSWORD_ENV,
     scheme: SchemeOpt = Scheme.HTTP,
@@ -70,13 +108,36 @@ def scan(
     no_progress: NoProgress = False,
     quiet: Quiet = False,
 ) -> None:
-    """Scan servers over WinRM with read-only PowerShell and print which is ready for which role."""
-    if inventory is None:
-        raise UsageError("say what to scan: --inventory FILE")
-    inv = load_inventory(inventory)
-    for line in inv.merged:
-        typer.echo(f"exready: merged duplicate inventory entries: {line}", err=True)
-    params = EvaluationParams(exchange_version=exchange, cu=cu)
+    """Scan servers over WinRM with read-only PowerShell and print which is ready for which role.
+
+    The servers come from --inventory FILE, or from Active Directory with --ad URL. With both, the
+    file says what to scan and AD gives the organisation facts that the AD-level rules need."""
+    if inventory is None and ad is None:
+        raise UsageError("say what to scan: --inventory FILE, or --ad URL to read the servers from AD")
+    hosts: tuple[Host, ...] = ()
+    source = ""
+    org = OrgFacts()
+    if inventory is not None:
+        inv = load_inventory(inventory)
+        for line in inv.merged:
+            typer.echo(f"exready: merged duplicate inventory entries: {line}", err=True)
+        hosts, source = inv.hosts, inv.source
+    if ad is not None:
+        settings = ad_settings(
+            ad, ad_user=ad_user, ad_auth=ad_auth, starttls=starttls, ca_file=ad_ca_file, tls_name=ad_tls_name,
+            insecure=ad_insecure, bases=base, ous=ou, names=name, stale_days=stale_days, resolve=resolve,
+            resolve_file=resolve_file, no_dns=no_dns, timeout=ad_timeout, deadline=ad_deadline)
+        if inventory is None:
+            found = discover_hosts(settings)
+            hosts, source, org = found.hosts, found.source, found.org
+            left_out = sum(found.exclusions.values())
+            typer.echo(f"exready: {len(hosts)} server(s) from {found.source}; {left_out} computer(s) left out "
+                       "(see 'exready inventory --ad')", err=True)
+            if not hosts:
+                raise UsageError(f"{found.source}: no server to scan (see 'exready inventory --ad' for why)")
+        else:
+            org = read_org(settings, hosts)
+    params = EvaluationParams(exchange_version=exchange, cu=cu, org=org)
     catalog = load_catalog()
     credentials = resolve_credentials(user, env_var=password_env)
     request = ScanRequest(
@@ -87,7 +148,7 @@ def scan(
             operation_timeout=operation_timeout, deadline=deadline),
         limits=sweep_limits(concurrency, deadline, auth_breaker, credentials.label),
         params=params,
-        inventory_source=inv.source,
+        inventory_source=source,
     )
     outputs = Outputs(csv=csv, csv_dialect=csv_dialect, json=json, lang=lang_or_default(lang), quiet=quiet)
     run = run_scan(request, catalog, progress=not no_progress)
