@@ -35,6 +35,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "show",
     "inventory",
     "simulate",
+    "history",
+    "sweep",
 )
 
 

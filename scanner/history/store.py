@@ -398,6 +398,18 @@ class HistoryStore:
                 )
             ]
 
+    def previous_complete(self, run_id: str) -> str | None:
+        """The newest complete run that started before ``run_id`` (what "changes since the previous
+        sweep" compares with), or None."""
+        with self._errors("find runs"):
+            row = self._conn.execute(
+                "SELECT p.id FROM runs p, runs r WHERE r.id = ? AND p.id != r.id AND p.status = 'complete'"
+                " AND (p.started < r.started OR (p.started = r.started AND p.rowid < r.rowid))"
+                " ORDER BY p.started DESC, p.rowid DESC LIMIT 1",
+                (run_id,),
+            ).fetchone()
+        return str(row[0]) if row else None
+
     def run_info(self, run_id: str) -> RunInfo:
         with self._errors("read the run"):
             row = self._conn.execute(

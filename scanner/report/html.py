@@ -66,6 +66,7 @@ _WORDS: Mapping[str, tuple[str, str]] = {
     "added": ("Hosts added to the inventory", "Serveurs ajoutés à l'inventaire"),
     "removed": ("Hosts gone from the inventory", "Serveurs retirés de l'inventaire"),
     "before": ("Before", "Avant"),
+    "was": ("was: {detail}", "avant : {detail}"),
     "now": ("Now", "Maintenant"),
     "blocking": ("Blocking rules", "Règles bloquantes"),
     "reason": ("Reason", "Raison"),
@@ -105,6 +106,12 @@ _WORDS: Mapping[str, tuple[str, str]] = {
 _STATUS_ORDER = (Status.FAIL, Status.WARN, Status.UNKNOWN, Status.PASS, Status.NOT_APPLICABLE)
 
 
+def word(key: str, lang: str = "en") -> str:
+    """A word of the report (also used by the terminal rendering of a diff)."""
+    pair = _WORDS.get(key)
+    return key if pair is None else pair[1] if lang == "fr" else pair[0]
+
+
 def _asset(name: str) -> str:
     return importlib.resources.files("scanner.report").joinpath(name).read_text(encoding="utf-8")
 
@@ -115,8 +122,7 @@ class _Page:
         self.parts: list[str] = []
 
     def w(self, key: str, **values: object) -> str:
-        pair = _WORDS.get(key)
-        text = key if pair is None else pair[1] if self.lang == "fr" else pair[0]
+        text = word(key, self.lang)
         return text.format(**values) if values else text
 
     def add(self, *chunks: str) -> None:
@@ -295,10 +301,11 @@ def _rule_changes(page: _Page, key: str, changes: Sequence[RuleChange], anchors:
         f"<th>{e(page.w('now'))}</th><th>{e(page.w('detail'))}</th></tr></thead><tbody>",
     )
     for r in changes:
+        detail = page.w("was", detail=r.detail) if key == "cleared" and r.detail else r.detail
         page.add(
             f"<tr><td>{_host_link(r.host, anchors)}</td><td>{e(r.rule_id)}</td>",
             f"<td>{_status_word(page, r.before)}</td><td>{_status_word(page, r.after)}</td>",
-            f"<td>{e(r.detail)}</td></tr>",
+            f"<td>{e(detail)}</td></tr>",
         )
     page.add("</tbody></table>")
 
