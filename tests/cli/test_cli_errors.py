@@ -1,0 +1,68 @@
+"""Bad input gives one clear line and exit code 3, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scanner.cli import build_app
+
+
+def invoke(args: list[str], env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(build_app(), args, env=env or {})
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def inventory(tmp_path: Path) -> Path:
+    path = tmp_path / "hosts.txt"
+    path.write_text("A1 address=127.0.0.1 port=1\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("args", "text"), [
+    (["scan"], "say what to scan"),
+    (["scan", "--inventory", "missing.txt"], "no such inventory file"),
+    (["scan", "--inventory", "{inv}", "--auth", "basic", "--user", "u"], "Basic authentication"),
+    (["scan", "--inventory", "{inv}", "--ca-file", "nope.pem", "--user", "u"], "--ca-file nope.pem: no such file"),
+    (["scan", "--inventory", "{inv}", "--user", "u", "--read-timeout", "5", "--operation-timeout", "10"],
+     "must be longer than the operation timeout"),
+    (["scan", "--inventory", "{inv}", "--user", "u", "--exchange", "2010"], "unknown Exchange version"),
+    (["scan", "--inventory", "{inv}", "--user", "u", "--concurrency", "0"], "--concurrency"),
+    (["scan", "--inventory", "{inv}", "--user", "u", "--no-such-option"], "No such option"),
+    (["show", "X", "--from", "missing.json"], "no such file"),
+    (["evaluate", "{inv}"], "not valid JSON"),
+])
+def test_bad_input_is_one_line_and_exit_3(inventory: Path, args: list[str], text: str) -> None:
+    code, output = invoke([a.replace("{inv}", str(inventory)) for a in args], env={"EXREADY_PASSWORD": "pw"})
+    assert code == 3, output
+    assert text in output
+    assert "Traceback" not in output
+
+
+def test_no_password_is_a_clear_error(inventory: Path) -> None:
+    code, output = invoke(["scan", "--inventory", str(inventory), "--user", "CORP\\svc"])
+    assert code == 3
+    assert "no password for CORP\\svc" in output and "EXREADY_PASSWORD" in output
+
+
+def test_bad_inventory_line_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_text("A1\nB2 port=x\n", encoding="utf-8")
+    code, output = invoke(["scan", "--inventory", str(path), "--user", "u"], env={"EXREADY_PASSWORD": "pw"})
+    assert code == 3
+    assert f"{path}:2: port 'x' is not a number" in output
+    assert len([line for line in output.splitlines() if line.strip()]) == 1
+
+
+def test_unreachable_host_keeps_its_row_and_exit_is_2(inventory: Path, tmp_path: Path) -> None:
+    out = tmp_path / "m.csv"
+    code, output = invoke(["scan", "--inventory", str(inventory), "--user", "u", "--csv", str(out),
+                           "--connect-timeout", "1", "--deadline", "5"], env={"EXREADY_PASSWORD": "pw"})
+    assert code == 2, output
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 1 + 4
+    assert all(",UNKNOWN," in r and "connection refused" in r for r in rows[1:])
