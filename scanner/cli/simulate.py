@@ -18,17 +18,22 @@ from scanner.i18n import Lang, default_lang
 _TEXT: dict[str, tuple[str, str]] = {
     "head": ("Simulated hosts ({n}, site {site})", "Serveurs simulés ({n}, site {site})"),
     "cols": ("Host|Address|Port(s)|AD site|Profile|Fault", "Serveur|Adresse|Port(s)|Site AD|Profil|Panne"),
-    "creds": ("Credentials: user {user} (or {alt}), password {password}",
-              "Identifiants : utilisateur {user} (ou {alt}), mot de passe {password}"),
+    "creds": (
+        "Credentials: user {user} (or {alt}), password {password}",
+        "Identifiants : utilisateur {user} (ou {alt}), mot de passe {password}",
+    ),
     "ca": ("CA file (HTTPS): {path}", "Fichier de l'AC (HTTPS) : {path}"),
     "inv": ("Inventory written to {path}", "Inventaire écrit dans {path}"),
-    "fallback": ("{n} host(s) listen on 127.0.0.1 with their own port: their address could not be bound.",
-                 "{n} serveur(s) écoutent sur 127.0.0.1 avec leur propre port : leur adresse n'a pas pu "
-                 "être liée."),
+    "fallback": (
+        "{n} host(s) listen on 127.0.0.1 with their own port: their address could not be bound.",
+        "{n} serveur(s) écoutent sur 127.0.0.1 avec leur propre port : leur adresse n'a pas pu être liée.",
+    ),
     "serving": ("Serving until Ctrl-C or SIGTERM{until}.", "En service jusqu'à Ctrl-C ou SIGTERM{until}."),
     "until": (" (or {s:g} s)", " (ou {s:g} s)"),
-    "stopped": ("Simulator stopped: {conns} connections, {scripts} scripts answered.",
-                "Simulateur arrêté : {conns} connexions, {scripts} scripts servis."),
+    "stopped": (
+        "Simulator stopped: {conns} connections, {scripts} scripts answered.",
+        "Simulateur arrêté : {conns} connexions, {scripts} scripts servis.",
+    ),
 }
 
 
@@ -41,16 +46,28 @@ def register(app: typer.Typer) -> None:
     @app.command("simulate")
     def simulate(
         sitefile: Annotated[Path, typer.Argument(help="Site file (YAML), e.g. samples/sites/demo.yaml.")],
-        workdir: Annotated[Path | None, typer.Option(
-            help="Where to write the CA and NTLM files (default: a temporary directory).")] = None,
-        duration: Annotated[float | None, typer.Option(help="Stop by itself after this many seconds.")] = None,
-        address_mode: Annotated[str, typer.Option(
-            help="auto: one loopback address per host, falling back to a port on 127.0.0.1; "
-                 "address: addresses only; port: a port per host on 127.0.0.1.")] = "auto",
-        write_inventory: Annotated[Path | None, typer.Option(
-            help="Also write the hosts as an inventory CSV for 'exready scan --inventory'.")] = None,
-        idle_timeout: Annotated[float | None, typer.Option(
-            help="Close shells idle for this many seconds (default: each host's IdleTimeOut).")] = None,
+        workdir: Annotated[
+            Path | None,
+            typer.Option(help="Where to write the CA and NTLM files (default: a temporary directory)."),
+        ] = None,
+        duration: Annotated[
+            float | None, typer.Option(help="Stop by itself after this many seconds.")
+        ] = None,
+        address_mode: Annotated[
+            str,
+            typer.Option(
+                help="auto: one loopback address per host, falling back to a port on 127.0.0.1; "
+                "address: addresses only; port: a port per host on 127.0.0.1."
+            ),
+        ] = "auto",
+        write_inventory: Annotated[
+            Path | None,
+            typer.Option(help="Also write the hosts as an inventory CSV for 'exready scan --inventory'."),
+        ] = None,
+        idle_timeout: Annotated[
+            float | None,
+            typer.Option(help="Close shells idle for this many seconds (default: each host's IdleTimeOut)."),
+        ] = None,
     ) -> None:
         """Run simulated Windows hosts (WinRM/PSRP on loopback) until Ctrl-C or SIGTERM."""
         # imported here: the simulator is not needed by the other commands
@@ -66,15 +83,22 @@ def register(app: typer.Typer) -> None:
         site = load_site(sitefile)
         owned = workdir is None
         wd = Path(tempfile.mkdtemp(prefix="exready-sim-")) if workdir is None else workdir
-        server = FleetServer(site, wd, address_mode=address_mode,  # type: ignore[arg-type]
-                             idle_timeout_s=idle_timeout)
+        server = FleetServer(
+            site,
+            wd,
+            address_mode=address_mode,  # type: ignore[arg-type]
+            idle_timeout_s=idle_timeout,
+        )
 
         def ready(srv: FleetServer) -> None:
             rows = []
             for h in srv.hosts:
-                ports = "/".join(f"{p} ({s})" for s, p in (("http", h.http_port), ("https", h.https_port))
-                                 if p is not None)
-                rows.append((h.name, h.address, ports, h.ad_site, h.variant or "baseline", h.fault_label or "-"))
+                ports = "/".join(
+                    f"{p} ({s})" for s, p in (("http", h.http_port), ("https", h.https_port)) if p is not None
+                )
+                rows.append(
+                    (h.name, h.address, ports, h.ad_site, h.variant or "baseline", h.fault_label or "-")
+                )
             typer.echo(_t("head", lang, n=len(rows), site=site.name))
             typer.echo(tabulate(rows, headers=_t("cols", lang).split("|"), disable_numparse=True))
             typer.echo("")

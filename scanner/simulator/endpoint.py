@@ -205,7 +205,7 @@ class HostRuntime:
             return http.Truncate(response)
         if fault is not None and fault.kind == "dribble":
             self.counters.faults_injected += 1
-            return http.Dribble(response, fault.interval_s)
+            return http.Dribble(response, fault.interval_s, fault.limit_s)
         return response
 
     async def _fault_before(self, fault: FaultSpec, request: wsman.Request) -> http.Reply | None:

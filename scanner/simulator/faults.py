@@ -9,7 +9,8 @@ refuse              nothing listens on the port (requests ConnectionError, at on
 hang                accepts the connection, reads, never answers (ReadTimeout on the first request)
 stall               never answers the WS-Man request of ``stage`` (ReadTimeout; on Receive pypsrp retries)
 slow                the collector script takes ``delay_s`` seconds (success, long-poll TimedOut faults)
-dribble             answers ``stage`` one byte every ``interval_s`` (read_timeout never fires)
+dribble             answers ``stage`` one byte every ``interval_s`` (read_timeout never fires);
+                    with ``limit_s``, resets the connection after that long (ChunkedEncodingError)
 always_401          every authentication attempt is refused with 401 (AuthenticationError)
 tls_name_mismatch   the HTTPS certificate names another host (SSLError, certificate verify failed)
 access_denied       WS-Man fault code 5 on ``stage`` (WSManFaultError)
@@ -114,6 +115,7 @@ class FaultSpec:
     nth: int = 1
     delay_s: float = 0.0
     interval_s: float = 0.5
+    limit_s: float | None = None  # dribble: give up (reset) after this long; None: trickle until the end
     code: int | None = None
     subcode: str | None = None
     reason: str | None = None
@@ -202,6 +204,7 @@ _FIELDS = {
     "status",
     "body",
     "message",
+    "limit_s",
     "missing",
     "unreadable",
 }
@@ -230,6 +233,7 @@ def parse_fault(raw: Any, where: str) -> FaultSpec | None:
         nth = int(raw.get("nth", 1))
         delay_s = float(raw.get("delay_s", 3.0 if kind == "slow" else 0.0))
         interval_s = float(raw.get("interval_s", 0.5))
+        limit_s = float(raw["limit_s"]) if raw.get("limit_s") is not None else None
         code = int(raw["code"]) if raw.get("code") is not None else None
         status = int(raw.get("status", 503 if stage == "connect" else 500)) if kind == "http_status" else None
     except (TypeError, ValueError) as exc:
@@ -253,6 +257,7 @@ def parse_fault(raw: Any, where: str) -> FaultSpec | None:
         nth=nth,
         delay_s=delay_s,
         interval_s=interval_s,
+        limit_s=limit_s,
         code=code,
         subcode=_opt_str(raw.get("subcode")),
         reason=_opt_str(raw.get("reason")),

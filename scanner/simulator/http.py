@@ -71,10 +71,12 @@ class Raw:
 
 @dataclass(frozen=True, slots=True)
 class Dribble:
-    """Send the answer one byte every ``interval_s`` (each read stays within the client's timeout)."""
+    """Send the headers, then the body one byte every ``interval_s`` (each read stays within the client's
+    timeout); after ``limit_s``, reset the connection."""
 
     response: HttpResponse
     interval_s: float
+    limit_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,9 +238,14 @@ async def _send(conn: Connection, reply: Reply) -> bool:
         writer.transport.abort()
         return True
     if isinstance(reply, Dribble):
-        data = reply.response.head() + reply.response.body
+        writer.write(reply.response.head())
+        data = reply.response.body
+        stop_at = None if reply.limit_s is None else asyncio.get_running_loop().time() + reply.limit_s
         for i in range(len(data)):
             if conn.client_gone():
+                return True
+            if stop_at is not None and asyncio.get_running_loop().time() >= stop_at:
+                writer.transport.abort()
                 return True
             writer.write(data[i : i + 1])
             await writer.drain()

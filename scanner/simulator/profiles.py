@@ -36,14 +36,14 @@ from typing import Any
 import yaml
 
 from scanner.errors import SimulatorError
-from scanner.facts.keys import SEED_FACTS
+from scanner.facts.keys import CATALOG_FACTS, SEED_FACTS
 from scanner.simulator.faults import FaultSpec, parse_fault
 
 HTTP_PORT = 5985
 HTTPS_PORT = 5986
 SCHEMES = ("http", "https")
 AUTH_SCHEMES = ("negotiate", "basic")
-FACT_NAMES: frozenset[str] = frozenset(f.name for f in SEED_FACTS)
+FACT_NAMES: frozenset[str] = frozenset(f.name for f in (*SEED_FACTS, *CATALOG_FACTS))
 
 PRESENT, ABSENT, UNREADABLE = "present", "absent", "unreadable"
 
@@ -484,6 +484,8 @@ class _SiteBuilder:
         facts.setdefault("computer.domain", FactValue(PRESENT, self.domain_dns))
         facts.setdefault("os.caption", FactValue(PRESENT, prof.os))
         facts.setdefault("ps.version", FactValue(PRESENT, prof.ps_version))
+        if p.ad_site:  # what Netlogon would have found for a host in that site
+            facts.setdefault("computer.ad_site", FactValue(PRESENT, p.ad_site))
         return SimHost(
             name=p.name,
             fqdn=p.fqdn or f"{p.name.lower()}.{self.domain_dns}",
@@ -605,10 +607,101 @@ def baseline_document() -> dict[str, Any]:
             "file.rpcrt4_dll": {"path": "C:\\Windows\\System32\\rpcrt4.dll", "version": "6.3.9600.18895"},
             "hotfix.ids": ["KB2919355", "KB2919442", "KB2999226", "KB3000850", "KB3172729"],
             "ucma.version": "5.0.8308.0",
-            "dotnet.release": 379893,
+            "dotnet.release": 528049,
             "reboot.pending": [],
+            **catalog_baseline_facts(),
         },
-        "absent": ["os.ubr", "exchange.v15.roles"],
+        "absent": ["os.ubr", "exchange.v15.roles", *CATALOG_BASELINE_ABSENT],
+    }
+
+
+# Facts behind the catalog's other rules, healthy for Exchange 2013 CU23 and 2016 on Windows Server 2012 R2.
+CATALOG_BASELINE_ABSENT = (
+    "computer.gc_ready",
+    "policy.execution_policy",
+    "exchange.setup",
+    "exchange.adaccess_config_dc",
+    "exchange.edge_adam_data_path",
+)
+IIS_COMPONENTS = (
+    "W3SVC",
+    "Metabase",
+    "LegacySnapin",
+    "WMICompatibility",
+    "BasicAuthentication",
+    "WindowsAuthentication",
+    "DigestAuthentication",
+    "HttpCompressionDynamic",
+    "HttpCompressionStatic",
+    "NetFxExtensibility",
+    "NetFxExtensibility45",
+    "ASPNET",
+    "ASPNET45",
+    "ProcessModel",
+    "ISAPIFilter",
+    "ISAPIExtensions",
+    "ClientCertificateMappingAuthentication",
+    "DirectoryBrowse",
+    "HttpErrors",
+    "HttpLogging",
+    "HttpRedirect",
+    "HttpTracing",
+    "RequestMonitor",
+    "StaticContent",
+    "DefaultDocument",
+    "AdminService",
+    "ManagementConsole",
+)
+WINDOWS_FEATURES = (
+    "RSAT-Clustering",
+    "RSAT-Clustering-CmdInterface",
+    "RSAT-Clustering-Mgmt",
+    "RSAT-Clustering-PowerShell",
+    "RPC-over-HTTP-proxy",
+    "Web-Net-Ext45",
+    "Web-Asp-Net45",
+    "Web-ISAPI-Ext",
+    "NET-WCF-HTTP-Activation45",
+    "NET-Framework-45-Features",
+    "Server-Gui-Mgmt-Infra",
+)
+
+
+def catalog_baseline_facts() -> dict[str, Any]:
+    sys32 = "C:\\Windows\\System32\\"
+    return {
+        "os.product_type": "ServerNT",
+        "os.edition_id": "ServerStandard",
+        "os.current_type": "Multiprocessor Free",
+        "computer.domain_role": 3,
+        "services.start": {
+            "W3SVC": 2,
+            "WinRM": 2,
+            "msiserver": 3,
+            "SMTPSVC": None,
+            "ClusSvc": None,
+            "NetTcpPortSharing": 2,
+        },
+        "services.status": {"EventSystem": "Running", "MSDTC": "Running", "MpsSvc": "Running"},
+        "file.msvcr120_dll": {"path": sys32 + "msvcr120.dll", "version": "12.0.21005.1"},
+        "file.atl110_dll": {"path": sys32 + "atl110.dll", "version": "11.0.61030.0"},
+        "file.ucrtbase_dll": {"path": sys32 + "ucrtbase.dll", "version": "10.0.10240.16390"},
+        "file.sspicli_dll": {"path": sys32 + "sspicli.dll", "version": "6.3.9600.18895"},
+        "file.kernel32_dll": {"path": sys32 + "kernel32.dll", "version": "6.3.9600.18895"},
+        "file.urefs_dll": {"path": sys32 + "uReFS.dll", "version": "6.3.9600.17415"},
+        "file.refs_sys": {"path": sys32 + "Drivers\\refs.sys", "version": "6.3.9600.18895"},
+        "file.discan_dll": {"path": sys32 + "discan.dll", "version": "6.3.9600.17415"},
+        "iis.components": {name: 1 for name in IIS_COMPONENTS},
+        "iis.app_pool_32bit": False,
+        "iis.url_rewrite_version": "7.2.1993",
+        "ucma.speech_assembly": True,
+        "wif.v35": True,
+        "exchange.legacy_roles": [],
+        "windows.features": {**{name: True for name in WINDOWS_FEATURES}, "WinRM-IIS-Ext": False},
+        "local.administrators": [
+            {"name": "CONTOSO\\Domain Admins", "sid": "S-1-5-21-3623811015-3361044348-30300820-512"},
+            {"name": "CONTOSO\\Exchange Setup", "sid": "S-1-5-21-3623811015-3361044348-30300820-1108"},
+        ],
     }
 
 

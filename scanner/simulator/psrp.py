@@ -195,9 +195,13 @@ class Shell:
         handle = loop.call_later(delay_s, run)
         self._timers.add(handle)
 
-    def _answer(self, pipe: psrpcore.ServerPipeline,
-                answer: Callable[[scripts.PipelineRequest], scripts.ScriptAnswer],
-                request: scripts.PipelineRequest, fragment: int) -> None:
+    def _answer(
+        self,
+        pipe: psrpcore.ServerPipeline,
+        answer: Callable[[scripts.PipelineRequest], scripts.ScriptAnswer],
+        request: scripts.PipelineRequest,
+        fragment: int,
+    ) -> None:
         self._finish(pipe, answer(request), fragment)
 
     def _finish(self, pipe: psrpcore.ServerPipeline, result: scripts.ScriptAnswer, fragment: int) -> None:

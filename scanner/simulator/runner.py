@@ -38,6 +38,14 @@ class _WorkDir:
             shutil.rmtree(self.path, ignore_errors=True)
 
 
+def _find(hosts: tuple[SimHost, ...], name: str) -> SimHost:
+    folded = name.casefold()
+    for h in hosts:
+        if h.name.casefold() == folded or h.fqdn.casefold() == folded:
+            return h
+    raise KeyError(name)
+
+
 def _as_site(site: Site | str | Path) -> Site:
     return site if isinstance(site, Site) else load_site(site)
 
@@ -90,11 +98,7 @@ class SimulatorThread:
         return self.server.hosts
 
     def host(self, name: str) -> SimHost:
-        folded = name.casefold()
-        for h in self.hosts:
-            if h.name.casefold() == folded or h.fqdn.casefold() == folded:
-                return h
-        raise KeyError(name)
+        return _find(self.hosts, name)
 
     @property
     def ca_file(self) -> Path | None:
@@ -213,6 +217,9 @@ class SimulatorProcess:
         self.site: Site | None = None
         self.final_stats: SimStats | None = None
 
+    def host(self, name: str) -> SimHost:
+        return _find(self.hosts, name)
+
     @property
     def pid(self) -> int:
         if self._proc is None:
@@ -326,7 +333,13 @@ def _read_marker(stream: IO[str] | None, marker: str, timeout_s: float) -> dict[
 
 
 def _lines(stream: IO[str]) -> Iterator[str]:
-    try:
-        yield from stream
-    except (OSError, ValueError):
-        return
+    # readline, not ``yield from stream``: closing a generator that delegates with ``yield from``
+    # closes the file it delegates to
+    while True:
+        try:
+            line = stream.readline()
+        except (OSError, ValueError):
+            return
+        if not line:
+            return
+        yield line

@@ -1,0 +1,39 @@
+"""Helpers shared by the simulator tests (a plain module: fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pypsrp.wsman import WSMan
+
+from scanner.simulator import SimHost, SimulatorProcess, SimulatorThread
+
+USER = "svc-test"
+PASSWORD = "Test-Lab-Pass-1!"  # noqa: S105 - the simulated lab's account
+COLLECTOR = "# exready-collector 1\n$facts = @{}\n"
+
+
+def fast(**overrides: Any) -> dict[str, Any]:
+    """Small client timeouts, so a fault costs a second or two."""
+    return {
+        "connection_timeout": 2,
+        "read_timeout": 2,
+        "operation_timeout": 1,
+        "reconnection_backoff": 0.1,
+        **overrides,
+    }
+
+
+def wsman_for(
+    sim: SimulatorThread | SimulatorProcess,
+    host: SimHost,
+    *,
+    ssl: bool = False,
+    auth: str = "negotiate",
+    username: str = USER,
+    password: str = PASSWORD,
+    **kwargs: Any,
+) -> WSMan:
+    port = host.https_port if ssl else host.http_port
+    options = fast(**kwargs)
+    return WSMan(host.address, port=port, ssl=ssl, auth=auth, username=username, password=password, **options)
