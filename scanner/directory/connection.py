@@ -47,6 +47,7 @@ _LOGON_FAILURES = {
     "(exready makes one bind attempt per run)",
 }
 CHANNEL_BINDING_CODE = "80090346"
+_VERIFY_REASON = re.compile(r"certificate verify failed:\s*([^(\]]+)", re.IGNORECASE)
 
 Entry = tuple[str, dict[str, list[bytes]]]  # (dn, raw attribute values)
 
@@ -415,15 +416,20 @@ def directory_errors(settings: BindSettings, doing: str) -> Iterator[None]:
 def _tls_or_unreachable(settings: BindSettings, text: str, what: str) -> DirectoryError:
     url = settings.endpoint.url
     lowered = text.lower()
-    if "certificate" in lowered or "ssl" in lowered and "verify" in lowered or "doesn't match" in lowered:
-        hint = (
-            "give the CA that issued the DC's certificate with --ad-ca-file"
-            if "issuer" in lowered or "verify failed" in lowered
-            else "connect by the name in the DC's certificate (its FQDN), not by address"
-        )
+    lab_only = "(or, on a lab only, --ad-insecure-skip-tls-verify)"
+    if "doesn't match" in lowered:
+        # ldap3's text carries the whole certificate; the names are what matters
+        expected = settings.tls_name or settings.endpoint.host
         return DirectoryError(
-            f"the TLS certificate of {url} could not be verified ({_short(text)}): {hint} "
-            "(or, on a lab only, --ad-insecure-skip-tls-verify)"
+            f"the TLS certificate of {url} could not be verified: it does not name {expected}; connect by "
+            f"the name in the DC's certificate (its FQDN) or give that name with --ad-tls-name {lab_only}"
+        )
+    if "certificate" in lowered or ("ssl" in lowered and "verify" in lowered):
+        m = _VERIFY_REASON.search(text)
+        reason = m.group(1).strip() if m else _short(text)
+        return DirectoryError(
+            f"the TLS certificate of {url} could not be verified ({reason}): give the CA that issued the DC's "
+            f"certificate with --ad-ca-file {lab_only}"
         )
     port_hint = "636 for ldaps://" if settings.endpoint.security is LdapSecurity.LDAPS else "389 for ldap://"
     return DirectoryUnreachable(
@@ -456,7 +462,7 @@ def raise_for_result(
         )
     if code in (8, 13):  # strongerAuthRequired, confidentialityRequired
         raise DirectoryAuthError(
-            f"the DC at {url} refuses this bind without TLS or signing (strongerAuthRequired: {text}): use "
+            f"the DC at {url} refuses this bind without TLS or signing ({text}): use "
             "ldaps:// (the default) or --starttls"
         )
     if code == 7 and binding:  # authMethodNotSupported

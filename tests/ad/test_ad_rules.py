@@ -237,15 +237,11 @@ def test_e2007_below_sp3_fails_2013() -> None:
     v = judge("E15E12CoexistenceMinVersionRequirement", org_with(E2007_SP2, E2007_SP3))
     assert v.status is Status.FAIL and v.evidence["below_minimum"] == ["E07A (8.2.176.2)"]
     assert judge("E15E12CoexistenceMinVersionRequirement", org_with(E2007_SP3)).status is Status.PASS
-    assert (
-        judge("E15E12CoexistenceMinVersionRequirement", org_with(E2013_MBX)).status is Status.NOT_APPLICABLE
-    )
+    assert judge("E15E12CoexistenceMinVersionRequirement", org_with(E2013_MBX)).status is Status.NOT_APPLICABLE
 
 
 def test_e2007_without_roles_is_ignored_as_setup_does() -> None:
-    v = judge(
-        "E15E12CoexistenceMinVersionRequirement", org_with(server("E07C", "Version 8.1 (Build 30240.6)", 0))
-    )
+    v = judge("E15E12CoexistenceMinVersionRequirement", org_with(server("E07C", "Version 8.1 (Build 30240.6)", 0)))
     assert v.status is Status.NOT_APPLICABLE
 
 
@@ -266,14 +262,8 @@ def test_coexistence_version_unreadable_is_unknown() -> None:
 
 
 def test_later_versions_refuse_any_2007_or_2010() -> None:
-    assert (
-        judge("E16E12CoexistenceMinVersionRequirement", org_with(E2007_SP3), version="2016").status
-        is Status.FAIL
-    )
-    assert (
-        judge("E16E12CoexistenceMinVersionRequirement", org_with(E2013_CAS), version="2019").status
-        is Status.PASS
-    )
+    assert judge("E16E12CoexistenceMinVersionRequirement", org_with(E2007_SP3), version="2016").status is Status.FAIL
+    assert judge("E16E12CoexistenceMinVersionRequirement", org_with(E2013_CAS), version="2019").status is Status.PASS
     assert judge("E19E14CoexistenceRequirement", org_with(E2010_SP3), version="2019").status is Status.FAIL
     assert judge("E19E14CoexistenceRequirement", org_with(E2013_MBX), version="2019").status is Status.PASS
     assert judge("E19E14CoexistenceRequirement", None, version="2019").reason is UnknownReason.NEEDS_AD
@@ -310,20 +300,14 @@ def test_child_domain_not_prepared_fails() -> None:
     v = judge("DomainPrepRequired", org, {"computer.domain": "emea.corp.example.test"})
     assert v.status is Status.FAIL and "emea.corp.example.test" in v.detail
     prepared = domains(("corp.example.test", 13237), ("emea.corp.example.test", 13236))
-    assert (
-        judge("DomainPrepRequired", prepared, {"computer.domain": "EMEA.corp.example.test"}).status
-        is Status.PASS
-    )
+    assert judge("DomainPrepRequired", prepared, {"computer.domain": "EMEA.corp.example.test"}).status is Status.PASS
 
 
 def test_root_domain_passes_and_workgroup_is_not_applicable() -> None:
     org = domains(("corp.example.test", None))
     assert judge("DomainPrepRequired", org, {"computer.domain": "corp.example.test"}).status is Status.PASS
     assert judge("DomainPrepRequired", org, {"computer.domain": ABSENT}).status is Status.NOT_APPLICABLE
-    assert (
-        judge("DomainPrepRequired", None, {"computer.domain": "corp.example.test"}).reason
-        is UnknownReason.NEEDS_AD
-    )
+    assert judge("DomainPrepRequired", None, {"computer.domain": "corp.example.test"}).reason is UnknownReason.NEEDS_AD
 
 
 def test_foreign_domain_is_unknown() -> None:
