@@ -141,7 +141,7 @@ def scan(
     catalog = load_catalog()
     credentials = resolve_credentials(user, env_var=password_env)
     request = ScanRequest(
-        hosts=inv.hosts,
+        hosts=hosts,
         transport=transport_settings(
             credentials, scheme=scheme, auth=auth, ca_file=ca_file, insecure=insecure_skip_tls_verify,
             connect_timeout=connect_timeout, read_timeout=read_timeout,
