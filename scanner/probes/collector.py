@@ -25,6 +25,15 @@ COLLECTOR_PARTS: tuple[str, ...] = (
     "exchange",
     "dotnet",
     "reboot",
+    "platform",
+    "sysfiles",
+    "services",
+    "iis",
+    "runtimes",
+    "policy",
+    "exlocal",
+    "features",
+    "localadmins",
 )
 
 # A WS-Management envelope is capped at 512,000 bytes by default (MaxEnvelopeSizekb = 500); the script is

@@ -1,0 +1,45 @@
+"""Setup refuses a Mailbox install when the Cluster service (ClusSvc) starts automatically, i.e. the
+server is already a node of a Windows failover cluster.
+"""
+
+from __future__ import annotations
+
+from scanner.checks import common
+from scanner.checks.context import RuleContext
+from scanner.model.rule import RuleMeta, Scope, Severity, Text
+from scanner.model.verdict import Verdict
+
+META = RuleMeta(
+    id="ClusSvcInstalledRoleBlock",
+    severity=Severity.ERROR,
+    scope=Scope.HOST,
+    versions=("2013", "2016", "2019"),
+    title=Text(
+        en="This server is already a failover cluster node",
+        fr="Ce serveur est déjà un nœud de cluster de basculement",
+    ),
+    remediation=Text(
+        en=(
+            "Install the Mailbox role on a server that is not a member of a Windows failover cluster "
+            "(database availability groups create their own cluster)."
+        ),
+        fr=(
+            "Installez le rôle de boîte aux lettres sur un serveur qui n'est pas membre d'un cluster "
+            "de basculement Windows (les groupes de disponibilité de base de données créent leur "
+            "propre cluster)."
+        ),
+    ),
+    help_url="https://learn.microsoft.com/exchange/only-the-mailbox-role-can-be-installed-on-a-cluster-server-clussvcinstalledroleblock-exchange-2013-help",
+    facts=("services.start",),
+)
+
+SERVICE = "ClusSvc"
+FAILURE = "the Cluster service is set to start automatically (a failover cluster node)"
+
+
+def evaluate(ctx: RuleContext) -> Verdict:
+    start = common.service_start(ctx, SERVICE)
+    evidence = {"registry": common.SERVICES_KEY + "\\" + SERVICE + "\\Start", "start": common.start_text(start)}
+    if start == 2:
+        return ctx.failed(f"{FAILURE} (Start {common.start_text(start)})", evidence)
+    return ctx.passed(f"{SERVICE} Start {common.start_text(start)}", evidence)

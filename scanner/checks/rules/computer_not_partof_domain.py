@@ -1,0 +1,43 @@
+"""Setup reads Win32_ComputerSystem.DomainRole: 0 (standalone workstation) or 2 (standalone server)
+fails.
+"""
+
+from __future__ import annotations
+
+from scanner.checks.context import RuleContext
+from scanner.model.rule import RuleMeta, Scope, Severity, Text
+from scanner.model.verdict import Verdict
+
+META = RuleMeta(
+    id="ComputerNotPartofDomain",
+    severity=Severity.ERROR,
+    scope=Scope.HOST,
+    versions=("2013", "2016", "2019"),
+    title=Text(
+        en="The computer is not joined to an Active Directory domain",
+        fr="L'ordinateur n'est pas joint à un domaine Active Directory",
+    ),
+    remediation=Text(
+        en="Join the server to the Active Directory domain, restart, then scan again.",
+        fr="Joignez le serveur au domaine Active Directory, redémarrez, puis relancez l'analyse.",
+    ),
+    help_url="https://learn.microsoft.com/exchange/plan-and-deploy/deployment-ref/ms-exch-setupreadiness-computernotpartofdomain",
+    facts=("computer.domain_role",),
+)
+
+ROLES = {
+    0: "standalone workstation",
+    1: "member workstation",
+    2: "standalone server",
+    3: "member server",
+    4: "backup domain controller",
+    5: "primary domain controller",
+}
+
+
+def evaluate(ctx: RuleContext) -> Verdict:
+    role = int(ctx.value("computer.domain_role"))
+    evidence = {"source": "Win32_ComputerSystem.DomainRole", "domain_role": role, "meaning": ROLES.get(role, "unknown")}
+    if role in (0, 2):
+        return ctx.failed(f"not joined to a domain ({ROLES[role]})", evidence)
+    return ctx.passed(f"domain member ({ROLES.get(role, role)})", evidence)

@@ -1,0 +1,34 @@
+r"""Setup reads the IIS component DWORD BasicAuthentication under InetStp\Components; missing or 0 means
+the Web-Basic-Auth feature is not installed.
+"""
+
+from __future__ import annotations
+
+from scanner.checks import common
+from scanner.checks.context import RuleContext
+from scanner.model.rule import RuleMeta, Scope, Severity, Text
+from scanner.model.verdict import Verdict
+
+META = RuleMeta(
+    id="LonghornIIS7BasicAuthNotInstalled",
+    severity=Severity.ERROR,
+    scope=Scope.HOST,
+    versions=("2013", "2016", "2019"),
+    title=Text(
+        en="IIS Basic Authentication is not installed",
+        fr="L'authentification de base IIS n'est pas installée",
+    ),
+    remediation=Text(
+        en=("Add the Web-Basic-Auth Windows feature (Install-WindowsFeature Web-Basic-Auth), then scan again."),
+        fr=(
+            "Ajoutez la fonctionnalité Windows Web-Basic-Auth (Install-WindowsFeature "
+            "Web-Basic-Auth), puis relancez l'analyse."
+        ),
+    ),
+    help_url="https://learn.microsoft.com/exchange/iis-7-component-not-installed-longhorniis7basicauthnotinstalled-exchange-2013-help",
+    facts=("iis.components",),
+)
+
+
+def evaluate(ctx: RuleContext) -> Verdict:
+    return common.judge_iis_component(ctx, "BasicAuthentication", "Web-Basic-Auth")

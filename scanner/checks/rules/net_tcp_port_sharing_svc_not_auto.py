@@ -1,0 +1,39 @@
+"""Setup stops unless NetTcpPortSharing starts automatically (Start = 2)."""
+
+from __future__ import annotations
+
+from scanner.checks import common
+from scanner.checks.context import RuleContext
+from scanner.model.rule import RuleMeta, Scope, Severity, Text
+from scanner.model.verdict import Verdict
+
+META = RuleMeta(
+    id="NetTcpPortSharingSvcNotAuto",
+    severity=Severity.ERROR,
+    scope=Scope.HOST,
+    versions=("2013", "2016", "2019"),
+    title=Text(
+        en="The Net.Tcp Port Sharing service is not set to start automatically",
+        fr="Le service de partage de ports Net.Tcp n'est pas en démarrage automatique",
+    ),
+    remediation=Text(
+        en=("Set the Net.Tcp Port Sharing service (NetTcpPortSharing) to start automatically, then scan again."),
+        fr=(
+            "Réglez le service de partage de ports Net.Tcp (NetTcpPortSharing) en démarrage "
+            "automatique, puis relancez l'analyse."
+        ),
+    ),
+    help_url="https://learn.microsoft.com/exchange/plan-and-deploy/prerequisites",
+    facts=("services.start",),
+)
+
+SERVICE = "NetTcpPortSharing"
+FAILURE = "the Net.Tcp Port Sharing service is not set to start automatically"
+
+
+def evaluate(ctx: RuleContext) -> Verdict:
+    start = common.service_start(ctx, SERVICE)
+    evidence = {"registry": common.SERVICES_KEY + "\\" + SERVICE + "\\Start", "start": common.start_text(start)}
+    if start != 2:
+        return ctx.failed(f"{FAILURE} (Start {common.start_text(start)})", evidence)
+    return ctx.passed(f"{SERVICE} Start {common.start_text(start)}", evidence)

@@ -1,0 +1,36 @@
+"""Setup stops when the IIS SMTP service (SMTPSVC) is installed."""
+
+from __future__ import annotations
+
+from scanner.checks import common
+from scanner.checks.context import RuleContext
+from scanner.model.rule import RuleMeta, Scope, Severity, Text
+from scanner.model.verdict import Verdict
+
+META = RuleMeta(
+    id="SMTPSvcInstalled",
+    severity=Severity.ERROR,
+    scope=Scope.HOST,
+    versions=("2013", "2016", "2019"),
+    title=Text(
+        en="The IIS SMTP service is installed",
+        fr="Le service SMTP d'IIS est installé",
+    ),
+    remediation=Text(
+        en="Remove the SMTP Server feature (IIS SMTP service); Exchange brings its own transport.",
+        fr=("Supprimez la fonctionnalité Serveur SMTP (service SMTP d'IIS) ; Exchange fournit son propre transport."),
+    ),
+    help_url="https://learn.microsoft.com/exchange/the-simple-mail-transport-protocol-is-currently-installed-smtpsvcinstalled-exchange-2013-help",
+    facts=("services.start",),
+)
+
+SERVICE = "SMTPSVC"
+FAILURE = "the IIS SMTP service is installed"
+
+
+def evaluate(ctx: RuleContext) -> Verdict:
+    start = common.service_start(ctx, SERVICE)
+    evidence = {"registry": common.SERVICES_KEY + "\\" + SERVICE + "\\Start", "start": common.start_text(start)}
+    if start is not None:
+        return ctx.failed(f"{FAILURE} (Start {common.start_text(start)})", evidence)
+    return ctx.passed(f"{SERVICE} Start {common.start_text(start)}", evidence)

@@ -1,0 +1,41 @@
+"""Setup warns when DomainRole is 4 or 5 (domain controller)."""
+
+from __future__ import annotations
+
+from scanner.checks.context import RuleContext
+from scanner.model.rule import RuleMeta, Scope, Severity, Text
+from scanner.model.verdict import Verdict
+
+META = RuleMeta(
+    id="WarningInstallExchangeRolesOnDomainController",
+    severity=Severity.WARNING,
+    scope=Scope.HOST,
+    versions=("2013", "2016", "2019"),
+    title=Text(
+        en="Installing Exchange on a domain controller is not recommended",
+        fr="Installer Exchange sur un contrôleur de domaine est déconseillé",
+    ),
+    remediation=Text(
+        en="Install Exchange on a member server rather than a domain controller.",
+        fr="Installez Exchange sur un serveur membre plutôt que sur un contrôleur de domaine.",
+    ),
+    help_url="https://learn.microsoft.com/exchange/plan-and-deploy/deployment-ref/ms-exch-setupreadiness-warninginstallexchangerolesondomaincontroller",
+    facts=("computer.domain_role",),
+)
+
+ROLES = {
+    0: "standalone workstation",
+    1: "member workstation",
+    2: "standalone server",
+    3: "member server",
+    4: "backup domain controller",
+    5: "primary domain controller",
+}
+
+
+def evaluate(ctx: RuleContext) -> Verdict:
+    role = int(ctx.value("computer.domain_role"))
+    evidence = {"source": "Win32_ComputerSystem.DomainRole", "domain_role": role, "meaning": ROLES.get(role, "unknown")}
+    if role in (4, 5):
+        return ctx.failed(f"this server is a domain controller ({ROLES[role]})", evidence)
+    return ctx.passed(f"not a domain controller ({ROLES.get(role, role)})", evidence)

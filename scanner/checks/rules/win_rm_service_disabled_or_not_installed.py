@@ -1,0 +1,38 @@
+"""Setup stops when WinRM's Start value is missing, 0 or 4."""
+
+from __future__ import annotations
+
+from scanner.checks import common
+from scanner.checks.context import RuleContext
+from scanner.model.rule import RuleMeta, Scope, Severity, Text
+from scanner.model.verdict import Verdict
+
+META = RuleMeta(
+    id="WinRMServiceDisabledOrNotInstalled",
+    severity=Severity.ERROR,
+    scope=Scope.HOST,
+    versions=("2013", "2016", "2019"),
+    title=Text(
+        en="The Windows Remote Management service is missing or disabled",
+        fr="Le service Gestion à distance de Windows est absent ou désactivé",
+    ),
+    remediation=Text(
+        en=("Set the Windows Remote Management service (WinRM) to start automatically, then scan again."),
+        fr=(
+            "Réglez le service Gestion à distance de Windows (WinRM) en démarrage automatique, puis relancez l'analyse."
+        ),
+    ),
+    help_url="https://learn.microsoft.com/exchange/plan-and-deploy/prerequisites",
+    facts=("services.start",),
+)
+
+SERVICE = "WinRM"
+FAILURE = "the Windows Remote Management service is missing or disabled"
+
+
+def evaluate(ctx: RuleContext) -> Verdict:
+    start = common.service_start(ctx, SERVICE)
+    evidence = {"registry": common.SERVICES_KEY + "\\" + SERVICE + "\\Start", "start": common.start_text(start)}
+    if start is None or start in (0, 4):
+        return ctx.failed(f"{FAILURE} (Start {common.start_text(start)})", evidence)
+    return ctx.passed(f"{SERVICE} Start {common.start_text(start)}", evidence)

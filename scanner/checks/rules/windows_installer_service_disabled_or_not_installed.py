@@ -1,0 +1,36 @@
+"""Setup stops when msiserver's Start value is missing, 0 or 4."""
+
+from __future__ import annotations
+
+from scanner.checks import common
+from scanner.checks.context import RuleContext
+from scanner.model.rule import RuleMeta, Scope, Severity, Text
+from scanner.model.verdict import Verdict
+
+META = RuleMeta(
+    id="WindowsInstallerServiceDisabledOrNotInstalled",
+    severity=Severity.ERROR,
+    scope=Scope.HOST,
+    versions=("2013", "2016", "2019"),
+    title=Text(
+        en="The Windows Installer service is missing or disabled",
+        fr="Le service Windows Installer est absent ou désactivé",
+    ),
+    remediation=Text(
+        en="Set the Windows Installer service (msiserver) to manual start, then scan again.",
+        fr=("Réglez le service Windows Installer (msiserver) en démarrage manuel, puis relancez l'analyse."),
+    ),
+    help_url="https://learn.microsoft.com/exchange/plan-and-deploy/prerequisites",
+    facts=("services.start",),
+)
+
+SERVICE = "msiserver"
+FAILURE = "the Windows Installer service is missing or disabled"
+
+
+def evaluate(ctx: RuleContext) -> Verdict:
+    start = common.service_start(ctx, SERVICE)
+    evidence = {"registry": common.SERVICES_KEY + "\\" + SERVICE + "\\Start", "start": common.start_text(start)}
+    if start is None or start in (0, 4):
+        return ctx.failed(f"{FAILURE} (Start {common.start_text(start)})", evidence)
+    return ctx.passed(f"{SERVICE} Start {common.start_text(start)}", evidence)
