@@ -46,6 +46,9 @@ AUTH_SCHEMES = ("negotiate", "basic")
 FACT_NAMES: frozenset[str] = frozenset(f.name for f in (*SEED_FACTS, *CATALOG_FACTS))
 
 PRESENT, ABSENT, UNREADABLE = "present", "absent", "unreadable"
+# ``baseline: builtin`` / ``variants: builtin``: the healthy 2012 R2 profile and the seed-rule variants
+# of baseline_document() and seed_variants_document(), so a generated site stays a few lines
+BUILTIN = "builtin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,8 +276,14 @@ class _SiteBuilder:
 
         base = _Profile()
         self.apply(base, self.mapping(doc.get("defaults") or {}, "defaults"), "defaults")
-        self.apply(base, self.mapping(doc.get("baseline") or {}, "baseline"), "baseline")
-        variants_raw = self.mapping(doc.get("variants") or {}, "variants")
+        raw_baseline = doc.get("baseline") or {}
+        if raw_baseline == BUILTIN:
+            raw_baseline = baseline_document()
+        self.apply(base, self.mapping(raw_baseline, "baseline"), "baseline")
+        raw_variants = doc.get("variants") or {}
+        if raw_variants == BUILTIN:
+            raw_variants = seed_variants_document()
+        variants_raw = self.mapping(raw_variants, "variants")
         self.variants: dict[str, _Profile] = {}
         for vname, vraw in variants_raw.items():
             prof = base.copy()
@@ -572,8 +581,8 @@ def generate_site_document(
         "domain": {"dns": "contoso.test", "netbios": "CONTOSO"},
         "credentials": {"username": "svc-exready", "password": password},
         "defaults": {"schemes": list(schemes)},
-        "baseline": baseline_document(),
-        "variants": dict(seed_variants_document()),
+        "baseline": BUILTIN,
+        "variants": BUILTIN,
         "ad_sites": sites_doc,
         "assign": [
             {"variant": "ucma-missing", "percent": 10},

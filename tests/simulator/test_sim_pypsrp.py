@@ -15,8 +15,9 @@ from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 from tests_sim_support import COLLECTOR, PASSWORD, USER, fast, wsman_for
 
-from scanner.facts.keys import SEED_FACTS
+from scanner.facts.keys import CATALOG_FACTS, SEED_FACTS
 from scanner.simulator import SimulatorThread
+from scanner.simulator.profiles import baseline_document
 
 pytestmark = pytest.mark.simulator
 
@@ -41,11 +42,11 @@ def test_ntlm_with_message_encryption_returns_the_facts_table(sim: SimulatorThre
     assert table["exready_collector"] == "1"
     assert table["schema"] == 1
     facts = table["facts"]
-    assert set(facts) == {f.name for f in SEED_FACTS}
+    assert set(facts) == {f.name for f in (*SEED_FACTS, *CATALOG_FACTS)}
     assert facts["computer.name"] == {"status": "present", "value": "PAR01", "error": None}
     assert facts["os.current_build"]["value"] == "9600"
     assert facts["ucma.version"]["value"] == "5.0.8308.0"
-    assert facts["dotnet.release"]["value"] == 379893
+    assert facts["dotnet.release"]["value"] == baseline_document()["facts"]["dotnet.release"]
     assert facts["file.rpchttp_dll"]["value"] == {
         "path": "C:\\Windows\\System32\\rpchttp.dll",
         "version": "6.3.9600.17415",
