@@ -16,7 +16,7 @@ META = RuleMeta(
     id="KB2999226NotInstalled",
     severity=Severity.ERROR,
     scope=Scope.HOST,
-    versions=("2016",),
+    versions=("2016", "2019"),
     title=Text(
         en="Update KB2999226 (Universal C Runtime) is not installed",
         fr="La mise à jour KB2999226 (Universal C Runtime) n'est pas installée",
@@ -50,6 +50,10 @@ def evaluate(ctx: RuleContext) -> Verdict:
         "file": r"%SystemRoot%\System32\ucrtbase.dll",
         f"{KB.lower()}_listed": listed,
     }
+    if t.version != "2016":
+        return ctx.not_applicable(
+            f"an Exchange 2016 requirement; {t.label} runs only where the runtime is built in", evidence
+        )
     if t.cu < FIRST_CU:
         return ctx.not_applicable(f"{t.label} does not require {KB} (from CU{FIRST_CU})", evidence)
     if build not in (common.BUILD_2012, common.BUILD_2012R2):
