@@ -166,9 +166,16 @@ def test_two_sweeps_around_a_site_change(tmp_path: Path, cli: CliRunner) -> None
     assert PASSWORD not in (out / "events.jsonl").read_text(encoding="utf-8")
 
 
-def wait_for_finished_hosts(db: Path, count: int, timeout: float) -> int:
+def wait_for_finished_hosts(
+    db: Path, count: int, proc: subprocess.Popen[bytes], stderr: Path, timeout: float
+) -> int:
+    def tail() -> str:
+        return stderr.read_bytes().decode(errors="replace")[-2000:] if stderr.exists() else ""
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the sweep ended early with exit code {proc.returncode}: {tail()}")
         if db.exists():
             try:
                 with HistoryStore(db, create=False) as store:
@@ -178,7 +185,7 @@ def wait_for_finished_hosts(db: Path, count: int, timeout: float) -> int:
             except HistoryError:
                 pass  # the sweep is creating the database
         time.sleep(0.1)
-    raise AssertionError(f"the sweep did not finish {count} hosts within {timeout} s")
+    raise AssertionError(f"the sweep did not finish {count} hosts within {timeout} s: {tail()}")
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
@@ -198,17 +205,19 @@ def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path: Path, cli: C
     with SimulatorThread(site_file(tmp_path / "site.yaml", hosts), tmp_path / "sim") as sim:
         sim.write_inventory(tmp_path / "inventory.csv")
         env = dict(os.environ, EXREADY_TEST_PASSWORD=PASSWORD, PYTHONPATH=str(REPO))
+        stderr_file = open(tmp_path / "sweep.stderr", "wb")  # noqa: SIM115 - closed below
         proc = subprocess.Popen(
             [sys.executable, "-m", "scanner", "sweep", "--config", str(config), "--no-progress", "--quiet"],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=stderr_file,
         )
         try:
-            wait_for_finished_hosts(db, 2, timeout=90)
+            wait_for_finished_hosts(db, 2, proc, tmp_path / "sweep.stderr", timeout=90)
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)
+            stderr_file.close()
         assert proc.returncode == -signal.SIGKILL
 
         # the killed sweep left a readable database holding the hosts it finished
@@ -220,6 +229,15 @@ def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path: Path, cli: C
             assert len(unfinished) == len(hosts) - killed.finished_hosts
             partial = store.load_result(killed.run_id)
             assert len(partial.outcomes) == len(hosts) and partial.cells == []
+
+        # its finished hosts can be judged already, offline, from the stored facts
+        shown = cli.invoke(build_app(), ["history", "show", "last", "--db", str(db), "--reevaluate"])
+        assert shown.exit_code == 0, shown.output
+        matrix_lines = [line for line in shown.output.splitlines() if line.startswith("EX0")]
+        assert len(matrix_lines) == len(hosts)
+        for line in matrix_lines:
+            name = line.split()[0]
+            assert ("UNKNOWN" in line) == (name not in {o.host.name for o in partial.outcomes if o.ok}), line
 
         code, output = sweep(cli, "--config", str(config), "--resume", "last")
         assert code == 2, output  # the refusing host is unknown
