@@ -15,15 +15,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import psrpcore
+from psrpcore._payload import PSRPMessage, create_message
 from psrpcore.types import (
     ErrorCategoryInfo,
     ErrorRecord,
     NETException,
     PSInvocationState,
+    PSRPMessageType,
     PSVersion,
 )
 
-from scanner.simulator import scripts
+from scanner.simulator import clixml, scripts
 from scanner.simulator.faults import WsmanFault, invalid_selectors, timed_out
 from scanner.simulator.profiles import SimHost
 
@@ -208,13 +210,35 @@ class Shell:
         if pipe.state != PSInvocationState.Running:
             return  # stopped or closed meanwhile
         for obj in result.output:
-            pipe.write_output(obj)
+            data = clixml.serialize(obj)
+            if data is None:
+                pipe.write_output(obj)
+            else:
+                self._queue_output(pipe, data)
         if result.error is not None:
             # a terminating error: PIPELINE_STATE Failed carrying the error record
             pipe._change_state(PSInvocationState.Failed, error=result.error)  # noqa: SLF001
         else:
             pipe.complete()
         self._drain(fragment)
+
+    def _queue_output(self, pipe: psrpcore.ServerPipeline, clixml_data: bytes) -> None:
+        """What ``pipe.write_output`` queues, from CLIXML already serialized (psrpcore 0.3.1's own
+        message framing; only the serialization is ours)."""
+        pool = self.pool
+        message = create_message(
+            False, PSRPMessageType.PipelineOutput, clixml_data, pool.runspace_pool_id, pipe.pipeline_id
+        )
+        pool._send_buffer.append(
+            PSRPMessage(  # noqa: SLF001
+                PSRPMessageType.PipelineOutput,
+                bytearray(message),
+                pool.runspace_pool_id,
+                pipe.pipeline_id,
+                pool._fragment_counter,
+                psrpcore.StreamType.default,
+            )
+        )  # noqa: SLF001
 
     def send(self, streams: list[tuple[str, uuid.UUID | None, bytes]], fragment: int) -> None:
         for name, pipeline_id, data in streams:
