@@ -258,3 +258,54 @@ def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path: Path, cli: C
     kept = {o.host.name: o for o in partial.outcomes if o.kind.value == "ok"}
     assert len(kept) >= 2
     assert [o for o in resumed.outcomes if o.host.name in kept] == list(kept.values())
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM delivery to a child is POSIX")
+def test_sigterm_writes_everything_and_the_run_resumes(tmp_path: Path, cli: CliRunner) -> None:
+    slow = {"kind": "slow", "delay_s": 1.0}
+    hosts = [host(n, fault=slow) for n in range(1, 7)]
+    config = config_file(tmp_path, concurrency=1)
+    db = tmp_path / "history.sqlite3"
+    with SimulatorThread(site_file(tmp_path / "site.yaml", hosts), tmp_path / "sim") as sim:
+        sim.write_inventory(tmp_path / "inventory.csv")
+        env = dict(os.environ, EXREADY_TEST_PASSWORD=PASSWORD, PYTHONPATH=str(REPO))
+        with open(tmp_path / "sweep.stderr", "wb") as stderr:
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "scanner",
+                    "sweep",
+                    "--config",
+                    str(config),
+                    "--no-progress",
+                    "--quiet",
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
+            try:
+                wait_for_finished_hosts(db, 2, proc, tmp_path / "sweep.stderr", timeout=90)
+                proc.send_signal(signal.SIGTERM)
+                assert proc.wait(timeout=60) == 143
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+        with HistoryStore(db, create=False) as store:
+            (stopped,) = store.list_runs()
+            assert stopped.status is RunStatus.INTERRUPTED
+            result = store.load_result(stopped.run_id)
+            left = store.unfinished_hosts(stopped.run_id)
+        assert 0 < len(left) < len(hosts)
+        assert {o.kind.value for o in result.outcomes if o.host in left} == {"interrupted"}
+        assert len(result.cells) == len(hosts) * len(result.roles)  # the matrix was written, with UNKNOWNs
+        with open(tmp_path / "out" / f"matrix-{stopped.run_id}.csv", encoding="utf-8-sig", newline="") as f:
+            assert {r["host"] for r in csv.DictReader(f, delimiter=";")} == {h["name"] for h in hosts}
+
+        code, output = sweep(cli, "--config", str(config), "--resume", stopped.run_id)
+        assert code in (0, 1), output
+    with HistoryStore(db, create=False) as store:
+        (finished,) = store.list_runs()
+        assert finished.status is RunStatus.COMPLETE and finished.finished_hosts == len(hosts)
+        assert {o.kind.value for o in store.load_result(finished.run_id).outcomes} == {"ok"}
