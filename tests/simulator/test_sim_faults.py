@@ -199,3 +199,14 @@ def test_execute_ps_against_a_fault(sim: SimulatorThread) -> None:
     )
     with pytest.raises(WSManFaultError):
         client.execute_ps(COLLECTOR)
+
+
+def test_slow_script_survives_receive_read_timeouts(sim: SimulatorThread) -> None:
+    # read_timeout=1 < the 2.5 s script < operation_timeout: pypsrp gives up on each Receive and sends
+    # another; the host must keep the output for the retry rather than hand it to a client that left
+    with wsman_for(
+        sim, sim.host("F-SLOW"), read_timeout=1, operation_timeout=20, reconnection_backoff=0.01
+    ) as w:
+        out, ps = _collect(w)
+    assert not ps.had_errors
+    assert out[0]["facts"]["computer.name"]["value"] == "F-SLOW"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pypsrp.exceptions import WSManFaultError
+from pypsrp.exceptions import AuthenticationError, WSManFaultError
 from pypsrp.powershell import PowerShell, RunspacePool
 from tests_sim_support import COLLECTOR, PASSWORD, USER, wsman_for
 from typer.testing import CliRunner
@@ -181,3 +181,26 @@ def test_cli_simulate_bad_site_file_is_one_line_exit_3(tmp_path: Path) -> None:
     assert result.exit_code == 3
     assert "not a loopback network" in result.output
     assert "Traceback" not in result.output
+
+
+def test_strict_channel_binding_on_https(tmp_path: Path) -> None:
+    doc = generate_site_document(
+        1, seed=4, faulty_percent=0, base_network="127.48.0.0/16", password=PASSWORD, schemes=("https",)
+    )
+    with SimulatorThread(build_site(doc), tmp_path, strict_cbt=True) as sim:
+        host = sim.hosts[0]
+        ca = str(sim.ca_file)
+        facts = _facts_of(
+            sim, host.name, ssl=True, auth="negotiate", username="svc-exready", cert_validation=ca
+        )
+        assert facts["computer.name"]["value"] == host.name
+        with pytest.raises(AuthenticationError):
+            _facts_of(
+                sim,
+                host.name,
+                ssl=True,
+                auth="negotiate",
+                username="svc-exready",
+                cert_validation=ca,
+                negotiate_send_cbt=False,
+            )
