@@ -24,7 +24,7 @@ from scanner.model.matrix import Cell, CellStatus
 from scanner.model.outcome import OutcomeKind
 from scanner.model.rule import RuleMeta
 from scanner.model.run import ScanResult
-from scanner.model.verdict import Status
+from scanner.model.verdict import Status, Verdict
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
@@ -130,6 +130,12 @@ class _Page:
 
 
 def e(value: object) -> str:
+    """Text between tags: < > & escaped (quotes need no escaping there, and would only add weight)."""
+    return html.escape("" if value is None else str(value), quote=False)
+
+
+def a(value: object) -> str:
+    """An attribute value (always written in double quotes)."""
     return html.escape("" if value is None else str(value), quote=True)
 
 
@@ -328,8 +334,8 @@ def _matrix(page: _Page, result: ScanResult, anchors: Mapping[str, str]) -> None
     cells = {(c.host, c.role): c for c in result.cells}
     page.add(
         f'<section id="matrix"><h2>{e(page.w("matrix"))}</h2><div class="controls">',
-        f'<input type="search" id="host-filter" placeholder="{e(page.w("filter"))}" '
-        f'aria-label="{e(page.w("filter"))}">',
+        f'<input type="search" id="host-filter" placeholder="{a(page.w("filter"))}" '
+        f'aria-label="{a(page.w("filter"))}">',
         f'<label><input type="checkbox" id="only-problems"> {e(page.w("only_problems"))}</label>',
         f'<span class="muted"><span id="shown-count">{len(result.outcomes)}</span> ',
         f"{e(page.w('shown'))}</span>",
@@ -347,7 +353,7 @@ def _matrix(page: _Page, result: ScanResult, anchors: Mapping[str, str]) -> None
             + [" ".join((*c.blocking, *c.warnings, c.status.value)) for c in row if c is not None]
         ).lower()
         page.add(
-            f'<tr data-host="{e(host.name)}" data-problem="{int(problem)}" data-search="{e(search)}">',
+            f'<tr data-host="{a(host.name)}" data-problem="{int(problem)}" data-search="{a(search)}">',
             f'<th class="host">{_host_link(host.name, anchors)}</th><td>{e(host.site or "")}</td>',
             *(_cell_html(page, c) for c in row),
             "</tr>",
@@ -370,7 +376,7 @@ def _rule_counts(page: _Page, result: ScanResult, rules: Mapping[str, RuleMeta])
         meta = rules.get(rule_id)
         title = meta.title.get(page.lang) if meta else ""
         severity = page.w(meta.severity.value) if meta else ""
-        link = f'<a href="{e(meta.help_url)}">{e(rule_id)}</a>' if meta and meta.help_url else e(rule_id)
+        link = f'<a href="{a(meta.help_url)}">{e(rule_id)}</a>' if meta and meta.help_url else e(rule_id)
         page.add(
             f"<tr><td>{link}</td><td>{e(title)}</td><td>{e(severity)}</td>",
             *(f'<td class="num">{counter.get(s, 0)}</td>' for s in _STATUS_ORDER),
@@ -401,7 +407,7 @@ def _unknown_hosts(page: _Page, result: ScanResult, anchors: Mapping[str, str]) 
 def _evidence(evidence: Mapping[str, object]) -> str:
     if not evidence:
         return ""
-    text = json.dumps(evidence, indent=1, sort_keys=True, ensure_ascii=False, default=str)
+    text = json.dumps(evidence, sort_keys=True, ensure_ascii=False, default=str, separators=(", ", ": "))
     return f'<pre class="evidence">{e(text)}</pre>'
 
 
@@ -414,7 +420,7 @@ def _drilldown(
         host = outcome.host
         row = [cells[(host.name, r)] for r in result.roles if (host.name, r) in cells]
         badges = " ".join(
-            f'<span class="badge {c.status.value}" title="{e(c.role)}">{e(c.role)}</span>' for c in row
+            f'<span class="badge {c.status.value}" title="{a(c.role)}">{e(c.role)}</span>' for c in row
         )
         facts: list[str] = [e(outcome.kind.value)]
         if host.fqdn:
@@ -428,10 +434,26 @@ def _drilldown(
         )
         if outcome.reason:
             page.add(f"<p><strong>{e(page.w('reason'))}:</strong> {e(outcome.reason)}</p>")
-        verdicts = sorted(result.verdicts.get(host.name, ()), key=lambda v: _STATUS_ORDER.index(v.status))
+        verdicts = list(result.verdicts.get(host.name, ()))
         if not verdicts:
             page.add(f'<p class="muted">{e(page.w("no_verdicts"))}</p></div></details>')
             continue
+        _host_verdicts(page, verdicts, rules)
+        page.add("</div></details>")
+    page.add("</section>")
+
+
+def _host_verdicts(page: _Page, verdicts: Sequence[Verdict], rules: Mapping[str, RuleMeta]) -> None:
+    """Failing and warning verdicts in full; unknown ones grouped by their reason and detail (an
+    unreachable host, or AD not read, would otherwise repeat one line per rule); passing and
+    not-applicable rules as one line each, so a fleet of thousands still makes a file a mail can carry."""
+    problems = [v for v in verdicts if v.status in (Status.FAIL, Status.WARN)]
+    problems.sort(key=lambda v: _STATUS_ORDER.index(v.status))
+    unknown: dict[tuple[str, str], list[Verdict]] = {}
+    for v in verdicts:
+        if v.status is Status.UNKNOWN:
+            unknown.setdefault((v.reason.value if v.reason else "", v.detail), []).append(v)
+    if problems or unknown:
         page.add(
             '<table class="verdicts"><thead><tr>',
             *(
@@ -440,15 +462,24 @@ def _drilldown(
             ),
             "</tr></thead><tbody>",
         )
-        for v in verdicts:
+        for v in problems:
             meta = rules.get(v.rule_id)
-            reason = f" ({e(v.reason.value)})" if v.reason else ""
-            failing = v.status in (Status.FAIL, Status.WARN)
-            remediation = meta.remediation.get(page.lang) if meta and failing else ""
             page.add(
-                f"<tr><td>{e(v.rule_id)}</td><td>{_status_word(page, v.status)}{reason}</td>",
+                f"<tr><td>{e(v.rule_id)}</td><td>{_status_word(page, v.status)}</td>",
                 f"<td>{e(page.w(meta.severity.value)) if meta else ''}</td><td>{e(v.detail)}</td>",
-                f"<td>{_evidence(v.evidence)}</td><td>{e(remediation)}</td></tr>",
+                f"<td>{_evidence(v.evidence)}</td><td>{e(meta.remediation.get(page.lang) if meta else '')}</td></tr>",
             )
-        page.add("</tbody></table></div></details>")
-    page.add("</section>")
+        for (reason, detail), group in unknown.items():
+            only = group[0] if len(group) == 1 else None
+            meta = rules.get(only.rule_id) if only else None
+            page.add(
+                f"<tr><td>{e(' '.join(v.rule_id for v in group))}</td>",
+                f"<td>{_status_word(page, Status.UNKNOWN)}{f' ({e(reason)})' if reason else ''}</td>",
+                f"<td>{e(page.w(meta.severity.value)) if meta else ''}</td><td>{e(detail)}</td>",
+                f"<td>{_evidence(only.evidence) if only else ''}</td><td></td></tr>",
+            )
+        page.add("</tbody></table>")
+    for status in (Status.PASS, Status.NOT_APPLICABLE):
+        ids = [v.rule_id for v in verdicts if v.status is status]
+        if ids:
+            page.add(f'<p class="rules-{status.value}">{_status_word(page, status)}: {e(", ".join(ids))}</p>')

@@ -70,7 +70,7 @@ def test_report_has_sections_and_escapes_everything(tmp_path: Path) -> None:
     old, new = sweep_pair()
     text = render_html(new, diff=diff_results(old, new))
     assert "<script>alert(2)" not in text and "<img src=x" not in text
-    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in text
+    assert '&lt;img src=x onerror="alert(1)"&gt;&lt;/td&gt;&lt;script&gt;' in text
     assert "http://" not in text.replace("http-equiv", "") and "https://" not in text  # nothing fetched
     doc = parse(text)
     check_report(doc)
@@ -139,3 +139,14 @@ def test_report_in_headless_chromium(tmp_path: Path) -> None:
     # the injected markup stayed text in the live DOM
     assert doc.find("img") == [] and len(doc.find("script")) == 1
     assert HOSTILE in doc.by_id("host-2").text()
+
+
+def test_attribute_values_are_escaped() -> None:
+    result = make_result("r", ["EX01"], {"EX01": ["UcmaRedistMsi"]})
+    outcome = result.outcomes[0]
+    odd = replace(outcome, host=replace(outcome.host, site='Paris "HQ" <b>'))
+    text = render_html(replace(result, outcomes=[odd]))
+    assert 'data-search="ex01 ex01.corp.example paris &quot;hq&quot; &lt;b&gt;' in text
+    assert '<td>Paris "HQ" &lt;b&gt;</td>' in text
+    (row,) = [r for r in parse(text).iter("tr") if r.attrs.get("data-host") == "EX01"]
+    assert row.children[1].text() == 'Paris "HQ" <b>'  # type: ignore[union-attr]
