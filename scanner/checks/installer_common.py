@@ -1,0 +1,64 @@
+"""Judgements shared by the rules about the installing account and about the preparation Setup would have to
+run: the account's facts (installer.account, read from AD when --installer-account names it) and whether
+the target CU's schema, organisation or domain preparation is still due.
+
+Order matters for a useful answer: each rule first asks AD whether the privileged step is needed at all
+(no installer account is needed when it is not), and only then asks about the account, so a rule is
+UNKNOWN for want of --installer-account only when the account really decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from scanner.checks.common import target
+from scanner.checks.context import FactUnavailable, RuleContext
+from scanner.model.verdict import UnknownReason
+
+ACCOUNT = "installer.account"
+
+
+def account(ctx: RuleContext) -> Mapping[str, Any]:
+    value = ctx.value(ACCOUNT)
+    if not isinstance(value, Mapping):
+        raise FactUnavailable(UnknownReason.FACT_UNREADABLE, ACCOUNT, f"{ACCOUNT} is not a mapping")
+    return value
+
+
+def label(acct: Mapping[str, Any]) -> str:
+    return str(acct.get("account") or "the installer account")
+
+
+def is_local_to(ctx: RuleContext, acct: Mapping[str, Any]) -> bool:
+    """The account was named as a local account of this computer (HOST\\user or .\\user)."""
+    prefix = str(acct.get("prefix") or "").strip().upper()
+    return prefix in (".", ctx.short_name)
+
+
+def schema_prep_needed(ctx: RuleContext) -> tuple[bool, dict[str, Any]]:
+    """Whether /PrepareSchema is still due for the target CU (rangeUpper below the CU's)."""
+    need = target(ctx).ad_levels.schema_range_upper
+    found = ctx.optional("ad.exchange_schema_version")
+    evidence = {"schema_range_upper": found, "needed": need}
+    return not (isinstance(found, int) and found >= need), evidence
+
+
+def org_prep_needed(ctx: RuleContext) -> tuple[bool, dict[str, Any]]:
+    """Whether /PrepareAD is still due: no organisation, or its objectVersion below the CU's."""
+    need = target(ctx).ad_levels.org_object_version
+    org = ctx.optional("ad.exchange_org")
+    found = org.get("object_version") if isinstance(org, Mapping) else None
+    evidence = {"org_object_version": found, "needed": need}
+    return not (isinstance(found, int) and found >= need), evidence
+
+
+def host_domain(ctx: RuleContext) -> Mapping[str, Any]:
+    """This computer's domain as AD lists it (ad.domains), matched on its DNS name."""
+    name = str(ctx.value("computer.domain")).strip().rstrip(".").casefold()
+    domains = ctx.value("ad.domains")
+    for d in domains if isinstance(domains, list) else []:
+        if isinstance(d, Mapping) and str(d.get("dns_name") or "").rstrip(".").casefold() == name:
+            return d
+    raise FactUnavailable(UnknownReason.FACT_MISSING, "ad.domains",
+                          f"domain {name} is not a domain of the forest exready read")
