@@ -143,6 +143,35 @@ def history_show(
         typer.echo(f"{len(unfinished)} host(s) not finished: {names}")
 
 
+# ---- history prune ----------------------------------------------------------------------------
+
+
+def history_prune(
+    keep: Annotated[int | None, typer.Option("--keep", min=1, metavar="N", help="Keep the N newest runs.")]
+    = None,
+    older_than: Annotated[int | None, typer.Option(
+        "--older-than", min=1, metavar="DAYS", help="Delete runs started more than DAYS days ago.")] = None,
+    vacuum: Annotated[bool, typer.Option(
+        "--vacuum", help="Then give the freed space back to the file system (rewrites the file).")] = False,
+    db: DbOpt = None,
+    lock_wait: Annotated[float, typer.Option(
+        "--lock-wait", min=0, metavar="SECONDS", help="Wait this long for a running sweep.")] = 0.0,
+) -> None:
+    """Delete old runs. The newest complete run is always kept, so the next diff has a baseline."""
+    from datetime import UTC, datetime, timedelta
+
+    if keep is None and older_than is None:
+        raise UsageError("say what to delete: --keep N and/or --older-than DAYS")
+    before = (datetime.now(UTC) - timedelta(days=older_than)).isoformat(timespec="seconds") \
+        if older_than is not None else None
+    with open_store(db) as store:
+        store.lock(lock_wait)
+        deleted = store.prune(keep=keep, before=before)
+        if vacuum:
+            store.vacuum()
+    typer.echo(f"deleted {len(deleted)} run(s)" + (f": {', '.join(deleted)}" if deleted else ""))
+
+
 # ---- diff -------------------------------------------------------------------------------------
 
 
@@ -241,5 +270,6 @@ def register(app: typer.Typer) -> None:
                               no_args_is_help=True)
     history_app.command("list")(history_list)
     history_app.command("show")(history_show)
+    history_app.command("prune")(history_prune)
     app.add_typer(history_app, name="history")
     app.command("diff")(diff)

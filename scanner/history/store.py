@@ -330,10 +330,11 @@ class HistoryStore:
                 (*sorted(k.value for k in RESUMABLE_KINDS), -1 if limit is None else limit),
             ).fetchall()
             counts: dict[str, dict[str, int]] = {}
-            for run_id, status, n in self._conn.execute(
-                "SELECT run_id, status, COUNT(*) FROM cells GROUP BY run_id, status"
-            ):
-                counts.setdefault(run_id, {})[status] = n
+            for r in rows:  # per run, through the primary key: the table holds every night's cells
+                for status, n in self._conn.execute(
+                    "SELECT status, COUNT(*) FROM cells WHERE run_id = ? GROUP BY status", (r[0],)
+                ):
+                    counts.setdefault(r[0], {})[status] = n
         running_is_live = is_locked(self.path) or self._lock.held
         out = []
         for r in rows:
@@ -552,6 +553,27 @@ class HistoryStore:
     def delete_run(self, run_id: str) -> None:
         with self._transaction("delete the run") as db:
             db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+
+    def prune(self, *, keep: int | None = None, before: str | None = None) -> list[str]:
+        """Delete old runs: all but the ``keep`` newest, and/or those started before ``before`` (ISO
+        8601). The newest complete run is always kept, so the next diff has a baseline. Returns the
+        deleted ids. Call with the sweep lock held."""
+        runs = self.list_runs()
+        newest_complete = next((r.run_id for r in runs if r.status is RunStatus.COMPLETE), None)
+        doomed = []
+        for index, run in enumerate(runs):
+            if run.run_id == newest_complete or run.status is RunStatus.RUNNING:
+                continue
+            if (keep is not None and index >= keep) or (before is not None and run.started < before):
+                doomed.append(run.run_id)
+        with self._transaction("delete old runs") as db:
+            db.executemany("DELETE FROM runs WHERE id = ?", [(run_id,) for run_id in doomed])
+        return doomed
+
+    def vacuum(self) -> None:
+        """Give the space of deleted runs back to the file system (rewrites the whole file)."""
+        with self._errors("compact the database"):
+            self._conn.execute("VACUUM")
 
 
 def _host_from_row(r: Sequence[Any]) -> Host:

@@ -120,3 +120,18 @@ def test_second_sweep_on_a_locked_database_exits_3(tmp_path: Path) -> None:
         holder.close()
     assert code == 3
     assert "another sweep is using the history database" in out and "after waiting 0.3 s" in out
+
+
+def test_prune_keeps_the_newest_complete_run(db: Path) -> None:
+    code, out = run("history", "prune", "--keep", "1", "--vacuum", "--db", str(db))
+    assert code == 0, out
+    assert out.strip() == "deleted 1 run(s): night-1"  # night-3 is newest; night-2 is the diff baseline
+    with HistoryStore(db, create=False) as store:
+        assert [r.run_id for r in store.list_runs()] == ["night-3", "night-2"]
+        assert store.hosts("night-1") == []  # its rows went with it
+    with HistoryStore(db) as store:
+        # older than the cut-off, but the newest complete run: kept as the diff baseline
+        assert store.prune(before="2026-11-22T00:00:00+00:00") == ["night-3"]
+        assert [r.run_id for r in store.list_runs()] == ["night-2"]
+    code, out = run("history", "prune", "--db", str(db))
+    assert code == 3 and "--keep N and/or --older-than DAYS" in out
