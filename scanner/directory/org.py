@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from scanner.directory.catalog_org import read_catalog_org_facts
 from scanner.directory.connection import DirectoryConnection, first_int, first_str
 from scanner.directory.filters import all_of, bit_and
 from scanner.directory.sites import rdn_value
@@ -70,6 +71,7 @@ def read_org_facts(directory: DirectoryConnection, computers: Iterable[Host] = (
     except (DirectoryQueryError, DirectoryAuthError):
         exchange_attrs = set()  # schema unreadable: ask only for attributes every AD has
     facts = _each(directory, exchange_attrs)
+    facts.update(read_catalog_org_facts(directory))  # CATALOG_ORG_FACTS, for the catalog's other AD rules
     facts["ad.computers"] = _present(
         "ad.computers",
         [{"name": h.name, "dn": h.source, "site": h.site, "is_dc": h.is_dc} for h in computers],
@@ -137,23 +139,28 @@ def read_forest(directory: DirectoryConnection) -> dict[str, Any]:
             dns_name = first_str(attrs, "dnsRoot")
     if dns_name is None:
         dns_name = _dns_from_dn(root.root_domain_nc)
+    master, master_site = read_schema_master(directory)
     return {
         "dns_name": dns_name,
         "dn": root.root_domain_nc,
         "functional_level": level,
-        "schema_master": read_schema_master(directory),
+        "schema_master": master,
+        "schema_master_site": master_site,  # read from the FSMO owner's DN: no need to discover the DC
     }
 
 
-def read_schema_master(directory: DirectoryConnection) -> str:
-    """The DNS name of the DC holding the schema FSMO (fSMORoleOwner points at its NTDS Settings)."""
+def read_schema_master(directory: DirectoryConnection) -> tuple[str, str | None]:
+    """The DNS name of the DC holding the schema FSMO, and its AD site. fSMORoleOwner points at its
+    NTDS Settings object: CN=NTDS Settings,CN=<server>,CN=Servers,CN=<site>,CN=Sites,<config NC>."""
     schema = directory.read(directory.root.schema_nc, ["fSMORoleOwner"]) or {}
     owner = first_str(schema, "fSMORoleOwner") or ""
     server_dn = owner.split(",", 1)[1] if owner.upper().startswith("CN=NTDS SETTINGS,") else owner
     if not server_dn:
-        return ""
+        return "", None
+    parts = server_dn.split(",")
+    site = parts[2].split("=", 1)[1] if len(parts) > 3 and parts[1].upper() == "CN=SERVERS" else None
     server = directory.read(server_dn, ["dNSHostName"]) or {}
-    return first_str(server, "dNSHostName") or rdn_value(server_dn)
+    return first_str(server, "dNSHostName") or rdn_value(server_dn), site
 
 
 def read_domains(directory: DirectoryConnection) -> list[dict[str, Any]]:

@@ -230,6 +230,7 @@ def test_org_facts_read_from_the_directory(samba: PopulatedDC) -> None:
         "dn": dc.base_dn,
         "functional_level": 4,
         "schema_master": dc.tls_name,
+        "schema_master_site": HQ_SITE,
     }
     assert facts["ad.domains"].value == [
         {
