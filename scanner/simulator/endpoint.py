@@ -45,7 +45,10 @@ class HostRuntime:
     def shells(self) -> dict[str, Shell]:
         return self._shells
 
-    def open_shell(self, shell_id: str, resource_uri: str, owner: str, client_ip: str) -> Shell:
+    def open_shell(
+        self, shell_id: str, resource_uri: str, owner: str, client_ip: str, idle_timeout_s: float | None
+    ) -> Shell:
+        """A new shell; the client may ask for a shorter IdleTimeOut than the host's, never a longer one."""
         if len(self._shells) >= self.max_shells:
             self.counters.shells_refused += 1
             code, sub, reason = quota_fault()
@@ -56,7 +59,8 @@ class HostRuntime:
                 "w:AlreadyExists",
                 "The WS-Management service cannot create the resource because it already exists.",
             )
-        shell = Shell(self.host, shell_id, resource_uri, owner, client_ip, self.idle_timeout_s)
+        idle = self.idle_timeout_s if idle_timeout_s is None else min(idle_timeout_s, self.idle_timeout_s)
+        shell = Shell(self.host, shell_id, resource_uri, owner, client_ip, idle)
         self._shells[shell_id] = shell
         self.counters.shells_opened += 1
         return shell

@@ -163,7 +163,9 @@ class ShellHost(Protocol):
 
     def shells(self) -> dict[str, Shell]: ...
 
-    def open_shell(self, shell_id: str, resource_uri: str, owner: str, client_ip: str) -> Shell: ...
+    def open_shell(
+        self, shell_id: str, resource_uri: str, owner: str, client_ip: str, idle_timeout_s: float | None
+    ) -> Shell: ...
 
     def close_shell(self, shell_id: str) -> None: ...
 
@@ -266,7 +268,10 @@ def _create(req: Request, host: ShellHost, owner: str, client_ip: str, frag: int
         )
     shell_id = (shell_el.get("ShellId") or str(uuid.uuid4())).upper()
     data = _b64(creation.text)
-    shell = host.open_shell(shell_id, req.resource_uri, owner, client_ip)  # raises the quota fault
+    m = _DURATION.match(shell_el.findtext("rsp:IdleTimeOut", "", NS).strip())
+    requested_idle = float(m.group(1)) if m else None
+    # raises the quota fault
+    shell = host.open_shell(shell_id, req.resource_uri, owner, client_ip, requested_idle)
     try:
         shell.open(data, frag, host.broken_reason())
     except Exception:

@@ -51,6 +51,7 @@ FAULT_HOSTS: dict[str, tuple[Any, dict[str, Any]]] = {
     "F-BROKEN": ("psrp_broken", {}),
     "Q-QUOTA2": (None, {"max_shells": 2}),
     "I-IDLE": (None, {"idle_timeout_s": 1}),
+    "I-CLIENTIDLE": (None, {}),
     "U-UNENC": (None, {"allow_unencrypted": True}),
 }
 

@@ -61,6 +61,14 @@ def test_idle_shells_expire(sim: SimulatorThread) -> None:
         assert info.value.code == ERROR_WSMAN_INVALID_SELECTORS
 
 
+def test_client_asks_for_a_short_idle_timeout(sim: SimulatorThread) -> None:
+    with wsman_for(sim, sim.host("I-CLIENTIDLE")) as w:
+        pool = RunspacePool(w, idle_timeout=1)  # the host's own IdleTimeOut is two hours
+        pool.open()
+        assert _wait_for(lambda: sim.stats().host("I-CLIENTIDLE").shells_expired == 1)
+        assert sim.stats().host("I-CLIENTIDLE").shells_open == 0
+
+
 def test_shell_quota(sim: SimulatorThread) -> None:
     with wsman_for(sim, sim.host("Q-QUOTA2")) as w:
         first, second = RunspacePool(w), RunspacePool(w)
