@@ -20,6 +20,7 @@ from pypsrp.wsman import WSMan
 from scanner.errors import CollectorError, DeadlineExceeded, TransportError
 from scanner.model.host import AuthMethod, Host, Scheme
 from scanner.transport.failures import classify
+from scanner.transport.serializer import use_fast_serializer
 from scanner.transport.settings import TransportSettings
 from scanner.transport.sockets import SocketWatch, watch_session, watching
 
@@ -59,6 +60,7 @@ class HostSession:
         try:
             wsman = self._wsman()
             pool = RunspacePool(wsman)
+            use_fast_serializer(pool)
             pool.open()
             mechanism = _mechanism(wsman, self.host)
             self.stage = "run"

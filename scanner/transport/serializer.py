@@ -1,0 +1,113 @@
+"""A faster drop-in for pypsrp's CLIXML deserializer, same results.
+
+pypsrp 0.9.1's ``Serializer.deserialize`` serialises every element it visits back to text
+(``ET.tostring``) before it knows whether it needs that text; it only does for objects it cannot
+type and for complex objects (kept as ``_xml``). Nested hashtables and lists are visited level by
+level, so the collector's answer is re-serialised once per nesting level: a third of the client's
+CPU per host. This subclass takes a short path for exactly the two containers the collector answers
+with (``System.Collections.Hashtable`` and ``System.Collections.ArrayList``/``System.Array``), for
+the common primitives and for strings without ``_xHHHH_`` escapes, building the same Python values
+pypsrp builds, and hands every other element to pypsrp unchanged.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from pypsrp.complex_objects import ObjectMeta
+from pypsrp.powershell import RunspacePool
+from pypsrp.serializer import Serializer
+
+_DICT_TYPES = frozenset({"System.Collections.Hashtable"})
+_LIST_TYPES = frozenset({"System.Collections.ArrayList", "System.Array"})
+_UNHANDLED = object()
+_INT_TAGS = frozenset({"By", "SB", "U16", "I16", "U32", "I32", "U64", "I64"})
+
+
+class FastSerializer(Serializer):
+    def deserialize(self, element: ET.Element | str, metadata: ObjectMeta | None = None,
+                    clear: bool = True) -> Any:
+        if _plain(metadata):
+            parsed: ET.Element | str | None = element
+            if isinstance(element, str):
+                try:
+                    parsed = ET.fromstring(element)  # noqa: S314 - pypsrp parses this very text the same way
+                except ET.ParseError:
+                    parsed = None  # pypsrp logs it and returns the text
+            if isinstance(parsed, ET.Element):
+                value = self._fast(parsed, clear)
+                if value is not _UNHANDLED:
+                    return value
+        # Anything else goes to pypsrp as it came (it keeps the original text of what it cannot type).
+        return super().deserialize(element, metadata, clear)
+
+    def _fast(self, element: ET.Element, clear: bool) -> Any:
+        tag = element.tag
+        text = element.text
+        if tag == "Obj":
+            container = self._container(element)
+            if container is None:
+                return _UNHANDLED
+            if clear:
+                self._clear()
+            self._get_types_from_obj(element)  # records the type names for later TNRefs
+            obj: Any = self._deserialize_dct(element) if container == "DCT" else self._deserialize_lst(element, None)
+            self.obj[element.attrib["RefId"]] = obj
+            return obj
+        if tag == "S":
+            value: Any = self._deserialize_string(text)
+        elif tag in _INT_TAGS and text is not None:
+            value = int(text)
+        elif tag == "B" and text is not None:
+            value = text.lower() == "true"
+        elif tag == "Version":
+            value = text
+        elif tag == "Nil":
+            value = None
+        else:
+            return _UNHANDLED
+        if clear:
+            self._clear()
+        return value
+
+    def _deserialize_string(self, value: str | None) -> str:
+        # pypsrp decodes _xHHHH_ escapes through a UTF-16 round trip; without "_x" that is the identity
+        if value is not None and "_x" not in value:
+            return value
+        text: str = super()._deserialize_string(value)
+        return text
+
+    def _container(self, element: ET.Element) -> str | None:
+        """"DCT" or "LST" when pypsrp would read ``element`` as a plain hashtable or list, else None."""
+        tn = element.find("TN")
+        if tn is not None:
+            types = [t.text or "" for t in tn.findall("T")]
+        else:
+            ref = element.find("TNRef")
+            if ref is None:
+                return None
+            types = self.tn.get(ref.attrib.get("RefId", ""), [])
+        if not types:
+            return None
+        first = types[0]
+        if first.startswith("Deserialized.System."):
+            first = first[13:]
+        if first in _DICT_TYPES and element.find("DCT") is not None:
+            return "DCT"
+        if first in _LIST_TYPES and element.find("LST") is not None:
+            return "LST"
+        return None
+
+
+def _plain(metadata: ObjectMeta | None) -> bool:
+    """No metadata, or the default ``ObjectMeta()`` pypsrp hands to list items: both mean "look at
+    the element's own type names"."""
+    return metadata is None or (type(metadata) is ObjectMeta and metadata.object is None)
+
+
+def use_fast_serializer(pool: RunspacePool) -> None:
+    """Make ``pool`` (not yet opened) deserialize with ``FastSerializer``."""
+    fast = FastSerializer()
+    pool._serializer = fast
+    pool._fragmenter.serializer = fast
