@@ -146,3 +146,31 @@ CATALOG_FACTS: tuple[FactSpec, ...] = (
              "list of {name: str, sid: str} members of BUILTIN\\Administrators (S-1-5-32-544)",
              "Win32_Group S-1-5-32-544 and its Win32_Account members (CIM, own time budget)"),
 )
+
+
+# Organisation facts behind the catalog's other AD rules (scanner.directory.catalog_org), read with the
+# same connection and saved with the sweep's facts.
+CATALOG_ORG_FACTS: tuple[FactSpec, ...] = (
+    FactSpec("ad.adc_connectors", "list[str]: DNs of Active Directory Connector objects (empty: none)",
+             "(objectClass=msExchActiveDirectoryConnector) in the configuration partition"),
+    FactSpec("ad.meso_containers",
+             "list of {domain: str, count: int|None, dns: [str]} (count None with error: domain not held here)",
+             "(objectCategory=msExchSystemObjectsContainer) in each domain partition"),
+    FactSpec("ad.domain_modes", "list of {domain: str, dn: str, mixed: int|None} (1: mixed mode)",
+             "nTMixedDomain of each domain head"),
+    FactSpec("ad.schema_master_os",
+             "{dns_host_name: str, computer: str, os_version: str|None, service_pack: str|None}",
+             "schema fSMORoleOwner -> server serverReference -> computer operatingSystemVersion/ServicePack"),
+    FactSpec("ad.recipient_policy",
+             "{name, gateway_proxy: [str], disabled_gateway_proxy: [str], non_authoritative_domains: [str]} "
+             "(absent: no organisation or policy)",
+             "the default msExchRecipientPolicy under CN=Recipient Policies,<Org>"),
+    FactSpec("ad.oabs", "list of {name: str, offline_ab_servers: [str]} (absent: no organisation)",
+             "msExchOAB under CN=Offline Address Lists,CN=Address Lists Container,<Org>"),
+    FactSpec("ad.split_permissions", "{ewp: str|None, ets: str|None, ets_member_of_ewp: bool|None}",
+             "otherWellKnownObjects on CN=Microsoft Exchange,CN=Services; memberOf of Exchange Trusted Subsystem"),
+    FactSpec("ad.exchange_server_sites", "list of {name: str, site: str|None} (absent: no organisation)",
+             "msExchServerSite of each msExchExchangeServer"),
+    FactSpec("ad.rodcs", "list[str]: short names of read-only domain controllers",
+             "(objectCategory=nTDSDSARO) under CN=Sites,<configuration>"),
+)

@@ -573,4 +573,111 @@ CASES.update({
     },
 })
 
+# ---- the catalog's other Active Directory rules ---------------------------------------------------------
+MODES = [{"domain": "contoso.test", "dn": "DC=contoso,DC=test", "mixed": 0}]
+POLICY = {"name": "Default Policy", "gateway_proxy": ["SMTP:@contoso.com", "smtp:@contoso.test"],
+          "disabled_gateway_proxy": [], "non_authoritative_domains": []}
+SPLIT_OFF = {"ewp": "CN=Exchange Windows Permissions", "ets": "CN=Exchange Trusted Subsystem",
+             "ets_member_of_ewp": True}
+AD_EXTRA = {"ad.adc_connectors": [], "ad.meso_containers": [{"domain": "contoso.test", "count": 1, "dns": ["CN=MESO"]}],
+            "ad.domain_modes": MODES, "ad.schema_master_os": {"dns_host_name": "par-dc01.contoso.test",
+                                                               "computer": "CN=PAR-DC01", "os_version": "10.0 (17763)",
+                                                               "service_pack": None},
+            "ad.recipient_policy": POLICY, "ad.oabs": [{"name": "Default Offline Address Book",
+                                                        "offline_ab_servers": ["CN=EXOLD,CN=Servers"]}],
+            "ad.split_permissions": SPLIT_OFF, "ad.exchange_server_sites": [{"name": "EXOLD", "site": "Paris-HQ"}],
+            "ad.rodcs": []}
+PREPARED.update(AD_EXTRA)
+DC = {"computer.domain_role": 5, "os.product_type": "LanmanNT", "computer.gc_ready": True}
+
+CASES.update({
+    "AdcFound": {
+        "pass": Case(org=PREPARED), "fail": Case(org={**PREPARED, "ad.adc_connectors": ["CN=ADC1,CN=Sites"]}),
+        "not_applicable": NoNotApplicable("every forest either has connector objects or not"),
+        "unknown": Case(org={**PREPARED, "ad.adc_connectors": UNREADABLE}, reason="fact_unreadable"),
+    },
+    "AdInitErrorRule": {
+        "pass": Case(org=PREPARED),
+        "fail": Case(org={**PREPARED, "ad.meso_containers": [{"domain": "contoso.test", "count": 2, "dns": []}]}),
+        "not_applicable": NoNotApplicable("every domain member's domain is counted"),
+        "unknown": Case(org={**PREPARED, "ad.meso_containers": [{"domain": "contoso.test", "count": None,
+                                                                  "error": "referral"}]}, reason="fact_unreadable"),
+    },
+    "RootDomainModeMixed": {
+        "pass": Case(org=PREPARED), "fail": Case(org={**PREPARED, "ad.domain_modes": [{**MODES[0], "mixed": 1}]}),
+        "not_applicable": NoNotApplicable("every forest has a root domain"),
+        "unknown": Case(reason="needs_active_directory"),
+    },
+    "LocalDomainModeMixed": {
+        "pass": Case(org=PREPARED), "fail": Case(org={**PREPARED, "ad.domain_modes": [{**MODES[0], "mixed": 1}]}),
+        "not_applicable": NoNotApplicable("every domain member's domain has a mode"),
+        "unknown": Case(org=PREPARED, facts={"computer.domain": "other.test"}, reason="fact_missing"),
+    },
+    "SchemaFSMONotWin2003SPn": {
+        "pass": Case(org=PREPARED),
+        "fail": Case(org={**PREPARED, "ad.schema_master_os": {"dns_host_name": "old", "computer": "CN=OLD",
+                                                               "os_version": "5.2 (3790)",
+                                                               "service_pack": "Service Pack 1"}}),
+        "not_applicable": NoNotApplicable("every forest has a schema master"),
+        "unknown": Case(org={**PREPARED, "ad.schema_master_os": {"dns_host_name": "x", "computer": None,
+                                                                  "os_version": None, "service_pack": None}},
+                        reason="fact_unreadable"),
+    },
+    "ServerFQDNMatchesSMTPPolicy": {
+        "pass": Case(org=PREPARED),
+        "fail": Case(org={**PREPARED, "ad.recipient_policy": {**POLICY, "gateway_proxy": ["SMTP:@ex01.contoso.test"]}}),
+        "not_applicable": Case(org={**PREPARED, "ad.recipient_policy": ABSENT}),
+        "unknown": Case(reason="needs_active_directory"),
+    },
+    "SmtpAddressLiteral": {
+        "pass": Case(org=PREPARED),
+        "fail": Case(org={**PREPARED, "ad.recipient_policy": {**POLICY, "gateway_proxy": ["smtp:@[192.0.2.1]"]}}),
+        "not_applicable": Case(org={**PREPARED, "ad.recipient_policy": ABSENT}),
+        "unknown": Case(reason="needs_active_directory"),
+    },
+    "OffLineABServerDeleted": {
+        "pass": Case(org=PREPARED),
+        "fail": Case(org={**PREPARED, "ad.oabs": [{"name": "OAB", "offline_ab_servers": [
+            "CN=EX9\\0ADEL:1234,CN=Deleted Objects"]}]}),
+        "not_applicable": Case(org={**PREPARED, "ad.oabs": []}),
+        "unknown": Case(reason="needs_active_directory"),
+    },
+    "InstallOnDCInADSplitPermissionMode": {
+        "pass": Case(org=PREPARED, facts=DC),
+        "fail": Case(org={**PREPARED, "ad.split_permissions": {**SPLIT_OFF, "ets_member_of_ewp": False}}, facts=DC),
+        "not_applicable": Case(org=PREPARED),
+        "unknown": Case(facts=DC, reason="needs_active_directory"),
+    },
+    "ComputerRODC": {
+        "pass": Case(org=PREPARED, facts=DC),
+        "fail": Case(org={**PREPARED, "ad.rodcs": ["EX01"]}, facts=DC),
+        "not_applicable": Case(org=PREPARED),
+        "unknown": Case(facts=DC, reason="needs_active_directory"),
+    },
+    **{
+        rid: {
+            "pass": Case(org=PREPARED),
+            "fail": Case(org={**PREPARED, "ad.exchange_server_sites": [{"name": "EXOLD", "site": "Lyon-DR"}]}),
+            "not_applicable": Case(org=PREPARED, facts={"computer.ad_site": ABSENT}),
+            "unknown": Case(reason="needs_active_directory"),
+        }
+        for rid in ("BridgeheadRoleNotPresentInSite", "ClientAccessRoleNotPresentInSite")
+    },
+    "E16E15CoexistenceMinVersionRequirement": {
+        "pass": Case(org={**PREPARED, "ad.exchange_servers": [E2013_CU10]}, version="2016"),
+        "fail": Case(org={**PREPARED, "ad.exchange_servers": [server("EX13", "Version 15.0 (Build 31104.5)", 16439,
+                                                                     "15.0.1104.5")]}, version="2019"),
+        "not_applicable": Case(org={**PREPARED, "ad.exchange_servers": [E2010]}, version="2016"),
+        "unknown": Case(version="2016", reason="needs_active_directory"),
+    },
+    "E16E14CoexistenceMinVersionRequirement": {
+        "pass": Case(org={**PREPARED, "ad.exchange_servers": [server("EX10", "Version 14.3 (Build 30266.2)", 54,
+                                                                     "14.3.266.2")]}, version="2016"),
+        "fail": Case(org={**PREPARED, "ad.exchange_servers": [server("EX10", "Version 14.2 (Build 30247.5)", 54,
+                                                                     "14.2.247.5")]}, version="2016"),
+        "not_applicable": Case(org={**PREPARED, "ad.exchange_servers": [E2010]}, version="2019"),
+        "unknown": Case(org={**PREPARED, "ad.exchange_servers": [E2010]}, version="2016", reason="fact_missing"),
+    },
+})
+
 OUTCOMES = ("pass", "fail", "not_applicable", "unknown")

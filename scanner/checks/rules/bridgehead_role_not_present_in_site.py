@@ -1,0 +1,50 @@
+"""Setup warns when no Exchange server with the Hub Transport role (bit 32) is in this server's AD site
+(msExchServerSite).
+"""
+
+from __future__ import annotations
+
+from scanner.checks import org_common
+from scanner.checks.context import RuleContext
+from scanner.model.rule import RuleMeta, Scope, Severity, Text
+from scanner.model.verdict import Verdict
+
+META = RuleMeta(
+    id="BridgeheadRoleNotPresentInSite",
+    severity=Severity.WARNING,
+    scope=Scope.HOST,
+    versions=("2013",),
+    title=Text(
+        en="No Hub Transport server in this server's AD site",
+        fr="Aucun serveur transport Hub dans le site AD de ce serveur",
+    ),
+    remediation=Text(
+        en=(
+            "Plan a Hub Transport server in this site: mail flow and client access of the site's "
+            "mailboxes depend on one."
+        ),
+        fr=(
+            "Prévoyez un serveur transport Hub dans ce site : le flux de messagerie et l'accès client"
+            " des boîtes aux lettres du site en dépendent."
+        ),
+    ),
+    help_url="https://learn.microsoft.com/exchange/hub-transport-role-not-detected-in-local-site-bridgeheadrolenotpresentinsite-exchange-2013-help",
+    facts=("computer.ad_site", "ad.exchange_servers", "ad.exchange_server_sites"),
+)
+
+ROLE_BIT = 32
+
+
+def evaluate(ctx: RuleContext) -> Verdict:
+    site = ctx.optional("computer.ad_site")
+    if not site:
+        return ctx.not_applicable("this computer has no AD site: InvalidADSite reports it", {})
+    sites = {str(s.get("name")).upper(): s.get("site") for s in ctx.optional("ad.exchange_server_sites") or []}
+    with_role = [
+        str(s.get("name")).upper() for s in org_common.exchange_servers(ctx) if int(s.get("roles") or 0) & ROLE_BIT
+    ]
+    here = [n for n in with_role if str(sites.get(n) or "").casefold() == str(site).casefold()]
+    evidence = {"site": site, "servers_with_role": with_role, "in_site": here}
+    if here:
+        return ctx.passed(f"Hub Transport server(s) in {site}: {', '.join(here)}", evidence)
+    return ctx.warned(f"no Hub Transport server in site {site}", evidence)
