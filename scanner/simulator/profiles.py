@@ -525,6 +525,7 @@ class _SiteBuilder:
 # generation of large sites
 # ---------------------------------------------------------------------------------------------
 
+# Every fault kind that acts on an HTTP listener (tls_name_mismatch needs an HTTPS one).
 ALL_FAULT_MIX: tuple[str | dict[str, Any], ...] = (
     "refuse",
     "hang",
@@ -537,6 +538,17 @@ ALL_FAULT_MIX: tuple[str | dict[str, Any], ...] = (
     "garbage",
     {"kind": "drop", "stage": "receive", "nth": 2},
     {"kind": "truncate", "stage": "receive", "nth": 2},
+    {"kind": "close", "stage": "receive", "nth": 2},
+    {"kind": "garbage", "stage": "receive", "nth": 2},
+    {"kind": "http_status", "stage": "connect", "status": 503},
+    {
+        "kind": "wsman_fault",
+        "stage": "command",
+        "code": 2150858843,
+        "subcode": "w:InvalidSelectors",
+        "reason": "The WS-Management service cannot process the request because the request contained "
+        "invalid selectors for the resource.",
+    },
     "script_error",
     "partial_facts",
     "psrp_broken",
