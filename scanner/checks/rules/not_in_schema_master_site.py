@@ -42,18 +42,20 @@ def evaluate(ctx: RuleContext) -> Verdict:
     evidence: dict[str, Any] = {**ev1, **ev2}
     if not (schema or org):
         return ctx.not_applicable("no /PrepareSchema or /PrepareAD is due for the target CU", evidence)
-    master = str(ctx.value("ad.forest").get("schema_master") or "").strip().rstrip(".")
-    short = master.split(".", 1)[0].upper()
-    computers = [c for c in (ctx.value("ad.computers") or []) if isinstance(c, Mapping)]
-    found = next((c for c in computers if str(c.get("name") or "").upper() == short), None)
+    forest = ctx.value("ad.forest")
+    master = str(forest.get("schema_master") or "").strip().rstrip(".")
+    master_site = forest.get("schema_master_site")
+    if not master_site:  # older saved facts: look the DC up among the discovered computers
+        short = master.split(".", 1)[0].upper()
+        computers = [c for c in (ctx.optional("ad.computers") or []) if isinstance(c, Mapping)]
+        found = next((c for c in computers if str(c.get("name") or "").upper() == short), None)
+        master_site = found.get("site") if found is not None else None
     evidence["schema_master"] = master
-    if found is None or not found.get("site"):
+    if not master_site:
         raise FactUnavailable(
-            UnknownReason.FACT_MISSING,
-            "ad.computers",
-            f"the AD site of the schema master {master} is not known (not among the discovered computers)",
+            UnknownReason.FACT_MISSING, "ad.forest", f"the AD site of the schema master {master} is not known"
         )
-    master_site = str(found.get("site"))
+    master_site = str(master_site)
     site = ctx.optional("computer.ad_site")
     evidence.update({"schema_master_site": master_site, "site": site})
     if site is not None and str(site).casefold() == master_site.casefold():

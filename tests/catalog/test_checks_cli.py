@@ -1,0 +1,96 @@
+"""`exready checks list` and `exready checks explain` through typer's runner."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from catalog_kit import catalog
+from typer.testing import CliRunner
+
+from scanner.checks.documented import DOCUMENTED_2013, DOCUMENTED_2016_2019
+from scanner.cli import build_app
+
+
+def run(*args: str, lang: str = "en") -> tuple[int, str]:
+    result = CliRunner().invoke(build_app(), list(args), env={"EXREADY_LANG": lang})
+    return result.exit_code, result.output
+
+
+COUNTS = re.compile(r"Exchange (\d{4}): (\d+) documented rules: (\d+) implemented, (\d+) out of reach, (\d+) "
+                    r"unaccounted; plus (\d+) further Setup rules implemented \((\d+) rules judged in all\)")
+
+
+def test_list_accounts_for_every_documented_rule_of_every_version() -> None:
+    code, out = run("checks", "list")
+    assert code == 0, out
+    counts = {m.group(1): tuple(int(g) for g in m.groups()[1:]) for m in COUNTS.finditer(out)}
+    assert set(counts) == {"2013", "2016", "2019"}
+    for version, (documented, implemented, oor, missing, extra, total) in counts.items():
+        assert documented == (92 if version == "2013" else 42)
+        assert implemented + oor == documented and missing == 0
+        assert total == implemented + extra == len(catalog().rules_for(version))
+    for name in (*DOCUMENTED_2013, *DOCUMENTED_2016_2019):
+        assert re.search(rf"^{name}\s", out, re.MULTILINE | re.IGNORECASE), f"{name} not listed"
+
+
+def test_list_for_one_version_shows_roles_severity_and_reasons() -> None:
+    code, out = run("checks", "list", "--exchange", "2016")
+    assert code == 0, out
+    assert "Exchange 2016: 42 documented rules" in out and "Exchange 2013:" not in out
+    row = next(line for line in out.splitlines() if line.startswith("IISURLRewriteNotInstalled "))
+    assert "error" in row and "Mailbox" in row and "implemented" in row
+    row = next(line for line in out.splitlines() if line.startswith("MitigationsCloudEndpointUnreachable "))
+    assert "warning" in row and "out of reach (needs a" in row and "network probe from the" in out
+    roles_column = {line.split()[3].rstrip(",") for line in out.splitlines()[2:] if line[:1].isalpha()
+                    and len(line.split()) > 4}
+    assert "ClientAccess" not in roles_column  # 2016 has no Client Access role
+    assert not re.search(r"^Exchange2013AnyOnExchange2010Server\s", out, re.MULTILINE)  # a 2013-only rule
+
+
+def test_list_in_french() -> None:
+    code, out = run("checks", "list", "-x", "2013", "--lang", "fr")
+    assert code == 0, out
+    assert "Exchange 2013 : 92 règles documentées" in out
+    assert "hors de portée" in out and "implémentée" in out
+
+
+def test_explain_an_implemented_rule() -> None:
+    code, out = run("checks", "explain", "minimumframeworknotinstalled")
+    assert code == 0, out
+    assert out.startswith("MinimumFrameworkNotInstalled: ")
+    assert r"HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full\Release" in out  # what it reads
+    assert "dotnet.release" in out
+    assert "Remediation (English):" in out and "Remediation (French):" in out
+    assert "Installez la version du .NET Framework" in out
+    assert "Help: https://" in out
+    assert "Evidence it needs:" in out
+
+
+def test_explain_an_out_of_reach_rule_in_french() -> None:
+    code, out = run("checks", "explain", "CannotAccessAD", "--lang", "fr")
+    assert code == 0, out
+    assert "hors de portée" in out and "second saut" in out
+    assert "Aide: https://" in out
+
+
+def test_explain_an_installer_rule_names_the_input() -> None:
+    code, out = run("checks", "explain", "SchemaUpdateRequired")
+    assert code == 0, out
+    assert "--installer-account" in out and "ad.exchange_schema_version" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (("checks", "explain", "UcmaRedist"), "did you mean UcmaRedistMsi"),
+        (("checks", "explain", "NoSuchRule"), "no rule named 'NoSuchRule'"),
+        (("checks", "list", "--exchange", "2010"), "--exchange must be one of 2013, 2016, 2019"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_3(args: tuple[str, ...], text: str) -> None:
+    code, out = run(*args)
+    assert code == 3
+    assert text in out
+    assert "Traceback" not in out
+    assert len([line for line in out.splitlines() if line.strip()]) == 1
