@@ -19,11 +19,12 @@ from scanner.collect.session import CollectorSession
 from scanner.evaluate.engine import EvaluationParams, evaluate_all
 from scanner.facts.parse import parse_collector_output
 from scanner.matrix.build import build_cells
-from scanner.model.host import Host
+from scanner.model.host import Host, Scheme
 from scanner.model.outcome import HostOutcome
 from scanner.model.run import RunInfo, ScanResult
 from scanner.probes.collector import build_collector_script
 from scanner.transport.settings import TransportSettings
+from scanner.transport.tls import sweep_tls_context
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +58,10 @@ async def scan(request: ScanRequest, catalog: Catalog, observers: Sequence[ScanO
     for observer in observers:
         observer.run_started(info, request.hosts)
 
+    tls = sweep_tls_context(request.transport) if _any_https(request) else None
+
     def factory(host: Host) -> Session:
-        return CollectorSession(host, request.transport, script, parse_collector_output)
+        return CollectorSession(host, request.transport, script, parse_collector_output, tls)
 
     todo = [h for h in request.hosts if h.name not in request.prior]
     runner = SweepRunner(factory, request.limits, observers)
@@ -70,6 +73,10 @@ async def scan(request: ScanRequest, catalog: Catalog, observers: Sequence[ScanO
     for observer in observers:
         observer.run_done(result)
     return result, runner.stats
+
+
+def _any_https(request: ScanRequest) -> bool:
+    return any((h.scheme or request.transport.scheme) is Scheme.HTTPS for h in request.hosts)
 
 
 def assemble(info: RunInfo, outcomes: Sequence[HostOutcome], catalog: Catalog,

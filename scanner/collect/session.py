@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -19,9 +20,10 @@ Parser = Callable[[str, Sequence[Any]], HostFacts]
 
 
 class CollectorSession(Session):
-    def __init__(self, host: Host, settings: TransportSettings, script: str, parse: Parser) -> None:
+    def __init__(self, host: Host, settings: TransportSettings, script: str, parse: Parser,
+                 tls_context: ssl.SSLContext | None = None) -> None:
         self._host = host
-        self._transport = HostSession(host, settings, script)
+        self._transport = HostSession(host, settings, script, tls_context)
         self._parse = parse
 
     def abort(self) -> None:

@@ -9,6 +9,7 @@ session's sockets so a read that trickles or stalls ends at once. Every failure 
 
 from __future__ import annotations
 
+import ssl
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from scanner.transport.failures import classify
 from scanner.transport.serializer import use_fast_serializer
 from scanner.transport.settings import TransportSettings
 from scanner.transport.sockets import SocketWatch, watch_session, watching
+from scanner.transport.tls import use_tls_context
 
 # Closing a session that went wrong gets this long, not the full timeouts.
 _CLOSE_TIMEOUT = 5
@@ -40,10 +42,12 @@ class RawAnswer:
 class HostSession:
     """A single collector run on one host. ``run`` in a worker thread; ``abort`` from anywhere."""
 
-    def __init__(self, host: Host, settings: TransportSettings, script: str) -> None:
+    def __init__(self, host: Host, settings: TransportSettings, script: str,
+                 tls_context: ssl.SSLContext | None = None) -> None:
         self.host = host
         self._settings = settings
         self._script = script
+        self._tls_context = tls_context  # shared by the sweep's HTTPS sessions (see transport.tls)
         self._watch = SocketWatch()
         self.stage = "connect"
 
@@ -114,6 +118,11 @@ class HostSession:
             **kwargs,
         )
         session = wsman.transport._build_session()
+        # pypsrp read the proxy settings from the environment once, above (no_proxy: none); with
+        # trust_env on, requests would walk os.environ again on every one of the ~9 requests.
+        session.trust_env = False
+        if scheme is Scheme.HTTPS and self._tls_context is not None:
+            use_tls_context(session, self._tls_context)
         watch_session(session)
         wsman.transport.session = session
         return wsman
