@@ -138,7 +138,8 @@ def render_ad_inventory(inv: AdInventory, lang: Lang) -> str:
             by_note.setdefault(note, []).append(host)
         for note, hosts in by_note.items():
             shown = ", ".join(hosts[:8]) + (", …" if len(hosts) > 8 else "")
-            lines.append(f"  {len(hosts):>5}  {_w(note, lang)}: {shown}")
+            sep = " : " if lang is Lang.FR else ": "
+            lines.append(f"  {len(hosts):>5}  {_w(note, lang)}{sep}{shown}")
     summary = _org_line(inv.org, lang)
     if summary:
         lines.append(summary)

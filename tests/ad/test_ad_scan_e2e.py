@@ -171,7 +171,7 @@ def test_rus_missing_fires_when_the_domain_loses_its_rus(
     assert "RusMissing" in cell(report, "HQSRV004", "Mailbox")["warnings"]
 
 
-def test_a_forest_without_exchange_blocks_nothing_org_wide(
+def test_a_forest_without_exchange_has_no_org_wide_block(
     bare_dc: SambaDC, sim: SimulatorThread, tmp_path: Path
 ) -> None:
     inventory = sim.write_inventory(tmp_path / "inv.csv")
