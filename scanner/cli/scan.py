@@ -27,6 +27,7 @@ from scanner.cli.ad_options import (
     AdUser,
     ad_settings,
 )
+from scanner.cli.installer_option import InstallerAccount
 from scanner.cli.scan_options import (
     AuthOpt,
     Breaker,
@@ -54,6 +55,7 @@ from scanner.cli.scan_options import (
 )
 from scanner.cli.scanning import Outputs, exit_code, print_result, run_scan, write_outputs
 from scanner.credentials import PASSWORD_ENV, resolve_credentials
+from scanner.directory.installer import read_installer
 from scanner.directory.settings import AdAuth
 from scanner.errors import UsageError
 from scanner.evaluate.engine import EvaluationParams
@@ -101,6 +103,7 @@ def scan(
     auth_breaker: Breaker = 5,
     exchange: Exchange = "2013",
     cu: Cu = None,
+    installer_account: InstallerAccount = None,
     csv: CsvOut = None,
     csv_dialect: CsvDialectOpt = CsvDialect.EXCEL,
     json: JsonOut = None,
@@ -137,7 +140,12 @@ def scan(
                 raise UsageError(f"{found.source}: no server to scan (see 'exready inventory --ad' for why)")
         else:
             org = read_org(settings, hosts)
-    params = EvaluationParams(exchange_version=exchange, cu=cu, org=org)
+    installer = None
+    if installer_account is not None:
+        if ad is None:
+            raise UsageError("--installer-account needs --ad: the account's groups are read from Active Directory")
+        installer = read_installer(settings, installer_account)
+    params = EvaluationParams(exchange_version=exchange, cu=cu, org=org, installer=installer)
     catalog = load_catalog()
     credentials = resolve_credentials(user, env_var=password_env)
     request = ScanRequest(

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import Any
 
 from scanner.directory.connection import DirectoryConnection, all_str, first_int, first_str
-from scanner.directory.filters import all_of, bit_and
 from scanner.directory.sites import rdn_value
 from scanner.errors import DirectoryAuthError, DirectoryQueryError
 from scanner.model.facts import Fact, FactStatus
@@ -42,14 +41,14 @@ def _fact(name: str, reader: Callable[[], Any]) -> Fact:
 def _domains(directory: DirectoryConnection) -> list[tuple[str, str]]:
     entries = directory.search(
         f"CN=Partitions,{directory.root.config_nc}",
-        all_of("(objectClass=crossRef)", bit_and("systemFlags", FLAG_CR_NTDS_DOMAIN)),
-        ["nCName", "dnsRoot"],
+        "(objectClass=crossRef)",
+        ["nCName", "dnsRoot", "systemFlags"],
         one_level=True,
     )
     out = []
     for _, attrs in entries:
         nc = first_str(attrs, "nCName")
-        if nc:
+        if nc and (first_int(attrs, "systemFlags") or 0) & FLAG_CR_NTDS_DOMAIN:
             out.append((first_str(attrs, "dnsRoot") or nc, nc))
     return sorted(out)
 

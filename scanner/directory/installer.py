@@ -24,9 +24,10 @@ import struct
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scanner.directory.connection import DirectoryConnection, first_str
-from scanner.directory.filters import all_of, bit_and, eq
-from scanner.errors import DirectoryAuthError, DirectoryQueryError
+from scanner.directory.connection import Deadline, DirectoryConnection, first_int, first_str, open_directory
+from scanner.directory.filters import all_of, eq
+from scanner.directory.settings import AdSettings
+from scanner.errors import DirectoryAuthError, DirectoryQueryError, UsageError
 from scanner.facts.installer import InstallerFacts
 from scanner.model.facts import Fact, FactStatus
 
@@ -81,14 +82,15 @@ def _sid_of(directory: DirectoryConnection, dn: str) -> str | None:
 def _domains(directory: DirectoryConnection) -> list[dict[str, str | None]]:
     entries = directory.search(
         f"CN=Partitions,{directory.root.config_nc}",
-        all_of("(objectClass=crossRef)", bit_and("systemFlags", FLAG_CR_NTDS_DOMAIN)),
-        ["nCName", "dnsRoot", "nETBIOSName"],
+        "(objectClass=crossRef)",
+        ["nCName", "dnsRoot", "nETBIOSName", "systemFlags"],
         one_level=True,
     )
+    # the domain bit of systemFlags, tested here rather than with a bitwise matching rule in the filter
     return [
         {"dn": first_str(a, "nCName"), "dns": first_str(a, "dnsRoot"), "netbios": first_str(a, "nETBIOSName")}
         for _, a in entries
-        if first_str(a, "nCName")
+        if first_str(a, "nCName") and (first_int(a, "systemFlags") or 0) & FLAG_CR_NTDS_DOMAIN
     ]
 
 
@@ -157,3 +159,13 @@ def read_installer_facts(directory: DirectoryConnection, account: str) -> Instal
     except (DirectoryQueryError, DirectoryAuthError, ValueError) as exc:
         fact = Fact(FACT, FactStatus.UNREADABLE, error=f"reading the installer account {account}: {exc}")
     return InstallerFacts(account=account, facts={FACT: fact})
+
+
+def read_installer(settings: AdSettings, account: str) -> InstallerFacts:
+    """Bind to the DC of ``settings`` and read the installer account's facts (``--installer-account``).
+    Raises a DirectoryError (one line) when the DC cannot be reached or refuses the bind."""
+    if not account.strip():
+        raise UsageError("--installer-account needs an account name, e.g. CONTOSO\\exsetup or exsetup@contoso.com")
+    with open_directory(settings.bind, Deadline(settings.discovery.deadline)) as directory:
+        return read_installer_facts(directory, account.strip())
+
