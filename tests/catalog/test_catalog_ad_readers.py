@@ -33,7 +33,8 @@ def directory(extra: list[tuple[str, dict[str, Any]]]) -> DirectoryConnection:
     server = ldap3.Server("mock-dc", get_info=ldap3.NONE)
     conn = ldap3.Connection(server, user=f"CN=svc,{BASE}", password=SECRET, client_strategy=ldap3.MOCK_SYNC)
     conn.strategy.add_entry(f"CN=svc,{BASE}", {"userPassword": SECRET, "objectClass": "user"})
-    conn.strategy.add_entry(BASE, {"objectClass": "domainDNS", "objectSid": sid_bytes(DOMAIN_SID), "nTMixedDomain": "0"})
+    conn.strategy.add_entry(BASE, {"objectClass": "domainDNS", "objectSid": sid_bytes(DOMAIN_SID),
+                                   "nTMixedDomain": "0"})
     conn.strategy.add_entry(f"CN=Partitions,{CONFIG}", {"objectClass": "crossRefContainer"})
     conn.strategy.add_entry(f"CN=CORP,CN=Partitions,{CONFIG}", {
         "objectClass": "crossRef", "nCName": BASE, "dnsRoot": "corp.test", "nETBIOSName": "CORP", "systemFlags": "3"})
@@ -55,7 +56,7 @@ def user(name: str, rid: int, groups: list[str]) -> tuple[str, dict[str, Any]]:
         "tokenGroups": [sid_bytes(g) for g in groups]}
 
 
-ENTRIES = [
+ENTRIES: list[tuple[str, dict[str, Any]]] = [
     (EXCHANGE, {"objectClass": "msExchConfigurationContainer", "otherWellKnownObjects": [
         f"B:32:C262A929D691B74A9E068728F8F842EA:{ORG_MGMT}"]}),
     (ORG_MGMT, {"objectClass": "group", "objectSid": sid_bytes(f"{DOMAIN_SID}-1120")}),
@@ -102,7 +103,7 @@ def test_local_or_unknown_accounts_are_not_found(name: str) -> None:
 
 def test_catalog_org_facts_each_read_on_its_own() -> None:
     org = "CN=Corp,CN=Microsoft Exchange,CN=Services," + CONFIG
-    entries = [
+    entries: list[tuple[str, dict[str, Any]]] = [
         *ENTRIES,
         (org, {"objectClass": "msExchOrganizationContainer", "cn": "Corp"}),
         (f"CN=ADC1,CN=Active Directory Connections,{EXCHANGE}", {"objectClass": "msExchActiveDirectoryConnector"}),
