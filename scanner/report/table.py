@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 from tabulate import tabulate
 
 from scanner.i18n import Lang, t
+from scanner.matrix.build import NOT_CONSULTED
 from scanner.model.matrix import Cell, CellStatus
 from scanner.model.outcome import HostOutcome
 from scanner.model.run import ScanResult
 from scanner.model.verdict import Status, Verdict
 
 
-def cell_text(cell: Cell, lang: Lang = Lang.EN, limit: int | None = None) -> str:
-    """``BLOCKED: UcmaRedistMsi +2``: the rules behind the status, the first ``limit`` of them."""
+def cell_text(cell: Cell, lang: Lang = Lang.EN, limit: int | None = None,
+              not_consulted: frozenset[str] = frozenset()) -> str:
+    """``BLOCKED: UcmaRedistMsi +2``: the rules behind the status, the first ``limit`` of them. An
+    UNKNOWN cell names the rules that could not be judged, not those whose source was not consulted."""
     word = t(cell.status.value, lang)
     rules = cell.blocking if cell.status is CellStatus.BLOCKED else (
-        cell.unknown if cell.status is CellStatus.UNKNOWN else ())
+        tuple(r for r in cell.unknown if r not in not_consulted) if cell.status is CellStatus.UNKNOWN else ())
     if not rules:
         return word
     shown = rules if limit is None else rules[:limit]
@@ -31,20 +35,27 @@ def matrix_table(result: ScanResult, lang: Lang = Lang.EN, fmt: str = "simple") 
     for cell in result.cells:
         by_host.setdefault(cell.host, {})[cell.role] = cell
     rows = []
+    starred: list[Cell] = []
     for outcome in result.outcomes:
         cells = by_host.get(outcome.host.name, {})
-        rows.append([
-            outcome.host.name,
-            outcome.host.site or "",
-            *(_matrix_cell(cells.get(r), outcome, lang) for r in result.roles),
-            _note(outcome),
-        ])
+        skipped = not_consulted(result.verdicts.get(outcome.host.name, ()))
+        texts = []
+        for role in result.roles:
+            found = cells.get(role)
+            text = _matrix_cell(found, outcome, lang, skipped)
+            if text.endswith("*") and found is not None:
+                starred.append(found)
+            texts.append(text)
+        rows.append([outcome.host.name, outcome.host.site or "", *texts, _note(outcome)])
     table = tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True)
-    starred = [c for c in result.cells if c.unknown and c.status in (CellStatus.READY,
-                                                                      CellStatus.READY_WITH_WARNINGS)]
     if starred:
         table += "\n\n" + t("legend_not_judged", lang, example=starred[0].reason)
     return table
+
+
+def not_consulted(verdicts: Iterable[Verdict]) -> frozenset[str]:
+    """Rules left unjudged because their source was not consulted (AD, the installer account)."""
+    return frozenset(v.rule_id for v in verdicts if v.reason in NOT_CONSULTED)
 
 
 def summary_table(result: ScanResult, lang: Lang = Lang.EN, fmt: str = "simple") -> str:
@@ -92,13 +103,13 @@ def _short(value: object) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
-def _matrix_cell(cell: Cell | None, outcome: HostOutcome, lang: Lang) -> str:
+def _matrix_cell(cell: Cell | None, outcome: HostOutcome, lang: Lang, skipped: frozenset[str]) -> str:
     if cell is None:
         return ""
     if not outcome.ok:  # every rule is unknown for the same reason, given once in the notes
         return t(cell.status.value, lang)
-    text = cell_text(cell, lang, limit=1)
-    if cell.unknown and cell.status in (CellStatus.READY, CellStatus.READY_WITH_WARNINGS):
+    text = cell_text(cell, lang, limit=1, not_consulted=skipped)
+    if cell.status in (CellStatus.READY, CellStatus.READY_WITH_WARNINGS) and skipped & set(cell.unknown):
         text += "*"  # some rules were not judged: their source was not consulted (see the legend)
     return text
 
