@@ -122,7 +122,7 @@ def _fresh_target(config: SweepConfig) -> Target:
     return Target(new_run_id(), tuple(hosts), {}, source, config.exchange, config.cu, org)
 
 
-def _resume_target(store: HistoryStore, ref: str) -> Target:
+def _resume_target(store: HistoryStore, ref: str, config: SweepConfig) -> Target:
     run_id = store.resolve(ref)
     summary = store.summary(run_id)
     if summary.status is RunStatus.COMPLETE:
@@ -133,6 +133,10 @@ def _resume_target(store: HistoryStore, ref: str) -> Target:
     org = store.load_result(run_id).org
     typer.echo(f"exready sweep: resuming run {run_id}: {len(hosts) - len(prior)} of {len(hosts)} hosts "
                "left to scan", err=True)
+    if (config.exchange, config.cu) != (info.exchange_version, info.cu):
+        typer.echo(f"exready sweep: the run targets Exchange {info.exchange_version}"
+                   f"{f' CU{info.cu}' if info.cu is not None else ''}; it is finished with that target, "
+                   "not the configuration's", err=True)
     return Target(run_id, hosts, prior, info.inventory_source, info.exchange_version, info.cu, org)
 
 
@@ -237,7 +241,7 @@ def sweep(
     try:
         if store is not None:
             store.lock(lock_wait if lock_wait is not None else config.history.lock_wait)
-        target = _resume_target(store, resume) if store is not None and resume is not None \
+        target = _resume_target(store, resume, config) if store is not None and resume is not None \
             else _fresh_target(config)
         _run(config, where, catalog, store, target, lang_value, dialect,
              csv=csv, findings_csv=findings_csv, html=html, json=json, log_json=log_json,
@@ -284,7 +288,7 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
         run_id=target.run_id,
     )
     observers: list[ScanObserver] = []
-    recorder = HistoryRecorder(store, catalog.roles(target.exchange)) if store is not None else None
+    recorder = HistoryRecorder(store, catalog.roles(target.exchange), target.org) if store is not None else None
     if recorder is not None:
         observers.append(recorder)
     events = None

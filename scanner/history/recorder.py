@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from scanner.collect.observer import NullObserver
 from scanner.errors import HistoryError
 from scanner.history.store import HistoryStore
+from scanner.model.facts import OrgFacts
 from scanner.model.host import Host
 from scanner.model.outcome import HostOutcome
 from scanner.model.run import RunInfo, ScanResult
@@ -22,16 +23,17 @@ class HistoryRecorder(NullObserver):
     first error in ``failure``, stops writing, and the caller reports it after the outputs are out.
     """
 
-    def __init__(self, store: HistoryStore, roles: Sequence[str] = ()) -> None:
+    def __init__(self, store: HistoryStore, roles: Sequence[str] = (), org: OrgFacts | None = None) -> None:
         self.store = store
         self.roles = tuple(roles)
+        self.org = org
         self.run_id: str | None = None
         self.failure: HistoryError | None = None
         self.recorded = 0
 
     def run_started(self, info: RunInfo, hosts: Sequence[Host]) -> None:
         self.run_id = info.run_id
-        self._guard(lambda: self.store.begin_run(info, hosts, self.roles))
+        self._guard(lambda: self.store.begin_run(info, hosts, self.roles, self.org))
 
     def host_done(self, outcome: HostOutcome) -> None:
         run_id = self.run_id

@@ -168,9 +168,12 @@ class HistoryStore:
 
     # -- writing ----------------------------------------------------------------------------------
 
-    def begin_run(self, info: RunInfo, hosts: Sequence[Host], roles: Sequence[str] = ()) -> None:
+    def begin_run(
+        self, info: RunInfo, hosts: Sequence[Host], roles: Sequence[str] = (), org: OrgFacts | None = None
+    ) -> None:
         """Record a new run and its inventory; or, for a run id already stored and not complete,
-        reopen it (a resume) and add any host it did not list."""
+        reopen it (a resume) and add any host it did not list. ``org`` (the AD facts the sweep
+        judges with) is kept from the start, so a resume of a killed run judges with the same."""
         with self._transaction("record the run start") as db:
             row = db.execute("SELECT status FROM runs WHERE id = ?", (info.run_id,)).fetchone()
             if row is None:
@@ -195,6 +198,10 @@ class HistoryStore:
                     "UPDATE runs SET status = 'running', finished = NULL, pid = ?, resumed = resumed + 1"
                     " WHERE id = ?",
                     (os.getpid(), info.run_id),
+                )
+            if org is not None:
+                db.execute(
+                    "UPDATE runs SET org_json = ? WHERE id = ?", (codec.org_facts_to_json(org), info.run_id)
                 )
             for host in hosts:
                 self._insert_host(db, info.run_id, host)

@@ -225,3 +225,14 @@ def test_recorder_keeps_a_write_failure_and_stops(tmp_path: Path) -> None:
     recorder.run_done(result)
     assert isinstance(recorder.failure, HistoryError)
     assert recorder.recorded == 0
+
+
+def test_ad_facts_are_kept_from_the_start_for_a_resume(tmp_path: Path) -> None:
+    result = make_result("run-1", ["EX01", "EX02"])
+    with HistoryStore(tmp_path / "h.db") as store:
+        recorder = HistoryRecorder(store, result.roles, org=result.org)
+        recorder.run_started(result.info, [o.host for o in result.outcomes])
+        recorder.host_done(result.outcomes[0])
+    with HistoryStore(tmp_path / "h.db", create=False) as store:  # the sweep died here
+        assert store.load_result("run-1").org == result.org
+        assert result.org.facts  # not the empty default
