@@ -86,7 +86,7 @@ def sweep_credentials(cfg: CredentialsConfig, where: str) -> Credentials:
         ) from None
 
 
-def _ad_inventory(ad: AdConfig) -> tuple[tuple[Host, ...], OrgFacts, str]:
+def _ad_inventory(ad: AdConfig, where: str) -> tuple[tuple[Host, ...], OrgFacts, str]:
     from scanner.cli.ad_options import ad_settings
     from scanner.directory.settings import AdAuth
     from scanner.inventory.ad import discover_hosts
@@ -95,7 +95,13 @@ def _ad_inventory(ad: AdConfig) -> tuple[tuple[Host, ...], OrgFacts, str]:
     if ad.password_file is not None and ad.user is not None:
         bind_credentials = Credentials(ad.user, read_password_file(ad.password_file))
     elif ad.user is not None:
-        bind_credentials = resolve_credentials(ad.user, env_var=ad.password_env, prompt=False)
+        try:
+            bind_credentials = resolve_credentials(ad.user, env_var=ad.password_env, prompt=False)
+        except CredentialError:
+            raise CredentialError(
+                f"no password for the AD account {ad.user}: the environment variable {ad.password_env} is "
+                f"not set (see ad_password_env and ad_password_file in [inventory] of {where})"
+            ) from None
     settings = ad_settings(
         ad.url, ad_user=ad.user, ad_auth=AdAuth(ad.auth), starttls=ad.starttls, ca_file=ad.ca_file,
         tls_name=ad.tls_name, insecure=ad.insecure_skip_tls_verify, bases=list(ad.base), ous=list(ad.ou),
@@ -114,7 +120,7 @@ def _fresh_target(config: SweepConfig) -> Target:
             typer.echo(f"exready: merged duplicate inventory entries: {line}", err=True)
         hosts, org, source = inv.hosts, OrgFacts(), inv.source
     elif config.ad is not None:
-        hosts, org, source = _ad_inventory(config.ad)
+        hosts, org, source = _ad_inventory(config.ad, str(config.source or "the command line"))
     else:
         raise UsageError("say what to sweep: --config FILE with an [inventory], or --inventory FILE")
     if not hosts:
