@@ -203,8 +203,13 @@ class HistoryStore:
                 db.execute(
                     "UPDATE runs SET org_json = ? WHERE id = ?", (codec.org_facts_to_json(org), info.run_id)
                 )
-            for host in hosts:
-                self._insert_host(db, info.run_id, host)
+            start = int(
+                db.execute(
+                    "SELECT COALESCE(MAX(position) + 1, 0) FROM run_hosts WHERE run_id = ?", (info.run_id,)
+                ).fetchone()[0]
+            )
+            for offset, host in enumerate(hosts):
+                self._insert_host(db, info.run_id, host, start + offset)
 
     def record_outcome(self, run_id: str, outcome: HostOutcome) -> None:
         """One host's outcome, in its own transaction."""
@@ -284,14 +289,20 @@ class HistoryStore:
         self.finish_run(result)
 
     @staticmethod
-    def _insert_host(db: sqlite3.Connection, run_id: str, host: Host) -> None:
+    def _insert_host(db: sqlite3.Connection, run_id: str, host: Host, position: int | None = None) -> None:
+        """Add ``host`` to the run's inventory unless it is there (a primary-key lookup: this runs once
+        per host outcome, on the sweep's event loop)."""
+        if db.execute("SELECT 1 FROM run_hosts WHERE run_id = ? AND name = ?", (run_id, host.name)).fetchone():
+            return
+        if position is None:
+            row = db.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM run_hosts WHERE run_id = ?", (run_id,))
+            position = int(row.fetchone()[0])
         db.execute(
-            "INSERT OR IGNORE INTO run_hosts (run_id, position, name, fqdn, address, site, port, scheme,"
-            " auth, source, is_dc, os, tags_json) VALUES (?, (SELECT COUNT(*) FROM run_hosts"
-            " WHERE run_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO run_hosts (run_id, position, name, fqdn, address, site, port, scheme, auth, source,"
+            " is_dc, os, tags_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 run_id,
-                run_id,
+                position,
                 host.name,
                 host.fqdn,
                 host.address,
