@@ -36,7 +36,7 @@ from ad_directory_data import (  # noqa: E402
     extend_schema,
     populate_computers,
 )
-from ad_samba import free_loopback_ip, provision, running, samba_skip_reason  # noqa: E402
+from ad_samba import provision, reserve_loopback_ip, running, samba_skip_reason  # noqa: E402
 
 from scanner.credentials import Credentials, Secret  # noqa: E402
 from scanner.directory.settings import AdSettings, BindSettings, DiscoverySettings, parse_dc_url  # noqa: E402
@@ -70,7 +70,8 @@ def main() -> int:
     lines: list[str] = []
     with tempfile.TemporaryDirectory(prefix="exr-ad-") as tmp:
         t0 = time.monotonic()
-        dc = provision(Path(tmp) / "dc", free_loopback_ip(start=60), "allow_sasl_over_tls")
+        ip, _lock = reserve_loopback_ip(start=60)
+        dc = provision(Path(tmp) / "dc", ip, "allow_sasl_over_tls")
         timings["provision"] = time.monotonic() - t0
         t0 = time.monotonic()
         with running(dc):

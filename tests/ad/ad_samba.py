@@ -12,6 +12,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -75,12 +76,24 @@ def samba_skip_reason() -> str | None:
     return None
 
 
-def free_loopback_ip(start: int = 2) -> str:
-    """A 127.0.0.x address where nothing answers on 389 or 636."""
+def reserve_loopback_ip(start: int = 2) -> tuple[str, IO[str]]:
+    """A 127.0.0.x address where nothing answers on 389 or 636, held with a lock file until the
+    returned handle is closed, so that two test sessions on one machine never pick the same address
+    (the address is chosen before the DC starts listening on it)."""
+    import fcntl  # POSIX only, like the Samba DC itself
+
     for last in range(start, 250):
         ip = f"127.0.0.{last}"
-        if not any(port_open(ip, port) for port in (389, 636)):
-            return ip
+        handle = open(Path(tempfile.gettempdir()) / f"exready-test-dc-{ip}.lock", "w")  # noqa: SIM115
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        if any(port_open(ip, port) for port in (389, 636)):
+            handle.close()
+            continue
+        return ip, handle
     raise RuntimeError("no free 127.0.0.x address for a test DC")
 
 
@@ -199,7 +212,9 @@ def _wait_for_ldap(dc: SambaDC, proc: subprocess.Popen[bytes], logfile: Path, ti
             conn.search("", "(objectClass=*)", ldap3.BASE, attributes=["defaultNamingContext"])
             ready = bool(conn.response)
             conn.unbind()
-            if ready:
+            # our own DC generates its TLS key before it answers LDAPS; without the file, whatever
+            # answered is not this DC
+            if ready and dc.ca_file.exists():
                 return
         except ldap3.core.exceptions.LDAPException:
             pass

@@ -21,7 +21,7 @@ from ad_directory_data import (
     extend_schema,
     populate_computers,
 )
-from ad_samba import SambaDC, clone, free_loopback_ip, provision, running, samba_skip_reason
+from ad_samba import SambaDC, clone, provision, reserve_loopback_ip, running, samba_skip_reason
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,11 @@ def samba(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PopulatedDC]:
     _require_samba()
     timings: dict[str, float] = {}
     t0 = time.monotonic()
-    dc = provision(tmp_path_factory.mktemp("dc"), free_loopback_ip(start=20), "allow_sasl_over_tls")
+    ip, ip_lock = reserve_loopback_ip(start=20)
+    bare_ip, bare_lock = reserve_loopback_ip(start=int(ip.rsplit(".", 1)[1]) + 1)
+    dc = provision(tmp_path_factory.mktemp("dc"), ip, "allow_sasl_over_tls")
     timings["provision"] = time.monotonic() - t0
-    bare = clone(dc, tmp_path_factory.mktemp("bare") / "dc", free_loopback_ip(start=dc_last_octet(dc) + 1))
+    bare = clone(dc, tmp_path_factory.mktemp("bare") / "dc", bare_ip)
     t0 = time.monotonic()
     with running(dc):
         timings["start"] = time.monotonic() - t0
@@ -67,11 +69,11 @@ def samba(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PopulatedDC]:
         create_exchange_org(dc)
         timings["exchange_org"] = time.monotonic() - t0
         create_accounts(dc)
-        yield PopulatedDC(dc, population, now, timings, bare)
-
-
-def dc_last_octet(dc: SambaDC) -> int:
-    return int(dc.ip.rsplit(".", 1)[1])
+        try:
+            yield PopulatedDC(dc, population, now, timings, bare)
+        finally:
+            ip_lock.close()
+            bare_lock.close()
 
 
 @pytest.fixture(scope="session")
