@@ -4,7 +4,11 @@
 from __future__ import annotations
 
 import csv
+import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -212,3 +216,37 @@ def test_strict_channel_binding_on_https(tmp_path: Path) -> None:
                 cert_validation=ca,
                 negotiate_send_cbt=False,
             )
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_cli_simulate_stops_cleanly_on_signals(tmp_path: Path, sig: signal.Signals, code: int) -> None:
+    site_file = write_site_file(
+        generate_site_document(2, seed=2, faulty_percent=0, base_network="127.49.0.0/16", password=PASSWORD),
+        tmp_path / "site.yaml",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scanner", "simulate", str(site_file), "--workdir", str(tmp_path / "w")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "EXREADY_LANG": "en"},
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # the table, the account, then "Serving until ..."
+            if line.startswith("Serving"):
+                break
+        else:
+            pytest.fail("the simulator ended before serving")
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == code
+    assert "Simulator stopped" in out
+    assert "Traceback" not in out
+    assert not (tmp_path / "w" / "ntlm-users.txt").exists()  # the account file goes with the simulator
