@@ -19,6 +19,11 @@ A site file (YAML) describes a simulated Windows estate in a few lines, however 
     faulty: {percent: 5, kinds: [refuse, hang, drop]}   # a seeded mix over hosts left healthy
     hosts:                        # explicit hosts: new ones, or overrides of generated ones by name
       - {name: PAR-EX01, ad_site: Paris-HQ, address: 127.20.1.250, variant: caferole}
+      - {name: PAR-EX02, address: 127.20.1.251, schemes: [http, https], https_port: 443, fault: hang}
+
+A profile (baseline, variant or host) may set: os, ps_version, facts (present values), absent (fact
+names), unreadable (fact name -> error text), fault, schemes, auth, max_shells, idle_timeout_s,
+allow_unencrypted. ``baseline: builtin`` and ``variants: builtin`` take the bundled ones.
 
 The same file and seed always give the same hosts.
 """
@@ -247,6 +252,9 @@ class _Planned:
     fqdn: str | None = None
 
 
+_HOST_KEYS = {"variant", "name", "ad_site", "address", "fqdn", "http_port", "https_port"}
+
+
 class _SiteBuilder:
     def __init__(self, doc: Mapping[str, Any], where: str, source: Path | None) -> None:
         self.doc = doc
@@ -306,7 +314,7 @@ class _SiteBuilder:
         return raw
 
     def apply(self, prof: _Profile, raw: Mapping[str, Any], what: str) -> None:
-        unknown = set(raw) - _PROFILE_KEYS - {"variant", "name", "ad_site", "address", "fqdn"}
+        unknown = set(raw) - _PROFILE_KEYS - _HOST_KEYS
         if unknown:
             raise self.fail(f"{what}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
         if "os" in raw:
@@ -501,8 +509,8 @@ class _SiteBuilder:
             ad_site=p.ad_site,
             os_caption=prof.os,
             address=p.address,
-            http_port=HTTP_PORT if "http" in prof.schemes else None,
-            https_port=HTTPS_PORT if "https" in prof.schemes else None,
+            http_port=self.port(p, "http_port", HTTP_PORT) if "http" in prof.schemes else None,
+            https_port=self.port(p, "https_port", HTTPS_PORT) if "https" in prof.schemes else None,
             auth=prof.auth,
             facts=facts,
             fault=fault,
@@ -512,6 +520,12 @@ class _SiteBuilder:
             idle_timeout_s=prof.idle_timeout_s,
             allow_unencrypted=prof.allow_unencrypted,
         )
+
+    def port(self, p: _Planned, key: str, default: int) -> int:
+        raw = (p.overrides or {}).get(key, default)
+        if not isinstance(raw, int) or isinstance(raw, bool) or not 1 <= raw <= 65535:
+            raise self.fail(f"host {p.name}: {key} must be a port number (1-65535)")
+        return raw
 
     def check_unique(self, hosts: Sequence[SimHost]) -> None:
         seen: dict[str, str] = {}

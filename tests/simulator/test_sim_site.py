@@ -134,6 +134,25 @@ def test_bad_site_documents_are_refused_with_a_reason(bad: dict[str, Any], messa
         build_site(_doc(**bad))
 
 
+def test_explicit_host_ports() -> None:
+    site = build_site(
+        _doc(
+            hosts=[
+                {
+                    "name": "P1",
+                    "address": "127.43.1.2",
+                    "schemes": ["http", "https"],
+                    "http_port": 15985,
+                    "https_port": 15986,
+                }
+            ]
+        )
+    )
+    assert (site.host("P1").http_port, site.host("P1").https_port) == (15985, 15986)
+    with pytest.raises(SimulatorError, match="port number"):
+        build_site(_doc(hosts=[{"name": "P2", "address": "127.43.1.3", "http_port": 70000}]))
+
+
 def test_bad_site_file_names_the_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text("name: x\nseed: [1,\n", encoding="utf-8")
