@@ -10,14 +10,15 @@ Each excluded computer is counted once, under the first reason in ExclusionReaso
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from scanner.directory.connection import DirectoryConnection, first_int, first_str
-from scanner.directory.filters import COMPUTER_FILTER
+from scanner.directory.filters import COMPUTER_FILTER, all_of, any_of, eq
 from scanner.directory.settings import DiscoverySettings, SearchScopeSpec
 from scanner.directory.sites import (
     SITE_NO_SUBNET,
@@ -207,6 +208,37 @@ def discover(
     )
 
 
+def lookup_hosts(directory: DirectoryConnection, hosts: Sequence[Host], settings: DiscoverySettings,
+                 chunk: int = 100) -> tuple[Host, ...]:
+    """The computer objects of hosts that come from an inventory file, matched by short name
+    (sAMAccountName) and placed in their AD site; the file's own address for a host is used first.
+    Hosts that AD does not know are left out."""
+    names = sorted({h.name.upper() for h in hosts if not _is_address(h.name)})
+    records: dict[str, ComputerRecord] = {}
+    for i in range(0, len(names), chunk):
+        wanted = any_of(*(eq("sAMAccountName", f"{n}$") for n in names[i:i + chunk]))
+        for base in search_bases(directory, settings):
+            for dn, attrs in directory.paged(base.dn, all_of(COMPUTER_FILTER, wanted), COMPUTER_ATTRIBUTES,
+                                             page_size=settings.page_size, one_level=not base.subtree):
+                record = decode_computer(dn, attrs)
+                records.setdefault(record.name, record)
+    resolve = dict(settings.resolve)
+    for h in hosts:
+        if h.address and _is_address(h.address):
+            resolve.setdefault(h.name.upper(), h.address)
+    placed, _ = place_hosts(list(records.values()), read_site_map(directory), replace(settings, resolve=resolve),
+                            directory)
+    return placed
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def place_hosts(
     records: list[ComputerRecord],
     site_map: SiteMap,
@@ -216,11 +248,12 @@ def place_hosts(
     """Hosts with their AD site (see scanner.directory.sites for where addresses come from)."""
     given = {r.name: lookup_given(settings.resolve, r.name, r.fqdn) for r in records}
     to_resolve = [r.fqdn or r.name for r in records if given[r.name] is None] if settings.use_dns else []
-    timeout = settings.dns_timeout
+    timeout, budget = settings.dns_timeout, None
     if directory is not None and directory.deadline is not None:
         directory.deadline.check("resolving host names")
-        timeout = max(0.1, min(timeout, directory.deadline.remaining()))
-    resolved = resolve_names(to_resolve, timeout) if to_resolve else {}
+        budget = max(0.1, directory.deadline.remaining())
+        timeout = min(timeout, budget)
+    resolved = resolve_names(to_resolve, timeout, budget=budget) if to_resolve else {}
     hosts: list[Host] = []
     notes: dict[str, str] = {}
     for r in records:

@@ -107,10 +107,12 @@ def lookup_given(resolve: Mapping[str, str], short_name: str, fqdn: str | None) 
     return resolve.get(short_name.upper())
 
 
-def resolve_names(names: Iterable[str], timeout: float, workers: int = 16) -> dict[str, str | None]:
+def resolve_names(names: Iterable[str], timeout: float, workers: int = 32,
+                  budget: float | None = None) -> dict[str, str | None]:
     """Resolve names through the system resolver in parallel; a name that fails or takes longer than
-    ``timeout`` maps to None. getaddrinfo cannot be cancelled, so a stuck lookup is abandoned (its
-    thread ends on its own) rather than waited for."""
+    ``timeout`` maps to None, and so does every name still pending when ``budget`` seconds (the
+    discovery's remaining deadline) are spent. getaddrinfo cannot be cancelled, so a stuck lookup is
+    abandoned (its thread ends on its own) rather than waited for."""
     unique = sorted({n for n in names if n})
     results: dict[str, str | None] = dict.fromkeys(unique)
     if not unique:
@@ -120,8 +122,8 @@ def resolve_names(names: Iterable[str], timeout: float, workers: int = 16) -> di
         futures: dict[Future[str | None], str] = {pool.submit(_first_address, n): n for n in unique}
         pending = set(futures)
         # one overall bound: every lookup runs in parallel, each gets at most ~timeout of wall time
-        budget = timeout * (1 + len(unique) // max(1, min(workers, len(unique))))
-        end = time.monotonic() + budget
+        spent = timeout * (1 + len(unique) // max(1, min(workers, len(unique))))
+        end = time.monotonic() + (spent if budget is None else min(spent, budget))
         while pending:
             left = end - time.monotonic()
             if left <= 0:

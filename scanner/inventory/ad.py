@@ -6,11 +6,11 @@ This is what ``exready inventory --ad`` prints and what ``exready scan --ad`` fe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scanner.directory.connection import Deadline, open_directory
-from scanner.directory.discovery import DiscoveryResult, ExclusionReason, discover
+from scanner.directory.discovery import DiscoveryResult, ExclusionReason, discover, lookup_hosts
 from scanner.directory.org import read_org_facts
 from scanner.directory.settings import AdSettings
 from scanner.model.facts import OrgFacts
@@ -29,9 +29,7 @@ class AdInventory:
         return self.discovery.exclusion_counts
 
 
-def discover_hosts(
-    settings: AdSettings, *, with_org_facts: bool = True, now: float | None = None
-) -> AdInventory:
+def discover_hosts(settings: AdSettings, *, with_org_facts: bool = True, now: float | None = None) -> AdInventory:
     """Bind, discover the computers (with their sites) and read the organisation facts.
     Raises a scanner.errors.DirectoryError (one line, what to do) when AD cannot be read."""
     deadline = Deadline(settings.discovery.deadline)
@@ -41,9 +39,10 @@ def discover_hosts(
     return AdInventory(hosts=result.hosts, discovery=result, org=org, source=settings.source)
 
 
-def read_org(settings: AdSettings, hosts: Iterable[Host] = ()) -> OrgFacts:
-    """Only the organisation facts, for a sweep whose hosts come from a file (``scan --inventory F --ad "
-    "URL``)."""
+def read_org(settings: AdSettings, hosts: Sequence[Host] = ()) -> OrgFacts:
+    """Only the organisation facts, for a sweep whose hosts come from a file (``scan --inventory F
+    --ad URL``). ad.computers then lists those hosts' own computer objects (matched by name), with
+    their AD sites."""
     deadline = Deadline(settings.discovery.deadline)
     with open_directory(settings.bind, deadline) as directory:
-        return read_org_facts(directory, hosts)
+        return read_org_facts(directory, lookup_hosts(directory, hosts, settings.discovery))

@@ -371,3 +371,23 @@ def test_ntlm_against_a_dc_without_the_microsoft_ntlm_bind(samba: PopulatedDC) -
     )
     err = one_line_error(result)
     assert "NTLM bind" in err and "--ad-auth simple" in err
+
+
+def test_org_facts_for_a_file_inventory_match_its_hosts_in_ad(samba: PopulatedDC) -> None:
+    from scanner.inventory.ad import read_org
+    from scanner.model.host import Host
+
+    hosts = [
+        Host("HQSRV001", address="127.10.0.2"),
+        Host("DC2"),
+        Host("BRSRV015", address="127.20.0.16"),
+        Host("NOTINAD"),
+        Host("WKS*)(CN=*"),
+    ]  # the last one only matches if the filter is not escaped
+    org = read_org(AdSettings(bind(samba.dc), DiscoverySettings(use_dns=False)), hosts)
+    computers = {c["name"]: c for c in org.facts["ad.computers"].value}
+    assert set(computers) == {"HQSRV001", "DC2", "BRSRV015"}
+    assert (computers["HQSRV001"]["site"], computers["HQSRV001"]["is_dc"]) == (HQ_SITE, False)
+    assert computers["HQSRV001"]["dn"] == f"CN=HQSRV001,OU=Servers,{samba.dc.base_dn}"
+    assert (computers["BRSRV015"]["site"], computers["DC2"]["is_dc"]) == (BRANCH_SITE, True)
+    assert org.facts["ad.exchange_org"].value["name"] == ORG_NAME
