@@ -51,7 +51,7 @@ class HostRuntime:
         """A new shell; the client may ask for a shorter IdleTimeOut than the host's, never a longer one."""
         if len(self._shells) >= self.max_shells:
             self.counters.shells_refused += 1
-            code, sub, reason = quota_fault()
+            code, sub, reason = quota_fault(self.max_shells)
             raise WsmanFault(code, sub, reason)
         if shell_id in self._shells:
             raise WsmanFault(

@@ -14,7 +14,7 @@ dribble             answers ``stage`` one byte every ``interval_s`` (read_timeou
 always_401          every authentication attempt is refused with 401 (AuthenticationError)
 tls_name_mismatch   the HTTPS certificate names another host (SSLError, certificate verify failed)
 access_denied       WS-Man fault code 5 on ``stage`` (WSManFaultError)
-shell_quota         WS-Man fault 2150859174, maximum concurrent shells, on Create (WSManFaultError)
+shell_quota         WS-Man fault 2150859173, MaxShellsPerUser exceeded, on Create (WSManFaultError)
 wsman_fault         any WS-Man fault: ``code``, ``subcode``, ``reason`` (WSManFaultError)
 http_status         HTTP ``status`` with a non-SOAP body (WinRMTransportError)
 garbage             non-HTTP bytes instead of an answer (ConnectionError at stage ``connect``;
@@ -41,7 +41,8 @@ ERROR_ACCESS_DENIED = 5
 ERROR_WSMAN_OPERATION_TIMEDOUT = 2150858793  # 0x80338029, w:TimedOut; pypsrp polls again on it
 ERROR_WSMAN_INVALID_SELECTORS = 2150858843  # 0x8033805B, unknown or expired ShellId
 ERROR_WSMAN_ACTION_NOT_SUPPORTED = 2150858868  # 0x80338074
-ERROR_WSMAN_QUOTA_MAX_SHELLS = 2150859174  # 0x803381A6, "maximum number of concurrent shells"
+ERROR_WSMAN_QUOTA_MAX_SHELLS = 2150859173  # 0x803381A5, "maximum number of N concurrent shells"
+ERROR_WSMAN_QUOTA_MAX_OPERATIONS = 2150859174  # 0x803381A6, "maximum number of N concurrent operations"
 
 KINDS: frozenset[str] = frozenset(
     {
@@ -144,7 +145,7 @@ class FaultSpec:
         if self.kind == "access_denied":
             return ERROR_ACCESS_DENIED, "w:AccessDenied", self.reason or "Access is denied."
         if self.kind == "shell_quota":
-            return quota_fault()
+            return quota_fault(5)  # Windows Server 2008 R2's default MaxShellsPerUser
         return (
             self.code if self.code is not None else ERROR_ACCESS_DENIED,
             self.subcode or "w:AccessDenied",
@@ -182,13 +183,14 @@ def timed_out() -> WsmanFault:
     )
 
 
-def quota_fault() -> tuple[int, str, str]:
+def quota_fault(limit: int) -> tuple[int, str, str]:
+    """The fault a Windows host answers to a Create over the user's MaxShellsPerUser quota."""
     return (
         ERROR_WSMAN_QUOTA_MAX_SHELLS,
-        "w:InternalError",
-        "The WS-Management service cannot process the request. This user is allowed a maximum "
-        "number of concurrent shells, which has been exceeded. Close existing shells or raise the "
-        "quota for this user.",
+        "w:QuotaLimit",
+        "The WS-Management service cannot process the request. This user is allowed a maximum number of "
+        f"{limit} concurrent shells, which has been exceeded. Close existing shells or raise the quota for "
+        "this user.",
     )
 
 

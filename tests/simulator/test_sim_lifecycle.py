@@ -80,7 +80,8 @@ def test_shell_quota(sim: SimulatorThread) -> None:
         second.open()
         with pytest.raises(WSManFaultError) as info:
             RunspacePool(w).open()
-        assert info.value.code == ERROR_WSMAN_QUOTA_MAX_SHELLS
+        assert info.value.code == ERROR_WSMAN_QUOTA_MAX_SHELLS == 2150859173
+        assert "maximum number of 2 concurrent shells" in info.value.reason
         stats = sim.stats().host("Q-QUOTA2")
         assert (stats.shells_open, stats.shells_refused) == (2, 1)
         first.close()
