@@ -245,7 +245,10 @@ class HostRuntime:
                 (("Content-Type", "text/html"),),
                 (fault.body or "Internal Server Error").encode(),
             )
-        code, sub, reason = fault.wsman_fault()
+        if kind == "shell_quota":  # as if the host's shells were all taken
+            code, sub, reason = quota_fault(self.max_shells)
+        else:
+            code, sub, reason = fault.wsman_fault()
         return http.HttpResponse(
             500,
             (("Content-Type", "application/soap+xml;charset=UTF-8"),),
