@@ -186,26 +186,27 @@ def _docstring(rule: Rule) -> str:
 def render_explain(catalog: Catalog, entry: Rule | OutOfReach, lang: Lang) -> str:
     meta = entry.meta
     wrap = textwrap.TextWrapper(width=100, initial_indent="  ", subsequent_indent="  ")
+    colon = " :" if lang is Lang.FR else ":"  # French puts a space before the colon
     out = [f"{meta.id}: {meta.title.get(lang.value)}", ""]
-    out.append(f"{_w('severity', lang)}: {_severity(meta, lang)}")
-    out.append(f"{_w('versions', lang)}: {', '.join(meta.versions)}")
-    out.append(f"{_w('roles', lang)}: {_roles_text(catalog, meta.id, meta.versions)}")
+    out.append(f"{_w('severity', lang)}{colon} {_severity(meta, lang)}")
+    out.append(f"{_w('versions', lang)}{colon} {', '.join(meta.versions)}")
+    out.append(f"{_w('roles', lang)}{colon} {_roles_text(catalog, meta.id, meta.versions)}")
     doc = [_w(k, lang) for k, names in (("doc_2013", DOCUMENTED_2013), ("doc_2016", DOCUMENTED_2016_2019))
            if meta.id.casefold() in {n.casefold() for n in names}]
-    out.append(f"{_w('documented', lang)}: {', '.join(doc) or _w('doc_none', lang)}")
+    out.append(f"{_w('documented', lang)}{colon} {', '.join(doc) or _w('doc_none', lang)}")
     if isinstance(entry, OutOfReach):
         kind = KIND_WORDS[entry.kind.value][1 if lang is Lang.FR else 0]
-        out.append(f"{_w('status', lang)}: {_w('out_of_reach', lang)} ({kind})")
-        out += ["", _w("why_oor", lang) + ":", wrap.fill(entry.reason.get(lang.value))]
-        out += ["", f"{_w('help', lang)}: {entry.help_url or '-'}"]
+        out.append(f"{_w('status', lang)}{colon} {_w('out_of_reach', lang)} ({kind})")
+        out += ["", _w("why_oor", lang) + colon, wrap.fill(entry.reason.get(lang.value))]
+        out += ["", f"{_w('help', lang)}{colon} {entry.help_url or '-'}"]
         return "\n".join(out)
-    out.append(f"{_w('status', lang)}: {_w('implemented', lang)}")
-    out += ["", _w("meaning", lang) + ":", wrap.fill(meta.title.get(lang.value))]
+    out.append(f"{_w('status', lang)}{colon} {_w('implemented', lang)}")
+    out += ["", _w("meaning", lang) + colon, wrap.fill(meta.title.get(lang.value))]
     how = _docstring(entry)
     if how:
-        out += ["", _w("how", lang) + ":", wrap.fill(how)]
+        out += ["", _w("how", lang) + colon, wrap.fill(how)]
     specs = _fact_sources()
-    out += ["", _w("reads", lang) + ":"]
+    out += ["", _w("reads", lang) + colon]
     for name in meta.facts:
         spec = specs.get(name)
         if spec is not None:
@@ -213,10 +214,10 @@ def render_explain(catalog: Catalog, entry: Rule | OutOfReach, lang: Lang) -> st
             out.append(f"      {spec.source}")
         else:
             out.append(f"  - {name}: {_w('installer_fact', lang)}")
-    out += ["", _w("evidence", lang) + ":", wrap.fill(_w("evidence_text", lang))]
-    out += ["", _w("remediation_en", lang) + ":", wrap.fill(meta.remediation.en)]
-    out += ["", _w("remediation_fr", lang) + ":", wrap.fill(meta.remediation.fr)]
-    out += ["", f"{_w('help', lang)}: {meta.help_url}"]
+    out += ["", _w("evidence", lang) + colon, wrap.fill(_w("evidence_text", lang))]
+    out += ["", _w("remediation_en", lang) + colon, wrap.fill(meta.remediation.en)]
+    out += ["", _w("remediation_fr", lang) + colon, wrap.fill(meta.remediation.fr)]
+    out += ["", f"{_w('help', lang)}{colon} {meta.help_url}"]
     return "\n".join(out)
 
 
