@@ -19,6 +19,7 @@ from scanner.simulator.profiles import PRESENT, UNREADABLE, FactValue, SimHost
 
 WIRE_SCHEMA = 1
 _MARKER_LINE = re.compile(r"^\s*#\s*" + re.escape(COLLECTOR_MARKER) + r"\s+(\S+)")
+_MARKER_ANY_LINE = re.compile(r"(?m)^\s*#\s*" + re.escape(COLLECTOR_MARKER) + r"\s+(\S+)")
 _FIRST_WORD = re.compile(r"[^\s;|(){}]+")
 
 
@@ -54,12 +55,17 @@ def pipeline_request(commands: Sequence[Any]) -> PipelineRequest:
 
 
 def collector_version(script: str) -> str | None:
-    """The collector version named by the marker on the script's first non-blank line."""
+    """The collector version named by the marker comment, ``# exready-collector <version>``: on the
+    script's first line, or on a line of its own when a wrapper (a remote-execution tool's bootstrap,
+    an ``& { ... }`` block) put lines before it."""
     for line in script.splitlines():
         if line.strip():
             m = _MARKER_LINE.match(line)
-            return m.group(1) if m else None
-    return None
+            if m:
+                return m.group(1)
+            break
+    m = _MARKER_ANY_LINE.search(script)
+    return m.group(1) if m else None
 
 
 def answer(host: SimHost, request: PipelineRequest) -> ScriptAnswer:

@@ -22,6 +22,7 @@ from scanner.simulator import (
     write_inventory_csv,
     write_site_file,
 )
+from scanner.simulator.scripts import collector_version
 from scanner.simulator.server import require_loopback
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -200,3 +201,18 @@ def test_credentials_never_in_repr() -> None:
     site = build_site(_doc())
     assert PASSWORD not in repr(site)
     assert PASSWORD not in yaml.safe_dump(repr(site.hosts))
+
+
+@pytest.mark.parametrize(
+    "script, version",
+    [
+        ("# exready-collector 1.4.0\nGet-Item x", "1.4.0"),
+        ("\n   #exready-collector 2\n", "2"),
+        ("$ErrorActionPreference = 'Stop'\n& {\n# exready-collector 3\n$x = 1\n}", "3"),
+        ("Get-Service # exready-collector 1", None),
+        ("# some other script\n", None),
+        ("", None),
+    ],
+)
+def test_collector_marker(script: str, version: str | None) -> None:
+    assert collector_version(script) == version
