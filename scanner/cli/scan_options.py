@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Annotated
 
@@ -83,6 +84,8 @@ def transport_settings(credentials: Credentials, *, scheme: Scheme, auth: AuthMe
         raise UsageError(f"--ca-file {ca_file}: no such file")
     if auth is AuthMethod.BASIC and scheme is not Scheme.HTTPS:
         raise UsageError("Basic authentication sends the password in clear: use it only with --scheme https")
+    if auth is AuthMethod.CREDSSP and importlib.util.find_spec("requests_credssp") is None:
+        raise UsageError("--auth credssp needs the optional 'credssp' extra: pip install 'exready[credssp]'")
     if credentials.username is None and auth in (AuthMethod.BASIC, AuthMethod.NTLM, AuthMethod.CREDSSP):
         raise UsageError(f"--auth {auth.value} needs --user")
     return TransportSettings(
