@@ -27,6 +27,7 @@ AddressMode = Literal["auto", "address", "port"]
 FALLBACK_ADDRESS = "127.0.0.1"
 _BACKLOG = 1024
 _MISMATCH_NAME = "wrong-host.invalid"
+_TLS_HANDSHAKE_S = 30.0
 
 
 def require_loopback(address: str) -> None:
@@ -98,6 +99,8 @@ class FleetServer:
         self._reserved: list[socket.socket] = []  # bound, never listening: connections are refused
         self._connections: set[asyncio.Task[None]] = set()
         self._expiry: asyncio.Task[None] | None = None
+        self._ca: certs.CertificateAuthority | None = None
+        self._tls: dict[str, ssl.SSLContext] = {}
         self._users = NtlmUserFile(self.workdir, site.credentials)
         self.fallback_hosts = 0
         self.started = False
@@ -120,6 +123,7 @@ class FleetServer:
                 bound.append((host, socks))
             self._users.install()
             ca = certs.CertificateAuthority() if any(h.https_port for h, _ in bound) else None
+            self._ca = ca
             if ca is not None:
                 self.ca_file = ca.write(self.workdir / "simulator-ca.pem")
                 key_file = self.workdir / "certs" / "hosts-key.pem"
@@ -146,16 +150,13 @@ class FleetServer:
                         self._reserved.append(sock)
                         continue
                     port = sock.getsockname()[1]
-                    ctx: ssl.SSLContext | None = None
-                    if scheme == "https":
-                        assert ca is not None
-                        ctx = self._tls_context(ca, host, runtime)
                     runtime.set_url(f"{scheme}://{host.address}:{port}/wsman")
+                    # TLS starts on each accepted connection, with a context made at the host's first
+                    # one: a site of thousands of HTTPS hosts starts at once
                     server = await asyncio.start_server(
                         self._client_cb(runtime, scheme == "https"),
                         sock=sock,
                         backlog=_BACKLOG,
-                        ssl=ctx,
                         limit=http.READ_LIMIT,
                     )
                     self._servers.append(server)
@@ -214,9 +215,12 @@ class FleetServer:
         )
         return moved, socks
 
-    def _tls_context(
-        self, ca: certs.CertificateAuthority, host: SimHost, runtime: HostRuntime
-    ) -> ssl.SSLContext:
+    def _tls_context(self, runtime: HostRuntime) -> ssl.SSLContext:
+        ctx = self._tls.get(runtime.name)
+        if ctx is not None:
+            return ctx
+        ca, host = self._ca, runtime.host
+        assert ca is not None  # made at start whenever a host listens on HTTPS
         if host.fault is not None and host.fault.kind == "tls_name_mismatch":
             issued = ca.issue(_MISMATCH_NAME, [_MISMATCH_NAME], [])
         else:
@@ -224,7 +228,9 @@ class FleetServer:
         cert_file = self.workdir / "certs" / f"{host.name.lower()}.pem"
         cert_file.write_bytes(issued.cert_pem)
         runtime.cbt[True] = certs.tls_server_end_point(issued.der)
-        return certs.server_context(cert_file, self.workdir / "certs" / "hosts-key.pem")
+        ctx = certs.server_context(cert_file, self.workdir / "certs" / "hosts-key.pem")
+        self._tls[runtime.name] = ctx
+        return ctx
 
     def _client_cb(self, runtime: HostRuntime, tls: bool):  # type: ignore[no-untyped-def]
         async def on_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -232,6 +238,17 @@ class FleetServer:
             if task is not None:
                 self._connections.add(task)
             try:
+                if tls:
+                    try:
+                        await writer.start_tls(
+                            self._tls_context(runtime), ssl_handshake_timeout=_TLS_HANDSHAKE_S
+                        )
+                    except (OSError, ssl.SSLError, TimeoutError):
+                        # a client that does not speak TLS, or rejects our certificate: as HTTP.sys,
+                        # drop the connection
+                        runtime.counters.connections += 1
+                        writer.transport.abort()
+                        return
                 conn = http.Connection(reader, writer, tls)
                 await http.serve_connection(conn, runtime.handle, runtime.on_open)
             except asyncio.CancelledError:
