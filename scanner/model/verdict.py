@@ -9,7 +9,7 @@ from typing import Any
 
 
 class Status(StrEnum):
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a verdict, not a password
     FAIL = "fail"
     WARN = "warn"
     NOT_APPLICABLE = "not_applicable"
