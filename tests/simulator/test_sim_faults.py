@@ -210,3 +210,38 @@ def test_slow_script_survives_receive_read_timeouts(sim: SimulatorThread) -> Non
         out, ps = _collect(w)
     assert not ps.had_errors
     assert out[0]["facts"]["computer.name"]["value"] == "F-SLOW"
+
+
+def test_tls_client_on_the_plain_http_listener(sim: SimulatorThread) -> None:
+    host = sim.host("PAR01")
+    # HTTP.sys answers a TLS ClientHello on the HTTP port with a 400, which the client reads as a bad record
+    with (
+        pytest.raises(requests.exceptions.SSLError),
+        WSMan(
+            host.address,
+            port=host.http_port,
+            ssl=True,
+            auth="basic",
+            username=USER,
+            password=PASSWORD,
+            **fast(cert_validation=str(sim.ca_file)),
+        ) as w,
+    ):
+        _collect(w)
+
+
+def test_plain_client_on_the_https_listener(sim: SimulatorThread) -> None:
+    host = sim.host("PAR01")
+    with (
+        pytest.raises(requests.exceptions.ConnectionError),
+        WSMan(
+            host.address,
+            port=host.https_port,
+            ssl=False,
+            auth="ntlm",
+            username=USER,
+            password=PASSWORD,
+            **fast(),
+        ) as w,
+    ):
+        _collect(w)
