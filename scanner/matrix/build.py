@@ -36,6 +36,14 @@ def _why(v: Verdict) -> str:
     return f"{v.rule_id} ({v.detail or (v.reason.value if v.reason else 'unknown')})"
 
 
+def _listing(rule_ids: Sequence[str], most: int = 3) -> str:
+    """A few rule ids by name; a long list by count, so a CSV cell stays readable (``exready show`` and
+    the cell's ``unknown`` field keep every id)."""
+    if len(rule_ids) <= most:
+        return ", ".join(rule_ids)
+    return f"{', '.join(rule_ids[:most])} and {len(rule_ids) - most} more"
+
+
 def build_cells(
     outcome: HostOutcome, verdicts: Sequence[Verdict], catalog: Catalog, version: str
 ) -> list[Cell]:
@@ -83,7 +91,7 @@ def build_cells(
             if unknown_warnings:
                 reason = "warning rules not judged: " + "; ".join(_why(v) for v in unknown_warnings)
         if not_consulted and outcome.ok:
-            notes = [f"{NOT_CONSULTED[r]}: {', '.join(v.rule_id for v in not_consulted if v.reason is r)}"
+            notes = [f"{NOT_CONSULTED[r]}: {_listing([v.rule_id for v in not_consulted if v.reason is r])}"
                      for r in NOT_CONSULTED if any(v.reason is r for v in not_consulted)]
             reason = "; ".join([reason, *notes] if reason else notes)
         cells.append(
