@@ -34,7 +34,8 @@ from scanner.model.outcome import OutcomeKind
 _WSMAN_FAULTS: dict[int, str] = {
     5: "access denied: the account may not open a PowerShell session here "
        "(it needs local Administrators or Remote Management Users)",
-    2150859174: "the host refused a new shell: its per-user shell quota (MaxShellsPerUser) is used up",
+    2150859173: "the host refused a new shell: its per-user shell quota (MaxShellsPerUser) is used up",
+    2150859174: "the host refused the request: its concurrent-operations quota is used up",
     2150858843: "the shell was lost (invalid selectors): the host dropped the session",
     2150858793: "the operation timed out on the host",
 }
