@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -13,18 +14,26 @@ from datetime import UTC, datetime
 
 from scanner import __version__
 from scanner.checks.catalog import Catalog
+from scanner.collect.dedup import Interner
 from scanner.collect.observer import ScanObserver
 from scanner.collect.runner import Session, SweepLimits, SweepRunner, SweepStats
 from scanner.collect.session import CollectorSession
-from scanner.evaluate.engine import EvaluationParams, evaluate_all
+from scanner.collect.shard import Evaluated, ShardPool
+from scanner.evaluate.engine import EvaluationParams, evaluate_host
 from scanner.facts.parse import parse_collector_output
 from scanner.matrix.build import build_cells
 from scanner.model.host import Host, Scheme
+from scanner.model.matrix import Cell
 from scanner.model.outcome import HostOutcome
 from scanner.model.run import RunInfo, ScanResult
+from scanner.model.verdict import Verdict
 from scanner.probes.collector import build_collector_script
 from scanner.transport.settings import TransportSettings
 from scanner.transport.tls import sweep_tls_context
+
+# "auto" workers: below this many hosts, starting processes costs more than it saves.
+AUTO_SHARD_MIN_HOSTS = 200
+AUTO_SHARD_MAX_WORKERS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,18 +67,34 @@ async def scan(request: ScanRequest, catalog: Catalog, observers: Sequence[ScanO
     for observer in observers:
         observer.run_started(info, request.hosts)
 
-    tls = sweep_tls_context(request.transport) if _any_https(request) else None
-
-    def factory(host: Host) -> Session:
-        return CollectorSession(host, request.transport, script, parse_collector_output, tls)
-
+    https = _any_https(request)
     todo = [h for h in request.hosts if h.name not in request.prior]
-    runner = SweepRunner(factory, request.limits, observers)
-    fresh = {o.host.name: o for o in await runner.run(todo, stop)}
+    workers = effective_workers(request.limits.workers, len(todo))
+    evaluated: Mapping[str, Evaluated] = {}
+    interner = Interner()  # thousands of hosts share most of their facts' and verdicts' values
+    if workers > 1:
+        # Sessions (and their evaluation) run in worker processes; the runner stays here.
+        shards = ShardPool(workers, request.transport, script, request.params, https)
+        await asyncio.get_running_loop().run_in_executor(None, shards.start)
+        try:
+            runner = SweepRunner(shards.session, request.limits, observers)
+            fresh = {o.host.name: o for o in await runner.run(todo, stop)}
+        finally:
+            shards.close()
+        runner.stats.workers = workers
+        evaluated, interner = shards.evaluated, shards.interner
+    else:
+        tls = sweep_tls_context(request.transport) if https else None
+
+        def factory(host: Host) -> Session:
+            return CollectorSession(host, request.transport, script, parse_collector_output, tls, interner)
+
+        runner = SweepRunner(factory, request.limits, observers)
+        fresh = {o.host.name: o for o in await runner.run(todo, stop)}
     outcomes = [request.prior.get(h.name) or fresh[h.name] for h in request.hosts]
     info = replace(info, finished_at=utc_now(), interrupted=runner.stats.interrupted,
                    breaker_opened=runner.stats.breaker_opened)
-    result = assemble(info, outcomes, catalog, request.params)
+    result = assemble(info, outcomes, catalog, request.params, evaluated, interner)
     for observer in observers:
         observer.run_done(result)
     return result, runner.stats
@@ -79,11 +104,38 @@ def _any_https(request: ScanRequest) -> bool:
     return any((h.scheme or request.transport.scheme) is Scheme.HTTPS for h in request.hosts)
 
 
+def effective_workers(asked: int, hosts: int) -> int:
+    """``asked`` worker processes, or for 0 ("auto"): one per CPU (at most 4) once there are enough
+    hosts to repay starting them, else none beyond this process."""
+    if asked > 0:
+        return max(1, min(asked, hosts))
+    if hosts < AUTO_SHARD_MIN_HOSTS:
+        return 1
+    return max(1, min(os.cpu_count() or 1, AUTO_SHARD_MAX_WORKERS))
+
+
 def assemble(info: RunInfo, outcomes: Sequence[HostOutcome], catalog: Catalog,
-             params: EvaluationParams) -> ScanResult:
-    """Judge every outcome with ``catalog`` and build the matrix. Pure: no I/O."""
+             params: EvaluationParams, evaluated: Mapping[str, Evaluated] | None = None,
+             interner: Interner | None = None) -> ScanResult:
+    """Judge every outcome with ``catalog`` and build the matrix. Pure: no I/O.
+
+    ``evaluated`` holds judgements worker processes already made with the same catalog and
+    parameters; one is used only for the very outcome it judged. ``interner`` shares equal values
+    between hosts as they are judged (values do not change; memory does)."""
     version = params.exchange_version
-    verdicts = evaluate_all(outcomes, catalog, params)
-    cells = [cell for o in outcomes for cell in build_cells(o, verdicts[o.host.name], catalog, version)]
+    verdicts: dict[str, list[Verdict]] = {}
+    cells: list[Cell] = []
+    for o in outcomes:
+        done = evaluated.get(o.host.name) if evaluated else None
+        if done is not None and done.outcome is o:
+            verdicts[o.host.name] = list(done.verdicts)
+            cells.extend(done.cells)
+        else:
+            verdicts[o.host.name] = host_verdicts = evaluate_host(o, catalog, params)
+            host_cells = build_cells(o, host_verdicts, catalog, version)
+            if interner is not None:
+                interner.verdicts(host_verdicts)
+                interner.cells(host_cells)
+            cells.extend(host_cells)
     return ScanResult(info=info, roles=catalog.roles(version), outcomes=tuple(outcomes),
                       verdicts=verdicts, cells=tuple(cells), org=params.org)

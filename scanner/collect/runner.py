@@ -50,6 +50,7 @@ class SweepLimits:
     abandon_cap: int = 0  # 0: as many as ``concurrency``
     breaker_threshold: int = 5  # consecutive authentication failures that stop the sweep; 0: off
     breaker_account: str = ""  # shown in the reason
+    workers: int = 1  # processes that run sessions (collect.shard); 0: choose from the CPUs and hosts
 
 
 @dataclass(slots=True)
@@ -58,6 +59,7 @@ class SweepStats:
     abandoned_peak: int = 0
     breaker_opened: bool = False
     interrupted: bool = False
+    workers: int = 1  # processes that ran the sessions
     started: float = field(default_factory=time.monotonic)
     finished: float = 0.0
 

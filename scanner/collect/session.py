@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from scanner.collect.dedup import Interner
 from scanner.collect.runner import Session
 from scanner.errors import CollectorError, TransportError
 from scanner.model.facts import HostFacts
@@ -21,10 +22,11 @@ Parser = Callable[[str, Sequence[Any]], HostFacts]
 
 class CollectorSession(Session):
     def __init__(self, host: Host, settings: TransportSettings, script: str, parse: Parser,
-                 tls_context: ssl.SSLContext | None = None) -> None:
+                 tls_context: ssl.SSLContext | None = None, interner: Interner | None = None) -> None:
         self._host = host
         self._transport = HostSession(host, settings, script, tls_context)
         self._parse = parse
+        self._interner = interner
 
     def abort(self) -> None:
         self._transport.abort()
@@ -40,5 +42,7 @@ class CollectorSession(Session):
         except CollectorError as err:
             return HostOutcome(self._host, OutcomeKind.PROBE_ERROR, str(err),
                                auth_mechanism=answer.auth_mechanism, duration_s=answer.elapsed_s)
+        if self._interner is not None:
+            self._interner.facts(facts)
         return HostOutcome(self._host, OutcomeKind.OK, "", facts=facts,
                            auth_mechanism=answer.auth_mechanism, duration_s=answer.elapsed_s)

@@ -1,0 +1,326 @@
+"""Sharding a sweep's sessions across worker processes.
+
+One Python process runs pypsrp's sessions on about one core: the interpreter lock serialises the
+HTTP, NTLM and PSRP work of every thread. To use more cores, sessions run in worker processes, while
+the sweep itself stays in the parent: the one ``SweepRunner`` there decides which host starts when,
+holds the deadlines, the abandoned-thread cap, the authentication breaker and interruption, and
+calls the observers, exactly as without workers. A worker only runs the sessions it is handed
+(``RemoteSession``), one thread each, and answers with the outcome plus the host's verdicts and
+matrix cells, so evaluation is spread over the workers too. The result does not depend on how many
+workers there are.
+
+Workers are started with the ``spawn`` method (the only one on Windows, and safe with threads).
+They ignore SIGINT, which a terminal's Ctrl-C sends to the whole process group: the parent decides
+what an interrupt means. A worker whose parent goes away sees its pipe close and exits.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing
+import signal
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from types import TracebackType
+from typing import Any
+
+from scanner.collect.dedup import Interner
+from scanner.collect.runner import Session
+from scanner.credentials import Credentials, Secret
+from scanner.model.host import Host
+from scanner.model.matrix import Cell
+from scanner.model.outcome import HostOutcome, OutcomeKind
+from scanner.model.verdict import Verdict
+from scanner.transport.settings import TransportSettings
+
+log = logging.getLogger(__name__)
+
+# How long a worker gets to start (spawn re-imports the package) and to stop.
+_START_TIMEOUT = 60.0
+_STOP_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluated:
+    """A worker's judgement of one outcome: the verdicts and cells ``pipeline.assemble`` would build."""
+
+    outcome: HostOutcome
+    verdicts: tuple[Verdict, ...]
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Start:
+    """What a worker needs. The password travels apart: a ``Secret`` refuses to be pickled, so it is
+    sent once, over the worker's private pipe, and wrapped again on the other side."""
+
+    settings: TransportSettings
+    password: str | None
+    script: str
+    exchange_version: str
+    params: Any  # EvaluationParams (imported lazily: the engine pulls in the catalog)
+    https: bool  # some host uses HTTPS: build the sweep's TLS context once
+
+
+class ShardPool:
+    """``workers`` processes that run host sessions for the parent's runner::
+
+        with ShardPool(2, settings, script, params) as shards:
+            runner = SweepRunner(shards.session, limits, observers)
+    """
+
+    def __init__(self, workers: int, settings: TransportSettings, script: str, params: Any,
+                 https: bool) -> None:
+        if workers < 1:
+            raise ValueError("a shard pool needs at least one worker")
+        self._workers = workers
+        self._settings = settings
+        self._script = script
+        self._params = params
+        self._https = https
+        self._procs: list[BaseProcess] = []
+        self._conns: list[Connection] = []
+        self._send_locks: list[threading.Lock] = []
+        self._load: list[int] = []
+        self._readers: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._pending: dict[int, tuple[int, Host, Future[HostOutcome]]] = {}
+        self._tickets = itertools.count(1)
+        self.evaluated: dict[str, Evaluated] = {}
+        self.interner = Interner()  # answers arrive as fresh copies: share what is equal
+        self.lost_workers = 0
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+
+    def start(self) -> ShardPool:
+        ctx = multiprocessing.get_context("spawn")
+        creds = self._settings.credentials
+        start = _Start(
+            settings=replace(self._settings, credentials=Credentials(creds.username, None)),
+            password=creds.password.reveal() if creds.password is not None else None,
+            script=self._script, exchange_version=self._params.exchange_version, params=self._params,
+            https=self._https)
+        try:
+            for index in range(self._workers):
+                parent_end, child_end = ctx.Pipe(duplex=True)
+                proc = ctx.Process(target=_worker_main, args=(child_end,), name=f"exready-shard-{index}",
+                                   daemon=True)
+                proc.start()
+                child_end.close()
+                parent_end.send(start)
+                if not parent_end.poll(_START_TIMEOUT) or parent_end.recv() != "ready":
+                    raise RuntimeError(f"worker process {index} did not start")
+                self._procs.append(proc)
+                self._conns.append(parent_end)
+                self._send_locks.append(threading.Lock())
+                self._load.append(0)
+            for index, conn in enumerate(self._conns):
+                reader = threading.Thread(target=self._read, args=(index, conn), daemon=True,
+                                          name=f"exready-shard-reader-{index}")
+                reader.start()
+                self._readers.append(reader)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def close(self) -> None:
+        for index, conn in enumerate(self._conns):
+            try:
+                with self._send_locks[index]:
+                    conn.send(("quit",))
+            except (OSError, ValueError):
+                pass
+        for proc in self._procs:
+            proc.join(_STOP_TIMEOUT)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(_STOP_TIMEOUT)
+        for conn in self._conns:
+            conn.close()
+        for reader in self._readers:
+            reader.join(_STOP_TIMEOUT)
+        self._fail_pending(None, "the sweep ended before this host's worker answered")
+
+    def __enter__(self) -> ShardPool:
+        return self.start()
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self._procs if p.pid is not None]
+
+    # -- what the runner uses ------------------------------------------------------------------------
+
+    def session(self, host: Host) -> Session:
+        return RemoteSession(self, host)
+
+    def submit(self, host: Host) -> tuple[int, Future[HostOutcome]]:
+        future: Future[HostOutcome] = Future()
+        with self._lock:
+            ticket = next(self._tickets)
+            worker = min(range(len(self._load)), key=self._load.__getitem__)  # the least busy
+            self._load[worker] += 1
+            self._pending[ticket] = (worker, host, future)
+        try:
+            with self._send_locks[worker]:
+                self._conns[worker].send(("run", ticket, host))
+        except (OSError, ValueError):
+            self._finish(ticket, _lost(host, "its worker process is gone"), None)
+        return ticket, future
+
+    def abort(self, ticket: int) -> None:
+        with self._lock:
+            entry = self._pending.get(ticket)
+        if entry is None:
+            return
+        worker = entry[0]
+        try:
+            with self._send_locks[worker]:
+                self._conns[worker].send(("abort", ticket))
+        except (OSError, ValueError):
+            pass  # the reader fails the host when it sees the worker gone
+
+    # -- the parent's side of each pipe --------------------------------------------------------------
+
+    def _read(self, index: int, conn: Connection) -> None:
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                break
+            if message[0] == "done":
+                _, ticket, outcome, evaluated = message
+                self.interner.outcome(outcome)
+                if evaluated is not None:
+                    self.interner.verdicts(evaluated.verdicts)
+                    self.interner.cells(evaluated.cells)
+                self._finish(ticket, outcome, evaluated)
+        alive = self._procs[index].is_alive() if index < len(self._procs) else False
+        with self._lock:
+            in_flight = sum(1 for w, _, _ in self._pending.values() if w == index)
+        if in_flight:
+            self.lost_workers += 1
+            log.error("worker process %d ended with %d host(s) in flight", index, in_flight)
+        self._fail_pending(index, "its worker stopped answering" if alive
+                           else "its worker process ended unexpectedly")
+
+    def _finish(self, ticket: int, outcome: HostOutcome, evaluated: Evaluated | None) -> None:
+        with self._lock:
+            entry = self._pending.pop(ticket, None)
+            if entry is None:
+                return
+            worker, host, future = entry
+            self._load[worker] -= 1
+            if evaluated is not None:
+                self.evaluated[host.name] = Evaluated(outcome, evaluated.verdicts, evaluated.cells)
+        if not future.done():
+            future.set_result(outcome)
+
+    def _fail_pending(self, worker: int | None, why: str) -> None:
+        with self._lock:
+            tickets = [t for t, (w, _, _) in self._pending.items() if worker is None or w == worker]
+        for ticket in tickets:
+            entry = self._pending.get(ticket)
+            if entry is not None:
+                self._finish(ticket, _lost(entry[1], why), None)
+
+
+class RemoteSession(Session):
+    """A host's session, run by a worker process; ``run_outcome`` waits in a parent thread."""
+
+    def __init__(self, pool: ShardPool, host: Host) -> None:
+        self._pool = pool
+        self._host = host
+        self._ticket: int | None = None
+        self._aborted = threading.Event()
+
+    def run_outcome(self) -> HostOutcome:
+        ticket, future = self._pool.submit(self._host)
+        self._ticket = ticket
+        if self._aborted.is_set():
+            self._pool.abort(ticket)
+        return future.result()
+
+    def abort(self) -> None:
+        self._aborted.set()
+        if self._ticket is not None:
+            self._pool.abort(self._ticket)
+
+
+def _lost(host: Host, why: str) -> HostOutcome:
+    return HostOutcome(host, OutcomeKind.PROBE_ERROR, f"internal error: {why}")
+
+
+# -- the worker process -------------------------------------------------------------------------------
+
+
+def _worker_main(conn: Connection) -> None:
+    """Run sessions as the parent asks, one thread each, until told to quit or the pipe closes."""
+    if hasattr(signal, "SIGINT"):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent decides
+    start: _Start = conn.recv()
+    from scanner.checks.catalog import load_catalog
+    from scanner.collect.session import CollectorSession
+    from scanner.evaluate.engine import evaluate_host
+    from scanner.facts.parse import parse_collector_output
+    from scanner.matrix.build import build_cells
+    from scanner.transport.tls import sweep_tls_context
+
+    creds = start.settings.credentials
+    settings = replace(start.settings, credentials=Credentials(
+        creds.username, Secret(start.password) if start.password is not None else None))
+    catalog = load_catalog()
+    tls = sweep_tls_context(settings) if start.https else None
+    send_lock = threading.Lock()
+    sessions: dict[int, CollectorSession] = {}
+    sessions_lock = threading.Lock()
+
+    def run(ticket: int, host: Host) -> None:
+        session = CollectorSession(host, settings, start.script, parse_collector_output, tls)
+        with sessions_lock:
+            sessions[ticket] = session
+        try:
+            outcome = session.run_outcome()
+            verdicts = tuple(evaluate_host(outcome, catalog, start.params))
+            cells = tuple(build_cells(outcome, verdicts, catalog, start.exchange_version))
+            evaluated: Evaluated | None = Evaluated(outcome, verdicts, cells)
+        except Exception as exc:  # a bug must still give the host an outcome
+            outcome = _lost(host, f"{type(exc).__name__} in the worker")
+            evaluated = None
+        finally:
+            with sessions_lock:
+                sessions.pop(ticket, None)
+        try:
+            with send_lock:
+                conn.send(("done", ticket, outcome, evaluated))
+        except (OSError, ValueError):
+            pass  # the parent is gone
+
+    conn.send("ready")
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            break
+        if message[0] == "run":
+            threading.Thread(target=run, args=(message[1], message[2]), daemon=True,
+                             name=f"exready-host-{message[1]}").start()
+        elif message[0] == "abort":
+            with sessions_lock:
+                target = sessions.get(message[1])
+            if target is not None:
+                target.abort()
+        elif message[0] == "quit":
+            break
+    with sessions_lock:
+        remaining = list(sessions.values())
+    for session in remaining:  # the parent has given up on them: cut their sockets and go
+        session.abort()
