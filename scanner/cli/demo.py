@@ -207,7 +207,7 @@ def demo(
         )
         run = run_scan(request, catalog, progress=not no_progress)
     outputs = Outputs(csv=out / "matrix.csv", csv_dialect=csv_dialect, json=out / "scan.json",
-                      lang=lang_or_default(lang))
+                      findings_csv=out / "findings.csv", html=out / "report.html", lang=lang_or_default(lang))
     write_outputs(run.result, outputs)
     print_result(run.result, outputs)
     code = exit_code(run.result, run.signal_name)

@@ -36,6 +36,8 @@ from scanner.cli.scan_options import (
     ConnectTimeout,
     CsvDialectOpt,
     CsvOut,
+    FindingsCsvOut,
+    HtmlOut,
     Cu,
     Deadline,
     Exchange,
@@ -49,6 +51,7 @@ from scanner.cli.scan_options import (
     ReadTimeout,
     SchemeOpt,
     User,
+    Workers,
     lang_or_default,
     sweep_limits,
     transport_settings,
@@ -96,6 +99,7 @@ def scan(
     ca_file: CaFile = None,
     insecure_skip_tls_verify: Insecure = False,
     concurrency: Concurrency = 32,
+    workers: Workers = 0,
     deadline: Deadline = 120.0,
     connect_timeout: ConnectTimeout = 10.0,
     read_timeout: ReadTimeout = 30.0,
@@ -107,6 +111,8 @@ def scan(
     csv: CsvOut = None,
     csv_dialect: CsvDialectOpt = CsvDialect.EXCEL,
     json: JsonOut = None,
+    findings_csv: FindingsCsvOut = None,
+    html: HtmlOut = None,
     lang: LangOpt = None,
     no_progress: NoProgress = False,
     quiet: Quiet = False,
@@ -154,11 +160,12 @@ def scan(
             credentials, scheme=scheme, auth=auth, ca_file=ca_file, insecure=insecure_skip_tls_verify,
             connect_timeout=connect_timeout, read_timeout=read_timeout,
             operation_timeout=operation_timeout, deadline=deadline),
-        limits=sweep_limits(concurrency, deadline, auth_breaker, credentials.label),
+        limits=sweep_limits(concurrency, deadline, auth_breaker, credentials.label, workers),
         params=params,
         inventory_source=source,
     )
-    outputs = Outputs(csv=csv, csv_dialect=csv_dialect, json=json, lang=lang_or_default(lang), quiet=quiet)
+    outputs = Outputs(csv=csv, csv_dialect=csv_dialect, json=json, findings_csv=findings_csv, html=html,
+                      lang=lang_or_default(lang), quiet=quiet)
     run = run_scan(request, catalog, progress=not no_progress)
     write_outputs(run.result, outputs)
     print_result(run.result, outputs)

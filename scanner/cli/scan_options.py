@@ -42,6 +42,10 @@ Insecure = Annotated[bool, typer.Option(
     help="Do not verify HTTPS certificates (labs only).")]
 Concurrency = Annotated[int, typer.Option(
     "--concurrency", "-c", min=1, max=1024, rich_help_panel=LIMITS, help="Hosts scanned at once.")]
+Workers = Annotated[int, typer.Option(
+    "--workers", "-w", min=0, max=64, rich_help_panel=LIMITS,
+    help="Processes that run the WinRM sessions (one uses about one CPU core). 0: one per core, up to 4, "
+         "for 200 hosts or more.")]
 Deadline = Annotated[float, typer.Option(
     "--deadline", min=1, rich_help_panel=LIMITS, help="Seconds one host may take, connect to close.")]
 ConnectTimeout = Annotated[float, typer.Option(
@@ -63,6 +67,12 @@ CsvOut = Annotated[Path | None, typer.Option(
 CsvDialectOpt = Annotated[CsvDialect, typer.Option(
     "--csv-dialect", case_sensitive=False, rich_help_panel=OUT,
     help="excel (comma) or excel-fr (semicolon and a BOM, for French Excel).")]
+FindingsCsvOut = Annotated[Path | None, typer.Option(
+    "--findings-csv", metavar="FILE", rich_help_panel=OUT,
+    help="Write the findings: one row per host and failing, warning or unknown rule, with the remediation.")]
+HtmlOut = Annotated[Path | None, typer.Option(
+    "--html", metavar="FILE", rich_help_panel=OUT,
+    help="Write a self-contained HTML report (opens with no network).")]
 JsonOut = Annotated[Path | None, typer.Option(
     "--json", metavar="FILE", rich_help_panel=OUT,
     help="Write facts, verdicts and the matrix (re-evaluate later with 'exready evaluate').")]
@@ -94,9 +104,9 @@ def transport_settings(credentials: Credentials, *, scheme: Scheme, auth: AuthMe
         operation_timeout=operation_timeout, deadline=deadline)
 
 
-def sweep_limits(concurrency: int, deadline: float, breaker: int, account: str) -> SweepLimits:
+def sweep_limits(concurrency: int, deadline: float, breaker: int, account: str, workers: int = 0) -> SweepLimits:
     return SweepLimits(concurrency=concurrency, deadline=deadline, breaker_threshold=breaker,
-                       breaker_account=account)
+                       breaker_account=account, workers=workers)
 
 
 def lang_or_default(lang: Lang | None) -> Lang:

@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 
@@ -16,6 +16,7 @@ import typer
 
 from scanner.checks.catalog import Catalog
 from scanner.cli import EXIT_BLOCKED, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, EXIT_TERMINATED, EXIT_UNKNOWN
+from scanner.collect.limits import check_file_limit
 from scanner.collect.observer import ScanObserver
 from scanner.collect.progress import ProgressObserver
 from scanner.collect.runner import SweepStats
@@ -34,8 +35,14 @@ class Outputs:
     csv: Path | None = None
     csv_dialect: CsvDialect = CsvDialect.EXCEL
     json: Path | None = None
+    findings_csv: Path | None = None
+    html: Path | None = None
     lang: Lang = Lang.EN
     quiet: bool = False  # no matrix on stdout
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        return tuple(p for p in (self.csv, self.findings_csv, self.html, self.json) if p is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +56,10 @@ def run_scan(request: ScanRequest, catalog: Catalog, observers: Sequence[ScanObs
              progress: bool = True) -> ScanRun:
     """Run the sweep on a fresh event loop; Ctrl-C and SIGTERM stop new work and let in-flight hosts
     finish within their grace, so every output is still written."""
+    limit = check_file_limit(request.limits.concurrency, request.limits.abandon_cap)
+    if limit.message:
+        typer.echo(limit.message, err=True)
+        request = replace(request, limits=replace(request.limits, concurrency=limit.concurrency))
     all_observers: list[ScanObserver] = list(observers)
     bar = ProgressObserver() if progress else None
     if bar is not None and bar.active:
@@ -113,6 +124,16 @@ def write_outputs(result: ScanResult, outputs: Outputs) -> None:
         write_matrix_csv(result, outputs.csv, outputs.csv_dialect)
     if outputs.json is not None:
         write_json_report(result, outputs.json)
+    if outputs.findings_csv is not None or outputs.html is not None:
+        from scanner.checks.catalog import load_catalog
+        from scanner.report.findings_csv import write_findings_csv
+        from scanner.report.html import write_html
+
+        rules = {m.id: m for m in load_catalog().all_meta()}
+        if outputs.findings_csv is not None:
+            write_findings_csv(result, outputs.findings_csv, rules, outputs.csv_dialect, outputs.lang.value)
+        if outputs.html is not None:
+            write_html(result, outputs.html, rules, None, outputs.lang.value)
 
 
 def print_result(result: ScanResult, outputs: Outputs) -> None:
@@ -126,9 +147,8 @@ def print_result(result: ScanResult, outputs: Outputs) -> None:
     ok = sum(1 for o in result.outcomes if o.ok)
     typer.echo("")
     typer.echo(t("hosts_scanned", lang, ok=ok, total=len(result.outcomes)))
-    for path in (outputs.csv, outputs.json):
-        if path is not None:
-            typer.echo(t("wrote", lang, path=path))
+    for path in outputs.paths:
+        typer.echo(t("wrote", lang, path=path))
 
 
 def exit_code(result: ScanResult, signal_name: str | None = None) -> int:

@@ -1,7 +1,10 @@
 """The findings as CSV for change management: one row per host and rule that is not passing.
 
 A row is written for every verdict that fails, warns or is unknown; passing and not-applicable
-verdicts are left out. Rows follow the inventory order, then the rule order of the sweep.
+verdicts are left out, and so are rules left unjudged because their source was not consulted (AD not
+read, no installer account named). A host that was not scanned gets one row: no rule id, status
+unknown, the outcome as reason and its explanation as detail. Rows follow the inventory order, then
+the rule order of the sweep.
 
 Columns, in this order (stable; documented in the README):
   run_id       the sweep's id (``exready history show RUN_ID``)
@@ -26,6 +29,7 @@ import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from scanner.matrix.build import NOT_CONSULTED
 from scanner.model.rule import RuleMeta
 from scanner.model.run import ScanResult
 from scanner.model.verdict import Status
@@ -55,6 +59,8 @@ def compact_json(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+# Rules left unjudged because the user did not consult their source (AD, the installer account) are
+# not findings about the host; the matrix says they were not judged.
 def findings_rows(
     result: ScanResult, rules: Mapping[str, RuleMeta], lang: str = "en"
 ) -> Iterator[list[str]]:
@@ -66,8 +72,14 @@ def findings_rows(
             affected.setdefault((cell.host, rule_id), []).append(cell.role)
     for outcome in result.outcomes:
         host = outcome.host
+        if not outcome.ok:
+            # One row says why, rather than one "unknown" row for every rule of a host never scanned.
+            yield [result.info.run_id, host.name, host.fqdn or "", host.site or "",
+                   " ".join(result.roles), "", "", "", Status.UNKNOWN.value, outcome.kind.value,
+                   outcome.reason, "", "", ""]
+            continue
         for verdict in result.verdicts.get(host.name, ()):
-            if verdict.status not in FINDING_STATUSES:
+            if verdict.status not in FINDING_STATUSES or verdict.reason in NOT_CONSULTED:
                 continue
             meta = rules.get(verdict.rule_id)
             yield [
