@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import secrets
 from collections.abc import Mapping, Sequence
@@ -30,6 +31,8 @@ from scanner.model.verdict import Verdict
 from scanner.probes.collector import build_collector_script
 from scanner.transport.settings import TransportSettings
 from scanner.transport.tls import sweep_tls_context
+
+log = logging.getLogger(__name__)
 
 # "auto" workers: below this many hosts, starting processes costs more than it saves.
 AUTO_SHARD_MIN_HOSTS = 200
@@ -75,7 +78,13 @@ async def scan(request: ScanRequest, catalog: Catalog, observers: Sequence[ScanO
     if workers > 1:
         # Sessions (and their evaluation) run in worker processes; the runner stays here.
         shards = ShardPool(workers, request.transport, script, request.params, https)
-        await asyncio.get_running_loop().run_in_executor(None, shards.start)
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, shards.start)
+        except Exception as exc:  # noqa: BLE001 - any failure to start them: scan here instead
+            log.warning("exready: worker processes could not start (%s: %s); scanning in this process",
+                        type(exc).__name__, exc)
+            workers = 1
+    if workers > 1:
         try:
             runner = SweepRunner(shards.session, request.limits, observers)
             fresh = {o.host.name: o for o in await runner.run(todo, stop)}

@@ -65,10 +65,19 @@ class SweepStats:
 
 
 class _Breaker:
+    """Counts consecutive authentication failures with the sweep's one credential.
+
+    Until the credential has worked once (``proven``), the runner keeps the attempts in flight plus
+    the failures so far under the threshold, so a wrong password costs the account at most
+    ``threshold`` failed logons, not one per concurrent host. Once it has worked, hosts run at full
+    concurrency and a run of failures (a password changed mid-sweep) stops the sweep after the
+    threshold plus whatever was in flight."""
+
     def __init__(self, threshold: int) -> None:
         self.threshold = threshold
         self.consecutive = 0
         self.open = False
+        self.proven = threshold <= 0
 
     def record(self, outcome: HostOutcome) -> None:
         if self.threshold <= 0:
@@ -79,6 +88,11 @@ class _Breaker:
                 self.open = True
         elif outcome.kind is OutcomeKind.OK:
             self.consecutive = 0
+        if outcome.ok or (outcome.kind is OutcomeKind.PROBE_ERROR and outcome.auth_mechanism is not None):
+            self.proven = True  # the host accepted the credential
+
+    def may_start(self, in_flight: int) -> bool:
+        return self.open or self.proven or in_flight + self.consecutive < self.threshold
 
 
 class SweepRunner:
@@ -92,6 +106,7 @@ class SweepRunner:
         self._cap = limits.abandon_cap or limits.concurrency
         self.stats = SweepStats()
         self._abandoned_now = 0
+        self._in_flight = 0
         self._gate: asyncio.Condition | None = None
 
     async def run(self, hosts: Sequence[Host], stop: asyncio.Event | None = None) -> list[HostOutcome]:
@@ -103,6 +118,8 @@ class SweepRunner:
         executor = ThreadPoolExecutor(max_workers=self._limits.concurrency + self._cap,
                                       thread_name_prefix="exready-host")
         stop_task: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+        stop_task.add_done_callback(lambda _: asyncio.get_running_loop().create_task(self._wake())
+                                    if not stop_task.cancelled() else None)
         try:
             async with AioPool(size=self._limits.concurrency) as pool:
                 for index, host in enumerate(hosts):
@@ -127,6 +144,7 @@ class SweepRunner:
         breaker.record(outcome)
         results[index] = outcome
         self._notify("host_done", outcome)
+        await self._wake()  # a finished host may let a waiting one start
 
     async def _scan(self, host: Host, executor: ThreadPoolExecutor, breaker: _Breaker,
                     stop: asyncio.Event, stop_task: asyncio.Future[Any]) -> HostOutcome:
@@ -134,9 +152,19 @@ class SweepRunner:
             return HostOutcome(host, OutcomeKind.INTERRUPTED, "the sweep was interrupted before this host")
         if breaker.open:
             return HostOutcome(host, OutcomeKind.NOT_ATTEMPTED, self._breaker_reason())
-        await self._wait_for_room()
+        await self._wait_for_room(breaker, stop)
+        if stop.is_set():
+            return HostOutcome(host, OutcomeKind.INTERRUPTED, "the sweep was interrupted before this host")
         if breaker.open:
             return HostOutcome(host, OutcomeKind.NOT_ATTEMPTED, self._breaker_reason())
+        self._in_flight += 1
+        try:
+            return await self._attempt(host, executor, stop, stop_task)
+        finally:
+            self._in_flight -= 1
+
+    async def _attempt(self, host: Host, executor: ThreadPoolExecutor, stop: asyncio.Event,
+                       stop_task: asyncio.Future[Any]) -> HostOutcome:
         self._notify("host_started", host)
         started = time.monotonic()
         session = self._factory(host)
@@ -166,10 +194,13 @@ class SweepRunner:
         return (f"not attempted: authentication breaker ({self._limits.breaker_threshold} consecutive "
                 f"authentication failures{account}; stopped so the account is not locked out)")
 
-    async def _wait_for_room(self) -> None:
+    async def _wait_for_room(self, breaker: _Breaker, stop: asyncio.Event) -> None:
+        """Until the abandoned-thread cap leaves room and the breaker allows one more attempt (or
+        the sweep stops, or the breaker opens: the caller then says why the host was skipped)."""
         assert self._gate is not None
         async with self._gate:
-            await self._gate.wait_for(lambda: self._abandoned_now < self._cap)
+            await self._gate.wait_for(lambda: stop.is_set() or breaker.open or (
+                self._abandoned_now < self._cap and breaker.may_start(self._in_flight)))
 
     def _abandon(self, future: asyncio.Future[Any]) -> None:
         self.stats.abandoned_threads += 1

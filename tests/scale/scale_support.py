@@ -1,0 +1,116 @@
+"""Sites and settings shared by the scale tests (a plain module; fixtures are in the test files)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from scanner.checks.catalog import load_catalog
+from scanner.collect.runner import SweepLimits, SweepStats
+from scanner.credentials import Credentials, Secret
+from scanner.evaluate.engine import EvaluationParams
+from scanner.inventory.file import load_inventory
+from scanner.model.outcome import OutcomeKind
+from scanner.model.run import ScanResult
+from scanner.pipeline import ScanRequest, scan
+from scanner.simulator import SimulatorThread
+from scanner.simulator.profiles import baseline_document, seed_variants_document
+from scanner.transport.settings import TransportSettings
+
+USER = "svc-scale"
+PASSWORD = "Scale-Lab-Pass-7!"  # noqa: S105 - the simulated lab's account
+
+# Small limits, so that a host that hangs costs seconds. The runner's bound for one host is
+# deadline + grace (cut) + grace (a thread that ignores the cut is abandoned).
+DEADLINE = 4.0
+GRACE = 1.0
+CONNECT = 1.0
+READ = 3.0
+OPERATION = 2
+
+# One host per fault kind (several stages for some), with the outcome a user must see for it.
+FAULTS: dict[str, tuple[Any, dict[str, Any], OutcomeKind]] = {
+    "F-REFUSE": ("refuse", {}, OutcomeKind.UNREACHABLE),
+    "F-HANG": ("hang", {}, OutcomeKind.TIMEOUT),
+    "F-STALL-RX": ({"kind": "stall", "stage": "receive", "nth": 2}, {}, OutcomeKind.TIMEOUT),
+    "F-STALL-CREATE": ({"kind": "stall", "stage": "create"}, {}, OutcomeKind.TIMEOUT),
+    "F-SLOW": ({"kind": "slow", "delay_s": 2}, {}, OutcomeKind.OK),
+    "F-DRIBBLE": ({"kind": "dribble", "stage": "receive", "nth": 2, "interval_s": 0.5}, {}, OutcomeKind.TIMEOUT),
+    "F-401": ("always_401", {}, OutcomeKind.AUTH_FAILED),
+    "F-TLS": ("tls_name_mismatch", {"schemes": ["https"], "auth": ["basic"]}, OutcomeKind.TLS_ERROR),
+    "F-DENIED": ("access_denied", {}, OutcomeKind.REMOTE_FAULT),
+    "F-QUOTA": ("shell_quota", {}, OutcomeKind.REMOTE_FAULT),
+    "F-WSMAN": ({"kind": "wsman_fault", "stage": "command", "code": 2150858843, "subcode": "w:InvalidSelectors",
+                 "reason": "The request contained invalid selectors for the resource."}, {},
+                OutcomeKind.REMOTE_FAULT),
+    "F-HTTP503": ({"kind": "http_status", "stage": "connect", "status": 503}, {}, OutcomeKind.REMOTE_FAULT),
+    "F-GARBAGE": ("garbage", {}, OutcomeKind.REMOTE_FAULT),
+    "F-GARBAGE-RX": ({"kind": "garbage", "stage": "receive", "nth": 2}, {}, OutcomeKind.REMOTE_FAULT),
+    "F-DROP": ({"kind": "drop", "stage": "receive", "nth": 2}, {}, OutcomeKind.REMOTE_FAULT),
+    "F-CLOSE": ({"kind": "close", "stage": "receive", "nth": 2}, {}, OutcomeKind.REMOTE_FAULT),
+    "F-TRUNC": ({"kind": "truncate", "stage": "receive", "nth": 2}, {}, OutcomeKind.REMOTE_FAULT),
+    "F-SCRIPTERR": ({"kind": "script_error", "message": "Requested registry access is not allowed."}, {},
+                    OutcomeKind.PROBE_ERROR),
+    "F-PARTIAL": ({"kind": "partial_facts", "missing": ["hotfix.ids"]}, {}, OutcomeKind.OK),
+    "F-BROKEN": ("psrp_broken", {}, OutcomeKind.REMOTE_FAULT),
+}
+# Faults whose host the deadline must cut (pypsrp alone would wait far longer on them).
+DEADLINE_FAULTS = ("F-HANG", "F-STALL-RX", "F-STALL-CREATE", "F-DRIBBLE")
+
+
+def site_document(*, healthy: int, prefix: str, faults: bool = True, skip: tuple[str, ...] = (),
+                  https_every: int = 0,
+                  extra_hosts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """``healthy`` generated hosts over two AD sites (seed variants mixed in) on ``prefix``.1.x and
+    ``prefix``.2.x, the fault hosts on ``prefix``.3.x, and every ``https_every``-th generated host on
+    HTTPS with Basic."""
+    half = healthy // 2
+    hosts: list[dict[str, Any]] = []
+    if faults:
+        for i, (name, (fault, extra, _)) in enumerate(FAULTS.items(), start=1):
+            if name in skip:
+                continue
+            hosts.append({"name": name, "ad_site": "Lyon", "address": f"{prefix}.3.{i}", "fault": fault,
+                          **extra})
+    if https_every:
+        for n in range(1, half + 1, https_every):
+            hosts.append({"name": f"PAR{n:03d}", "schemes": ["https"], "auth": ["basic"]})
+    hosts.extend(extra_hosts or [])
+    return {
+        "name": "scale-tests", "seed": 11, "domain": {"dns": "contoso.test", "netbios": "CONTOSO"},
+        "credentials": {"username": USER, "password": PASSWORD},
+        "defaults": {"schemes": ["http"], "auth": ["negotiate", "basic"]},
+        "baseline": baseline_document(), "variants": seed_variants_document(),
+        "ad_sites": [
+            {"name": "Paris", "pattern": "PAR{n:03d}", "addresses": f"{prefix}.1.0/24", "count": half},
+            {"name": "Lyon", "pattern": "LYO{n:03d}", "addresses": f"{prefix}.2.0/24", "count": healthy - half},
+        ],
+        "assign": [{"variant": "ucma-missing", "percent": 10}, {"variant": "caferole", "percent": 3},
+                   {"variant": "kb2619234-missing", "percent": 3}],
+        "hosts": hosts,
+    }
+
+
+def request_for(sim: SimulatorThread, inventory_path: Any, *, concurrency: int = 48, workers: int = 1,
+                password: str = PASSWORD, breaker: int = 5, deadline: float = DEADLINE) -> ScanRequest:
+    inventory = load_inventory(sim.write_inventory(inventory_path))
+    return ScanRequest(
+        hosts=inventory.hosts,
+        transport=TransportSettings(
+            credentials=Credentials(USER, Secret(password)), ca_file=sim.ca_file,
+            connection_timeout=CONNECT, read_timeout=READ, operation_timeout=OPERATION, deadline=deadline),
+        limits=SweepLimits(concurrency=concurrency, deadline=deadline, grace=GRACE, workers=workers,
+                           breaker_threshold=breaker, breaker_account=USER),
+        params=EvaluationParams(exchange_version="2013"),
+        inventory_source="scale test site",
+    )
+
+
+def run(request: ScanRequest) -> tuple[ScanResult, SweepStats]:
+    box: list[tuple[ScanResult, SweepStats]] = []
+
+    async def main() -> None:
+        box.append(await scan(request, load_catalog()))
+
+    asyncio.run(main())
+    return box[0]
