@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from scanner.checks import org_common
 from scanner.checks.common import target
 from scanner.checks.context import FactUnavailable, RuleContext
-from scanner.model.verdict import UnknownReason
+from scanner.model.rule import Text
+from scanner.model.verdict import UnknownReason, Verdict
 
 ACCOUNT = "installer.account"
 
@@ -62,3 +64,52 @@ def host_domain(ctx: RuleContext) -> Mapping[str, Any]:
             return d
     raise FactUnavailable(UnknownReason.FACT_MISSING, "ad.domains",
                           f"domain {name} is not a domain of the forest exready read")
+
+
+# ---- Delegated<Role>FirstInstall ------------------------------------------------------------------
+
+FIRST_INSTALL_REMEDIATION = Text(
+    en=(
+        "Install this first server with an account in Organization Management or Enterprise "
+        "Admins; later servers can be installed by delegated administrators."
+    ),
+    fr=(
+        "Installez ce premier serveur avec un compte membre de Organization Management ou des "
+        "Administrateurs de l'entreprise ; les serveurs suivants peuvent être installés par des "
+        "administrateurs délégués."
+    ),
+)
+
+
+def first_install_by_org_admin(ctx: RuleContext, bit: int, role_name: str) -> Verdict:
+    """Setup's Delegated<Role>FirstInstall: when no server with ``bit`` in msExchCurrentServerRoles is
+    at the target version or later, the installing account must be in Organization Management or
+    Enterprise Admins. The account is read only when this is the first such server."""
+    t = target(ctx)
+    same_or_newer = [
+        s
+        for s in org_common.exchange_servers(ctx)
+        if int(s.get("roles") or 0) & bit and (org_common.server_version_number(s) or 0) >= t.version_number
+    ]
+    evidence: dict[str, Any] = {
+        "target": t.label,
+        "role_bit": bit,
+        "servers": [org_common.server_label(s) for s in same_or_newer],
+    }
+    if same_or_newer:
+        return ctx.passed(f"not the first {role_name} server at {t.label} or later", evidence)
+    acct = account(ctx)
+    evidence.update(
+        {
+            "account": label(acct),
+            "organization_management": acct.get("organization_management"),
+            "enterprise_admins": acct.get("enterprise_admins"),
+        }
+    )
+    if acct.get("organization_management") or acct.get("enterprise_admins"):
+        return ctx.passed(f"{label(acct)} may install the first {role_name} server", evidence)
+    return ctx.failed(
+        f"first {role_name} server at {t.label} or later and {label(acct)} is neither in "
+        "Organization Management nor an Enterprise Admin",
+        evidence,
+    )

@@ -4,9 +4,6 @@ version or later, Setup needs its account in Organization Management or Enterpri
 
 from __future__ import annotations
 
-from typing import Any
-
-from scanner.checks import common, org_common
 from scanner.checks import installer_common as ic
 from scanner.checks.context import RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
@@ -24,17 +21,7 @@ META = RuleMeta(
             "administrateur de l'organisation"
         ),
     ),
-    remediation=Text(
-        en=(
-            "Install this first server with an account in Organization Management or Enterprise "
-            "Admins; later servers can be installed by delegated administrators."
-        ),
-        fr=(
-            "Installez ce premier serveur avec un compte membre de Organization Management ou des "
-            "Administrateurs de l'entreprise ; les serveurs suivants peuvent être installés par des "
-            "administrateurs délégués."
-        ),
-    ),
+    remediation=ic.FIRST_INSTALL_REMEDIATION,
     help_url="https://learn.microsoft.com/exchange/plan-and-deploy/deployment-ref/ms-exch-setupreadiness-delegatedmailboxfirstinstall",
     facts=("ad.exchange_servers", "installer.account"),
 )
@@ -43,31 +30,4 @@ ROLE_BIT = 2
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    t = common.target(ctx)
-    same_or_newer = [
-        s
-        for s in org_common.exchange_servers(ctx)
-        if int(s.get("roles") or 0) & ROLE_BIT and (org_common.server_version_number(s) or 0) >= t.version_number
-    ]
-    evidence: dict[str, Any] = {
-        "target": t.label,
-        "role_bit": ROLE_BIT,
-        "servers": [org_common.server_label(s) for s in same_or_newer],
-    }
-    if same_or_newer:
-        return ctx.passed(f"not the first Mailbox server at {t.label} or later", evidence)
-    acct = ic.account(ctx)
-    evidence.update(
-        {
-            "account": ic.label(acct),
-            "organization_management": acct.get("organization_management"),
-            "enterprise_admins": acct.get("enterprise_admins"),
-        }
-    )
-    if acct.get("organization_management") or acct.get("enterprise_admins"):
-        return ctx.passed(f"{ic.label(acct)} may install the first Mailbox server", evidence)
-    return ctx.failed(
-        f"first Mailbox server at {t.label} or later and {ic.label(acct)} is neither in "
-        "Organization Management nor an Enterprise Admin",
-        evidence,
-    )
+    return ic.first_install_by_org_admin(ctx, ROLE_BIT, "Mailbox")
