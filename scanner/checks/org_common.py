@@ -13,6 +13,7 @@ from typing import Any
 
 from scanner.checks.context import FactUnavailable, RuleContext
 from scanner.facts.version import Version
+from scanner.model.rule import Text
 from scanner.model.verdict import UnknownReason, Verdict
 
 LEGACY_SERIAL = "Version 6."  # Exchange 2000 ("Version 6.0") and 2003 ("Version 6.5")
@@ -124,17 +125,78 @@ def _local_key(ctx: RuleContext, role_key: str) -> tuple[Mapping[str, Any] | Non
     return None, None
 
 
+ROLE_ALREADY_EXISTS_REMEDIATION = Text(
+    en="If the role is really installed on this computer there is nothing to install. If Active "
+    "Directory keeps the server object of a failed or removed installation, run Setup "
+    "/Mode:RecoverServer on this computer or remove the stale object, then scan again.",
+    fr="Si le rôle est réellement installé sur cet ordinateur, il n'y a rien à installer. Si Active "
+    "Directory conserve l'objet serveur d'une installation échouée ou supprimée, lancez Setup "
+    "/Mode:RecoverServer sur cet ordinateur ou supprimez l'objet obsolète, puis relancez l'analyse.",
+)
+ROLE_ALREADY_EXISTS_FACTS = ("computer.name", "exchange.v15.roles", "ad.exchange_org", "ad.exchange_servers")
+
+
+def local_key_summary(entry: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A v15 role key as evidence: whether it is there, and its configured and unpacked versions."""
+    if entry is None:
+        return {"present": False}
+    return {
+        "present": True,
+        "configured_version": entry.get("configured_version"),
+        "unpacked_version": entry.get("unpacked_version"),
+    }
+
+
+def judge_server_object(
+    ctx: RuleContext,
+    servers: Sequence[Mapping[str, Any]],
+    bit: int,
+    role_key: str,
+    role_name: str,
+    configured: Any,
+    local_unread: str | None,
+    evidence: dict[str, Any],
+) -> Verdict:
+    """The AD half of <Role>AlreadyExists: the server object named like this computer, whether it has
+    ``bit``, and what the local v15\\<role_key> key (``configured`` version, or ``local_unread``: why
+    it could not be read) says about it."""
+    name = ctx.short_name
+    match = next((s for s in servers if str(s.get("name", "")).upper() == name), None)
+    if match is None:
+        return ctx.passed(f"no Exchange server object named {name} in AD", evidence)
+    roles = int(match.get("roles") or 0)
+    evidence["ad_server"] = {
+        "dn": match.get("dn"),
+        "roles": roles,
+        "serial_number": match.get("serial_number"),
+    }
+    if not roles & bit:
+        return ctx.passed(f"AD server object {name} has no {role_name} role (roles={roles})", evidence)
+    if configured:
+        evidence["assessment"] = "installed"
+        return ctx.failed(
+            f"AD server object {name} has the {role_name} role and v15\\{role_key} is configured "
+            f"({configured}): the role is installed",
+            evidence,
+        )
+    if local_unread is not None:
+        evidence["assessment"] = "ad_only"
+        return ctx.failed(f"AD server object {name} has the {role_name} role; {local_unread}", evidence)
+    evidence["assessment"] = "stale_ad_object"
+    return ctx.failed(
+        f"AD server object {name} has the {role_name} role but v15\\{role_key} is not "
+        "configured: a stale AD object (recover or clean up)",
+        evidence,
+    )
+
+
 def role_already_exists(ctx: RuleContext, bit: int, role_key: str, role_name: str) -> Verdict:
     """Setup's <Role>AlreadyExists: a server object named like this computer under the organisation has
     ``bit`` in msExchCurrentServerRoles. The local v15 key says whether the role is really installed
     (it is) or the AD object is stale (a failed or removed installation: recover or clean up)."""
     local, local_error = _local_key(ctx, role_key)
     configured = local.get("configured_version") if local is not None else None
-    local_evidence: Any = local_error or (
-        {"present": True, "configured_version": configured, "unpacked_version": local.get("unpacked_version")}
-        if local is not None
-        else {"present": False}
-    )
+    local_evidence: Any = local_error or local_key_summary(local)
     name = ctx.short_name
     evidence: dict[str, Any] = {"computer": name, "bit": bit, f"local_{role_key}_key": local_evidence}
     if not ctx.has_ad:
@@ -154,33 +216,5 @@ def role_already_exists(ctx: RuleContext, bit: int, role_key: str, role_name: st
         )
     if not has_org(ctx):
         return ctx.not_applicable("no Exchange organisation in Active Directory", evidence)
-    match = next((s for s in exchange_servers(ctx) if str(s.get("name", "")).upper() == name), None)
-    if match is None:
-        return ctx.passed(f"no Exchange server object named {name} in AD", evidence)
-    roles = int(match.get("roles") or 0)
-    evidence["ad_server"] = {
-        "dn": match.get("dn"),
-        "roles": roles,
-        "serial_number": match.get("serial_number"),
-    }
-    if not roles & bit:
-        return ctx.passed(f"AD server object {name} has no {role_name} role (roles={roles})", evidence)
-    if configured:
-        evidence["assessment"] = "installed"
-        return ctx.failed(
-            f"AD server object {name} has the {role_name} role and v15\\{role_key} is configured "
-            f"({configured}): the role is installed",
-            evidence,
-        )
-    if local_error:
-        evidence["assessment"] = "ad_only"
-        return ctx.failed(
-            f"AD server object {name} has the {role_name} role; the local v15 keys could not be read",
-            evidence,
-        )
-    evidence["assessment"] = "stale_ad_object"
-    return ctx.failed(
-        f"AD server object {name} has the {role_name} role but v15\\{role_key} is not "
-        "configured: a stale AD object (recover or clean up)",
-        evidence,
-    )
+    unread = "the local v15 keys could not be read" if local_error else None
+    return judge_server_object(ctx, exchange_servers(ctx), bit, role_key, role_name, configured, unread, evidence)

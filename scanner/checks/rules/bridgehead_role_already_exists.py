@@ -5,8 +5,8 @@ AD object."""
 
 from __future__ import annotations
 
+from scanner.checks import org_common
 from scanner.checks.context import RuleContext
-from scanner.checks.org_common import role_already_exists
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
 
@@ -19,16 +19,9 @@ META = RuleMeta(
         en="The Hub Transport role is already recorded in Active Directory for this computer",
         fr="Le rôle de transport Hub est déjà enregistré dans Active Directory pour cet ordinateur",
     ),
-    remediation=Text(
-        en="If the role is really installed on this computer there is nothing to install. If Active "
-        "Directory keeps the server object of a failed or removed installation, run Setup "
-        "/Mode:RecoverServer on this computer or remove the stale object, then scan again.",
-        fr="Si le rôle est réellement installé sur cet ordinateur, il n'y a rien à installer. Si Active "
-        "Directory conserve l'objet serveur d'une installation échouée ou supprimée, lancez Setup "
-        "/Mode:RecoverServer sur cet ordinateur ou supprimez l'objet obsolète, puis relancez l'analyse.",
-    ),
+    remediation=org_common.ROLE_ALREADY_EXISTS_REMEDIATION,
     help_url="https://learn.microsoft.com/exchange/exchange-2013-readiness-checks-exchange-2013-help",
-    facts=("computer.name", "exchange.v15.roles", "ad.exchange_org", "ad.exchange_servers"),
+    facts=org_common.ROLE_ALREADY_EXISTS_FACTS,
 )
 
 ROLE_BIT = 32
@@ -36,4 +29,4 @@ ROLE_KEY = "HubTransportRole"
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    return role_already_exists(ctx, ROLE_BIT, ROLE_KEY, "Hub Transport")
+    return org_common.role_already_exists(ctx, ROLE_BIT, ROLE_KEY, "Hub Transport")

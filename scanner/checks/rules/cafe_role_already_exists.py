@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from scanner.checks import org_common
 from scanner.checks.context import FactUnavailable, RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
@@ -46,20 +47,13 @@ def _local_cafe(ctx: RuleContext) -> Mapping[str, Any] | None:
     return None
 
 
-def _local_summary(key: Mapping[str, Any] | None) -> dict[str, Any]:
-    if key is None:
-        return {"present": False}
-    return {
-        "present": True,
-        "configured_version": key.get("configured_version"),
-        "unpacked_version": key.get("unpacked_version"),
-    }
-
-
 def evaluate(ctx: RuleContext) -> Verdict:
     if not ctx.has_ad:
         local = _local_cafe(ctx)
-        evidence: dict[str, Any] = {"source": LOCAL_ONLY, "local_cafe_role_key": _local_summary(local)}
+        evidence: dict[str, Any] = {
+            "source": LOCAL_ONLY,
+            "local_cafe_role_key": org_common.local_key_summary(local),
+        }
         if local is not None and local.get("configured_version"):
             return ctx.failed(
                 f"v15\\CafeRole ConfiguredVersion {local['configured_version']} ({LOCAL_ONLY})", evidence
@@ -67,41 +61,16 @@ def evaluate(ctx: RuleContext) -> Verdict:
         return ctx.passed(f"no configured v15\\CafeRole key ({LOCAL_ONLY})", evidence)
 
     servers = ctx.optional("ad.exchange_servers") or []
-    name = ctx.short_name
-    match = next((s for s in servers if str(s.get("name", "")).upper() == name), None)
-    evidence = {"source": "active directory and local registry", "computer": name}
+    evidence = {"source": "active directory and local registry", "computer": ctx.short_name}
     try:
         local = _local_cafe(ctx)
-        evidence["local_cafe_role_key"] = _local_summary(local)
+        evidence["local_cafe_role_key"] = org_common.local_key_summary(local)
+        unread = None
     except FactUnavailable as exc:
         local = None
         evidence["local_cafe_role_key"] = exc.detail
-    if match is None:
-        return ctx.passed(f"no Exchange server object named {name} in AD", evidence)
-    roles = int(match.get("roles") or 0)
-    evidence["ad_server"] = {
-        "dn": match.get("dn"),
-        "roles": roles,
-        "serial_number": match.get("serial_number"),
-    }
-    if not roles & CAFE_BIT:
-        return ctx.passed(f"AD server object {name} has no Client Access role (roles={roles})", evidence)
-    if local is not None and local.get("configured_version"):
-        evidence["assessment"] = "installed"
-        return ctx.failed(
-            f"AD server object {name} has the Client Access role and v15\\CafeRole is configured "
-            f"({local['configured_version']}): the role is installed",
-            evidence,
-        )
-    evidence["assessment"] = "stale_ad_object"
-    if isinstance(evidence["local_cafe_role_key"], str):
-        evidence["assessment"] = "ad_only"
-        return ctx.failed(
-            f"AD server object {name} has the Client Access role; the local CafeRole key could not be read",
-            evidence,
-        )
-    return ctx.failed(
-        f"AD server object {name} has the Client Access role but v15\\CafeRole is not configured: "
-        "a stale AD object (recover or clean up)",
-        evidence,
+        unread = "the local CafeRole key could not be read"
+    configured = local.get("configured_version") if local is not None else None
+    return org_common.judge_server_object(
+        ctx, servers, CAFE_BIT, ROLE_KEY, "Client Access", configured, unread, evidence
     )
