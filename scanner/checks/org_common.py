@@ -110,6 +110,21 @@ def forbidden_version(ctx: RuleContext, prefix: str, product: str, target: str) 
     )
 
 
+def role_in_site(ctx: RuleContext, bit: int, role_name: str) -> Verdict:
+    """Setup's <Role>NotPresentInSite: warn when no Exchange server with ``bit`` in
+    msExchCurrentServerRoles has this computer's AD site as its msExchServerSite."""
+    site = ctx.optional("computer.ad_site")
+    if not site:
+        return ctx.not_applicable("this computer has no AD site: InvalidADSite reports it", {})
+    sites = {str(s.get("name")).upper(): s.get("site") for s in ctx.optional("ad.exchange_server_sites") or []}
+    with_role = [str(s.get("name")).upper() for s in exchange_servers(ctx) if int(s.get("roles") or 0) & bit]
+    here = [n for n in with_role if str(sites.get(n) or "").casefold() == str(site).casefold()]
+    evidence = {"site": site, "servers_with_role": with_role, "in_site": here}
+    if here:
+        return ctx.passed(f"{role_name} server(s) in {site}: {', '.join(here)}", evidence)
+    return ctx.warned(f"no {role_name} server in site {site}", evidence)
+
+
 # ---- role already exists --------------------------------------------------------------------------
 
 

@@ -36,15 +36,4 @@ ROLE_BIT = 32
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    site = ctx.optional("computer.ad_site")
-    if not site:
-        return ctx.not_applicable("this computer has no AD site: InvalidADSite reports it", {})
-    sites = {str(s.get("name")).upper(): s.get("site") for s in ctx.optional("ad.exchange_server_sites") or []}
-    with_role = [
-        str(s.get("name")).upper() for s in org_common.exchange_servers(ctx) if int(s.get("roles") or 0) & ROLE_BIT
-    ]
-    here = [n for n in with_role if str(sites.get(n) or "").casefold() == str(site).casefold()]
-    evidence = {"site": site, "servers_with_role": with_role, "in_site": here}
-    if here:
-        return ctx.passed(f"Hub Transport server(s) in {site}: {', '.join(here)}", evidence)
-    return ctx.warned(f"no Hub Transport server in site {site}", evidence)
+    return org_common.role_in_site(ctx, ROLE_BIT, "Hub Transport")
