@@ -54,6 +54,32 @@ def at_least_nt62(build: int) -> bool:
     return build >= BUILD_2012
 
 
+# Win32_ComputerSystem.DomainRole, as Setup reads it for its domain-membership rules.
+DOMAIN_ROLES = {
+    0: "standalone workstation",
+    1: "member workstation",
+    2: "standalone server",
+    3: "member server",
+    4: "backup domain controller",
+    5: "primary domain controller",
+}
+
+
+def domain_role(ctx: RuleContext) -> tuple[int, dict[str, Any]]:
+    """This computer's DomainRole, and the evidence that names its source and meaning."""
+    role = int(ctx.value("computer.domain_role"))
+    evidence: dict[str, Any] = {
+        "source": "Win32_ComputerSystem.DomainRole",
+        "domain_role": role,
+        "meaning": DOMAIN_ROLES.get(role, "unknown"),
+    }
+    return role, evidence
+
+
+def domain_role_text(role: int) -> str:
+    return DOMAIN_ROLES.get(role, str(role))
+
+
 def _mapping(ctx: RuleContext, name: str) -> Mapping[str, Any]:
     value = ctx.value(name)
     if not isinstance(value, Mapping):

@@ -4,6 +4,7 @@ fails.
 
 from __future__ import annotations
 
+from scanner.checks import common
 from scanner.checks.context import RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
@@ -25,19 +26,11 @@ META = RuleMeta(
     facts=("computer.domain_role",),
 )
 
-ROLES = {
-    0: "standalone workstation",
-    1: "member workstation",
-    2: "standalone server",
-    3: "member server",
-    4: "backup domain controller",
-    5: "primary domain controller",
-}
+STANDALONE = (0, 2)  # standalone workstation, standalone server
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    role = int(ctx.value("computer.domain_role"))
-    evidence = {"source": "Win32_ComputerSystem.DomainRole", "domain_role": role, "meaning": ROLES.get(role, "unknown")}
-    if role in (0, 2):
-        return ctx.failed(f"not joined to a domain ({ROLES[role]})", evidence)
-    return ctx.passed(f"domain member ({ROLES.get(role, role)})", evidence)
+    role, evidence = common.domain_role(ctx)
+    if role in STANDALONE:
+        return ctx.failed(f"not joined to a domain ({common.domain_role_text(role)})", evidence)
+    return ctx.passed(f"domain member ({common.domain_role_text(role)})", evidence)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scanner.checks import common
 from scanner.checks.context import RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
@@ -23,19 +24,11 @@ META = RuleMeta(
     facts=("computer.domain_role",),
 )
 
-ROLES = {
-    0: "standalone workstation",
-    1: "member workstation",
-    2: "standalone server",
-    3: "member server",
-    4: "backup domain controller",
-    5: "primary domain controller",
-}
+DOMAIN_CONTROLLER = (4, 5)  # backup and primary domain controller
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    role = int(ctx.value("computer.domain_role"))
-    evidence = {"source": "Win32_ComputerSystem.DomainRole", "domain_role": role, "meaning": ROLES.get(role, "unknown")}
-    if role in (4, 5):
-        return ctx.failed(f"this server is a domain controller ({ROLES[role]})", evidence)
-    return ctx.passed(f"not a domain controller ({ROLES.get(role, role)})", evidence)
+    role, evidence = common.domain_role(ctx)
+    if role in DOMAIN_CONTROLLER:
+        return ctx.failed(f"this server is a domain controller ({common.domain_role_text(role)})", evidence)
+    return ctx.passed(f"not a domain controller ({common.domain_role_text(role)})", evidence)
