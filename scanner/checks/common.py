@@ -5,12 +5,13 @@ through the RuleContext, so a missing or unreadable fact still becomes UNKNOWN, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from scanner.checks.context import FactUnavailable, RuleContext
 from scanner.checks.targets import WINDOWS_BUILDS, Target, make_target
 from scanner.facts.version import Version
+from scanner.model.rule import Text
 from scanner.model.verdict import UnknownReason, Verdict
 
 SERVICES_KEY = r"HKLM\SYSTEM\CurrentControlSet\Services"
@@ -167,6 +168,40 @@ def feature_installed(ctx: RuleContext, feature: str) -> bool:
     if value is None:
         return False  # Get-WindowsFeature does not know the feature on this OS: not installed
     return bool(value)
+
+
+def is_2012_or_2012r2(build: int) -> bool:
+    return build in (BUILD_2012, BUILD_2012R2)
+
+
+def add_feature_remediation(feature: str) -> Text:
+    return Text(
+        en=f"Add the {feature} Windows feature (Install-WindowsFeature {feature}), then scan again.",
+        fr=f"Ajoutez la fonctionnalité Windows {feature} (Install-WindowsFeature {feature}), puis relancez "
+        "l'analyse.",
+    )
+
+
+def judge_feature(
+    ctx: RuleContext,
+    feature: str,
+    *,
+    only: Callable[[int], bool] | None = None,
+    where: str = "",
+    unwanted: bool = False,
+) -> Verdict:
+    """Fail when a Windows feature is not installed (installed, when ``unwanted``). With ``only``, the
+    check applies to the Windows builds it accepts, which ``where`` names; not applicable elsewhere."""
+    evidence: dict[str, Any] = {"feature": feature, "source": "Get-WindowsFeature"}
+    if only is not None:
+        build = os_build(ctx)
+        evidence["os_build"] = build
+        if not only(build):
+            return ctx.not_applicable(f"checked on {where} only; this is {windows_name(build)}", evidence)
+    installed = feature_installed(ctx, feature)
+    evidence["installed"] = installed
+    text = f"{feature} is installed" if installed else f"{feature} is not installed"
+    return ctx.failed(text, evidence) if installed == unwanted else ctx.passed(text, evidence)
 
 
 def file_version(ctx: RuleContext, fact: str) -> Version | None:

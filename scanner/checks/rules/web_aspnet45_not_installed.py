@@ -4,12 +4,12 @@ on Windows Server 2012 and later only.
 
 from __future__ import annotations
 
-from typing import Any
-
 from scanner.checks import common
 from scanner.checks.context import RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
+
+FEATURE = "Web-Asp-Net45"
 
 META = RuleMeta(
     id="WebASPNET45NotInstalled",
@@ -20,30 +20,13 @@ META = RuleMeta(
         en="IIS ASP.NET 4.5 is not installed",
         fr="ASP.NET 4.5 pour IIS n'est pas installé",
     ),
-    remediation=Text(
-        en=("Add the Web-Asp-Net45 Windows feature (Install-WindowsFeature Web-Asp-Net45), then scan again."),
-        fr=(
-            "Ajoutez la fonctionnalité Windows Web-Asp-Net45 (Install-WindowsFeature Web-Asp-Net45), "
-            "puis relancez l'analyse."
-        ),
-    ),
+    remediation=common.add_feature_remediation(FEATURE),
     help_url="https://learn.microsoft.com/exchange/plan-and-deploy/prerequisites",
     facts=("os.current_build", "windows.features"),
 )
 
-FEATURE = "Web-Asp-Net45"
-
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    evidence: dict[str, Any] = {"feature": FEATURE, "source": "Get-WindowsFeature"}
-    build = common.os_build(ctx)
-    evidence["os_build"] = build
-    if not (common.at_least_nt62(build)):
-        return ctx.not_applicable(
-            f"checked on Windows Server 2012 and later only; this is {common.windows_name(build)}", evidence
-        )
-    installed = common.feature_installed(ctx, FEATURE)
-    evidence["installed"] = installed
-    if not installed:
-        return ctx.failed("Web-Asp-Net45 is not installed", evidence)
-    return ctx.passed("Web-Asp-Net45 is installed", evidence)
+    return common.judge_feature(
+        ctx, FEATURE, only=common.at_least_nt62, where="Windows Server 2012 and later"
+    )

@@ -4,12 +4,12 @@ on Windows Server 2012 and later only.
 
 from __future__ import annotations
 
-from typing import Any
-
 from scanner.checks import common
 from scanner.checks.context import RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
+
+FEATURE = "Web-Net-Ext45"
 
 META = RuleMeta(
     id="WebNetExt45NotInstalled",
@@ -20,30 +20,13 @@ META = RuleMeta(
         en="IIS .NET Extensibility 4.5 is not installed",
         fr="L'extensibilité .NET 4.5 d'IIS n'est pas installée",
     ),
-    remediation=Text(
-        en=("Add the Web-Net-Ext45 Windows feature (Install-WindowsFeature Web-Net-Ext45), then scan again."),
-        fr=(
-            "Ajoutez la fonctionnalité Windows Web-Net-Ext45 (Install-WindowsFeature Web-Net-Ext45), "
-            "puis relancez l'analyse."
-        ),
-    ),
+    remediation=common.add_feature_remediation(FEATURE),
     help_url="https://learn.microsoft.com/exchange/plan-and-deploy/prerequisites",
     facts=("os.current_build", "windows.features"),
 )
 
-FEATURE = "Web-Net-Ext45"
-
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    evidence: dict[str, Any] = {"feature": FEATURE, "source": "Get-WindowsFeature"}
-    build = common.os_build(ctx)
-    evidence["os_build"] = build
-    if not (common.at_least_nt62(build)):
-        return ctx.not_applicable(
-            f"checked on Windows Server 2012 and later only; this is {common.windows_name(build)}", evidence
-        )
-    installed = common.feature_installed(ctx, FEATURE)
-    evidence["installed"] = installed
-    if not installed:
-        return ctx.failed("Web-Net-Ext45 is not installed", evidence)
-    return ctx.passed("Web-Net-Ext45 is installed", evidence)
+    return common.judge_feature(
+        ctx, FEATURE, only=common.at_least_nt62, where="Windows Server 2012 and later"
+    )

@@ -4,8 +4,6 @@ with Exchange).
 
 from __future__ import annotations
 
-from typing import Any
-
 from scanner.checks import common
 from scanner.checks.context import RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
@@ -35,9 +33,4 @@ FEATURE = "WinRM-IIS-Ext"
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    evidence: dict[str, Any] = {"feature": FEATURE, "source": "Get-WindowsFeature"}
-    installed = common.feature_installed(ctx, FEATURE)
-    evidence["installed"] = installed
-    if installed:
-        return ctx.failed("WinRM-IIS-Ext is installed", evidence)
-    return ctx.passed("WinRM-IIS-Ext is not installed", evidence)
+    return common.judge_feature(ctx, FEATURE, unwanted=True)
