@@ -124,6 +124,34 @@ def start_text(start: int | None) -> str:
     return "not installed" if start is None else f"{start} ({START_NAMES.get(start, 'unknown')})"
 
 
+# Which Start values a service rule fails on (None: the service is not installed).
+def not_automatic(start: int | None) -> bool:
+    return start != 2
+
+
+def automatic(start: int | None) -> bool:
+    return start == 2
+
+
+def missing_or_disabled(start: int | None) -> bool:
+    return start is None or start in (0, 4)
+
+
+def installed(start: int | None) -> bool:
+    return start is not None
+
+
+def judge_service_start(
+    ctx: RuleContext, service: str, failure: str, fails: Callable[[int | None], bool]
+) -> Verdict:
+    """Fail with ``failure`` when the service's Start value is one ``fails`` rejects."""
+    start = service_start(ctx, service)
+    evidence = {"registry": SERVICES_KEY + "\\" + service + "\\Start", "start": start_text(start)}
+    if fails(start):
+        return ctx.failed(f"{failure} (Start {start_text(start)})", evidence)
+    return ctx.passed(f"{service} Start {start_text(start)}", evidence)
+
+
 def iis_component(ctx: RuleContext, value_name: str) -> int:
     """An IIS component DWORD under InetStp\\Components; 0 when IIS or the value is not there (Setup
     reads a missing value as not installed)."""

@@ -32,8 +32,4 @@ FAILURE = "the Net.Tcp Port Sharing service is not set to start automatically"
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    start = common.service_start(ctx, SERVICE)
-    evidence = {"registry": common.SERVICES_KEY + "\\" + SERVICE + "\\Start", "start": common.start_text(start)}
-    if start != 2:
-        return ctx.failed(f"{FAILURE} (Start {common.start_text(start)})", evidence)
-    return ctx.passed(f"{SERVICE} Start {common.start_text(start)}", evidence)
+    return common.judge_service_start(ctx, SERVICE, FAILURE, common.not_automatic)

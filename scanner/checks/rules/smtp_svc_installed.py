@@ -29,8 +29,4 @@ FAILURE = "the IIS SMTP service is installed"
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    start = common.service_start(ctx, SERVICE)
-    evidence = {"registry": common.SERVICES_KEY + "\\" + SERVICE + "\\Start", "start": common.start_text(start)}
-    if start is not None:
-        return ctx.failed(f"{FAILURE} (Start {common.start_text(start)})", evidence)
-    return ctx.passed(f"{SERVICE} Start {common.start_text(start)}", evidence)
+    return common.judge_service_start(ctx, SERVICE, FAILURE, common.installed)

@@ -31,8 +31,4 @@ FAILURE = "the Windows Remote Management service is missing or disabled"
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    start = common.service_start(ctx, SERVICE)
-    evidence = {"registry": common.SERVICES_KEY + "\\" + SERVICE + "\\Start", "start": common.start_text(start)}
-    if start is None or start in (0, 4):
-        return ctx.failed(f"{FAILURE} (Start {common.start_text(start)})", evidence)
-    return ctx.passed(f"{SERVICE} Start {common.start_text(start)}", evidence)
+    return common.judge_service_start(ctx, SERVICE, FAILURE, common.missing_or_disabled)
