@@ -66,6 +66,38 @@ def host_domain(ctx: RuleContext) -> Mapping[str, Any]:
                           f"domain {name} is not a domain of the forest exready read")
 
 
+
+# ---- NoE1xServerWarning ---------------------------------------------------------------------------
+
+
+def add_servers_first_remediation(product: str) -> Text:
+    return Text(
+        en=(
+            f"If you still need to add {product} servers, install them before preparing Active "
+            "Directory for this version; otherwise nothing to do."
+        ),
+        fr=(
+            f"Si vous devez encore ajouter des serveurs {product}, installez-les avant de préparer"
+            " Active Directory pour cette version ; sinon, rien à faire."
+        ),
+    )
+
+
+def prep_closes_door(ctx: RuleContext, keep: tuple[str, ...], product: str) -> Verdict:
+    """Setup's NoE1xServerWarning: when /PrepareAD is still due and no server whose serialNumber
+    starts with one of ``keep`` exists, preparing the organisation shuts out ``product`` servers."""
+    needed, evidence = org_prep_needed(ctx)
+    if not needed:
+        return ctx.not_applicable(
+            "the organisation is already prepared for the target CU: Setup does not warn", evidence
+        )
+    servers = org_common.exchange_servers(ctx)
+    kept = [org_common.server_label(s) for s in servers if str(s.get("serial_number") or "").startswith(keep)]
+    evidence["servers"] = kept
+    if kept:
+        return ctx.passed(f"{len(kept)} server(s) already keep the door open", evidence)
+    return ctx.warned(f"preparing the organisation now closes it to {product} servers", evidence)
+
 # ---- Delegated<Role>FirstInstall ------------------------------------------------------------------
 
 FIRST_INSTALL_REMEDIATION = Text(
