@@ -125,6 +125,26 @@ def role_in_site(ctx: RuleContext, bit: int, role_name: str) -> Verdict:
     return ctx.warned(f"no {role_name} server in site {site}", evidence)
 
 
+def domain_modes(ctx: RuleContext) -> list[Mapping[str, Any]]:
+    """ad.domain_modes: nTMixedDomain of each domain head, as read."""
+    return [m for m in ctx.value("ad.domain_modes") or [] if isinstance(m, Mapping)]
+
+
+def judge_domain_mode(ctx: RuleContext, modes: Sequence[Mapping[str, Any]], field: str, wanted: str) -> Verdict:
+    """Fail when the domain whose ``field`` matches ``wanted`` (case-insensitively) is in mixed mode
+    (nTMixedDomain 1)."""
+    entry = next((m for m in modes if str(m.get(field) or "").casefold() == wanted), None)
+    if entry is None:
+        raise FactUnavailable(UnknownReason.FACT_MISSING, "ad.domain_modes", "the domain is not in the forest read")
+    mixed = entry.get("mixed")
+    evidence = {"domain": entry.get("domain"), "nTMixedDomain": mixed}
+    if mixed is None and entry.get("error"):
+        raise FactUnavailable(UnknownReason.FACT_UNREADABLE, "ad.domain_modes", str(entry.get("error")))
+    if mixed == 1:
+        return ctx.failed(f"{entry.get('domain')} is in mixed mode (nTMixedDomain 1)", evidence)
+    return ctx.passed(f"{entry.get('domain')} is in native mode", evidence)
+
+
 # ---- role already exists --------------------------------------------------------------------------
 
 

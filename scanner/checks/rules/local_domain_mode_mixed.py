@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from scanner.checks.context import FactUnavailable, RuleContext
+from scanner.checks import org_common
+from scanner.checks.context import RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
-from scanner.model.verdict import UnknownReason, Verdict
+from scanner.model.verdict import Verdict
 
 META = RuleMeta(
     id="LocalDomainModeMixed",
@@ -33,16 +32,6 @@ META = RuleMeta(
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    modes = [m for m in ctx.value("ad.domain_modes") or [] if isinstance(m, Mapping)]
-
+    modes = org_common.domain_modes(ctx)
     name = str(ctx.value("computer.domain")).strip().rstrip(".").casefold()
-    entry = next((m for m in modes if str(m.get("domain") or "").casefold() == name), None)
-    if entry is None:
-        raise FactUnavailable(UnknownReason.FACT_MISSING, "ad.domain_modes", "the domain is not in the forest read")
-    mixed = entry.get("mixed")
-    evidence = {"domain": entry.get("domain"), "nTMixedDomain": mixed}
-    if mixed is None and entry.get("error"):
-        raise FactUnavailable(UnknownReason.FACT_UNREADABLE, "ad.domain_modes", str(entry.get("error")))
-    if mixed == 1:
-        return ctx.failed(f"{entry.get('domain')} is in mixed mode (nTMixedDomain 1)", evidence)
-    return ctx.passed(f"{entry.get('domain')} is in native mode", evidence)
+    return org_common.judge_domain_mode(ctx, modes, "domain", name)
