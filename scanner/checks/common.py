@@ -6,6 +6,7 @@ through the RuleContext, so a missing or unreadable fact still becomes UNKNOWN, 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from scanner.checks.context import FactUnavailable, RuleContext
@@ -202,6 +203,18 @@ def is_2012_or_2012r2(build: int) -> bool:
     return build in (BUILD_2012, BUILD_2012R2)
 
 
+@dataclass(frozen=True, slots=True)
+class Builds:
+    """The Windows builds a check applies to, and how the verdict names them."""
+
+    accepts: Callable[[int], bool]
+    label: str
+
+
+FROM_2012 = Builds(at_least_nt62, "Windows Server 2012 and later")
+ONLY_2012_AND_2012R2 = Builds(is_2012_or_2012r2, "Windows Server 2012 and 2012 R2")
+
+
 def add_feature_remediation(feature: str) -> Text:
     return Text(
         en=f"Add the {feature} Windows feature (Install-WindowsFeature {feature}), then scan again.",
@@ -214,18 +227,17 @@ def judge_feature(
     ctx: RuleContext,
     feature: str,
     *,
-    only: Callable[[int], bool] | None = None,
-    where: str = "",
+    only: Builds | None = None,
     unwanted: bool = False,
 ) -> Verdict:
     """Fail when a Windows feature is not installed (installed, when ``unwanted``). With ``only``, the
-    check applies to the Windows builds it accepts, which ``where`` names; not applicable elsewhere."""
+    check applies to those Windows builds; not applicable elsewhere."""
     evidence: dict[str, Any] = {"feature": feature, "source": "Get-WindowsFeature"}
     if only is not None:
         build = os_build(ctx)
         evidence["os_build"] = build
-        if not only(build):
-            return ctx.not_applicable(f"checked on {where} only; this is {windows_name(build)}", evidence)
+        if not only.accepts(build):
+            return ctx.not_applicable(f"checked on {only.label} only; this is {windows_name(build)}", evidence)
     installed = feature_installed(ctx, feature)
     evidence["installed"] = installed
     text = f"{feature} is installed" if installed else f"{feature} is not installed"

@@ -27,6 +27,4 @@ META = RuleMeta(
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    return common.judge_feature(
-        ctx, FEATURE, only=common.at_least_nt62, where="Windows Server 2012 and later"
-    )
+    return common.judge_feature(ctx, FEATURE, only=common.FROM_2012)

@@ -27,6 +27,4 @@ META = RuleMeta(
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    return common.judge_feature(
-        ctx, FEATURE, only=common.is_2012_or_2012r2, where="Windows Server 2012 and 2012 R2"
-    )
+    return common.judge_feature(ctx, FEATURE, only=common.ONLY_2012_AND_2012R2)
