@@ -125,6 +125,18 @@ def role_in_site(ctx: RuleContext, bit: int, role_name: str) -> Verdict:
     return ctx.warned(f"no {role_name} server in site {site}", evidence)
 
 
+NATIVE_MODE_REMEDIATION = Text(
+    en=(
+        "Raise the domain to native mode (a domain functional level of Windows Server 2003 or "
+        "later), then scan again."
+    ),
+    fr=(
+        "Passez le domaine en mode natif (niveau fonctionnel Windows Server 2003 ou ultérieur), "
+        "puis relancez l'analyse."
+    ),
+)
+
+
 def domain_modes(ctx: RuleContext) -> list[Mapping[str, Any]]:
     """ad.domain_modes: nTMixedDomain of each domain head, as read."""
     return [m for m in ctx.value("ad.domain_modes") or [] if isinstance(m, Mapping)]

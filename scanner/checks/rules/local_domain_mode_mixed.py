@@ -16,16 +16,7 @@ META = RuleMeta(
         en="The server's domain is in mixed mode",
         fr="Le domaine de ce serveur est en mode mixte",
     ),
-    remediation=Text(
-        en=(
-            "Raise the domain to native mode (a domain functional level of Windows Server 2003 or "
-            "later), then scan again."
-        ),
-        fr=(
-            "Passez le domaine en mode natif (niveau fonctionnel Windows Server 2003 ou ultérieur), "
-            "puis relancez l'analyse."
-        ),
-    ),
+    remediation=org_common.NATIVE_MODE_REMEDIATION,
     help_url="https://learn.microsoft.com/exchange/active-directory-domain-is-mixed-mode-localdomainmodemixed-exchange-2013-help",
     facts=("computer.domain", "ad.domain_modes"),
 )
