@@ -17,7 +17,7 @@ from scanner.i18n import t
 from scanner.model.run import ScanResult
 from scanner.pipeline import assemble
 from scanner.report.csv_safe import CsvDialect
-from scanner.report.json_report import read_json_report
+from scanner.report.json_report import read_json_report, read_saved
 from scanner.report.table import host_table
 
 FromReport = Annotated[Path | None, typer.Option(
@@ -54,7 +54,8 @@ def show(
 
 
 def evaluate(
-    report: Annotated[Path, typer.Argument(metavar="REPORT.json", help="A JSON report written by --json.")],
+    report: Annotated[Path, typer.Argument(
+        metavar="FACTS.json", help="A JSON report written by --json, or saved facts (samples/facts/).")],
     exchange: Annotated[str | None, typer.Option(
         "--exchange", "-x", metavar="2013|2016|2019", help="Target version (default: the report's).")] = None,
     cu: Cu = None,
@@ -63,8 +64,8 @@ def evaluate(
     json: JsonOut = None,
     lang: LangOpt = None,
 ) -> None:
-    """Judge the facts saved in a report again with today's rules. Offline: no host is contacted."""
-    saved = read_json_report(report)
+    """Judge saved facts again with today's rules. Offline: no host is contacted."""
+    saved = read_saved(report)
     params = EvaluationParams(exchange_version=exchange or saved.info.exchange_version,
                               cu=cu if cu is not None else saved.info.cu, org=saved.org)
     info = saved.info

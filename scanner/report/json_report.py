@@ -122,7 +122,25 @@ def write_json_report(result: ScanResult, path: Path) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def read_saved(path: Path) -> ScanResult:
+    """A JSON report, or a bare facts document (``facts_to_json``): both hold saved facts. From a
+    facts document every host is taken as scanned (it only lists hosts that answered) and the result
+    has no verdicts yet; ``exready evaluate`` judges it."""
+    data = _read_json(path)
+    if "facts_schema" in data and "exready_report" not in data:
+        doc = facts_from_json(data)
+        outcomes = tuple(HostOutcome(host=Host(name=h.host), kind=OutcomeKind.OK, facts=h) for h in doc.hosts)
+        info = RunInfo(run_id=f"facts-{path.stem}", started_at="", finished_at="", exchange_version="2013",
+                       inventory_source=str(path), tool_version="")
+        return ScanResult(info=info, roles=(), outcomes=outcomes, verdicts={}, cells=(), org=doc.org)
+    return result_from_json(data, str(path))
+
+
 def read_json_report(path: Path) -> ScanResult:
+    return result_from_json(_read_json(path), str(path))
+
+
+def _read_json(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -135,4 +153,4 @@ def read_json_report(path: Path) -> ScanResult:
         raise FactsError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(data, dict):
         raise FactsError(f"{path}: not an exready report")
-    return result_from_json(data, str(path))
+    return data
