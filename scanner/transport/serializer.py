@@ -7,11 +7,13 @@ level, so the collector's answer is re-serialised once per nesting level: a thir
 CPU per host. This subclass takes a short path for exactly the two containers the collector answers
 with (``System.Collections.Hashtable`` and ``System.Collections.ArrayList``/``System.Array``), for
 the common primitives and for strings without ``_xHHHH_`` escapes, building the same Python values
-pypsrp builds, and hands every other element to pypsrp unchanged.
+pypsrp builds, and hands every other element to pypsrp unchanged. Serialising is left to pypsrp,
+except that strings are escaped only when they need it, and the long script once per process.
 """
 
 from __future__ import annotations
 
+import functools
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -22,6 +24,7 @@ from pypsrp.serializer import Serializer
 _DICT_TYPES = frozenset({"System.Collections.Hashtable"})
 _LIST_TYPES = frozenset({"System.Collections.ArrayList", "System.Array"})
 _UNHANDLED = object()
+_LONG = 4096  # strings this long are escaped once and remembered (a few, at most: the scripts)
 _INT_TAGS = frozenset({"By", "SB", "U16", "I16", "U32", "I32", "U64", "I64"})
 
 
@@ -71,6 +74,19 @@ class FastSerializer(Serializer):
             self._clear()
         return value
 
+    def _serialize_string(self, value: str | None) -> str | None:
+        # pypsrp escapes control characters one regex callback at a time: the collector script (about
+        # 600 lines, each newline escaped) costs that on every host. Strings with nothing to escape are
+        # returned as they are; long ones (the script) are escaped once per process.
+        if value is None:
+            return None
+        if len(value) >= _LONG:
+            return _escaped_long(value)
+        if "_x" not in value and "_X" not in value and self._serial_str.search(value) is None:
+            return value
+        escaped: str | None = super()._serialize_string(value)
+        return escaped
+
     def _deserialize_string(self, value: str | None) -> str:
         # pypsrp decodes _xHHHH_ escapes through a UTF-16 round trip; without "_x" that is the identity
         if value is not None and "_x" not in value:
@@ -98,6 +114,13 @@ class FastSerializer(Serializer):
         if first in _LIST_TYPES and element.find("LST") is not None:
             return "LST"
         return None
+
+
+@functools.lru_cache(maxsize=8)
+def _escaped_long(value: str) -> str:
+    escaped: str | None = Serializer()._serialize_string(value)
+    assert escaped is not None
+    return escaped
 
 
 def _plain(metadata: ObjectMeta | None) -> bool:

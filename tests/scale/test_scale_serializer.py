@@ -118,3 +118,28 @@ def test_the_collector_answer_is_not_written_back_to_text(monkeypatch: pytest.Mo
     FastSerializer().deserialize(xml)
     assert stock_calls > 20
     assert calls["n"] == 0
+
+
+@pytest.mark.parametrize("text", [
+    "", "plain text", "line\nbreak\ttab", "_x000A_ already escaped", "_X0041_ upper", "astral \U0001f600 char",
+    "\x7f\x80\x9f c1 controls", "x" * 5000, "# script\n" * 800 + "_x_\x01",
+])
+def test_strings_are_escaped_exactly_as_pypsrp_escapes_them(text: str) -> None:
+    assert FastSerializer()._serialize_string(text) == Serializer()._serialize_string(text)
+    assert FastSerializer()._serialize_string(text) == FastSerializer()._serialize_string(text)  # cached
+
+
+def test_the_collector_script_serialises_to_the_same_message() -> None:
+    from pypsrp.complex_objects import Command, Pipeline
+
+    from scanner.probes.collector import build_collector_script
+
+    def message(serializer: Serializer) -> str:
+        pipeline = Pipeline(is_nested=False, cmds=[Command(protocol_version="2.3", cmd=build_collector_script(),
+                                                           is_script=True, use_local_scope=None)])
+        element = serializer.serialize(pipeline)
+        assert element is not None
+        text: str = ET.tostring(element, encoding="unicode")
+        return text
+
+    assert message(FastSerializer()) == message(Serializer())
