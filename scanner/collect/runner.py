@@ -169,7 +169,10 @@ class SweepRunner:
         started = time.monotonic()
         session = self._factory(host)
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.run_in_executor(executor, session.run_outcome)
+        start_async = getattr(session, "start_async", None)
+        # A session run elsewhere (a worker process) needs no thread here to wait for it.
+        future: asyncio.Future[Any] = start_async() if start_async is not None \
+            else loop.run_in_executor(executor, session.run_outcome)
         limit = self._limits.deadline + self._limits.grace
         done, _ = await asyncio.wait({future, stop_task}, timeout=limit,
                                      return_when=asyncio.FIRST_COMPLETED)

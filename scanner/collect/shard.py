@@ -16,11 +16,16 @@ what an interrupt means. A worker whose parent goes away sees its pipe close and
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import io
 import itertools
 import logging
 import multiprocessing
+import pickle
 import signal
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
@@ -31,6 +36,7 @@ from typing import Any
 from scanner.collect.dedup import Interner
 from scanner.collect.runner import Session
 from scanner.credentials import Credentials, Secret
+from scanner.model.facts import Fact, HostFacts
 from scanner.model.host import Host
 from scanner.model.matrix import Cell
 from scanner.model.outcome import HostOutcome, OutcomeKind
@@ -112,7 +118,7 @@ class ShardPool:
                 proc.start()
                 child_end.close()
                 parent_end.send(start)
-                if not parent_end.poll(_START_TIMEOUT) or parent_end.recv() != "ready":
+                if not parent_end.poll(_START_TIMEOUT) or pickle.loads(parent_end.recv_bytes()) != "ready":  # noqa: S301
                     raise RuntimeError(f"worker process {index} did not start")
                 self._procs.append(proc)
                 self._conns.append(parent_end)
@@ -193,7 +199,7 @@ class ShardPool:
     def _read(self, index: int, conn: Connection) -> None:
         while True:
             try:
-                message = conn.recv()
+                message = pickle.loads(conn.recv_bytes())  # noqa: S301 - our own worker, over our own pipe
             except (EOFError, OSError):
                 break
             if message[0] == "done":
@@ -233,6 +239,28 @@ class ShardPool:
                 self._finish(ticket, _lost(entry[1], why), None)
 
 
+# Answers cross the pipe as constructor calls: the default pickling of frozen, slotted dataclasses
+# calls dataclasses.fields() for every object it rebuilds, the parent's largest cost per host.
+_COMPACT: tuple[type, ...] = (Host, HostOutcome, HostFacts, Fact, Verdict, Cell, Evaluated)
+
+
+def _reducer(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    names = tuple(f.name for f in dataclasses.fields(cls))
+
+    def reduce(obj: Any) -> tuple[Any, ...]:
+        return cls, tuple(getattr(obj, name) for name in names)
+
+    return reduce
+
+
+def _dumps(message: Any) -> bytes:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {cls: _reducer(cls) for cls in _COMPACT}
+    pickler.dump(message)
+    return buffer.getvalue()
+
+
 class RemoteSession(Session):
     """A host's session, run by a worker process; ``run_outcome`` waits in a parent thread."""
 
@@ -248,6 +276,14 @@ class RemoteSession(Session):
         if self._aborted.is_set():
             self._pool.abort(ticket)
         return future.result()
+
+    def start_async(self) -> asyncio.Future[HostOutcome]:
+        """The same as ``run_outcome``, without a thread in this process to wait for the worker."""
+        ticket, future = self._pool.submit(self._host)
+        self._ticket = ticket
+        if self._aborted.is_set():
+            self._pool.abort(ticket)
+        return asyncio.wrap_future(future)
 
     def abort(self) -> None:
         self._aborted.set()
@@ -299,12 +335,13 @@ def _worker_main(conn: Connection) -> None:
             with sessions_lock:
                 sessions.pop(ticket, None)
         try:
+            data = _dumps(("done", ticket, outcome, evaluated))
             with send_lock:
-                conn.send(("done", ticket, outcome, evaluated))
+                conn.send_bytes(data)
         except (OSError, ValueError):
             pass  # the parent is gone
 
-    conn.send("ready")
+    conn.send_bytes(_dumps("ready"))
     while True:
         try:
             message = conn.recv()
