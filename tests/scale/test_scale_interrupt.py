@@ -85,7 +85,7 @@ def check_reports(out: Path, expected_hosts: set[str]) -> dict[str, Any]:
 @pytest.mark.parametrize(("sig", "code", "workers"), [
     (signal.SIGINT, EXIT_INTERRUPTED, 2),  # Ctrl-C: the terminal signals the whole process group
     (signal.SIGTERM, EXIT_TERMINATED, 1),
-])
+], ids=["ctrl-c-to-the-group-with-workers", "sigterm"])
 def test_scan_interrupted_writes_every_output_and_exits_with_the_signal_code(
         sim: SimulatorThread, tmp_path: Path, sig: signal.Signals, code: int, workers: int) -> None:
     inventory = sim.write_inventory(tmp_path / "inventory.csv")
