@@ -11,6 +11,7 @@ yet shared when their fields are swapped for the interned copies, so no reader e
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -45,7 +46,10 @@ class Interner:
             return self._values.setdefault(key, value)
 
     def facts(self, facts: HostFacts) -> HostFacts:
+        if type(facts.facts) is dict:  # fact names are identifiers: one copy each, keys included
+            _swap(facts, "facts", {sys.intern(k): f for k, f in facts.facts.items()})
         for fact in facts.facts.values():
+            _swap(fact, "name", sys.intern(fact.name))
             _swap(fact, "value", self.value(fact.value))
             if fact.error is not None:
                 _swap(fact, "error", self.value(fact.error))
@@ -58,6 +62,7 @@ class Interner:
 
     def verdicts(self, verdicts: Sequence[Verdict]) -> Sequence[Verdict]:
         for v in verdicts:
+            _swap(v, "rule_id", sys.intern(v.rule_id))
             if v.detail:
                 _swap(v, "detail", self.value(v.detail))
             if v.evidence:
@@ -66,6 +71,7 @@ class Interner:
 
     def cells(self, cells: Sequence[Cell]) -> Sequence[Cell]:
         for c in cells:
+            _swap(c, "role", sys.intern(c.role))
             for name in ("blocking", "warnings", "unknown", "reason"):
                 current = getattr(c, name)
                 if current:
@@ -73,7 +79,7 @@ class Interner:
         return cells
 
 
-def _swap(obj: Fact | Verdict | Cell, name: str, value: Any) -> None:
+def _swap(obj: Fact | Verdict | Cell | HostFacts, name: str, value: Any) -> None:
     if getattr(obj, name) is not value:
         object.__setattr__(obj, name, value)  # a fresh, unshared frozen value: see the module doc
 
