@@ -49,12 +49,9 @@ class FastSerializer(Serializer):
         tag = element.tag
         text = element.text
         if tag == "Obj":
-            container = self._container(element)
+            container = self._container(element, clear)
             if container is None:
                 return _UNHANDLED
-            if clear:
-                self._clear()
-            self._get_types_from_obj(element)  # records the type names for later TNRefs
             obj: Any = self._deserialize_dct(element) if container == "DCT" else self._deserialize_lst(element, None)
             self.obj[element.attrib["RefId"]] = obj
             return obj
@@ -94,26 +91,64 @@ class FastSerializer(Serializer):
         text: str = super()._deserialize_string(value)
         return text
 
-    def _container(self, element: ET.Element) -> str | None:
-        """"DCT" or "LST" when pypsrp would read ``element`` as a plain hashtable or list, else None."""
-        tn = element.find("TN")
-        if tn is not None:
-            types = [t.text or "" for t in tn.findall("T")]
+    def _container(self, element: ET.Element, clear: bool) -> str | None:
+        """"DCT" or "LST" when pypsrp would read ``element`` as a plain hashtable or list (having
+        recorded its type names as pypsrp does), else None, with nothing changed. One pass over the
+        children stands for pypsrp's findall("TN/T"), find("TN"), find("TNRef"), find("DCT")..."""
+        tns: list[ET.Element] = []
+        ref: ET.Element | None = None
+        has: set[str] = set()
+        for child in element:
+            if child.tag == "TN":
+                tns.append(child)
+            elif child.tag == "TNRef" and ref is None:
+                ref = child
+            has.add(child.tag)
+        types = [t.text or "" for tn in tns for t in tn if t.tag == "T"]
+        if ref is not None:
+            known = self.tn.get(ref.attrib.get("RefId", ""))
+            if known is None:
+                return None  # pypsrp raises on an unknown reference: let it
+            named = known
         else:
-            ref = element.find("TNRef")
-            if ref is None:
-                return None
-            types = self.tn.get(ref.attrib.get("RefId", ""), [])
-        if not types:
+            named = types
+        if not named:
             return None
-        first = types[0]
+        first = named[0]
         if first.startswith("Deserialized.System."):
             first = first[13:]
-        if first in _DICT_TYPES and element.find("DCT") is not None:
-            return "DCT"
-        if first in _LIST_TYPES and element.find("LST") is not None:
-            return "LST"
-        return None
+        if first in _DICT_TYPES and "DCT" in has:
+            kind = "DCT"
+        elif first in _LIST_TYPES and "LST" in has:
+            kind = "LST"
+        else:
+            return None
+        if clear:
+            self._clear()
+        if types:
+            self.tn[tns[0].attrib["RefId"]] = types  # what pypsrp's _get_types_from_obj records
+        return kind
+
+    def _deserialize_dct(self, element: ET.Element) -> dict[Any, Any]:
+        # pypsrp's, with its findall("DCT/En") and find("*[@N='Key']") / find("*[@N='Value']") as loops
+        dictionary: dict[Any, Any] = {}
+        for dct in element:
+            if dct.tag != "DCT":
+                continue
+            for entry in dct:
+                if entry.tag != "En":
+                    continue
+                key = value = None
+                for child in entry:
+                    name = child.get("N")
+                    if name == "Key" and key is None:
+                        key = child
+                    elif name == "Value" and value is None:
+                        value = child
+                k = self.deserialize(key if key is not None else "", clear=False)
+                v = self.deserialize(value if value is not None else "", clear=False)
+                dictionary[k] = v
+        return dictionary
 
 
 @functools.lru_cache(maxsize=8)
