@@ -129,6 +129,12 @@ def children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def machine_busy() -> float:
+    """Busy CPU seconds of the whole machine, every process (from /proc/stat)."""
+    t = psutil.cpu_times()
+    return float(t.user + t.nice + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0))
+
+
 def proc_cpu(pid: int) -> float:
     t = psutil.Process(pid).cpu_times()
     return float(t.user + t.system)
@@ -171,6 +177,7 @@ def run_exready(sim: SimulatorProcess, inventory: Path, out: Path, *, workers: i
     env = {**os.environ, "EXREADY_PASSWORD": sim.credentials.password, "PYTHONPATH": str(ROOT)}
     server0 = proc_cpu(sim.pid)
     cpu0 = children_cpu()
+    busy0 = machine_busy()
     started = time.perf_counter()
     ended = started
     with (out / "stderr.txt").open("w", encoding="utf-8") as err:
@@ -187,6 +194,7 @@ def run_exready(sim: SimulatorProcess, inventory: Path, out: Path, *, workers: i
         watch.stop()
     cpu = children_cpu() - cpu0  # the scanner and every worker it waited for: exact
     server = proc_cpu(sim.pid) - server0
+    others = max(0.0, machine_busy() - busy0 - cpu - server)  # whatever else ran on the machine meanwhile
     report = json.loads((out / "scan.json").read_text(encoding="utf-8")) if code >= 0 else {"hosts": []}
     hosts = report["hosts"]
     durations = sorted(h["outcome"]["duration_s"] for h in hosts if h["outcome"]["kind"] == "ok")
@@ -197,6 +205,7 @@ def run_exready(sim: SimulatorProcess, inventory: Path, out: Path, *, workers: i
         "exit_code": code, "wall_s": wall, "hosts_per_s": n / wall, "client_cpu_s": cpu,
         "client_cpu_ms_per_host": 1000 * cpu / n, "peak_rss_mb": watch.peak_rss / 2**20,
         "peak_rss_sweep_mb": watch.peak_rss_multi / 2**20,
+        "other_cpu_s": others,
         "after_workers_s": ended - watch.workers_gone if watch.workers_gone else 0.0,
         "peak_processes": watch.peak_procs, "server_cpu_ms_per_host": 1000 * server / n,
         "cpu_s_by_process": {("scanner" if pid == proc.pid else f"child {pid}"): round(c, 1)
@@ -398,6 +407,8 @@ def render(big: dict[str, Any], side: list[dict[str, Any]], ansible: str, starte
         "every 0.2 s.", "",
         f"    {big['command']}", "",
         head, row(big), "",
+        f"Other processes on the machine used {big['other_cpu_s']:.0f} CPU-seconds during the sweep "
+        f"(of {2 * big['wall_s']:.0f} available on 2 CPUs): the figures move with that.", "",
         "Hosts by outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(big["outcomes"].items())) + ".", "",
         f"Peak RSS of the process tree while the worker processes ran (the sweep): "
         f"{big['peak_rss_sweep_mb']:.0f} MB. After them the scanner alone evaluates what is left, writes the "

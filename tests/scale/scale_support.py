@@ -22,7 +22,7 @@ PASSWORD = "Scale-Lab-Pass-7!"  # noqa: S105 - the simulated lab's account
 
 # Small limits, so that a host that hangs costs seconds. The runner's bound for one host is
 # deadline + grace (cut) + grace (a thread that ignores the cut is abandoned).
-DEADLINE = 4.0
+DEADLINE = 6.0
 GRACE = 1.0
 CONNECT = 1.0
 READ = 3.0
@@ -34,7 +34,7 @@ FAULTS: dict[str, tuple[Any, dict[str, Any], OutcomeKind]] = {
     "F-HANG": ("hang", {}, OutcomeKind.TIMEOUT),
     "F-STALL-RX": ({"kind": "stall", "stage": "receive", "nth": 2}, {}, OutcomeKind.TIMEOUT),
     "F-STALL-CREATE": ({"kind": "stall", "stage": "create"}, {}, OutcomeKind.TIMEOUT),
-    "F-SLOW": ({"kind": "slow", "delay_s": 2}, {}, OutcomeKind.OK),
+    "F-SLOW": ({"kind": "slow", "delay_s": 1.5}, {}, OutcomeKind.OK),
     "F-DRIBBLE": ({"kind": "dribble", "stage": "receive", "nth": 2, "interval_s": 0.5}, {}, OutcomeKind.TIMEOUT),
     "F-401": ("always_401", {}, OutcomeKind.AUTH_FAILED),
     "F-TLS": ("tls_name_mismatch", {"schemes": ["https"], "auth": ["basic"]}, OutcomeKind.TLS_ERROR),

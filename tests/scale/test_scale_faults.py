@@ -18,7 +18,7 @@ from scanner.simulator import SimulatorThread, build_site
 pytestmark = pytest.mark.simulator
 
 HEALTHY = 280
-CONCURRENCY = 48
+CONCURRENCY = 32
 
 
 @pytest.fixture(scope="module")
