@@ -75,7 +75,9 @@ def test_an_interrupt_reaches_hosts_waiting_behind_abandoned_threads() -> None:
 
     async def main() -> tuple[list[HostOutcome], float]:
         stop = asyncio.Event()
-        runner = SweepRunner(factory, SweepLimits(concurrency=2, deadline=0.1, grace=0.1, abandon_cap=2,
+        # A cap of 1: once the first stuck thread is abandoned no new host may start, whenever the
+        # second one is abandoned (with a cap of 2 a waiting host could slip in between the two).
+        runner = SweepRunner(factory, SweepLimits(concurrency=2, deadline=0.1, grace=0.1, abandon_cap=1,
                                                   breaker_threshold=0))
         task = asyncio.ensure_future(runner.run(hosts(6), stop))
         await asyncio.sleep(1.0)  # both stuck threads are abandoned now; the rest wait for room
