@@ -25,6 +25,7 @@ import multiprocessing
 import pickle
 import signal
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
@@ -111,19 +112,22 @@ class ShardPool:
             script=self._script, exchange_version=self._params.exchange_version, params=self._params,
             https=self._https)
         try:
-            for index in range(self._workers):
+            for index in range(self._workers):  # all started first: they import in parallel
                 parent_end, child_end = ctx.Pipe(duplex=True)
                 proc = ctx.Process(target=_worker_main, args=(child_end,), name=f"exready-shard-{index}",
                                    daemon=True)
                 proc.start()
                 child_end.close()
                 parent_end.send(start)
-                if not parent_end.poll(_START_TIMEOUT) or pickle.loads(parent_end.recv_bytes()) != "ready":  # noqa: S301
-                    raise RuntimeError(f"worker process {index} did not start")
                 self._procs.append(proc)
                 self._conns.append(parent_end)
                 self._send_locks.append(threading.Lock())
                 self._load.append(0)
+            deadline = time.monotonic() + _START_TIMEOUT
+            for index, conn in enumerate(self._conns):
+                ready = conn.poll(max(0.0, deadline - time.monotonic()))
+                if not ready or pickle.loads(conn.recv_bytes()) != "ready":  # noqa: S301 - our own worker
+                    raise RuntimeError(f"worker process {index} did not start")
             for index, conn in enumerate(self._conns):
                 reader = threading.Thread(target=self._read, args=(index, conn), daemon=True,
                                           name=f"exready-shard-reader-{index}")
