@@ -13,7 +13,7 @@ import importlib
 import importlib.resources
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 
 import yaml
@@ -45,6 +45,11 @@ class Catalog:
     rules: tuple[Rule, ...]  # registry order
     out_of_reach: tuple[OutOfReach, ...]
     role_sets: Mapping[str, RoleSet]  # version -> RoleSet
+    # Derived: rule() runs for every rule of every role of every host while cells are built.
+    _by_id: Mapping[str, Rule] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {r.id: r for r in self.rules})
 
     def versions(self) -> tuple[str, ...]:
         return tuple(v for v in EXCHANGE_VERSIONS if v in self.role_sets)
@@ -80,10 +85,7 @@ class Catalog:
         return tuple(o for o in self.out_of_reach if version in o.versions)
 
     def rule(self, rule_id: str) -> Rule:
-        for r in self.rules:
-            if r.id == rule_id:
-                return r
-        raise KeyError(rule_id)
+        return self._by_id[rule_id]
 
     def entry(self, rule_id: str) -> Rule | OutOfReach | None:
         """Any catalog entry by id, matched case-insensitively (users type ids by hand)."""
