@@ -251,3 +251,17 @@ def file_version(ctx: RuleContext, fact: str) -> Version | None:
 
 def file_evidence(found: Version | None) -> str:
     return str(found) if found is not None else "absent"
+
+
+def judge_legacy_install(ctx: RuleContext, product: str, registry: str) -> Verdict:
+    """Fail when a role of an older Exchange (``product``: "2007", "2010") is unpacked on this server."""
+    entries = [e for e in (ctx.value("exchange.legacy_roles") or []) if str(e.get("product")) == product]
+    installed = [e for e in entries if e.get("unpacked_version")]
+    evidence: dict[str, Any] = {
+        "registry": registry,
+        "role_keys": [{"key": e.get("key"), "unpacked_version": e.get("unpacked_version")} for e in entries],
+    }
+    if installed:
+        keys = ", ".join(f"{e.get('key')} {e.get('unpacked_version')}" for e in installed)
+        return ctx.failed(f"Exchange {product} role(s) installed: {keys}", evidence)
+    return ctx.passed(f"no Exchange {product} role installed", evidence)

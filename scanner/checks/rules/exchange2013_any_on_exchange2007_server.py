@@ -4,8 +4,7 @@ UnifiedMessagingRole, ClientAccessRole, Hygiene) has an UnpackedVersion.
 
 from __future__ import annotations
 
-from typing import Any
-
+from scanner.checks.common import judge_legacy_install
 from scanner.checks.context import RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
@@ -37,13 +36,4 @@ REGISTRY = r"HKLM\SOFTWARE\Microsoft\Exchange\\v8.0"
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    entries = [e for e in (ctx.value("exchange.legacy_roles") or []) if str(e.get("product")) == "2007"]
-    installed = [e for e in entries if e.get("unpacked_version")]
-    evidence: dict[str, Any] = {
-        "registry": REGISTRY,
-        "role_keys": [{"key": e.get("key"), "unpacked_version": e.get("unpacked_version")} for e in entries],
-    }
-    if installed:
-        keys = ", ".join(f"{e.get('key')} {e.get('unpacked_version')}" for e in installed)
-        return ctx.failed(f"Exchange 2007 role(s) installed: {keys}", evidence)
-    return ctx.passed("no Exchange 2007 role installed", evidence)
+    return judge_legacy_install(ctx, "2007", REGISTRY)
