@@ -1,10 +1,21 @@
 """The fact names the collector returns: the contract between the collector script, the fleet
 simulator's host profiles and the checks.
 
-On the wire the collector returns one Hashtable::
+On the wire (schema 2, collector 1.1.0 and later) the collector outputs exactly one string: its result
+table converted with ``ConvertTo-Json -Compress -Depth 8``::
 
-    @{ exready_collector = "<collector version>"; schema = 1;
-       facts = @{ "<name>" = @{ status = "present"|"absent"|"unreadable"; value = ...; error = "..." } } }
+    {"exready_collector": "<collector version>", "schema": 2,
+     "facts": {"<name>": {"status": "present", "value": ...}
+                        | {"status": "absent"}
+                        | {"status": "unreadable", "error": "..."}}}
+
+The client decodes it with ``json.loads`` (scanner.facts.parse). Values are JSON: strings, numbers,
+booleans, null, arrays and objects, at most 4 levels below the table (an object in a list, as in
+exchange.v15.roles), well inside the depth given to ConvertTo-Json. The script casts .NET values that
+ConvertTo-Json would not write as plain data (versions, enums, dates) to strings or integers. Windows
+PowerShell 3.0-5.1 may write an array wrapped in a PSObject as ``{"value": [...], "Count": n}``; the
+parser reads exactly that object back as the list. Schema 1 (collector 1.0.0) was the same table sent
+as a CLIXML Hashtable; it is no longer read.
 
 The value shapes are below. Versions are strings ("5.0.8308.0"): they are compared with
 ``scanner.facts.version.Version`` and never as floats.

@@ -1,13 +1,14 @@
-"""The collector's answer (what pypsrp hands back for the Hashtable) -> typed HostFacts.
+"""The collector's answer (what pypsrp hands back: one string of JSON) -> typed HostFacts.
 
-The answer as a whole must be the collector's: one Hashtable carrying the marker key, the wire schema
-and a ``facts`` table. Otherwise CollectorError, with the reason. Inside, each fact is judged on its
-own: a malformed entry becomes UNREADABLE with the reason, never an exception, so one odd value costs
-one fact and not the host.
+The answer as a whole must be the collector's: one JSON object carrying the marker key, the wire schema
+and a ``facts`` object (scanner/facts/keys.py). Otherwise CollectorError, with the reason. Inside, each
+fact is judged on its own: a malformed entry becomes UNREADABLE with the reason, never an exception, so
+one odd value costs one fact and not the host.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -15,9 +16,10 @@ from scanner.errors import CollectorError
 from scanner.facts.version import Version
 from scanner.model.facts import Fact, FactStatus, HostFacts
 
-WIRE_SCHEMA = 1  # the "schema" key of the collector's Hashtable
+WIRE_SCHEMA = 2  # the "schema" key of the collector's answer (2: one JSON string; 1 was a Hashtable)
 MARKER_KEY = "exready_collector"
 _MAX_ERROR = 500
+_SNIPPET = 80  # characters of a non-JSON answer quoted in the error
 
 Shape = Callable[[Any], Any]  # returns the normalised value or raises ValueError with the reason
 
@@ -168,27 +170,63 @@ def parse_fact(name: str, entry: object, shapes: Mapping[str, Shape] | None = No
     return Fact(name, FactStatus.PRESENT, value=normalised)
 
 
-def _the_table(output: object) -> Mapping[Any, Any]:
-    if isinstance(output, Mapping):
-        return output
-    if isinstance(output, list | tuple):
-        tables = [o for o in output if isinstance(o, Mapping)]
-        others = [o for o in output if o is not None and not isinstance(o, Mapping)]
-        if len(tables) == 1 and not others:
-            return tables[0]
-        if not tables:
-            raise CollectorError(f"the collector returned {len(output)} object(s) and no result table")
+def _unwrap_psobject_array(obj: dict[str, Any]) -> Any:
+    """Windows PowerShell 3.0-5.1's ConvertTo-Json writes an array wrapped in a PSObject as
+    ``{"value": [...], "Count": n}`` (the Count alias System.Array gets from types.ps1xml comes along).
+    Exactly that object, with n the list's length, is the list again; any other object stays."""
+    if len(obj) == 2:
+        value = obj.get("value")
+        count = obj.get("Count")
+        if isinstance(value, list) and type(count) is int and count == len(value):
+            return value
+    return obj
+
+
+def _the_text(host: str, output: object) -> str:
+    """The one JSON string the collector outputs (pypsrp hands back a list of the output objects)."""
+    outputs = output if isinstance(output, list | tuple) else [output]
+    objects = [o for o in outputs if o is not None]  # a stray $null carries nothing
+    if not objects:
+        raise CollectorError(f"{host}: the collector returned no output")
+    if len(objects) > 1:
+        kinds = ", ".join(sorted({type(o).__name__ for o in objects}))
         raise CollectorError(
-            f"the collector returned {len(tables)} table(s) and {len(others)} other object(s); "
-            "expected one table"
+            f"{host}: the collector returned {len(objects)} outputs ({kinds}); expected one JSON string"
         )
-    raise CollectorError(f"the collector returned a {type(output).__name__}, not a result table")
+    text = objects[0]
+    if isinstance(text, Mapping):
+        raise CollectorError(
+            f"{host}: the collector returned a table, not the JSON string of wire schema {WIRE_SCHEMA} "
+            "(an older collector's answer)"
+        )
+    if not isinstance(text, str):
+        raise CollectorError(
+            f"{host}: the collector returned a {type(text).__name__}, not its JSON answer (one string)"
+        )
+    return text
+
+
+def _decode(host: str, text: str) -> Mapping[str, Any]:
+    try:
+        table = json.loads(text, object_hook=_unwrap_psobject_array)
+    except RecursionError:
+        raise CollectorError(f"{host}: the collector's answer is nested too deeply to read") from None
+    except ValueError as exc:
+        snippet = _clip(text[:_SNIPPET]) or "(empty)"
+        if len(text) > _SNIPPET:
+            snippet += "..."
+        raise CollectorError(f"{host}: the collector's answer is not JSON ({exc}): {snippet}") from exc
+    if not isinstance(table, dict):
+        raise CollectorError(
+            f"{host}: the collector's answer is JSON but not an object (a {type(table).__name__})"
+        )
+    return table
 
 
 def parse_collector_output(host: str, output: object) -> HostFacts:
     """Parse what the transport received for ``host``. Raises CollectorError when the answer is not the
     collector's shape or carries an unknown schema."""
-    table = _the_table(output)
+    table = _decode(host, _the_text(host, output))
     marker = table.get(MARKER_KEY)
     if not isinstance(marker, str) or not marker.strip():
         raise CollectorError(

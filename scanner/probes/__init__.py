@@ -3,6 +3,7 @@
 from scanner.probes.collector import (
     COLLECTOR_PARTS,
     COLLECTOR_VERSION,
+    JSON_DEPTH,
     MAX_SCRIPT_BYTES,
     build_collector_script,
 )
@@ -11,6 +12,7 @@ from scanner.probes.readonly import read_only_violations
 __all__ = [
     "COLLECTOR_PARTS",
     "COLLECTOR_VERSION",
+    "JSON_DEPTH",
     "MAX_SCRIPT_BYTES",
     "build_collector_script",
     "read_only_violations",

@@ -1,8 +1,8 @@
 """Compose the collector script: a marker line, the header (helpers), one part per fact family, the footer.
 
 The parts are package data (scanner/probes/ps/*.ps1), read when the script is built, never at import.
-The whole script goes to the host in one PSRP round trip and returns one Hashtable in the wire shape
-described in scanner/facts/keys.py.
+The whole script goes to the host in one PSRP round trip and returns one string, the result table as
+compact JSON, in the wire shape described in scanner/facts/keys.py.
 """
 
 from __future__ import annotations
@@ -13,7 +13,11 @@ from functools import cache
 from scanner.facts.keys import COLLECTOR_MARKER
 
 # Bumped whenever a part changes what it reports; saved facts carry it.
-COLLECTOR_VERSION = "1.0.0"
+COLLECTOR_VERSION = "1.1.0"
+
+# footer.ps1's ConvertTo-Json -Depth. The deepest fact value's deepest container is 4 levels below the
+# result table (facts, entry, value, a table in a list); deeper levels would silently become type names.
+JSON_DEPTH = 8
 
 # Fact families, in the order they run. os runs before files (files need SystemRoot).
 COLLECTOR_PARTS: tuple[str, ...] = (

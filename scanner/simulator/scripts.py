@@ -1,11 +1,12 @@
 """What a simulated host answers to a pipeline. The simulator never runs PowerShell: it recognises
 the scanner's collector script by the marker on its first line (``# exready-collector <version>``)
-and answers with the host's facts as one Hashtable of the wire shape in scanner.facts.keys. Any other
-script fails as a real host fails on a command it does not know.
+and answers as the script does: one string, the host's facts in the wire shape of scanner.facts.keys as
+compact JSON. Any other script fails as a real host fails on a command it does not know.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from scanner.facts.keys import COLLECTOR_MARKER
 from scanner.simulator.faults import DEFAULT_SCRIPT_ERROR
 from scanner.simulator.profiles import PRESENT, UNREADABLE, FactValue, SimHost
 
-WIRE_SCHEMA = 1
+WIRE_SCHEMA = 2  # what scanner/probes/ps/footer.ps1 writes
 _MARKER_LINE = re.compile(r"^\s*#\s*" + re.escape(COLLECTOR_MARKER) + r"\s+(\S+)")
 _MARKER_ANY_LINE = re.compile(r"(?m)^\s*#\s*" + re.escape(COLLECTOR_MARKER) + r"\s+(\S+)")
 _FIRST_WORD = re.compile(r"[^\s;|(){}]+")
@@ -81,25 +82,32 @@ def answer(host: SimHost, request: PipelineRequest) -> ScriptAnswer:
             facts.pop(name, None)
         for name, err in fault.unreadable:
             facts[name] = FactValue(UNREADABLE, None, err)
-    table = collector_table(version, facts)
-    output: tuple[Any, ...] = tuple(out_string_lines(table)) if request.out_string else (table,)
+    text = collector_answer(version, facts)
+    output = tuple(out_string_stream(text)) if request.out_string else (text,)
     return ScriptAnswer(output=output, collector=True)
 
 
+def collector_answer(version: str, facts: dict[str, FactValue]) -> str:
+    """What the collector script outputs: its result table through ``ConvertTo-Json -Compress``."""
+    return json.dumps(collector_table(version, facts), separators=(",", ":"), ensure_ascii=False)
+
+
 def collector_table(version: str, facts: dict[str, FactValue]) -> dict[str, Any]:
-    """The collector's wire shape: nested dicts become Hashtables, lists arrays."""
+    """The collector's result table before it is converted to JSON. Each entry has the keys the script's
+    helpers give it (Get-ExPresent: status, value; Get-ExAbsent: status; Get-ExUnreadable: status, error)."""
     return {
         "exready_collector": version,
         "schema": WIRE_SCHEMA,
-        "facts": {
-            name: {
-                "status": f.status,
-                "value": _copy(f.value) if f.status == PRESENT else None,
-                "error": f.error,
-            }
-            for name, f in facts.items()
-        },
+        "facts": {name: _entry(f) for name, f in facts.items()},
     }
+
+
+def _entry(f: FactValue) -> dict[str, Any]:
+    if f.status == PRESENT:
+        return {"status": f.status, "value": _copy(f.value)}
+    if f.status == UNREADABLE:
+        return {"status": f.status, "error": f.error or "unknown error"}
+    return {"status": f.status}
 
 
 def _copy(value: Any) -> Any:
@@ -168,23 +176,7 @@ def script_failure(message: str) -> ErrorRecord:
     )
 
 
-def out_string_lines(table: dict[str, Any]) -> list[str]:
-    """A Hashtable as ``Out-String -Stream`` renders it (the default Name/Value table)."""
-    width = max([len("Name"), *(len(k) for k in table)])
-    lines = ["", f"{'Name':<{width}} Value", f"{'----':<{width}} -----"]
-    for key, value in table.items():
-        lines.append(f"{key:<{width}} {_format_cell(value)}"[:119].rstrip())
-    lines.append("")
-    return lines
-
-
-def _format_cell(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(map(str, value)) + "}"
-    if isinstance(value, list):
-        return "{" + ", ".join(map(str, value)) + "}"
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    return str(value)
+def out_string_stream(text: str) -> list[str]:
+    """A string as ``Out-String -Stream`` passes it on: one output line per line of the string (plain
+    strings are not wrapped to the width). The compact JSON answer has no line break: one line."""
+    return text.replace("\r\n", "\n").split("\n")  # its line breaks only, not str.splitlines' many

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -10,10 +11,15 @@ from scanner.facts.parse import parse_fact
 from scanner.model.facts import FactStatus
 
 
-def answer(facts: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"exready_collector": "1.0.0", "schema": 1, "facts": facts}
+def table(facts: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"exready_collector": "1.1.0", "schema": 2, "facts": facts}
     out.update(extra)
     return out
+
+
+def answer(facts: dict[str, Any], **extra: Any) -> list[str]:
+    """What pypsrp hands back: the list of output objects, here the one JSON string."""
+    return [json.dumps(table(facts, **extra), separators=(",", ":"))]
 
 
 GOOD = {
@@ -47,7 +53,7 @@ GOOD = {
 def test_parses_a_good_answer() -> None:
     hf = parse_collector_output("EX01", answer(GOOD))
     assert hf.host == "EX01"
-    assert hf.collector_version == "1.0.0"
+    assert hf.collector_version == "1.1.0"
     assert hf.facts["computer.name"].value == "EX01"
     assert hf.facts["computer.domain"].status is FactStatus.ABSENT
     assert hf.facts["ucma.version"].status is FactStatus.UNREADABLE
@@ -59,33 +65,84 @@ def test_parses_a_good_answer() -> None:
     assert hf.facts["reboot.pending"].value == []
 
 
-def test_accepts_the_list_pypsrp_returns() -> None:
-    hf = parse_collector_output("EX01", [answer(GOOD)])
+def test_accepts_the_bare_string_and_ignores_a_stray_null() -> None:
+    (text,) = answer(GOOD)
+    hf = parse_collector_output("EX01", text)
     assert hf.facts["os.current_build"].value == "7601"
-    hf = parse_collector_output("EX01", [None, answer(GOOD)])
-    assert "computer.name" in hf.facts
+    hf = parse_collector_output("EX01", [None, text])
+    assert hf.facts["computer.name"].value == "EX01"
+
+
+def test_the_answer_is_decoded_as_json_with_escapes() -> None:
+    # ConvertTo-Json (JavaScriptSerializer) escapes < > & ' and control characters as \uXXXX
+    text = (
+        r'{"exready_collector":"1.1.0","schema":2,"facts":{"os.caption":{"status":"present",'
+        r'"value":"Windows Server\u00ae 2012 R2 \u003cStandard\u003e"},'
+        r'"ucma.version":{"status":"unreadable","error":"Access \u0027denied\u0027\r\nat line 3"}}}'
+    )
+    hf = parse_collector_output("EX01", [text])
+    assert hf.facts["os.caption"].value == "Windows Server\u00ae 2012 R2 <Standard>"
+    assert hf.facts["ucma.version"].error == "Access 'denied' at line 3"
+
+
+def test_a_psobject_wrapped_array_is_read_as_the_array() -> None:
+    # Windows PowerShell 3.0-5.1 write a PSObject-wrapped array as {"value": [...], "Count": n}
+    text = (
+        '{"exready_collector":"1.1.0","schema":2,"facts":{'
+        '"hotfix.ids":{"status":"present","value":{"value":["KB2919355","kb3000850"],"Count":2}},'
+        '"reboot.pending":{"status":"present","value":{"value":[],"Count":0}},'
+        '"local.administrators":{"status":"present","value":{"value":[{"name":"A","sid":"S-1"}],"Count":1}},'
+        '"some.table":{"status":"present","value":{"value":["x"],"Count":2}},'
+        '"other.table":{"status":"present","value":{"value":["x"],"Count":1,"Extra":true}},'
+        '"bool.count":{"status":"present","value":{"value":[1],"Count":true}}}}'
+    )
+    hf = parse_collector_output("EX01", [text])
+    assert hf.facts["hotfix.ids"].value == ["KB2919355", "KB3000850"]
+    assert hf.facts["reboot.pending"].value == []
+    assert hf.facts["local.administrators"].value == [{"name": "A", "sid": "S-1"}]
+    # anything but exactly {"value": list, "Count": its length} is a table and stays one
+    assert hf.facts["some.table"].value == {"value": ["x"], "Count": 2}
+    assert hf.facts["other.table"].value == {"value": ["x"], "Count": 1, "Extra": True}
+    assert hf.facts["bool.count"].value == {"value": [1], "Count": True}
 
 
 @pytest.mark.parametrize(
     ("output", "message"),
     [
-        ("some text", "not a result table"),
-        (None, "not a result table"),
-        ([], "no result table"),
-        (["line one", "line two"], "no result table"),
-        ([answer(GOOD), answer(GOOD)], "expected one table"),
-        ([answer(GOOD), "stray output"], "expected one table"),
-        ({"facts": {}}, "no exready_collector marker"),
-        ({"exready_collector": "1.0.0", "facts": {}}, "no schema number"),
-        ({"exready_collector": "1.0.0", "schema": 2, "facts": {}}, "schema 2 is not supported"),
-        ({"exready_collector": "1.0.0", "schema": "1", "facts": {}}, "no schema number"),
-        ({"exready_collector": "1.0.0", "schema": 1, "facts": ["x"]}, "no facts table"),
-        ({"exready_collector": "1.0.0", "schema": 1}, "no facts table"),
+        (None, "returned no output"),
+        (42, "returned a int, not its JSON answer"),
+        ([], "returned no output"),
+        ([None], "returned no output"),
+        (["line one", "line two"], "returned 2 outputs \\(str\\); expected one JSON string"),
+        ([*answer(GOOD), *answer(GOOD)], "returned 2 outputs"),
+        ([*answer(GOOD), 7], "returned 2 outputs \\(int, str\\)"),
+        ([table(GOOD)], "returned a table, not the JSON string of wire schema 2"),
+        (table(GOOD), "returned a table"),
+        ([7], "returned a int, not its JSON answer"),
+        (["some text"], "answer is not JSON \\(Expecting value: line 1 column 1 \\(char 0\\)\\): some text"),
+        ([""], "answer is not JSON .*: \\(empty\\)"),
+        (['{"exready_collector": "1.1.0", "schema": 2, "facts": {'], "answer is not JSON"),
+        (["WARNING: x " * 40], "answer is not JSON .*: WARNING: x WARNING: .*\\.\\.\\.$"),
+        (["[" * 100_000 + "]" * 100_000], "nested too deeply"),
+        (["[1, 2]"], "JSON but not an object \\(a list\\)"),
+        (['"a string"'], "JSON but not an object \\(a str\\)"),
+        (["null"], "JSON but not an object \\(a NoneType\\)"),
+        (['{"facts": {}}'], "no exready_collector marker"),
+        (['{"exready_collector": "", "schema": 2, "facts": {}}'], "no exready_collector marker"),
+        (['{"exready_collector": "1.1.0", "facts": {}}'], "no schema number"),
+        (['{"exready_collector": "1.1.0", "schema": "2", "facts": {}}'], "no schema number"),
+        (['{"exready_collector": "1.1.0", "schema": true, "facts": {}}'], "no schema number"),
+        (['{"exready_collector": "1.0.0", "schema": 1, "facts": {}}'], "schema 1 is not supported \\(expected 2\\)"),
+        (['{"exready_collector": "9.0.0", "schema": 3, "facts": {}}'], "schema 3 is not supported"),
+        (['{"exready_collector": "1.1.0", "schema": 2, "facts": ["x"]}'], "no facts table"),
+        (['{"exready_collector": "1.1.0", "schema": 2}'], "no facts table"),
     ],
 )
 def test_not_the_collector_shape_is_a_collector_error(output: Any, message: str) -> None:
-    with pytest.raises(CollectorError, match=message):
+    with pytest.raises(CollectorError, match=message) as info:
         parse_collector_output("EX01", output)
+    assert str(info.value).startswith("EX01: ")
+    assert "\n" not in str(info.value)
 
 
 def test_absent_fact() -> None:

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import re
 
+from scanner.facts import parse
 from scanner.facts.keys import CATALOG_FACTS, COLLECTOR_MARKER, ORG_FACTS, SEED_FACTS
-from scanner.probes import COLLECTOR_PARTS, COLLECTOR_VERSION, MAX_SCRIPT_BYTES, build_collector_script
+from scanner.probes import COLLECTOR_PARTS, COLLECTOR_VERSION, JSON_DEPTH, MAX_SCRIPT_BYTES, build_collector_script
+from scanner.simulator import scripts as sim_scripts
 
 _ASSIGNED = re.compile(r"\$ExFacts\['([^']+)'\]\s*=")
 
@@ -33,9 +35,7 @@ def test_parts_run_in_declared_order_between_header_and_footer() -> None:
     ]
     assert positions == sorted(positions) and -1 not in positions
     assert script.index("function Get-ExRegFact") < positions[0]
-    assert script.rstrip().endswith(
-        "@{ exready_collector = $ExCollectorVersion; schema = 1; facts = $ExFacts }"
-    )
+    assert script.rstrip().endswith("facts = $ExFacts } -Depth 8 -Compress")
     assert "os" in COLLECTOR_PARTS and COLLECTOR_PARTS.index("os") < COLLECTOR_PARTS.index("files")
 
 
@@ -57,3 +57,28 @@ def test_script_is_ascii_with_lf_line_ends() -> None:
     script = build_collector_script()
     assert "\r" not in script
     assert script.isascii()
+
+
+def test_the_script_outputs_one_json_string_of_the_wire_schema() -> None:
+    last = build_collector_script().rstrip().splitlines()[-1]
+    m = re.fullmatch(
+        r"ConvertTo-Json -InputObject @\{ exready_collector = \$ExCollectorVersion; schema = (\d+); "
+        r"facts = \$ExFacts \} -Depth (\d+) -Compress",
+        last,
+    )
+    assert m is not None, last
+    # the script, the parser and the simulated hosts agree on the schema
+    assert int(m.group(1)) == parse.WIRE_SCHEMA == sim_scripts.WIRE_SCHEMA == 2
+    assert int(m.group(2)) == JSON_DEPTH
+    assert COLLECTOR_VERSION == "1.1.0"
+
+
+def test_values_convertto_json_would_not_write_as_plain_data_are_cast() -> None:
+    script = build_collector_script()
+    # [version] would become {"Major":..}, a ServiceControllerStatus enum a number
+    assert "Get-ExPresent ([string]$PSVersionTable.PSVersion)" in script
+    assert "[string](Get-Service -Name $ExName -ErrorAction Stop).Status" in script
+    assert "Get-ExPresent ([int]$ExCs.DomainRole)" in script
+    # DateTime would become "\\/Date(ms)\\/" on Windows PowerShell 3.0-5.1: no date is reported at all
+    for dated in ("Get-Date", "[datetime]", "InstalledOn", "LastWriteTime", "CreationTime", "LastBootUpTime"):
+        assert dated.casefold() not in script.casefold(), dated

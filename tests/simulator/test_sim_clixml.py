@@ -10,7 +10,7 @@ import pytest
 from psrpcore.types import serialize as psrpcore_serialize
 
 from scanner.simulator import clixml, load_site
-from scanner.simulator.scripts import collector_table
+from scanner.simulator.scripts import collector_answer, collector_table
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,6 +27,8 @@ def test_every_sample_host_table_matches_psrpcore(site_file: str) -> None:
     for host in site.hosts:
         table = collector_table("1.2.3", dict(host.facts))
         assert clixml.serialize(table) == _reference(table), host.name
+        text = collector_answer("1.2.3", dict(host.facts))  # what the simulator sends: one <S>
+        assert clixml.serialize(text) == _reference(text), host.name
 
 
 @pytest.mark.parametrize(

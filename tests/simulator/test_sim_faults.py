@@ -12,7 +12,7 @@ from pypsrp.client import Client
 from pypsrp.exceptions import AuthenticationError, InvalidPSRPOperation, WinRMTransportError, WSManFaultError
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
-from tests_sim_support import COLLECTOR, PASSWORD, USER, fast, wsman_for
+from tests_sim_support import COLLECTOR, PASSWORD, USER, answer_of, fast, wsman_for
 
 from scanner.simulator import SimulatorThread
 from scanner.simulator.faults import ERROR_ACCESS_DENIED, ERROR_WSMAN_QUOTA_MAX_SHELLS
@@ -79,7 +79,7 @@ def test_slow_script_long_polls_with_timed_out_faults(sim: SimulatorThread) -> N
     with wsman_for(sim, sim.host("F-SLOW"), read_timeout=3, operation_timeout=1) as w:
         out, ps = _collect(w)
     assert not ps.had_errors
-    assert out[0]["facts"]["computer.name"]["value"] == "F-SLOW"
+    assert answer_of(out)["facts"]["computer.name"]["value"] == "F-SLOW"
 
 
 def test_dribble_defeats_read_timeout(sim: SimulatorThread) -> None:
@@ -181,9 +181,9 @@ def test_partial_facts(sim: SimulatorThread) -> None:
     with wsman_for(sim, sim.host("F-PARTIAL")) as w:
         out, ps = _collect(w)
     assert not ps.had_errors
-    facts = out[0]["facts"]
+    facts = answer_of(out)["facts"]
     assert "hotfix.ids" not in facts
-    assert facts["ucma.version"] == {"status": "unreadable", "value": None, "error": "Access is denied."}
+    assert facts["ucma.version"] == {"status": "unreadable", "error": "Access is denied."}
     assert facts["os.current_build"]["value"] == "9600"
 
 
@@ -209,7 +209,7 @@ def test_slow_script_survives_receive_read_timeouts(sim: SimulatorThread) -> Non
     ) as w:
         out, ps = _collect(w)
     assert not ps.had_errors
-    assert out[0]["facts"]["computer.name"]["value"] == "F-SLOW"
+    assert answer_of(out)["facts"]["computer.name"]["value"] == "F-SLOW"
 
 
 def test_tls_client_on_the_plain_http_listener(sim: SimulatorThread) -> None:

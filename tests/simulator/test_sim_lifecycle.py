@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from pypsrp.exceptions import AuthenticationError, WSManFaultError
 from pypsrp.powershell import PowerShell, RunspacePool
-from tests_sim_support import COLLECTOR, PASSWORD, USER, wsman_for
+from tests_sim_support import COLLECTOR, PASSWORD, USER, answer_of, wsman_for
 from typer.testing import CliRunner
 
 from scanner.cli import build_app
@@ -46,7 +46,7 @@ def _facts_of(sim: Any, name: str, **kwargs: Any) -> dict[str, Any]:
     with wsman_for(sim, sim.host(name), **kwargs) as w, RunspacePool(w) as pool:
         ps = PowerShell(pool)
         ps.add_script(COLLECTOR)
-        out: dict[str, Any] = ps.invoke()[0]["facts"]
+        out: dict[str, Any] = answer_of(ps.invoke())["facts"]
         return out
 
 

@@ -3,6 +3,7 @@ over HTTPS with the generated CA, RunspacePool + PowerShell and Client.execute_p
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -13,7 +14,7 @@ from pypsrp.complex_objects import PSInvocationState
 from pypsrp.exceptions import AuthenticationError
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
-from tests_sim_support import COLLECTOR, PASSWORD, USER, fast, wsman_for
+from tests_sim_support import COLLECTOR, PASSWORD, USER, answer_of, fast, wsman_for
 
 from scanner.facts.keys import CATALOG_FACTS, SEED_FACTS
 from scanner.simulator import SimulatorThread
@@ -37,13 +38,13 @@ def test_ntlm_with_message_encryption_returns_the_facts_table(sim: SimulatorThre
         out, ps = _collect(wsman)
         assert wsman.transport.encryption is not None  # the session was sealed
     assert not ps.had_errors
-    assert len(out) == 1
-    table = out[0]
+    table = answer_of(out)
     assert table["exready_collector"] == "1"
-    assert table["schema"] == 1
+    assert table["schema"] == 2
     facts = table["facts"]
     assert set(facts) == {f.name for f in (*SEED_FACTS, *CATALOG_FACTS)}
-    assert facts["computer.name"] == {"status": "present", "value": "PAR01", "error": None}
+    # each entry has the keys the script's helpers give it
+    assert facts["computer.name"] == {"status": "present", "value": "PAR01"}
     assert facts["os.current_build"]["value"] == "9600"
     assert facts["ucma.version"]["value"] == "5.0.8308.0"
     assert facts["dotnet.release"]["value"] == baseline_document()["facts"]["dotnet.release"]
@@ -52,8 +53,8 @@ def test_ntlm_with_message_encryption_returns_the_facts_table(sim: SimulatorThre
         "version": "6.3.9600.17415",
     }
     assert facts["hotfix.ids"]["value"][0] == "KB2919355"
-    assert facts["reboot.pending"] == {"status": "present", "value": [], "error": None}
-    assert facts["exchange.v15.roles"] == {"status": "absent", "value": None, "error": None}
+    assert facts["reboot.pending"] == {"status": "present", "value": []}
+    assert facts["exchange.v15.roles"] == {"status": "absent"}
     after = sim.stats().host("PAR01")
     assert after.auth_ok - before.auth_ok == 1
     assert after.scripts_run - before.scripts_run == 1
@@ -74,17 +75,16 @@ def test_negotiate_with_upn_and_begin_invoke_poll(sim: SimulatorThread) -> None:
         while ps.state == PSInvocationState.RUNNING and time.monotonic() < deadline:
             ps.poll_invoke(timeout=1)
         assert ps.state == PSInvocationState.COMPLETED
-        assert ps.output[0]["facts"]["computer.name"]["value"] == "PAR02"
+        assert answer_of(ps.output)["facts"]["computer.name"]["value"] == "PAR02"
         ps.close()
 
 
 def test_variant_facts_reach_the_client(sim: SimulatorThread) -> None:
     with wsman_for(sim, sim.host("W-CAFE")) as wsman:
         out, _ = _collect(wsman)
-    roles = out[0]["facts"]["exchange.v15.roles"]
+    roles = answer_of(out)["facts"]["exchange.v15.roles"]
     assert roles == {
         "status": "present",
-        "error": None,
         "value": [
             {
                 "key": "CafeRole",
@@ -103,7 +103,7 @@ def test_several_pipelines_on_one_pool(sim: SimulatorThread) -> None:
         for v in ("1", "2", "3"):
             ps = PowerShell(pool)
             ps.add_script(f"# exready-collector {v}\n")
-            versions.append(ps.invoke()[0]["exready_collector"])
+            versions.append(answer_of(ps.invoke())["exready_collector"])
     assert versions == ["1", "2", "3"]
 
 
@@ -115,9 +115,11 @@ def test_execute_ps_gets_text(sim: SimulatorThread) -> None:
     output, streams, had_errors = client.execute_ps(COLLECTOR)
     assert not had_errors
     assert streams.error == []
-    lines = output.splitlines()
-    assert any(line.split() == ["exready_collector", "1"] for line in lines)
-    assert any(line.startswith("facts") for line in lines)
+    # Out-String -Stream passes the one-line JSON string on as it is
+    assert "\n" not in output
+    table = json.loads(output)
+    assert table["exready_collector"] == "1"
+    assert table["facts"]["computer.name"] == {"status": "present", "value": "PAR04"}
 
 
 def test_unknown_script_gets_command_not_found(sim: SimulatorThread) -> None:
@@ -155,7 +157,7 @@ def test_https_basic_verifies_against_the_generated_ca(sim: SimulatorThread) -> 
     with wsman_for(sim, host, ssl=True, auth="basic", cert_validation=str(sim.ca_file)) as wsman:
         out, ps = _collect(wsman)
     assert not ps.had_errors
-    assert out[0]["facts"]["computer.name"]["value"] == "PAR06"
+    assert answer_of(out)["facts"]["computer.name"]["value"] == "PAR06"
 
 
 def test_https_execute_ps_with_ca_file(sim: SimulatorThread) -> None:
@@ -172,7 +174,7 @@ def test_https_execute_ps_with_ca_file(sim: SimulatorThread) -> None:
     )
     output, _, had_errors = client.execute_ps(COLLECTOR)
     assert not had_errors
-    assert "exready_collector" in output
+    assert json.loads(output)["facts"]["computer.name"]["value"] == "PAR06"
 
 
 def test_https_without_the_ca_fails_verification(sim: SimulatorThread) -> None:
@@ -190,7 +192,7 @@ def test_https_negotiate_with_message_encryption(sim: SimulatorThread) -> None:
         sim, host, ssl=True, auth="negotiate", encryption="always", cert_validation=str(sim.ca_file)
     ) as wsman:
         out, _ = _collect(wsman)
-    assert out[0]["facts"]["computer.name"]["value"] == "PAR06"
+    assert answer_of(out)["facts"]["computer.name"]["value"] == "PAR06"
 
 
 @pytest.mark.parametrize("auth", ["ntlm", "basic"])
@@ -217,4 +219,4 @@ def test_basic_over_plain_http_is_refused_by_default(sim: SimulatorThread) -> No
 def test_basic_over_http_when_the_host_allows_unencrypted(sim: SimulatorThread) -> None:
     with wsman_for(sim, sim.host("U-UNENC"), auth="basic", encryption="never") as wsman:
         out, _ = _collect(wsman)
-    assert out[0]["facts"]["computer.name"]["value"] == "U-UNENC"
+    assert answer_of(out)["facts"]["computer.name"]["value"] == "U-UNENC"

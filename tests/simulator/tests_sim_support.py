@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pypsrp.wsman import WSMan
@@ -11,6 +12,14 @@ from scanner.simulator import SimHost, SimulatorProcess, SimulatorThread
 USER = "svc-test"
 PASSWORD = "Test-Lab-Pass-1!"  # noqa: S105 - the simulated lab's account
 COLLECTOR = "# exready-collector 1\n$facts = @{}\n"
+
+
+def answer_of(output: list[Any]) -> dict[str, Any]:
+    """The collector's answer as pypsrp returns it, one JSON string, decoded."""
+    assert len(output) == 1, output
+    assert isinstance(output[0], str), type(output[0])
+    table: dict[str, Any] = json.loads(output[0])
+    return table
 
 
 def fast(**overrides: Any) -> dict[str, Any]:

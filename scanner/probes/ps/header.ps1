@@ -1,5 +1,8 @@
 # Read-only by design: this script reads the registry, file version resources and WMI, and changes
-# nothing. It runs on Windows PowerShell 3.0 and later and returns exactly one Hashtable.
+# nothing. It runs on Windows PowerShell 3.0 and later and returns exactly one string: the result table
+# as JSON. Fact values are plain strings, numbers, booleans, arrays and hashtables only: ConvertTo-Json
+# writes a DateTime as "\/Date(ms)\/", a [version] as an object and an enum as a number, so such values
+# are cast to [string] (or [int]) where they are read.
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 $ExCimTimeoutSec = 15
