@@ -35,6 +35,7 @@ import gc
 import hashlib
 import io
 import json
+import os
 import pickle
 import platform
 import pstats
@@ -47,6 +48,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +101,8 @@ def _site_and_hosts(hosts: int, work: Path) -> tuple[Any, Any]:
     doc["hosts"] = [{"name": first["pattern"].format(n=n).upper(), "schemes": ["https"], "auth": ["basic"],
                      "fault": "tls_name_mismatch"} for n in range(step // 2 + 1, first["count"] + 1, step)]
     site = build_site(doc)
-    inventory = work / "inventory.csv"
+    os.chdir(work)  # hosts' sources name the file as given: the same text whatever the directory
+    inventory = Path("inventory.csv")
     lines = ["name,fqdn,address,port,scheme,auth,site"]
     for h in site.hosts:
         if h.http_port is not None:
@@ -259,7 +262,8 @@ def measured(hosts: int, work: Path, out: Path, profile: str | None, trace: str 
     phases = Phases(profile, trace)
     catalog = load_catalog()
     params = EvaluationParams(exchange_version=EXCHANGE)
-    inventory = load_inventory(work / "inventory.csv")
+    os.chdir(work)
+    inventory = load_inventory(Path("inventory.csv"))
     print(json.dumps({"start_mb": _rss_kb() / 1024}), flush=True)
 
     def sweep() -> tuple[Any, dict[str, Any], Any]:
@@ -280,8 +284,8 @@ def measured(hosts: int, work: Path, out: Path, profile: str | None, trace: str 
 
     outcomes, evaluated, interner = phases.run("sweep state", sweep)
     info = RunInfo(run_id=RUN_ID, started_at="2026-11-21T12:00:00+00:00", finished_at="2026-11-21T12:01:50+00:00",
-                   exchange_version=EXCHANGE, inventory_source=str(work / "inventory.csv"), tool_version="bench")
-    result = phases.run("assemble", lambda: assemble(info, outcomes, catalog, params, evaluated, interner))
+                   exchange_version=EXCHANGE, inventory_source=inventory.source, tool_version="bench")
+    result = phases.run("assemble", partial(assemble, info, outcomes, catalog, params, evaluated, interner))
     del outcomes, evaluated
     phases.run("matrix csv", lambda: write_matrix_csv(result, out / "matrix.csv"))
     phases.run("json report", lambda: write_json_report(result, out / "scan.json"))
@@ -368,7 +372,7 @@ def main() -> int:
         t0 = time.perf_counter()
         build_answers(a.hosts, work)
         print(f"answers for {a.hosts} hosts built in {time.perf_counter() - t0:.1f} s", flush=True)
-        out = a.keep or work / "out"
+        out = (a.keep or work / "out").resolve()
         out.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, str(Path(__file__).resolve()), "--hosts", str(a.hosts),
                "--measured", str(work), str(out)]

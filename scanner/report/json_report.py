@@ -2,6 +2,12 @@
 
 It round-trips: ``result_from_json(result_to_json(r))`` gives back ``r``, so a saved report is also
 saved facts that ``exready evaluate`` judges again offline.
+
+``write_json_report`` writes the document ``result_to_json`` describes, byte for byte what
+``json.dump(result_to_json(r), indent=1, ensure_ascii=False)`` writes, but one host at a time: a
+sweep of thousands of hosts never holds its whole report in memory. Hosts of a site share most of
+their facts and verdicts (the sweep's Interner keeps one copy of each equal value), so each distinct
+fact, verdict and cell is encoded once and its text reused.
 """
 
 from __future__ import annotations
@@ -9,13 +15,15 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
 from scanner.errors import FactsError, UsageError
-from scanner.facts.serial import facts_from_json, facts_to_json
-from scanner.model.facts import HostFacts
+from scanner.facts.serial import fact_to_dict, facts_from_json, facts_to_json, org_facts_to_dict
+from scanner.model.facts import FACTS_SCHEMA_VERSION, Fact, HostFacts
 from scanner.model.host import AuthMethod, Host, Scheme
 from scanner.model.matrix import Cell, CellStatus
 from scanner.model.outcome import HostOutcome, OutcomeKind
@@ -48,19 +56,27 @@ def cell_to_dict(c: Cell) -> dict[str, Any]:
             "warnings": list(c.warnings), "unknown": list(c.unknown), "reason": c.reason}
 
 
+def run_to_dict(info: RunInfo) -> dict[str, Any]:
+    return {"run_id": info.run_id, "started_at": info.started_at, "finished_at": info.finished_at,
+            "exchange_version": info.exchange_version, "cu": info.cu,
+            "inventory_source": info.inventory_source, "tool_version": info.tool_version,
+            "interrupted": info.interrupted, "breaker_opened": info.breaker_opened}
+
+
+def outcome_to_dict(o: HostOutcome) -> dict[str, Any]:
+    """A host's entry in the report's ``hosts``: the host, then how its scan ended."""
+    return {**host_to_dict(o.host),
+            "outcome": {"kind": o.kind.value, "reason": o.reason, "auth_mechanism": o.auth_mechanism,
+                        "duration_s": round(o.duration_s, 3)}}
+
+
 def result_to_json(result: ScanResult) -> dict[str, Any]:
-    info = result.info
+    """The whole report as one dict (small results, tests); ``write_json_report`` streams it."""
     return {
         "exready_report": REPORT_SCHEMA,
-        "run": {"run_id": info.run_id, "started_at": info.started_at, "finished_at": info.finished_at,
-                "exchange_version": info.exchange_version, "cu": info.cu,
-                "inventory_source": info.inventory_source, "tool_version": info.tool_version,
-                "interrupted": info.interrupted, "breaker_opened": info.breaker_opened},
+        "run": run_to_dict(result.info),
         "roles": list(result.roles),
-        "hosts": [{**host_to_dict(o.host),
-                   "outcome": {"kind": o.kind.value, "reason": o.reason, "auth_mechanism": o.auth_mechanism,
-                               "duration_s": round(o.duration_s, 3)}}
-                  for o in result.outcomes],
+        "hosts": [outcome_to_dict(o) for o in result.outcomes],
         "facts": facts_to_json([o.facts for o in result.outcomes if o.facts is not None], result.org),
         "verdicts": {host: [verdict_to_dict(v) for v in vs] for host, vs in result.verdicts.items()},
         "cells": [cell_to_dict(c) for c in result.cells],
@@ -109,12 +125,172 @@ def _result_from_json(data: Mapping[str, Any]) -> ScanResult:
                       cells=tuple(cells), org=doc.org)
 
 
+# -- the streamed writer --------------------------------------------------------------------------------
+#
+# json.dump with an indent runs the json module's pure-Python encoder, one generator step per token:
+# about 2 us per value, over a hundred million values for a 5,000-host sweep. Here the json module
+# still encodes every value (``_fragment``: json.dumps of one entry), and this code writes only the
+# fixed frame around them with the same layout: with ``indent=1`` a value nested ``level`` containers
+# deep has each of its lines indented by ``level`` more spaces than at the top, and JSON text has no
+# raw line break inside a string, so re-indenting a fragment is a plain replace.
+
+_MEMO_LIMIT = 200_000  # fragments kept for reuse; a sweep has a few thousand distinct ones
+
+
+def _fragment(value: Any, level: int) -> str:
+    """``value`` as json.dump(indent=1) writes it ``level`` containers deep."""
+    text = json.dumps(value, indent=1, ensure_ascii=False)
+    return text.replace("\n", "\n" + " " * level) if level else text
+
+
+class _Fragments:
+    """Encoded entries, keyed by what they are made of. Keys hold ``id()`` of shared values: the
+    entry keeps the value itself, so no id is reused while it is in the memo."""
+
+    def __init__(self) -> None:
+        self._memo: dict[Any, tuple[Any, str]] = {}
+
+    def get(self, key: Any, keep: Any, build: Callable[[], str]) -> str:
+        found = self._memo.get(key)
+        if found is not None:
+            return found[1]
+        text = build()
+        if len(self._memo) >= _MEMO_LIMIT:
+            self._memo.clear()
+        self._memo[key] = (keep, text)
+        return text
+
+
+def _value_key(value: Any) -> Any:
+    """Scalars by value and type (1, 1.0 and True are equal keys, not equal JSON), containers by
+    identity: equal ones are one object once interned, and an unshared one only misses the memo."""
+    if value is None or isinstance(value, str | int | float):
+        return (type(value), value)
+    if not value:
+        return (type(value), ())
+    return id(value)
+
+
+def iter_json_report(result: ScanResult) -> Iterator[str]:
+    """The report's text in pieces, about one host per piece, without its final newline."""
+    memo = _Fragments()
+    head = _fragment({"exready_report": REPORT_SCHEMA, "run": run_to_dict(result.info),
+                      "roles": list(result.roles)}, 0)
+    yield head[:-2]  # the same object, left open: "\n}" closes it
+    yield from _hosts_part(result.outcomes)
+    yield from _facts_part([o.facts for o in result.outcomes if o.facts is not None], result, memo)
+    yield from _verdicts_part(result.verdicts, memo)
+    yield from _cells_part(result.cells, memo)
+    yield "\n}"
+
+
+def _hosts_part(outcomes: Sequence[HostOutcome]) -> Iterator[str]:
+    if not outcomes:
+        yield ',\n "hosts": []'
+        return
+    sep = ',\n "hosts": [\n  '
+    for o in outcomes:
+        yield sep + _fragment(outcome_to_dict(o), 2)
+        sep = ",\n  "
+    yield "\n ]"
+
+
+def _facts_part(hosts: list[HostFacts], result: ScanResult, memo: _Fragments) -> Iterator[str]:
+    yield f',\n "facts": {{\n  "facts_schema": {_fragment(FACTS_SCHEMA_VERSION, 0)}'
+    if not hosts:
+        yield ',\n  "hosts": []'
+    else:
+        sep = ',\n  "hosts": [\n   '
+        for hf in hosts:
+            yield sep + _host_facts(hf, memo)
+            sep = ",\n   "
+        yield "\n  ]"
+    yield f',\n  "org": {_fragment(org_facts_to_dict(result.org), 2)},\n  "installer": null\n }}'
+
+
+def _host_facts(hf: HostFacts, memo: _Fragments) -> str:
+    """facts_to_json's entry for one host, three containers deep."""
+    parts = [f'{{\n    "host": {encode_basestring(hf.host)},\n    "collector_version": '
+             f'{encode_basestring(hf.collector_version)},\n    "schema_version": {_fragment(hf.schema_version, 0)},'
+             '\n    "facts": ']
+    if not hf.facts:
+        parts.append("{}")
+    else:
+        sep = "{\n     "
+        for name, fact in sorted(hf.facts.items()):
+            text = memo.get(("fact", name, fact.status, _value_key(fact.value), fact.error), fact.value,
+                            partial(_fact_text, fact))
+            parts.append(f"{sep}{encode_basestring(name)}: {text}")
+            sep = ",\n     "
+        parts.append("\n    }")
+    parts.append("\n   }")
+    return "".join(parts)
+
+
+def _fact_text(fact: Fact) -> str:
+    return _fragment(fact_to_dict(fact), 5)
+
+
+def _verdict_text(v: Verdict) -> str:
+    return _fragment(verdict_to_dict(v), 3)
+
+
+def _verdicts_part(verdicts: Mapping[str, Any], memo: _Fragments) -> Iterator[str]:
+    if not verdicts:
+        yield ',\n "verdicts": {}'
+        return
+    sep = ',\n "verdicts": {\n  '
+    for host, vs in verdicts.items():
+        parts = [f"{sep}{encode_basestring(host)}: "]
+        if not vs:
+            parts.append("[]")
+        else:
+            item = "[\n   "
+            for v in vs:
+                text = memo.get(("verdict", v.rule_id, v.status, v.detail, _value_key(v.evidence), v.reason),
+                                v.evidence, partial(_verdict_text, v))
+                parts.append(item + text)
+                item = ",\n   "
+            parts.append("\n  ]")
+        yield "".join(parts)
+        sep = ",\n  "
+    yield "\n }"
+
+
+_CELL_HEAD = '{\n   "host": '
+
+
+def _cells_part(cells: Any, memo: _Fragments) -> Iterator[str]:
+    if not cells:
+        yield ',\n "cells": []'
+        return
+    sep = ',\n "cells": [\n  '
+    chunk: list[str] = []
+    for c in cells:
+        # Everything after the host's line is shared by the cells of every host alike.
+        rest = memo.get(("cell", c.role, c.status, c.blocking, c.warnings, c.unknown, c.reason), None,
+                        partial(_cell_rest, c))
+        chunk.append(f"{sep}{_CELL_HEAD}{encode_basestring(c.host)}{rest}")
+        sep = ",\n  "
+        if len(chunk) >= 64:
+            yield "".join(chunk)
+            chunk.clear()
+    chunk.append("\n ]")
+    yield "".join(chunk)
+
+
+def _cell_rest(c: Cell) -> str:
+    text = _fragment({**cell_to_dict(c), "host": ""}, 2)
+    return text[len(_CELL_HEAD) + 2:]  # past '{\n   "host": ""'
+
+
 def write_json_report(result: ScanResult, path: Path) -> None:
-    """Atomically: a temporary file beside ``path``, renamed into place."""
+    """Atomically: a temporary file beside ``path``, renamed into place. Streamed (see above)."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
         with open(tmp, "w", encoding="utf-8") as stream:
-            json.dump(result_to_json(result), stream, indent=1, ensure_ascii=False)
+            for piece in iter_json_report(result):
+                stream.write(piece)
             stream.write("\n")
         os.replace(tmp, path)
     except OSError as exc:
