@@ -1,12 +1,17 @@
 """The one seam where every foreign exception of a WinRM session becomes an outcome kind.
 
-pypsrp raises its own WinRMError tree; requests raises its RequestException tree (SSLError is a
-ConnectionError, so it is tested first); a reply that is not XML raises xml.etree's ParseError, which
-fits neither tree; pyspnego raises SpnegoError for local Kerberos/NTLM problems.
+pypsrp raises its own WinRMError tree; our HTTP layer (scanner.transport.http) raises the socket's
+OSError and ssl.SSLError family and its own HttpFailure family; requests, under CredSSP, raises its
+RequestException tree (SSLError is a ConnectionError, so it is tested first; every one of them is
+also an OSError, so they come before the socket errors); a reply that is not XML raises xml.etree's
+ParseError, which fits no tree; pyspnego raises SpnegoError for local Kerberos/NTLM problems.
 """
 
 from __future__ import annotations
 
+import errno
+import socket
+import ssl
 import xml.etree.ElementTree as ET
 
 import requests
@@ -29,6 +34,7 @@ from scanner.errors import (
     Unreachable,
 )
 from scanner.model.outcome import OutcomeKind
+from scanner.transport.http import ConnectionClosed, ConnectTimedOut, HttpFailure, NotHttp, ReplyCutShort
 
 # WS-Man fault codes a Windows host returns, with what to tell the user.
 _WSMAN_FAULTS: dict[int, str] = {
@@ -70,6 +76,9 @@ def classify(exc: BaseException, stage: str) -> TransportError | CollectorError:
         return RemoteFault(f"the host closed the connection{where}: {_short(text)}")
     if isinstance(exc, requests.exceptions.RequestException):
         return RemoteFault(f"HTTP error{where}: {_short(_root_text(exc))}")
+    own = _socket_or_http(exc, stage, where)
+    if own is not None:
+        return own
     if isinstance(exc, AuthenticationError):
         return AuthFailed(f"authentication failed{where}: wrong user name or password, or the host "
                           "does not offer this authentication method")
@@ -90,6 +99,33 @@ def classify(exc: BaseException, stage: str) -> TransportError | CollectorError:
     if isinstance(exc, OSError):
         return Unreachable(f"network error{where}: {_short(str(exc))}")
     return CollectorError(f"unexpected {type(exc).__name__}{where}: {_short(str(exc))}")
+
+
+def _socket_or_http(exc: BaseException, stage: str, where: str) -> TransportError | None:
+    """Our HTTP layer's failures: the socket's own errors, TLS's, and a peer that breaks HTTP."""
+    if isinstance(exc, ssl.SSLError):  # SSLCertVerificationError included
+        return TlsError(f"TLS failed{where}: {_ssl_reason(exc)}")
+    if isinstance(exc, ConnectTimedOut):
+        return Unreachable(f"connection timed out{where}")
+    if isinstance(exc, TimeoutError):
+        return DeadlineExceeded(f"the host stopped answering{where}: read timed out")
+    if isinstance(exc, ConnectionRefusedError):
+        return Unreachable(f"connection refused{where}: is WinRM listening on this port?")
+    if isinstance(exc, socket.gaierror):
+        return Unreachable(f"the name does not resolve{where}")
+    if isinstance(exc, ReplyCutShort):
+        return RemoteFault(f"the reply was cut short{where}")
+    if isinstance(exc, NotHttp):
+        return RemoteFault(f"the port does not speak HTTP{where}: is this a WinRM listener?")
+    if isinstance(exc, ConnectionClosed | ConnectionError):
+        if stage == "connect" and not isinstance(exc, ConnectionClosed):
+            return Unreachable(f"connection failed{where}: {_short(str(exc))}")
+        return RemoteFault(f"the host closed the connection{where}")
+    if isinstance(exc, HttpFailure):
+        return RemoteFault(f"HTTP error{where}: {_short(str(exc))}")
+    if isinstance(exc, OSError) and exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+        return Unreachable(f"no route to the host{where}")
+    return None
 
 
 def outcome_kind(err: TransportError | CollectorError) -> OutcomeKind:
@@ -119,10 +155,11 @@ def _root_text(exc: BaseException) -> str:
 
 def _ssl_reason(exc: BaseException) -> str:
     text = _root_text(exc)
-    for marker, meaning in (
-        ("CERTIFICATE_VERIFY_FAILED", "the certificate is not trusted (give the CA with --ca-file)"),
+    for marker, meaning in (  # the name checks first: a mismatch is also a CERTIFICATE_VERIFY_FAILED
         ("doesn't match", "the certificate's name does not match the host"),
         ("Hostname mismatch", "the certificate's name does not match the host"),
+        ("IP address mismatch", "the certificate's name does not match the host"),
+        ("CERTIFICATE_VERIFY_FAILED", "the certificate is not trusted (give the CA with --ca-file)"),
         ("WRONG_VERSION_NUMBER", "the port does not speak TLS (is it the HTTP listener? try --scheme http)"),
     ):
         if marker in text:

@@ -21,13 +21,17 @@ from pypsrp.wsman import WSMan
 from scanner.errors import CollectorError, DeadlineExceeded, TransportError
 from scanner.model.host import AuthMethod, Host, Scheme
 from scanner.transport.failures import classify
+from scanner.transport.http import WinRMHttpTransport
 from scanner.transport.serializer import use_fast_serializer
 from scanner.transport.settings import TransportSettings
 from scanner.transport.sockets import SocketWatch, watch_session, watching
-from scanner.transport.tls import use_tls_context
+from scanner.transport.tls import sweep_tls_context, use_tls_context
 
 # Closing a session that went wrong gets this long, not the full timeouts.
 _CLOSE_TIMEOUT = 5
+
+# Authentication methods our own HTTP layer carries (scanner.transport.http); CredSSP uses pypsrp's.
+_OWN_HTTP = frozenset({AuthMethod.NEGOTIATE, AuthMethod.NTLM, AuthMethod.KERBEROS, AuthMethod.BASIC})
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,12 @@ class HostSession:
         s = self._settings
         scheme, auth, port = s.endpoint(self.host)
         creds = s.credentials
+        password = creds.password.reveal() if creds.password is not None else None
+        https = scheme is Scheme.HTTPS
+        hostname_override = None
+        if self.host.fqdn and self.host.address and auth in (AuthMethod.NEGOTIATE, AuthMethod.KERBEROS):
+            # Connecting by address: Kerberos still needs the host's name for its service principal.
+            hostname_override = self.host.fqdn
         # pypsrp's annotations say bool/int, but it hands these to requests, which also takes a CA
         # bundle path for verification and float timeouts.
         kwargs: dict[str, Any] = {
@@ -99,15 +109,14 @@ class HostSession:
             "connection_timeout": s.connection_timeout,
             "read_timeout": s.read_timeout,
         }
-        if self.host.fqdn and self.host.address and auth in (AuthMethod.NEGOTIATE, AuthMethod.KERBEROS):
-            # Connecting by address: Kerberos still needs the service principal WSMAN/<fqdn>.
-            kwargs["negotiate_hostname_override"] = self.host.fqdn
+        if hostname_override is not None:
+            kwargs["negotiate_hostname_override"] = hostname_override
         wsman = WSMan(
             self.host.target,
             port=port,
             username=creds.username,
-            password=creds.password.reveal() if creds.password is not None else None,
-            ssl=scheme is Scheme.HTTPS,
+            password=None if auth in _OWN_HTTP else password,
+            ssl=https,
             path=s.http_path,
             auth=auth.value,
             operation_timeout=s.operation_timeout,
@@ -117,11 +126,20 @@ class HostSession:
             reconnection_backoff=0.5,
             **kwargs,
         )
+        if auth in _OWN_HTTP:
+            tls = (self._tls_context or sweep_tls_context(s)) if https else None
+            wsman.transport = WinRMHttpTransport(  # type: ignore[assignment]  # the same duck type
+                self.host.target, port, https=https, path=s.http_path, auth=auth.value,
+                username=creds.username, password=password, tls=tls,
+                connection_timeout=s.connection_timeout, read_timeout=s.read_timeout,
+                watch=self._watch, hostname_override=hostname_override)
+            return wsman
+        # CredSSP stays on pypsrp's own requests transport.
         session = wsman.transport._build_session()
         # pypsrp read the proxy settings from the environment once, above (no_proxy: none); with
         # trust_env on, requests would walk os.environ again on every one of the ~9 requests.
         session.trust_env = False
-        if scheme is Scheme.HTTPS and self._tls_context is not None:
+        if https and self._tls_context is not None:
             use_tls_context(session, self._tls_context)
         watch_session(session)
         wsman.transport.session = session
@@ -168,7 +186,10 @@ class HostSession:
 
 
 def _mechanism(wsman: WSMan, host: Host) -> str | None:
-    session = wsman.transport.session
+    transport: Any = wsman.transport
+    if isinstance(transport, WinRMHttpTransport):
+        return transport.negotiated_protocol or transport.auth
+    session = transport.session
     auth = getattr(session, "auth", None)
     contexts = getattr(auth, "contexts", None)
     if isinstance(contexts, dict) and contexts:

@@ -1,0 +1,450 @@
+"""The HTTP layer under pypsrp's WSMan for Negotiate, NTLM, Kerberos and Basic: one keep-alive
+connection per host, authenticated with pyspnego, sealed with pypsrp's own WinRM message encryption.
+
+Why not requests: a WinRM session is nine POSTs on one connection to one host, and requests spent
+more CPU on each of them (preparing the request, merging settings, cookie jars, hooks, urllib3's
+pool, header parsing through the email package) than the rest of the session together. Here a
+request is a handful of byte strings and a reply is a status line, a few headers and a body.
+
+Protocol choices, each as a Windows WinRM listener expects them:
+
+- Negotiate starts on the first request (as Windows' own client does), on an empty POST: NTLM and
+  Kerberos are bound to the TCP connection by HTTP.sys, so the WS-Man messages that follow need no
+  header and can be sealed. A listener that answers 401 without a token names the schemes it offers,
+  and the exchange restarts with the one pypsrp would pick.
+- On HTTPS the channel binding token is the hash of the server's certificate (RFC 5929), as pypsrp
+  computes it; message encryption is then TLS's job.
+- Basic (HTTPS only, enforced by the settings) sends its header on every request.
+
+A read timeout ends the session: the read timeout is longer than the WS-Man operation timeout, so a
+host that answers at all answers before it (pypsrp would resend a Receive up to five times).
+
+Every error leaves as a plain exception the seam in ``scanner.transport.failures`` maps: OSError and
+ssl.SSLError from the socket, the ``HttpFailure`` family below for a peer that breaks HTTP, and
+pypsrp's AuthenticationError / WinRMTransportError (the latter carries the body, from which WSMan
+reads a WS-Man fault).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import socket
+import ssl
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import spnego
+import spnego.channel_bindings
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from pypsrp.encryption import WinRMEncryption
+from pypsrp.exceptions import AuthenticationError, WinRMTransportError
+
+from scanner import __version__
+from scanner.transport.sockets import SocketWatch
+
+_MAX_LINE = 65_536
+_MAX_HEADERS = 100
+_MAX_BODY = 32 * 1024 * 1024  # a WS-Man envelope is at most 500 KiB by default; this is far past any
+_USER_AGENT = f"exready/{__version__}"
+_SOAP = "application/soap+xml;charset=UTF-8"
+_TOKEN = re.compile(r"(Kerberos|Negotiate|NTLM)\s*([^,]*),?", re.I)
+_BOUNDARY = re.compile(r'boundary=["\']?([^"\';]+)')
+
+
+class HttpFailure(Exception):
+    """The peer broke HTTP."""
+
+
+class NotHttp(HttpFailure):
+    """The reply does not start with an HTTP status line."""
+
+
+class ReplyCutShort(HttpFailure):
+    """The connection ended inside a reply."""
+
+
+class ConnectionClosed(HttpFailure):
+    """The peer closed the connection before a reply began."""
+
+
+class ConnectTimedOut(TimeoutError):
+    """No TCP connection (or TLS handshake) within the connection timeout."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
+    body: bytes
+
+
+class HttpConnection:
+    """One persistent HTTP/1.1 connection. Sockets it opens are reported to ``watch`` first, so a
+    deadline can shut them from another thread whatever this one is blocked in."""
+
+    def __init__(self, host: str, port: int, *, tls: ssl.SSLContext | None, connect_timeout: float,
+                 watch: SocketWatch, server_hostname: str | None = None) -> None:
+        self.host = host
+        self.port = port
+        self._tls = tls
+        self._server_hostname = server_hostname or host
+        self._connect_timeout = connect_timeout
+        self._watch = watch
+        self._sock: socket.socket | None = None
+        self._reader: Any = None
+        self._host_header = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+    @property
+    def connected(self) -> bool:
+        return self._sock is not None
+
+    def connect(self) -> None:
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=self._connect_timeout)
+        except TimeoutError as exc:
+            raise ConnectTimedOut(f"no connection to {self.host}:{self.port} within "
+                                  f"{self._connect_timeout:g} s") from exc
+        self._watch.add(sock)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self._tls is not None:
+                # Wrapping detaches the plain socket: watch the TLS one before the handshake blocks.
+                sock = self._tls.wrap_socket(sock, server_hostname=self._server_hostname,
+                                             do_handshake_on_connect=False)
+                self._watch.add(sock)
+                try:
+                    sock.do_handshake()
+                except TimeoutError as exc:
+                    raise ConnectTimedOut(f"no TLS handshake with {self.host}:{self.port} within "
+                                          f"{self._connect_timeout:g} s") from exc
+        except BaseException:
+            sock.close()
+            raise
+        self._sock = sock
+        self._reader = sock.makefile("rb", buffering=65_536)
+
+    def peer_certificate(self) -> bytes | None:
+        sock = self._sock
+        if isinstance(sock, ssl.SSLSocket):
+            return sock.getpeercert(binary_form=True)
+        return None
+
+    def post(self, path: str, headers: list[tuple[str, str]], body: bytes, timeout: float) -> Reply:
+        if self._sock is None:
+            self.connect()
+        sock = self._sock
+        assert sock is not None  # noqa: S101 - connect() set it or raised
+        lines = [f"POST {path} HTTP/1.1", f"Host: {self._host_header}", f"User-Agent: {_USER_AGENT}",
+                 "Accept-Encoding: identity", "Connection: Keep-Alive", f"Content-Length: {len(body)}"]
+        lines.extend(f"{k}: {v}" for k, v in headers)
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        sock.settimeout(timeout)
+        try:
+            sock.sendall(head + body if len(body) < 16_384 else head)
+            if len(body) >= 16_384:
+                sock.sendall(body)
+            reply = self._read_reply()
+        except BaseException:
+            self.close()
+            raise
+        if reply.headers.get("connection", "").lower() == "close":
+            self.close()
+        return reply
+
+    def _read_reply(self) -> Reply:
+        reader = self._reader
+        line = reader.readline(_MAX_LINE + 1)
+        if not line:
+            raise ConnectionClosed("the host closed the connection without a reply")
+        if not line.startswith(b"HTTP/"):
+            raise NotHttp(f"not an HTTP reply: {line[:40]!r}")
+        parts = line.split(None, 2)
+        try:
+            status = int(parts[1])
+        except (IndexError, ValueError):
+            raise NotHttp(f"bad HTTP status line: {line[:40]!r}") from None
+        headers: dict[str, str] = {}
+        for _ in range(_MAX_HEADERS + 1):
+            raw = reader.readline(_MAX_LINE + 1)
+            if not raw:
+                raise ReplyCutShort("the connection ended inside the reply's headers")
+            if raw in (b"\r\n", b"\n"):
+                break
+            if len(raw) > _MAX_LINE:
+                raise NotHttp("an HTTP header line is too long")
+            if not raw.endswith(b"\n"):
+                raise ReplyCutShort("the connection ended inside the reply's headers")
+            name, sep, value = raw.decode("latin-1").partition(":")
+            if not sep:
+                raise NotHttp(f"bad HTTP header line: {raw[:40]!r}")
+            key = name.strip().lower()
+            value = value.strip()
+            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        else:
+            raise NotHttp("too many HTTP header lines")
+        if 100 <= status < 200:
+            return self._read_reply()  # an interim reply; the real one follows
+        body = self._read_body(status, headers)
+        return Reply(status, headers, body)
+
+    def _read_body(self, status: int, headers: dict[str, str]) -> bytes:
+        reader = self._reader
+        if status in (204, 304):
+            return b""
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            return self._read_chunked()
+        length_text = headers.get("content-length")
+        if length_text is not None:
+            try:
+                length = int(length_text.split(",")[0])
+            except ValueError:
+                raise NotHttp(f"bad Content-Length {length_text[:20]!r}") from None
+            if length < 0 or length > _MAX_BODY:
+                raise NotHttp(f"Content-Length {length} is out of bounds")
+            body: bytes = reader.read(length)
+            if len(body) < length:
+                raise ReplyCutShort(f"the reply ended after {len(body)} of {length} bytes")
+            return body
+        # no length: the body runs to the end of the connection
+        body = reader.read(_MAX_BODY + 1)
+        if len(body) > _MAX_BODY:
+            raise NotHttp("the reply's body is too large")
+        self.close()
+        return body
+
+    def _read_chunked(self) -> bytes:
+        reader = self._reader
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            size_line = reader.readline(_MAX_LINE + 1)
+            if not size_line:
+                raise ReplyCutShort("the connection ended inside a chunked reply")
+            try:
+                size = int(size_line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                raise NotHttp("bad chunk size in a chunked reply") from None
+            if size == 0:
+                while reader.readline(_MAX_LINE + 1) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(chunks)
+            total += size
+            if total > _MAX_BODY:
+                raise NotHttp("the reply's body is too large")
+            chunk = reader.read(size)
+            if len(chunk) < size:
+                raise ReplyCutShort("the connection ended inside a chunk")
+            chunks.append(chunk)
+            reader.readline(_MAX_LINE + 1)  # the CRLF after the chunk
+
+    def close(self) -> None:
+        sock, self._sock = self._sock, None
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            try:
+                reader.close()
+            except OSError:
+                pass
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+
+@lru_cache(maxsize=8)
+def _ntlm_hashes(password: str) -> tuple[str, str]:
+    # pyspnego derives the LM and NT hashes of a password for every new NTLM context, the LM one with a
+    # pure-Python DES (about 2 ms); a sweep authenticates thousands of times with one password.
+    from spnego._ntlm_raw.crypto import lmowfv1, ntowfv1  # pinned pyspnego; no public spelling
+
+    return lmowfv1(password).hex(), ntowfv1(password).hex()
+
+
+def spnego_credentials(username: str | None, password: str | None) -> tuple[Any, str | None]:
+    """The (username, password) arguments of ``spnego.client``: NTLM from hashes derived once per
+    password, and the password itself for Kerberos. Unchanged on Windows, where SSPI takes no hashes,
+    and for the Kerberos ticket cache (no password)."""
+    if username is None or password is None or sys.platform == "win32":
+        return username, password
+    lm, nt = _ntlm_hashes(password)
+    return [spnego.NTLMHash(username=username, lm_hash=lm, nt_hash=nt),
+            spnego.Password(username=username, password=password)], None
+
+
+class WinRMHttpTransport:
+    """What pypsrp's WSMan calls as ``wsman.transport``: ``send(message) -> reply bytes``, ``close()``,
+    ``endpoint``. ``auth`` is one of basic, negotiate, ntlm, kerberos."""
+
+    def __init__(self, server: str, port: int, *, https: bool, path: str, auth: str, username: str | None,
+                 password: str | None, tls: ssl.SSLContext | None, connection_timeout: float,
+                 read_timeout: float, watch: SocketWatch, hostname_override: str | None = None,
+                 encrypt: bool = True) -> None:
+        if auth not in ("basic", "negotiate", "ntlm", "kerberos"):
+            raise ValueError(f"the HTTP transport does not do {auth!r} authentication")
+        self.server = server
+        self.port = port
+        self.auth = auth
+        self.username = username
+        self._password = password
+        self._path = "/" + path.lstrip("/")
+        scheme = "https" if https else "http"
+        host = f"[{server}]" if ":" in server else server
+        self.endpoint = f"{scheme}://{host}:{port}{self._path}"
+        self.connection_timeout = connection_timeout
+        self.read_timeout = read_timeout
+        self._hostname_override = hostname_override
+        self._conn = HttpConnection(server, port, tls=tls if https else None, watch=watch,
+                                    connect_timeout=connection_timeout)
+        self.wrap_required = encrypt and not https and auth != "basic"
+        self.encryption: WinRMEncryption | None = None
+        self._context: Any = None
+        self._authenticated = False
+        self._basic: str | None = None
+        if auth == "basic":
+            raw = f"{username or ''}:{password or ''}".encode()
+            self._basic = "Basic " + base64.b64encode(raw).decode("ascii")
+
+    @property
+    def negotiated_protocol(self) -> str | None:
+        """The mechanism the host accepted: ntlm, kerberos, basic; None before authentication."""
+        if self._basic is not None:
+            return "basic" if self._authenticated else None
+        protocol = getattr(self._context, "negotiated_protocol", None)
+        return protocol.lower() if isinstance(protocol, str) else None
+
+    def send(self, message: bytes, *, retries_on_read_timeout: int = 0,
+             timeout: float | tuple[float, float] | None = None) -> bytes:
+        read_timeout = self.read_timeout if timeout is None else (
+            timeout[1] if isinstance(timeout, tuple) else float(timeout))
+        if self._basic is None and not self._authenticated:
+            self._authenticate()
+        headers: list[tuple[str, str]] = []
+        if self._basic is not None:
+            headers.append(("Authorization", self._basic))
+        if self.encryption is not None:
+            content_type, payload = self.encryption.wrap_message(message)
+            headers.append(("Content-Type",
+                            f'{content_type};protocol="{self.encryption.protocol}";boundary="Encrypted Boundary"'))
+        else:
+            payload = message
+            headers.append(("Content-Type", _SOAP))
+        if not self._conn.connected and self._authenticated and self._basic is None:
+            # NTLM and Kerberos live on the connection that authenticated; a new one would need a new
+            # context, and the messages sealed so far would not follow it.
+            raise ConnectionClosed("the host closed the authenticated connection")
+        reply = self._conn.post(self._path, headers, payload, read_timeout)
+        content = self._content(reply)
+        if reply.status == 401:
+            raise AuthenticationError(f"Failed to authenticate the user {self.username} with {self.auth}")
+        if reply.status >= 300:
+            raise WinRMTransportError("http", reply.status, content.decode("utf-8", "replace"))
+        if self._basic is not None:
+            self._authenticated = True
+        return content
+
+    def _content(self, reply: Reply) -> bytes:
+        content_type = reply.headers.get("content-type", "")
+        if content_type.startswith(("multipart/encrypted;", "multipart/x-multi-encrypted;")):
+            if self.encryption is None:
+                raise HttpFailure("the host sent an encrypted reply on a connection without encryption")
+            match = _BOUNDARY.search(content_type)
+            if match is None:
+                raise HttpFailure("an encrypted reply without a MIME boundary")
+            unwrapped: bytes = self.encryption.unwrap_message(reply.body, match.group(1))
+            return unwrapped
+        return reply.body
+
+    def _authenticate(self) -> None:
+        """The Negotiate exchange on empty POSTs; afterwards the connection is authenticated."""
+        header = "Negotiate"
+        provider = self.auth
+        for _ in range(2):  # a second round only when the host names another scheme
+            reply, header, provider, retry = self._exchange(header, provider)
+            if not retry:
+                break
+        if reply.status == 401:
+            raise AuthenticationError(f"Failed to authenticate the user {self.username} with {self.auth}")
+        if reply.status >= 300:
+            raise WinRMTransportError("http", reply.status, reply.body.decode("utf-8", "replace"))
+        self._authenticated = True
+        if self.wrap_required:
+            protocol = WinRMEncryption.KERBEROS if header.lower() == "kerberos" else WinRMEncryption.SPNEGO
+            self.encryption = WinRMEncryption(self._context, protocol)
+
+    def _exchange(self, header: str, provider: str) -> tuple[Reply, str, str, bool]:
+        user, password = spnego_credentials(self.username, self._password)
+        self._context = context = spnego.client(
+            user,
+            password,
+            hostname=self._hostname_override or self.server,
+            service="host",  # pypsrp's default service principal class
+            channel_bindings=self._channel_bindings(),
+            context_req=spnego.ContextReq.default,
+            protocol=provider if provider in ("ntlm", "kerberos") else "negotiate",
+            options=spnego.NegotiateOptions.wrapping_winrm if self.wrap_required else spnego.NegotiateOptions.none,
+        )
+        out_token = context.step()
+        while True:
+            auth = f"{header} {base64.b64encode(out_token or b'').decode('ascii')}"
+            reply = self._conn.post(self._path, [("Authorization", auth)], b"", self.read_timeout)
+            offered = reply.headers.get("www-authenticate", "")
+            match = _TOKEN.search(offered)
+            in_token = base64.b64decode(match.group(2)) if match and match.group(2).strip() else None
+            if reply.status == 401 and in_token is None and not context.complete:
+                # no token back: the host refused this scheme or these credentials outright
+                other = _offered_scheme(offered)
+                if other is not None and other.lower() != header.lower():
+                    return reply, other, _provider_for(self.auth, other), True
+                return reply, header, provider, False
+            if in_token is None:
+                return reply, header, provider, False
+            out_token = context.step(in_token)
+            if context.complete and not out_token:
+                return reply, header, provider, False
+            if out_token is None:
+                return reply, header, provider, False
+
+    def _channel_bindings(self) -> spnego.channel_bindings.GssChannelBindings | None:
+        if not self._conn.connected:
+            self._conn.connect()
+        cert = self._conn.peer_certificate()
+        if cert is None:
+            return None
+        return spnego.channel_bindings.GssChannelBindings(
+            application_data=b"tls-server-end-point:" + certificate_hash(cert))
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def certificate_hash(der: bytes) -> bytes:
+    """RFC 5929 tls-server-end-point: the certificate hashed with its signature's hash algorithm,
+    SHA-256 when that is MD5, SHA-1 or unknown (what Windows and pypsrp compute)."""
+    cert = x509.load_der_x509_certificate(der)
+    try:
+        algorithm = cert.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        algorithm = None
+    if algorithm is None or algorithm.name in ("md5", "sha1"):
+        algorithm = hashes.SHA256()
+    digest = hashes.Hash(algorithm)
+    digest.update(der)
+    return digest.finalize()
+
+
+def _offered_scheme(www_authenticate: str) -> str | None:
+    for scheme in ("Negotiate", "Kerberos", "NTLM"):
+        if scheme.lower() in www_authenticate.lower():
+            return scheme
+    return None
+
+
+def _provider_for(asked: str, header: str) -> str:
+    """pypsrp's rule: Negotiate follows the scheme the host offers; NTLM and Kerberos stay themselves."""
+    return header.lower() if asked == "negotiate" else asked
