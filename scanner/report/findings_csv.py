@@ -30,6 +30,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from scanner.matrix.build import NOT_CONSULTED
+from scanner.model.matrix import Cell
 from scanner.model.rule import RuleMeta
 from scanner.model.run import ScanResult
 from scanner.model.verdict import Status
@@ -66,10 +67,9 @@ def findings_rows(
 ) -> Iterator[list[str]]:
     """``rules`` maps rule ids to their metadata (the catalog); a rule missing there (retired since
     the sweep) still gets its row, with the metadata columns empty."""
-    affected: dict[tuple[str, str], list[str]] = {}
+    cells: dict[str, list[Cell]] = {}
     for cell in result.cells:
-        for rule_id in (*cell.blocking, *cell.warnings, *cell.unknown):
-            affected.setdefault((cell.host, rule_id), []).append(cell.role)
+        cells.setdefault(cell.host, []).append(cell)
     for outcome in result.outcomes:
         host = outcome.host
         if not outcome.ok:
@@ -78,6 +78,10 @@ def findings_rows(
                    " ".join(result.roles), "", "", "", Status.UNKNOWN.value, outcome.kind.value,
                    outcome.reason, "", "", ""]
             continue
+        affected: dict[str, list[str]] = {}  # rule id -> the roles it touches on this host
+        for cell in cells.get(host.name, ()):
+            for rule_id in (*cell.blocking, *cell.warnings, *cell.unknown):
+                affected.setdefault(rule_id, []).append(cell.role)
         for verdict in result.verdicts.get(host.name, ()):
             if verdict.status not in FINDING_STATUSES or verdict.reason in NOT_CONSULTED:
                 continue
@@ -87,7 +91,7 @@ def findings_rows(
                 host.name,
                 host.fqdn or "",
                 host.site or "",
-                " ".join(affected.get((host.name, verdict.rule_id), ())),
+                " ".join(affected.get(verdict.rule_id, ())),
                 verdict.rule_id,
                 meta.title.get(lang) if meta else "",
                 meta.severity.value if meta else "",
@@ -108,6 +112,13 @@ def write_findings_csv(
     lang: str = "en",
 ) -> int:
     """Write the file atomically; return the number of finding rows."""
-    rows = list(findings_rows(result, rules, lang))
-    write_csv(path, FINDINGS_COLUMNS, rows, dialect)
-    return len(rows)
+    written = 0
+
+    def counted() -> Iterator[list[str]]:
+        nonlocal written
+        for row in findings_rows(result, rules, lang):
+            written += 1
+            yield row
+
+    write_csv(path, FINDINGS_COLUMNS, counted(), dialect)
+    return written

@@ -15,7 +15,7 @@ import json
 import os
 import secrets
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from scanner.errors import UsageError
@@ -116,10 +116,16 @@ def _asset(name: str) -> str:
     return importlib.resources.files("scanner.report").joinpath(name).read_text(encoding="utf-8")
 
 
+_FLUSH_PARTS = 4096  # pieces held before they go to the file (a big fleet's page is tens of MB)
+
+
 class _Page:
-    def __init__(self, lang: str) -> None:
+    """The page's pieces, kept for ``render_html`` or handed to ``sink`` (a file) as they pile up."""
+
+    def __init__(self, lang: str, sink: Callable[[str], object] | None = None) -> None:
         self.lang = "fr" if lang == "fr" else "en"
         self.parts: list[str] = []
+        self._sink = sink
 
     def w(self, key: str, **values: object) -> str:
         text = word(key, self.lang)
@@ -127,6 +133,13 @@ class _Page:
 
     def add(self, *chunks: str) -> None:
         self.parts.extend(chunks)
+        if self._sink is not None and len(self.parts) >= _FLUSH_PARTS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._sink is not None and self.parts:
+            self._sink("".join(self.parts))
+            self.parts.clear()
 
 
 def e(value: object) -> str:
@@ -155,8 +168,12 @@ def render_html(
 ) -> str:
     """The whole report as one string. ``rules`` (rule id -> metadata) adds titles, severities and
     remediation; ``diff`` (from the previous complete sweep to this one) fills the changes section."""
-    rules = rules or {}
     page = _Page(lang)
+    _render(page, result, rules or {}, diff)
+    return "".join(page.parts)
+
+
+def _render(page: _Page, result: ScanResult, rules: Mapping[str, RuleMeta], diff: RunDiff | None) -> None:
     info = result.info
     anchors = {o.host.name: _host_anchor(i) for i, o in enumerate(result.outcomes)}
 
@@ -195,7 +212,6 @@ def render_html(
         f"</main><footer>{e(page.w('generated', version=info.tool_version))}</footer>",
         f"<script>{_asset('html_report.js')}</script></body></html>\n",
     )
-    return "".join(page.parts)
 
 
 def write_html(
@@ -205,16 +221,21 @@ def write_html(
     diff: RunDiff | None = None,
     lang: str = "en",
 ) -> None:
-    """Write atomically (a temporary file renamed into place)."""
-    text = render_html(result, rules, diff, lang)
+    """Write atomically (a temporary file renamed into place), the page streamed as it is built."""
     target = Path(path)
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
+        with open(tmp, "w", encoding="utf-8") as stream:
+            page = _Page(lang, stream.write)
+            _render(page, result, rules or {}, diff)
+            page.flush()
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    except BaseException:  # the page failed half-way: leave no partial file behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _summary(page: _Page, result: ScanResult) -> None:

@@ -296,6 +296,9 @@ def write_json_report(result: ScanResult, path: Path) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:  # the report failed half-way: leave no partial file behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def read_saved(path: Path) -> ScanResult:

@@ -7,6 +7,7 @@ value in both the excel and excel-fr dialects.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from scanner.model.run import ScanResult
@@ -15,19 +16,18 @@ from scanner.report.csv_safe import CsvDialect, write_csv
 MATRIX_COLUMNS = ("host", "fqdn", "site", "role", "verdict", "blocking_rules", "warnings", "reason")
 
 
-def matrix_rows(result: ScanResult) -> list[list[str]]:
+def matrix_rows(result: ScanResult) -> Iterator[list[str]]:
+    """The rows, one at a time (the writer never holds them all)."""
     hosts = {o.host.name: o for o in result.outcomes}
-    rows = []
     for cell in result.cells:
         outcome = hosts[cell.host]
         reason = cell.reason
         if not reason and cell.unknown:
             reason = "unknown: " + " ".join(cell.unknown)
-        rows.append([
+        yield [
             cell.host, outcome.host.fqdn or "", outcome.host.site or "", cell.role, cell.status.value,
             " ".join(cell.blocking), " ".join(cell.warnings), reason,
-        ])
-    return rows
+        ]
 
 
 def write_matrix_csv(result: ScanResult, path: Path, dialect: str | CsvDialect = CsvDialect.EXCEL) -> None:
