@@ -8,13 +8,16 @@ CPU per host. This subclass takes a short path for exactly the two containers th
 with (``System.Collections.Hashtable`` and ``System.Collections.ArrayList``/``System.Array``), for
 the common primitives and for strings without ``_xHHHH_`` escapes, building the same Python values
 pypsrp builds, and hands every other element to pypsrp unchanged. Serialising is left to pypsrp,
-except that strings are escaped only when they need it, and the long script once per process.
+except that strings are escaped only when they need it, and a message whose builder names it with a
+``CACHE_KEY`` attribute (the collector's CREATE_PIPELINE: the same bytes on every host) is
+serialised once per process and key.
 """
 
 from __future__ import annotations
 
 import functools
 import xml.etree.ElementTree as ET
+from collections.abc import Hashable
 from typing import Any
 
 from pypsrp.complex_objects import ObjectMeta
@@ -28,7 +31,29 @@ _LONG = 4096  # strings this long are escaped once and remembered (a few, at mos
 _INT_TAGS = frozenset({"By", "SB", "U16", "I16", "U32", "I32", "U64", "I64"})
 
 
+# The attribute by which a message's builder says "my body is a function of this key alone".
+CACHE_KEY = "exready_cache_key"
+_BODIES_MAX = 16
+_bodies: dict[Hashable, bytes] = {}
+
+
 class FastSerializer(Serializer):
+    def serialize(self, value: Any, metadata: ObjectMeta | None = None, parent: ET.Element | None = None,
+                  clear: bool = True) -> Any:
+        """pypsrp's, except for a top-level message carrying ``CACHE_KEY``: its CLIXML bytes (which
+        pypsrp's Message.pack takes as they are) are built once per key."""
+        key = getattr(value, CACHE_KEY, None) if parent is None and clear else None
+        if key is None:
+            return super().serialize(value, metadata, parent, clear)
+        body = _bodies.get(key)
+        if body is None:
+            element = super().serialize(value, metadata, parent, clear)
+            body = ET.tostring(element, encoding="utf-8", method="xml") if element is not None else b""
+            if len(_bodies) >= _BODIES_MAX:
+                _bodies.clear()
+            _bodies[key] = body
+        return body
+
     def deserialize(self, element: ET.Element | str, metadata: ObjectMeta | None = None,
                     clear: bool = True) -> Any:
         if _plain(metadata):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pypsrp.complex_objects import PSInvocationState
+from pypsrp.messages import CreatePipeline
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 
@@ -22,7 +23,7 @@ from scanner.errors import CollectorError, DeadlineExceeded, TransportError
 from scanner.model.host import AuthMethod, Host, Scheme
 from scanner.transport.failures import classify
 from scanner.transport.http import WinRMHttpTransport
-from scanner.transport.serializer import use_fast_serializer
+from scanner.transport.serializer import CACHE_KEY, use_fast_serializer
 from scanner.transport.settings import TransportSettings
 from scanner.transport.sockets import SocketWatch, watch_session, watching
 from scanner.transport.tls import sweep_tls_context, use_tls_context
@@ -111,7 +112,7 @@ class HostSession:
         }
         if hostname_override is not None:
             kwargs["negotiate_hostname_override"] = hostname_override
-        wsman = WSMan(
+        wsman = _WSMan(
             self.host.target,
             port=port,
             username=creds.username,
@@ -146,7 +147,7 @@ class HostSession:
         return wsman
 
     def _invoke(self, pool: RunspacePool, deadline: float) -> list[Any]:
-        ps = PowerShell(pool)
+        ps = _CollectorPowerShell(pool)
         ps.add_script(self._script)
         ps.begin_invoke()
         op_timeout = self._settings.operation_timeout
@@ -183,6 +184,47 @@ class HostSession:
         if wsman is not None:
             wsman.transport.connection_timeout = _CLOSE_TIMEOUT
             wsman.transport.read_timeout = _CLOSE_TIMEOUT
+
+
+class _CollectorPowerShell(PowerShell):
+    """One script, added with add_script and started with begin_invoke's defaults: its CREATE_PIPELINE
+    body is the same on every host that speaks the same protocol version, so it is serialised once."""
+
+    def _invoke(self, msg: Any) -> None:
+        if isinstance(msg, CreatePipeline) and len(self.commands) == 1:
+            cmd = self.commands[0]
+            # everything the body is built from; the ids of pool and pipeline are outside it
+            setattr(msg, CACHE_KEY, (
+                "create-pipeline", self.runspace_pool.protocol_version, cmd.cmd, cmd.is_script,
+                cmd.use_local_scope, tuple(cmd.args), msg.no_input, _enum_value(msg.apartment_state),
+                _enum_value(msg.remote_stream_options), msg.add_to_history, msg.is_nested,
+                self.runspace_pool.host is None))
+        super()._invoke(msg)
+
+
+def _enum_value(value: Any) -> Any:
+    # pypsrp's Enum complex objects compare by identity; their value is what gets serialised
+    return getattr(value, "value", value)
+
+
+class _WSMan(WSMan):
+    """pypsrp's, except that the largest payload an envelope takes is computed once per endpoint length
+    and settings, not by serialising a mock envelope twice per session. The mock's other variable
+    parts are UUIDs, of fixed length; host names and addresses hold nothing XML escapes."""
+
+    def _calc_envelope_size(self, max_envelope_size: int) -> int:
+        key = (max_envelope_size, len(self.transport.endpoint), self.locale, self.data_locale,
+               self.operation_timeout)
+        size = _PAYLOAD_SIZES.get(key)
+        if size is None:
+            size = super()._calc_envelope_size(max_envelope_size)
+            if len(_PAYLOAD_SIZES) >= 256:
+                _PAYLOAD_SIZES.clear()
+            _PAYLOAD_SIZES[key] = size
+        return size
+
+
+_PAYLOAD_SIZES: dict[tuple[Any, ...], int] = {}
 
 
 def _mechanism(wsman: WSMan, host: Host) -> str | None:
