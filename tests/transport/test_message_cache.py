@@ -19,7 +19,8 @@ from scanner.transport.winrm import _CollectorPowerShell, _WSMan
 def _pypsrp_bytes(message: Any) -> bytes:
     element = Serializer().serialize(message)
     assert element is not None
-    return ET.tostring(element, encoding="utf-8", method="xml")
+    data: bytes = ET.tostring(element, encoding="utf-8", method="xml")
+    return data
 
 
 def _pipelines(monkeypatch: pytest.MonkeyPatch, protocol: str, count: int) -> list[Any]:
