@@ -79,6 +79,9 @@ WRITES = [
     (". C:\\other.ps1", "dot-sourcing"),
     ("function Set-Thing { 1 }", "verb Set"),
     ("if ($true) { Remove-Item x }", "verb Remove"),
+    ("ConvertTo-Json -InputObject @{ a = 1 } | Out-File C:\\x.json", "verb Out"),
+    ("ConvertTo-Json -InputObject @{ a = 1 } | Set-Content C:\\x.json", "verb Set"),
+    ("ConvertTo-Json -InputObject @{ a = 1 } > C:\\x.json", "redirection"),
     ("$k.Flush()", "allow-list"),
 ]
 
@@ -131,6 +134,8 @@ READS = [
     "<# Set-Content in a block comment #>\n$x = 1",
     '$x = "double-quoted $name is fine"',
     "$x = '{0}.{1}' -f $a, $b",
+    "ConvertTo-Json -InputObject @{ exready_collector = $v; schema = 2; facts = $ExFacts } -Depth 8 -Compress",
+    "@{ a = 1 } | ConvertTo-Json -Compress",
 ]
 
 
