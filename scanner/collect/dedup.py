@@ -4,16 +4,22 @@ copies of the same text.
 A sweep keeps every host's facts and verdicts until its reports are written. Across a site most of
 them are equal: the same KB list, the same "fact missing" evidence, the same detail line, on
 thousands of hosts. The ``Interner`` keeps one copy of each such value and hands it back for every
-equal one. Values are facts' and verdicts' JSON-like payloads (str, int, float, bool, None, list,
-dict), which nothing mutates after they are built; the frozen objects holding them are fresh and not
-yet shared when their fields are swapped for the interned copies, so no reader ever sees a change.
+equal one; a fact (name, status, value, error: nothing of its host) is shared whole. Values are
+facts' and verdicts' JSON-like payloads (str, int, float, bool, None, list, dict), which nothing
+mutates after they are built; the frozen objects holding them are fresh and not yet shared when
+their fields are swapped for the interned copies, so no reader ever sees a change.
+
+Equal means equal as the reports write it: the same types all the way down (1, 1.0 and True stay
+apart, so do a list and a tuple) and the same key order. A value's pickle says exactly that, and
+the C pickler makes it the cheapest exact key there is; a value it cannot pickle is not shared.
 """
 
 from __future__ import annotations
 
+import pickle
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from scanner.model.facts import Fact, HostFacts
@@ -21,8 +27,8 @@ from scanner.model.matrix import Cell
 from scanner.model.outcome import HostOutcome
 from scanner.model.verdict import Verdict
 
-_MAX_DEPTH = 12  # deeper values are kept as they are
 _MISSING = object()
+_PROTOCOL = 5
 
 
 class Interner:
@@ -30,13 +36,14 @@ class Interner:
 
     def __init__(self) -> None:
         self._values: dict[Any, Any] = {}
+        self._facts: dict[tuple[Any, ...], Fact] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._values) + len(self._facts)
 
     def value(self, value: Any) -> Any:
-        key = _key(value, 0)
+        key = _key(value)
         if key is None:
             return value
         shared = self._values.get(key, _MISSING)
@@ -46,14 +53,32 @@ class Interner:
             return self._values.setdefault(key, value)
 
     def facts(self, facts: HostFacts) -> HostFacts:
-        if type(facts.facts) is dict:  # fact names are identifiers: one copy each, keys included
-            _swap(facts, "facts", {sys.intern(k): f for k, f in facts.facts.items()})
-        for fact in facts.facts.values():
-            _swap(fact, "name", sys.intern(fact.name))
-            _swap(fact, "value", self.value(fact.value))
-            if fact.error is not None:
-                _swap(fact, "error", self.value(fact.error))
+        """Fact names as identifiers, and every fact equal to one seen before replaced by that one."""
+        table = facts.facts
+        shared: dict[str, Fact] = {}
+        for name, fact in table.items():
+            name = sys.intern(name)
+            value_key = _key(fact.value)
+            if value_key is None and fact.value is not None and not isinstance(fact.value, bool):
+                self._fresh_fact(fact, name)  # not shareable whole: its parts still are
+                shared[name] = fact
+                continue
+            key = (name, fact.status, value_key if value_key is not None else fact.value, fact.error)
+            found = self._facts.get(key)
+            if found is None:
+                self._fresh_fact(fact, name)
+                with self._lock:
+                    found = self._facts.setdefault(key, fact)
+            shared[name] = found
+        if type(table) is dict:
+            _swap(facts, "facts", shared)
         return facts
+
+    def _fresh_fact(self, fact: Fact, name: str) -> None:
+        _swap(fact, "name", name)
+        _swap(fact, "value", self.value(fact.value))
+        if fact.error is not None:
+            _swap(fact, "error", self.value(fact.error))
 
     def outcome(self, outcome: HostOutcome) -> HostOutcome:
         if outcome.facts is not None:
@@ -84,34 +109,14 @@ def _swap(obj: Fact | Verdict | Cell | HostFacts, name: str, value: Any) -> None
         object.__setattr__(obj, name, value)  # a fresh, unshared frozen value: see the module doc
 
 
-def _key(value: Any, depth: int) -> Any:
-    """A hashable stand-in that is equal exactly when the values are equal and of the same types
-    (so 1, 1.0 and True stay apart); None for what is not worth sharing or cannot be keyed."""
-    if isinstance(value, str):
-        return value if value else None
-    if depth >= _MAX_DEPTH:
-        return None
-    if isinstance(value, bool) or value is None:
+def _key(value: Any) -> Any:
+    """A hashable stand-in equal exactly when the values are equal and of the same types all the way
+    down (see the module doc); None for what is not worth sharing or cannot be keyed."""
+    if type(value) is str:
+        return value
+    if value is None or isinstance(value, bool):
         return None  # singletons already
-    if isinstance(value, int | float):
-        return (type(value), value)
-    if isinstance(value, tuple | list):
-        items = [_key(x, depth + 1) if not _plain(x) else x for x in value]
-        if any(k is None and not _plain(x) for k, x in zip(items, value, strict=True)):
-            return None
-        return (type(value), tuple(items))
-    if isinstance(value, Mapping) and type(value) is dict:
-        pairs = []
-        for k, x in value.items():
-            if not isinstance(k, str):
-                return None
-            kx = x if _plain(x) else _key(x, depth + 1)
-            if kx is None and not _plain(x):
-                return None
-            pairs.append((k, type(x), kx))
-        return (dict, tuple(pairs))
-    return None
-
-
-def _plain(x: Any) -> bool:
-    return x is None or isinstance(x, bool)
+    try:
+        return pickle.dumps(value, _PROTOCOL)
+    except Exception:  # noqa: BLE001 - whatever cannot be pickled is simply not shared
+        return None

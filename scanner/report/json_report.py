@@ -15,15 +15,14 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from functools import partial
+from collections.abc import Iterator, Mapping, Sequence
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
 from scanner.errors import FactsError, UsageError
 from scanner.facts.serial import fact_to_dict, facts_from_json, facts_to_json, org_facts_to_dict
-from scanner.model.facts import FACTS_SCHEMA_VERSION, Fact, HostFacts
+from scanner.model.facts import FACTS_SCHEMA_VERSION, HostFacts
 from scanner.model.host import AuthMethod, Host, Scheme
 from scanner.model.matrix import Cell, CellStatus
 from scanner.model.outcome import HostOutcome, OutcomeKind
@@ -144,43 +143,32 @@ def _fragment(value: Any, level: int) -> str:
 
 
 class _Fragments:
-    """Encoded entries, keyed by what they are made of. Keys hold ``id()`` of shared values: the
-    entry keeps the value itself, so no id is reused while it is in the memo."""
+    """Encoded entries of one kind, keyed by what they are made of. Keys may hold the ``id()`` of a
+    value (equal values are one object once the sweep interned them; an unshared one only misses):
+    the value is kept here with its text, so no id is reused while its key is in use."""
 
     def __init__(self) -> None:
-        self._memo: dict[Any, tuple[Any, str]] = {}
+        self.texts: dict[Any, str] = {}
+        self._kept: list[Any] = []
 
-    def get(self, key: Any, keep: Any, build: Callable[[], str]) -> str:
-        found = self._memo.get(key)
-        if found is not None:
-            return found[1]
-        text = build()
-        if len(self._memo) >= _MEMO_LIMIT:
-            self._memo.clear()
-        self._memo[key] = (keep, text)
+    def add(self, key: Any, keep: Any, text: str) -> str:
+        if len(self.texts) >= _MEMO_LIMIT:
+            self.texts.clear()
+            self._kept.clear()
+        self.texts[key] = text
+        self._kept.append(keep)
         return text
-
-
-def _value_key(value: Any) -> Any:
-    """Scalars by value and type (1, 1.0 and True are equal keys, not equal JSON), containers by
-    identity: equal ones are one object once interned, and an unshared one only misses the memo."""
-    if value is None or isinstance(value, str | int | float):
-        return (type(value), value)
-    if not value:
-        return (type(value), ())
-    return id(value)
 
 
 def iter_json_report(result: ScanResult) -> Iterator[str]:
     """The report's text in pieces, about one host per piece, without its final newline."""
-    memo = _Fragments()
     head = _fragment({"exready_report": REPORT_SCHEMA, "run": run_to_dict(result.info),
                       "roles": list(result.roles)}, 0)
     yield head[:-2]  # the same object, left open: "\n}" closes it
     yield from _hosts_part(result.outcomes)
-    yield from _facts_part([o.facts for o in result.outcomes if o.facts is not None], result, memo)
-    yield from _verdicts_part(result.verdicts, memo)
-    yield from _cells_part(result.cells, memo)
+    yield from _facts_part([o.facts for o in result.outcomes if o.facts is not None], result)
+    yield from _verdicts_part(result.verdicts)
+    yield from _cells_part(result.cells)
     yield "\n}"
 
 
@@ -195,7 +183,8 @@ def _hosts_part(outcomes: Sequence[HostOutcome]) -> Iterator[str]:
     yield "\n ]"
 
 
-def _facts_part(hosts: list[HostFacts], result: ScanResult, memo: _Fragments) -> Iterator[str]:
+def _facts_part(hosts: list[HostFacts], result: ScanResult) -> Iterator[str]:
+    memo = _Fragments()
     yield f',\n "facts": {{\n  "facts_schema": {_fragment(FACTS_SCHEMA_VERSION, 0)}'
     if not hosts:
         yield ',\n  "hosts": []'
@@ -217,9 +206,13 @@ def _host_facts(hf: HostFacts, memo: _Fragments) -> str:
         parts.append("{}")
     else:
         sep = "{\n     "
+        texts = memo.texts
         for name, fact in sorted(hf.facts.items()):
-            text = memo.get(("fact", name, fact.status, _value_key(fact.value), fact.error), fact.value,
-                            partial(_fact_text, fact))
+            value = fact.value
+            key = (name, fact.status, value if type(value) is str else id(value), fact.error)
+            text = texts.get(key)
+            if text is None:
+                text = memo.add(key, value, _fragment(fact_to_dict(fact), 5))
             parts.append(f"{sep}{encode_basestring(name)}: {text}")
             sep = ",\n     "
         parts.append("\n    }")
@@ -227,18 +220,12 @@ def _host_facts(hf: HostFacts, memo: _Fragments) -> str:
     return "".join(parts)
 
 
-def _fact_text(fact: Fact) -> str:
-    return _fragment(fact_to_dict(fact), 5)
-
-
-def _verdict_text(v: Verdict) -> str:
-    return _fragment(verdict_to_dict(v), 3)
-
-
-def _verdicts_part(verdicts: Mapping[str, Any], memo: _Fragments) -> Iterator[str]:
+def _verdicts_part(verdicts: Mapping[str, Sequence[Verdict]]) -> Iterator[str]:
     if not verdicts:
         yield ',\n "verdicts": {}'
         return
+    memo = _Fragments()
+    texts = memo.texts
     sep = ',\n "verdicts": {\n  '
     for host, vs in verdicts.items():
         parts = [f"{sep}{encode_basestring(host)}: "]
@@ -247,9 +234,13 @@ def _verdicts_part(verdicts: Mapping[str, Any], memo: _Fragments) -> Iterator[st
         else:
             item = "[\n   "
             for v in vs:
-                text = memo.get(("verdict", v.rule_id, v.status, v.detail, _value_key(v.evidence), v.reason),
-                                v.evidence, partial(_verdict_text, v))
-                parts.append(item + text)
+                evidence = v.evidence
+                key = (v.rule_id, v.status, v.detail, id(evidence) if evidence else 0, v.reason)
+                text = texts.get(key)
+                if text is None:
+                    text = memo.add(key, evidence, _fragment(verdict_to_dict(v), 3))
+                parts.append(item)
+                parts.append(text)
                 item = ",\n   "
             parts.append("\n  ]")
         yield "".join(parts)
@@ -260,16 +251,20 @@ def _verdicts_part(verdicts: Mapping[str, Any], memo: _Fragments) -> Iterator[st
 _CELL_HEAD = '{\n   "host": '
 
 
-def _cells_part(cells: Any, memo: _Fragments) -> Iterator[str]:
+def _cells_part(cells: Sequence[Cell]) -> Iterator[str]:
     if not cells:
         yield ',\n "cells": []'
         return
+    memo = _Fragments()
+    texts = memo.texts
     sep = ',\n "cells": [\n  '
     chunk: list[str] = []
     for c in cells:
         # Everything after the host's line is shared by the cells of every host alike.
-        rest = memo.get(("cell", c.role, c.status, c.blocking, c.warnings, c.unknown, c.reason), None,
-                        partial(_cell_rest, c))
+        key = (c.role, c.status, c.blocking, c.warnings, c.unknown, c.reason)
+        rest = texts.get(key)
+        if rest is None:
+            rest = memo.add(key, None, _cell_rest(c))
         chunk.append(f"{sep}{_CELL_HEAD}{encode_basestring(c.host)}{rest}")
         sep = ",\n  "
         if len(chunk) >= 64:
