@@ -11,6 +11,7 @@ import typer
 from scanner.checks.catalog import load_catalog
 from scanner.cli.scan_options import CsvDialectOpt, CsvOut, Cu, JsonOut, LangOpt, lang_or_default
 from scanner.cli.scanning import Outputs, exit_code, print_result, write_outputs
+from scanner.collect.dedup import Interner
 from scanner.errors import UsageError
 from scanner.evaluate.engine import EvaluationParams
 from scanner.i18n import t
@@ -69,7 +70,9 @@ def evaluate(
     params = EvaluationParams(exchange_version=exchange or saved.info.exchange_version,
                               cu=cu if cu is not None else saved.info.cu, org=saved.org)
     info = saved.info
-    result = assemble(info, saved.outcomes, load_catalog(), params)
+    # The saved facts were interned as they were read; so are the new verdicts and cells, which
+    # keeps a big fleet's result compact and lets the JSON report encode each distinct value once.
+    result = assemble(info, saved.outcomes, load_catalog(), params, interner=Interner())
     outputs = Outputs(csv=csv, csv_dialect=csv_dialect, json=json, lang=lang_or_default(lang))
     write_outputs(result, outputs)
     print_result(result, outputs)

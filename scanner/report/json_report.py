@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
+from scanner.collect.dedup import Interner
 from scanner.errors import FactsError, UsageError
 from scanner.facts.serial import fact_to_dict, facts_from_json, facts_to_json, org_facts_to_dict
 from scanner.model.facts import FACTS_SCHEMA_VERSION, HostFacts
@@ -102,7 +105,8 @@ def _result_from_json(data: Mapping[str, Any]) -> ScanResult:
                    tool_version=run["tool_version"], interrupted=bool(run.get("interrupted")),
                    cu=run.get("cu"), breaker_opened=bool(run.get("breaker_opened")))
     doc = facts_from_json(data["facts"])
-    facts: dict[str, HostFacts] = {h.host: h for h in doc.hosts}
+    interner = Interner()  # a report read back holds as many copies of each value as it has hosts
+    facts: dict[str, HostFacts] = {h.host: interner.facts(h) for h in doc.hosts}
     outcomes = []
     for h in data["hosts"]:
         host = host_from_dict(h)
@@ -112,14 +116,16 @@ def _result_from_json(data: Mapping[str, Any]) -> ScanResult:
                                     facts=facts.get(host.name) if kind is OutcomeKind.OK else None,
                                     auth_mechanism=o.get("auth_mechanism"),
                                     duration_s=float(o.get("duration_s", 0.0))))
-    verdicts = {host: [Verdict(rule_id=v["rule_id"], host=host, status=Status(v["status"]),
-                               detail=v.get("detail", ""), evidence=v.get("evidence") or {},
-                               reason=UnknownReason(v["reason"]) if v.get("reason") else None)
-                       for v in vs]
+    verdicts = {host: interner.verdicts([
+                    Verdict(rule_id=v["rule_id"], host=host, status=Status(v["status"]),
+                            detail=v.get("detail", ""), evidence=v.get("evidence") or {},
+                            reason=UnknownReason(v["reason"]) if v.get("reason") else None)
+                    for v in vs])
                 for host, vs in data["verdicts"].items()}
-    cells = [Cell(host=c["host"], role=c["role"], status=CellStatus(c["status"]), blocking=tuple(c["blocking"]),
-                  warnings=tuple(c["warnings"]), unknown=tuple(c.get("unknown", ())), reason=c.get("reason", ""))
-             for c in data["cells"]]
+    cells = interner.cells([
+        Cell(host=c["host"], role=c["role"], status=CellStatus(c["status"]), blocking=tuple(c["blocking"]),
+             warnings=tuple(c["warnings"]), unknown=tuple(c.get("unknown", ())), reason=c.get("reason", ""))
+        for c in data["cells"]])
     return ScanResult(info=info, roles=tuple(data["roles"]), outcomes=tuple(outcomes), verdicts=verdicts,
                       cells=tuple(cells), org=doc.org)
 
@@ -143,20 +149,34 @@ def _fragment(value: Any, level: int) -> str:
 
 
 class _Fragments:
-    """Encoded entries of one kind, keyed by what they are made of. Keys may hold the ``id()`` of a
-    value (equal values are one object once the sweep interned them; an unshared one only misses):
-    the value is kept here with its text, so no id is reused while its key is in use."""
+    """Encoded entries of one kind. Looked up first by the ``id()`` of the value they hold: equal
+    values are one object once the sweep interned them, and that lookup costs nothing. A value seen
+    for the first time (or never interned: a report read back) is then looked up by its exact
+    pickle, as the Interner keys it, so equal values are still encoded once. The memo keeps each
+    value whose id is a key, so no id is reused while it is in use."""
 
     def __init__(self) -> None:
-        self.texts: dict[Any, str] = {}
+        self.by_id: dict[Any, str] = {}
+        self._by_value: dict[Any, str] = {}
         self._kept: list[Any] = []
 
-    def add(self, key: Any, keep: Any, text: str) -> str:
-        if len(self.texts) >= _MEMO_LIMIT:
-            self.texts.clear()
+    def miss(self, key: Any, value: Any, value_key: Any, encode: Callable[[], str]) -> str:
+        """The text for an entry ``by_id`` does not hold; ``value_key`` replaces the id in ``key``."""
+        try:
+            exact = (*key[:-1], pickle.dumps(value, 5)) if value_key is None else value_key
+        except Exception:  # noqa: BLE001 - cannot be keyed: encoded every time (json says if it is valid)
+            return encode()
+        text = self._by_value.get(exact)
+        if text is not None:
+            return text
+        text = encode()
+        if len(self.by_id) >= _MEMO_LIMIT:
+            self.by_id.clear()
+            self._by_value.clear()
             self._kept.clear()
-        self.texts[key] = text
-        self._kept.append(keep)
+        self._by_value[exact] = text
+        self.by_id[key] = text
+        self._kept.append(value)
         return text
 
 
@@ -206,13 +226,14 @@ def _host_facts(hf: HostFacts, memo: _Fragments) -> str:
         parts.append("{}")
     else:
         sep = "{\n     "
-        texts = memo.texts
+        texts = memo.by_id
         for name, fact in sorted(hf.facts.items()):
             value = fact.value
-            key = (name, fact.status, value if type(value) is str else id(value), fact.error)
+            key = (name, fact.status, fact.error, value if type(value) is str else id(value))
             text = texts.get(key)
             if text is None:
-                text = memo.add(key, value, _fragment(fact_to_dict(fact), 5))
+                text = memo.miss(key, value, key if type(value) is str else None,
+                                 partial(_fragment, fact_to_dict(fact), 5))
             parts.append(f"{sep}{encode_basestring(name)}: {text}")
             sep = ",\n     "
         parts.append("\n    }")
@@ -225,7 +246,7 @@ def _verdicts_part(verdicts: Mapping[str, Sequence[Verdict]]) -> Iterator[str]:
         yield ',\n "verdicts": {}'
         return
     memo = _Fragments()
-    texts = memo.texts
+    texts = memo.by_id
     sep = ',\n "verdicts": {\n  '
     for host, vs in verdicts.items():
         parts = [f"{sep}{encode_basestring(host)}: "]
@@ -235,10 +256,11 @@ def _verdicts_part(verdicts: Mapping[str, Sequence[Verdict]]) -> Iterator[str]:
             item = "[\n   "
             for v in vs:
                 evidence = v.evidence
-                key = (v.rule_id, v.status, v.detail, id(evidence) if evidence else 0, v.reason)
+                key = (v.rule_id, v.status, v.detail, v.reason, id(evidence) if evidence else 0)
                 text = texts.get(key)
                 if text is None:
-                    text = memo.add(key, evidence, _fragment(verdict_to_dict(v), 3))
+                    text = memo.miss(key, evidence, None if evidence else key,
+                                     partial(_fragment, verdict_to_dict(v), 3))
                 parts.append(item)
                 parts.append(text)
                 item = ",\n   "
@@ -256,7 +278,7 @@ def _cells_part(cells: Sequence[Cell]) -> Iterator[str]:
         yield ',\n "cells": []'
         return
     memo = _Fragments()
-    texts = memo.texts
+    texts = memo.by_id
     sep = ',\n "cells": [\n  '
     chunk: list[str] = []
     for c in cells:
@@ -264,7 +286,7 @@ def _cells_part(cells: Sequence[Cell]) -> Iterator[str]:
         key = (c.role, c.status, c.blocking, c.warnings, c.unknown, c.reason)
         rest = texts.get(key)
         if rest is None:
-            rest = memo.add(key, None, _cell_rest(c))
+            rest = memo.miss(key, None, key, partial(_cell_rest, c))
         chunk.append(f"{sep}{_CELL_HEAD}{encode_basestring(c.host)}{rest}")
         sep = ",\n  "
         if len(chunk) >= 64:
@@ -303,7 +325,9 @@ def read_saved(path: Path) -> ScanResult:
     data = _read_json(path)
     if "facts_schema" in data and "exready_report" not in data:
         doc = facts_from_json(data)
-        outcomes = tuple(HostOutcome(host=Host(name=h.host), kind=OutcomeKind.OK, facts=h) for h in doc.hosts)
+        interner = Interner()
+        outcomes = tuple(HostOutcome(host=Host(name=h.host), kind=OutcomeKind.OK, facts=interner.facts(h))
+                         for h in doc.hosts)
         info = RunInfo(run_id=f"facts-{path.stem}", started_at="", finished_at="", exchange_version="2013",
                        inventory_source=str(path), tool_version="")
         return ScanResult(info=info, roles=(), outcomes=outcomes, verdicts={}, cells=(), org=doc.org)
