@@ -173,6 +173,9 @@ def sweep(
     user: Annotated[str | None, typer.Option(
         "--user", "-u", metavar="USER", help="WinRM account (password from \\[credentials]).")] = None,
     concurrency: Annotated[int | None, typer.Option("--concurrency", "-c", min=1, max=1024)] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-w", min=0, max=64,
+        help="Processes that run the WinRM sessions; 0: one per core, up to 4, from 200 hosts.")] = None,
     deadline: Annotated[float | None, typer.Option("--deadline", min=1, help="Seconds per host.")] = None,
     db: Annotated[Path | None, typer.Option(
         "--db", metavar="FILE", envvar="EXREADY_DB", rich_help_panel=SWEEP,
@@ -230,10 +233,11 @@ def sweep(
         source = CredentialSource.ENV if config.credentials.source is CredentialSource.KERBEROS \
             else config.credentials.source
         config = replace(config, credentials=replace(config.credentials, user=user, source=source))
-    if concurrency is not None or deadline is not None:
+    if concurrency is not None or deadline is not None or workers is not None:
         config = replace(config, limits=replace(
             config.limits, concurrency=concurrency or config.limits.concurrency,
-            deadline=deadline or config.limits.deadline))
+            deadline=deadline or config.limits.deadline,
+            workers=config.limits.workers if workers is None else workers))
     chosen_lang = lang or (Lang(config.outputs.lang) if config.outputs.lang else None)
     lang_value = lang_or_default(chosen_lang)
     dialect = csv_dialect or CsvDialect(config.outputs.csv_dialect)
@@ -287,7 +291,7 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
         hosts=target.hosts,
         transport=transport,
         limits=sweep_limits(config.limits.concurrency, config.limits.deadline, config.limits.auth_breaker,
-                            credentials.label),
+                            credentials.label, config.limits.workers),
         params=EvaluationParams(exchange_version=target.exchange, cu=target.cu, org=target.org),
         inventory_source=target.inventory_source,
         prior=target.prior,

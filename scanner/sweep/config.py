@@ -86,6 +86,7 @@ class LimitsConfig:
     concurrency: int = 32
     deadline: float = 120.0
     auth_breaker: int = 5
+    workers: int = 0  # processes running the sessions; 0: one per core (up to 4) from 200 hosts
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,6 +333,7 @@ def parse_config(raw: Mapping[str, Any], source: Path) -> SweepConfig:
         concurrency=lim.integer("concurrency", 32, 1, 1024) or 32,
         deadline=lim.number("deadline", 120.0, 1, 86400),
         auth_breaker=lim.integer("auth_breaker", 5, 0, 1000) or 0,
+        workers=lim.integer("workers", 0, 0, 64) or 0,
     )
     lim.done()
 
@@ -465,6 +467,7 @@ operation_timeout = 20
 concurrency = 32
 deadline = 120               # seconds per host
 auth_breaker = 5             # consecutive authentication failures that stop the sweep; 0: off
+workers = 0                  # processes running the sessions; 0: one per core (up to 4) from 200 hosts
 
 [outputs]
 dir = "out"                  # relative output paths go here

@@ -32,6 +32,7 @@ def test_minimal_config_has_the_documented_defaults(tmp_path: Path) -> None:
     assert config.fail_on is FailOn.BLOCKED
     assert config.credentials.source is CredentialSource.KERBEROS
     assert (config.limits.concurrency, config.limits.deadline, config.limits.auth_breaker) == (32, 120.0, 5)
+    assert config.limits.workers == 0  # one per core from 200 hosts
     assert config.history.enabled and config.history.db is None and config.history.lock_wait == 0
     assert config.outputs.csv is None
 
@@ -108,6 +109,7 @@ lock_wait = 600
             r"\[limits\] concurrency: expected an integer from 1 to 1024, got 0",
         ),
         (MINIMAL + '[limits]\nconcurrency = "many"\n', r"\[limits\] concurrency: expected an integer"),
+        (MINIMAL + "[limits]\nworkers = 65\n", r"\[limits\] workers: expected an integer from 0 to 64, got 65"),
         (
             MINIMAL + "[limits]\nconcurency = 4\n",
             r"\[limits\] concurency: unknown key \(known keys here: auth_breaker",

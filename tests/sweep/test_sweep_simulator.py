@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from scanner import pipeline
 from scanner.cli import build_app
 from scanner.errors import HistoryError
 from scanner.history.store import HistoryStore, RunStatus
@@ -241,9 +242,19 @@ def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path: Path, cli: C
 
         code, output = sweep(cli, "--config", str(config), "--resume", "last")
         assert code == 2, output  # the refusing host is unknown
-        # an uninterrupted sweep of the same site, for comparison
-        code_full, output_full = sweep(cli, "--config", str(config), "--concurrency", "7")
+        # an uninterrupted sweep of the same site, for comparison, its sessions in two worker processes
+        asked: list[int] = []
+        real_workers = pipeline.effective_workers
+
+        def recording(workers: int, hosts: int) -> int:
+            asked.append(workers)
+            return real_workers(workers, hosts)
+
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(pipeline, "effective_workers", recording)
+            code_full, output_full = sweep(cli, "--config", str(config), "--concurrency", "7", "--workers", "2")
         assert code_full == 2, output_full
+        assert asked == [2]
 
     with HistoryStore(db, create=False) as store:
         full_summary, resumed_summary = store.list_runs()
