@@ -36,6 +36,7 @@ class Interner:
 
     def __init__(self) -> None:
         self._values: dict[Any, Any] = {}
+        self._shared: dict[int, Any] = {}  # id -> a container in _values
         self._facts: dict[tuple[Any, ...], Fact] = {}
         self._lock = threading.Lock()
 
@@ -43,6 +44,8 @@ class Interner:
         return len(self._values) + len(self._facts)
 
     def value(self, value: Any) -> Any:
+        if self._shared.get(id(value)) is value:
+            return value  # already the shared copy (a report read back shares its objects as it reads)
         key = _key(value)
         if key is None:
             return value
@@ -50,7 +53,10 @@ class Interner:
         if shared is not _MISSING:
             return shared
         with self._lock:
-            return self._values.setdefault(key, value)
+            shared = self._values.setdefault(key, value)
+            if type(shared) is not str:
+                self._shared[id(shared)] = shared  # kept alive by _values: its id stays its own
+            return shared
 
     def facts(self, facts: HostFacts) -> HostFacts:
         """Fact names as identifiers, and every fact equal to one seen before replaced by that one."""

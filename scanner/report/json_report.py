@@ -346,9 +346,31 @@ def _read_json(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read: {exc}") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_hook=_SharedObjects())
     except ValueError as exc:
         raise FactsError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(data, dict):
         raise FactsError(f"{path}: not an exready report")
     return data
+
+
+_SHARE_MAX = 1024
+
+
+class _SharedObjects:
+    """json.loads' object hook: each JSON object equal to one read before (exactly: see the
+    Interner) is that one. A report repeats the same verdict, fact and evidence objects on every
+    host; read as they are, thousands of hosts' copies would take several times the file's size.
+    Nothing mutates what is read: it only becomes the ScanResult's values."""
+
+    def __init__(self) -> None:
+        self._seen: dict[bytes, dict[str, Any]] = {}
+
+    def __call__(self, obj: dict[str, Any]) -> dict[str, Any]:
+        if len(obj) > _SHARE_MAX or sum(len(v) for v in obj.values() if isinstance(v, list | dict)) > _SHARE_MAX:
+            return obj  # a document's sections and a host's fact table: never repeated, costly to key
+        try:
+            key = pickle.dumps(obj, 5)
+        except Exception:  # noqa: BLE001 - cannot happen for decoded JSON; then simply not shared
+            return obj
+        return self._seen.setdefault(key, obj)

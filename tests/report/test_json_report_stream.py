@@ -120,3 +120,23 @@ def test_a_shared_value_is_encoded_the_same_at_every_host(tmp_path: Path) -> Non
     path = tmp_path / "twins.json"
     write_json_report(result, path)
     assert path.read_text(encoding="utf-8") == whole_document(result)
+
+
+def test_a_report_read_back_shares_what_its_hosts_have_in_common(tmp_path: Path) -> None:
+    base = demo_result()
+    ok = [o for o in base.outcomes if o.facts is not None][0]
+    assert ok.facts is not None
+    twins = [replace(ok, host=replace(ok.host, name=f"T{i}"), facts=replace(ok.facts, host=f"T{i}")) for i in range(3)]
+    params = EvaluationParams(exchange_version="2013", org=base.org)
+    result = assemble(base.info, twins, load_catalog(), params, interner=Interner())
+    path = tmp_path / "twins.json"
+    write_json_report(result, path)
+    again = read_saved(path)
+    assert result_to_json(again) == result_to_json(result)
+    first, second = (o.facts for o in again.outcomes[:2])
+    assert first is not None and second is not None
+    assert all(first.facts[n] is second.facts[n] for n in first.facts)  # one fact object for both hosts
+    with_evidence = [i for i, v in enumerate(again.verdicts["T0"]) if v.evidence]
+    assert with_evidence
+    assert all(again.verdicts["T0"][i].evidence is again.verdicts["T1"][i].evidence for i in with_evidence)
+    assert [v.host for v in again.verdicts["T1"]] == ["T1"] * len(again.verdicts["T1"])
