@@ -18,6 +18,7 @@ from typing import Any
 
 import spnego
 import spnego.channel_bindings
+from spnego._ntlm_raw.crypto import lmowfv1, ntowfv1  # pinned pyspnego: the acceptor's own hash functions
 
 from scanner.simulator.profiles import Credentials, SimHost
 
@@ -26,7 +27,9 @@ _NTLM_AUTHENTICATE = b"NTLMSSP\x00\x03\x00\x00\x00"
 
 
 class NtlmUserFile:
-    """The NTLM_USER_FILE for pyspnego's acceptor, in Heimdal ``DOMAIN:USER:PASSWORD`` lines."""
+    """The NTLM_USER_FILE for pyspnego's acceptor, in the smbpasswd form ``[DOMAIN\\]USER:UID:LM:NT:...``:
+    with the hashes in the file, the acceptor does not derive them from the password (the LM one
+    with a pure-Python DES) on every logon; and a password may hold a colon."""
 
     def __init__(self, workdir: Path, credentials: Credentials) -> None:
         self.path = Path(workdir) / "ntlm-users.txt"
@@ -36,13 +39,14 @@ class NtlmUserFile:
 
     def lines(self) -> list[str]:
         c = self.credentials
-        out = [f":{c.username}:{c.password}"]
+        lm, nt = lmowfv1(c.password).hex().upper(), ntowfv1(c.password).hex().upper()
+        names = [c.username]
         for dom in (c.domain_netbios, c.domain_dns):
             if dom:
-                out.append(f"{dom}:{c.username}:{c.password}")
+                names.append(f"{dom}\\{c.username}")
         if c.domain_dns:
-            out.append(f":{c.username}@{c.domain_dns}:{c.password}")
-        return out
+            names.append(f"{c.username}@{c.domain_dns}")
+        return [f"{name}:0:{lm}:{nt}:[U          ]:LCT-00000000" for name in names]
 
     def install(self) -> None:
         self._previous = os.environ.get(_ENV)
