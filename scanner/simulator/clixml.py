@@ -98,3 +98,26 @@ def serialize(value: Any) -> bytes | None:
     except _Unsupported:
         return None
     return "".join(writer.out).encode("utf-8")
+
+
+_LONG = 4096  # strings this long are few and repeat on every pipeline: the collector's script
+
+
+def memoise_long_strings() -> None:
+    """Make psrpcore decode each long CLIXML string once per process. Every session sends the same
+    26 KB collector script, newlines escaped as ``_x000A_``, which psrpcore decodes through a UTF-16
+    round trip and a regular-expression callback per escape: a tenth of the simulator's CPU per
+    session. Decoding is a pure function of the text, so the answer is the same. Idempotent."""
+    from psrpcore.types import _serializer
+
+    current = _serializer._deserialize_string
+    if getattr(current, "_exready_memo", False):
+        return
+    cached = functools.lru_cache(maxsize=16)(current)
+
+    def decode(value: str) -> str:
+        return cached(value) if value is not None and len(value) >= _LONG else current(value)
+
+    decode._exready_memo = True  # type: ignore[attr-defined]
+    decode.__wrapped__ = current  # type: ignore[attr-defined]
+    _serializer._deserialize_string = decode

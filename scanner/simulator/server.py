@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from scanner.errors import SimulatorError
-from scanner.simulator import certs, http
+from scanner.simulator import certs, clixml, http
 from scanner.simulator.auth import NtlmUserFile
 from scanner.simulator.endpoint import HostRuntime
 from scanner.simulator.profiles import Credentials, SimHost, Site
@@ -116,6 +116,7 @@ class FleetServer:
             require_loopback(h.address)
         self.workdir.mkdir(parents=True, exist_ok=True)
         raise_open_file_limit(len(self.site.hosts) * 2 + 4096)
+        clixml.memoise_long_strings()
         bound: list[tuple[SimHost, dict[str, socket.socket]]] = []
         try:
             for h in self.site.hosts:
