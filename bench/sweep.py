@@ -3,15 +3,17 @@
 The site has two AD sites and about 5 % faulty hosts, of every fault kind the simulator has. The
 simulator runs in its own process; the scanner runs as ``python -m scanner scan`` (the command a user
 types: Negotiate, which is NTLM here, with WinRM message encryption over HTTP; CSV and JSON written),
-so its start-up, worker processes and report writing are all counted. Reported: wall time, hosts per
-second, client CPU per host (the scanner and its workers), peak memory of the scanner's process tree,
-per-host latency percentiles and the count of hosts by outcome.
+so its start-up, worker processes and report writing are all counted. It sweeps once per ``--workers``
+setting (default: one process, then two worker processes), each time against a fresh simulator.
+Reported: wall time, hosts per second, client CPU per host (the scanner and its workers), peak memory
+of the scanner's process tree, per-host latency percentiles and the count of hosts by outcome.
 
 Side by side, on 200 healthy hosts of the same simulator: Ansible (ansible-core, its psrp connection,
 ``-m raw`` with the same collector script; default forks and forks 32) and the scanner on the same 200
 hosts, giving the ratio of hosts per second.
 
-    python bench/sweep.py [--hosts 5000] [--ansible-venv DIR | --setup-ansible | --no-ansible] [--no-write]
+    python bench/sweep.py [--hosts 5000] [--workers 1,2] [--ansible-venv DIR | --setup-ansible | --no-ansible]
+                          [--no-write]
 
 Prints the figures and writes them to bench/RESULTS.md between the sweep markers. Linux only (it
 reads process trees through psutil and sends no signal). Every step has a time limit.
@@ -392,9 +394,10 @@ def row(r: dict[str, Any]) -> str:
             f"{r['server_cpu_ms_per_host']:.1f} | {lat_text} |")
 
 
-def render(big: dict[str, Any], side: list[dict[str, Any]], ansible: str, started: str) -> str:
+def render(bigs: list[dict[str, Any]], side: list[dict[str, Any]], ansible: str, started: str) -> str:
     head = ("| tool | setting | hosts | ok | wall s | hosts/s | client CPU ms/host | peak RSS MB (tree) | "
             "simulator CPU ms/host | latency p50 / p90 / p99 s (ok hosts) |\n|---|---|---|---|---|---|---|---|---|---|")
+    big = bigs[0]
     out = [
         "## Whole sweep (bench/sweep.py)", "",
         f"Measured {started}. Machine: {machine()}", "",
@@ -404,18 +407,26 @@ def render(big: dict[str, Any], side: list[dict[str, Any]], ansible: str, starte
         "HTTPS hosts), writing CSV and JSON; wall time is the whole command, start-up and reports included. "
         "Client CPU is user + system time of the scanner and its worker processes (exact, from the "
         "parent's rusage); peak RSS is the largest sum of RSS over the scanner's process tree, sampled "
-        "every 0.2 s.", "",
+        "every 0.2 s. Each sweep has a simulator process of its own, started afresh.", "",
         f"    {big['command']}", "",
-        head, row(big), "",
-        f"Other processes on the machine used {big['other_cpu_s']:.0f} CPU-seconds during the sweep "
-        f"(of {2 * big['wall_s']:.0f} available on 2 CPUs): the figures move with that.", "",
-        "Hosts by outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(big["outcomes"].items())) + ".", "",
-        f"Peak RSS of the process tree while the worker processes ran (the sweep): "
-        f"{big['peak_rss_sweep_mb']:.0f} MB. After them the scanner alone evaluates what is left, writes the "
-        f"CSV and the JSON report and exits: {big['after_workers_s']:.1f} s, and the overall peak of "
-        f"{big['peak_rss_mb']:.0f} MB (the JSON report is built whole in memory before it is written). "
-        "Per process: " + ", ".join(f"{k} {v} MB" for k, v in big["peak_rss_mb_by_process"].items())
-        + "; CPU s: " + ", ".join(f"{k} {v}" for k, v in big["cpu_s_by_process"].items()) + ".", "",
+        head, *[row(b) for b in bigs], "",
+    ]
+    for b in bigs:
+        per_process = ", ".join(f"{k} {v} MB" for k, v in b["peak_rss_mb_by_process"].items())
+        cpu = ", ".join(f"{k} {v}" for k, v in b["cpu_s_by_process"].items())
+        after = (f" The worker processes ended {b['after_workers_s']:.1f} s before the command did (the "
+                 "scanner then evaluates what is left, writes the CSV and the streamed JSON report, exits); "
+                 f"peak while they ran {b['peak_rss_sweep_mb']:.0f} MB." if b["after_workers_s"] else "")
+        out += [f"- {b['setting']}: other processes on the machine used {b['other_cpu_s']:.0f} CPU-seconds "
+                f"during the sweep (of {2 * b['wall_s']:.0f} available on 2 CPUs). Peak RSS per process: "
+                f"{per_process}; CPU seconds: {cpu}.{after} Exit code {b['exit_code']}."]
+    out += ["", "Hosts by outcome (" + big["setting"] + "): "
+            + ", ".join(f"{k} {v}" for k, v in sorted(big["outcomes"].items())) + ".", ""]
+    for b in bigs[1:]:
+        same = b["outcomes"] == big["outcomes"]
+        out += [f"With {b['setting']}: " + ("the same counts." if same else ", ".join(
+            f"{k} {v}" for k, v in sorted(b["outcomes"].items())) + "."), ""]
+    out += [
         "| simulator fault | outcomes |", "|---|---|",
         *[f"| {fault} | {', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))} |"
           for fault, kinds in big["faults"].items()], "",
@@ -438,7 +449,7 @@ def render(big: dict[str, Any], side: list[dict[str, Any]], ansible: str, starte
                 out.append(f"Against plain pypsrp in the same run: {ex['hosts_per_s'] / plain['hosts_per_s']:.1f}x the "
                            f"hosts per second, {ex['client_cpu_ms_per_host']:.1f} vs "
                            f"{plain['client_cpu_ms_per_host']:.1f} ms of client CPU per host (exready's figure "
-                           "includes starting its worker processes, evaluating every rule and writing the reports).")
+                           "includes evaluating every rule and writing the reports).")
             out.append("")
     out.append("Goals on this machine: 5,000 hosts in at most 90 s, at most 300 MB peak RSS, client CPU per "
                "host well under the 14-18 ms of a plain pypsrp client. The VM is shared and noisy: compare "
@@ -459,7 +470,8 @@ def write_section(body: str) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--hosts", type=int, default=5000)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", default="1,2",
+                    help="worker settings to sweep with, comma-separated; the first is the headline")
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--timeout", type=float, default=600, help="limit for each measured command, seconds")
     ap.add_argument("--ansible-venv", type=Path, default=Path(tempfile.gettempdir()) / "exready-ansible-venv")
@@ -476,29 +488,35 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="exready-bench-sweep-"))
     try:
         site = build_site(a.hosts, work)
-        with SimulatorProcess(site, work / "sim", startup_timeout_s=300) as sim:
-            print(f"simulator: {len(sim.hosts)} hosts, pid {sim.pid}", flush=True)
-            big_out = work / "big"
-            big_out.mkdir()
-            big = run_exready(sim, write_inventory(sim, work / "inventory.csv"), big_out, workers=a.workers,
-                              concurrency=a.concurrency, timeout=a.timeout)
-            print(json.dumps({k: v for k, v in big.items() if k != "faults"}, indent=1), flush=True)
-            side: list[dict[str, Any]] = []
-            version = ""
-            if use_ansible:
-                version = ansible_version(a.ansible_venv)
-                healthy = [h.name for h in sim.hosts if h.fault is None and h.http_port is not None][:200]
-                small_out = work / "small"
-                small_out.mkdir()
-                inv200 = write_inventory(sim, work / "inv200.csv", healthy)
-                side.append(run_exready(sim, inv200, small_out, workers=a.workers, concurrency=32, timeout=a.timeout))
-                side.append(run_baseline(sim, inv200, a.timeout))
-                script = ansible_script(build_collector_script())
-                for forks in (None, 32):
-                    side.append(run_ansible(sim, healthy, a.ansible_venv, forks, script, a.timeout))
-                for r in side:
-                    print(json.dumps(r), flush=True)
-        body = render(big, side, version, started)
+        settings = [int(w) for w in a.workers.split(",") if w.strip()]
+        bigs: list[dict[str, Any]] = []
+        side: list[dict[str, Any]] = []
+        version = ""
+        for index, workers in enumerate(settings):
+            # a fresh simulator for each sweep: faults that act from a host's n-th request count requests
+            with SimulatorProcess(site, work / f"sim{index}", startup_timeout_s=300) as sim:
+                print(f"simulator: {len(sim.hosts)} hosts, pid {sim.pid}", flush=True)
+                big_out = work / f"big{index}"
+                big_out.mkdir()
+                big = run_exready(sim, write_inventory(sim, work / "inventory.csv"), big_out, workers=workers,
+                                  concurrency=a.concurrency, timeout=a.timeout)
+                bigs.append(big)
+                print(json.dumps({k: v for k, v in big.items() if k != "faults"}, indent=1), flush=True)
+                if index == 0 and use_ansible:
+                    version = ansible_version(a.ansible_venv)
+                    healthy = [h.name for h in sim.hosts if h.fault is None and h.http_port is not None][:200]
+                    small_out = work / "small"
+                    small_out.mkdir()
+                    inv200 = write_inventory(sim, work / "inv200.csv", healthy)
+                    side.append(run_exready(sim, inv200, small_out, workers=workers, concurrency=32,
+                                            timeout=a.timeout))
+                    side.append(run_baseline(sim, inv200, a.timeout))
+                    script = ansible_script(build_collector_script())
+                    for forks in (None, 32):
+                        side.append(run_ansible(sim, healthy, a.ansible_venv, forks, script, a.timeout))
+                    for r in side:
+                        print(json.dumps(r), flush=True)
+        body = render(bigs, side, version, started)
         print(body)
         if not a.no_write:
             write_section(body)
