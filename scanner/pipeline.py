@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from scanner import __version__
 from scanner.checks.catalog import Catalog
 from scanner.collect.dedup import Interner
-from scanner.collect.observer import ScanObserver
+from scanner.collect.observer import NullObserver, ScanObserver
 from scanner.collect.runner import Session, SweepLimits, SweepRunner, SweepStats
 from scanner.collect.session import CollectorSession
 from scanner.collect.shard import Evaluated, ShardPool
@@ -98,8 +98,10 @@ async def scan(request: ScanRequest, catalog: Catalog, observers: Sequence[ScanO
         def factory(host: Host) -> Session:
             return CollectorSession(host, request.transport, script, parse_collector_output, tls, interner)
 
-        runner = SweepRunner(factory, request.limits, observers)
+        judge = _Judge(catalog, request.params, interner)
+        runner = SweepRunner(factory, request.limits, [judge, *observers])
         fresh = {o.host.name: o for o in await runner.run(todo, stop)}
+        evaluated = judge.evaluated
     outcomes = [request.prior.get(h.name) or fresh[h.name] for h in request.hosts]
     info = replace(info, finished_at=utc_now(), interrupted=runner.stats.interrupted,
                    breaker_opened=runner.stats.breaker_opened)
@@ -107,6 +109,24 @@ async def scan(request: ScanRequest, catalog: Catalog, observers: Sequence[ScanO
     for observer in observers:
         observer.run_done(result)
     return result, runner.stats
+
+
+class _Judge(NullObserver):
+    """Judges each fresh outcome as it arrives, while other hosts are still on the network, as worker
+    processes do for theirs: ``assemble`` then has only what was never judged left to do."""
+
+    def __init__(self, catalog: Catalog, params: EvaluationParams, interner: Interner) -> None:
+        self._catalog = catalog
+        self._params = params
+        self._interner = interner
+        self.evaluated: dict[str, Evaluated] = {}
+
+    def host_done(self, outcome: HostOutcome) -> None:
+        verdicts = tuple(evaluate_host(outcome, self._catalog, self._params))
+        cells = tuple(build_cells(outcome, verdicts, self._catalog, self._params.exchange_version))
+        self._interner.verdicts(verdicts)
+        self._interner.cells(cells)
+        self.evaluated[outcome.host.name] = Evaluated(outcome, verdicts, cells)
 
 
 def _any_https(request: ScanRequest) -> bool:

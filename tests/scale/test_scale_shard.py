@@ -40,3 +40,29 @@ def test_a_sharded_sweep_gives_the_same_result_as_one_process(tmp_path: Path) ->
     assert len(single["outcomes"]) >= 70
     assert {o[1].value for o in single["outcomes"]} >= {"ok", "auth_failed", "remote_fault", "probe_error"}
     assert sharded == single
+
+
+def test_one_process_judges_each_host_once_as_it_finishes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner import pipeline
+    from scanner.evaluate.engine import evaluate_host as real
+
+    judged: list[tuple[str, bool]] = []
+    sweeping = {"on": False}
+
+    def counting(outcome: Any, catalog: Any, params: Any) -> Any:
+        judged.append((outcome.host.name, sweeping["on"]))
+        return real(outcome, catalog, params)
+
+    real_assemble = pipeline.assemble
+
+    def assemble(*args: Any, **kwargs: Any) -> Any:
+        sweeping["on"] = False  # what assemble itself judges
+        return real_assemble(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "evaluate_host", counting)
+    monkeypatch.setattr(pipeline, "assemble", assemble)
+    sweeping["on"] = True
+    result = sweep(tmp_path, 1)
+    names = [o.host.name for o in result.outcomes]
+    assert sorted(name for name, _ in judged) == sorted(names)  # once each, none twice
+    assert all(during for _, during in judged)  # all while the sweep ran, none left for assemble
