@@ -37,13 +37,11 @@ from ad_directory_data import (  # noqa: E402
     populate_computers,
 )
 from ad_samba import provision, reserve_loopback_ip, running, samba_skip_reason  # noqa: E402
+from results_md import write_section  # noqa: E402
 
 from scanner.credentials import Credentials, Secret  # noqa: E402
 from scanner.directory.settings import AdSettings, BindSettings, DiscoverySettings, parse_dc_url  # noqa: E402
 from scanner.inventory.ad import discover_hosts  # noqa: E402
-
-RESULTS = ROOT / "bench" / "RESULTS.md"
-START, END = "<!-- bench:ad:start -->", "<!-- bench:ad:end -->"
 
 
 def timed(label: str, timings: dict[str, float], fn: object, *args: object) -> None:
@@ -108,18 +106,8 @@ def main() -> int:
     text = "\n".join(head)
     print(text)
     if not args.no_write:
-        write_results(text)
+        write_section("ad", "## Active Directory discovery (bench/ad_discovery.py)\n\n" + text)
     return 0
-
-
-def write_results(text: str) -> None:
-    block = f"{START}\n## Active Directory discovery (bench/ad_discovery.py)\n\n{text}\n{END}"
-    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if START in old and END in old:
-        new = old[: old.index(START)] + block + old[old.index(END) + len(END):]
-    else:
-        new = old.rstrip("\n") + "\n\n" + block + "\n"
-    RESULTS.write_text(new, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -55,9 +55,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+from results_md import RESULTS, write_section  # noqa: E402
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
-START, END = "<!-- bench:report:start -->", "<!-- bench:report:end -->"
 EXCHANGE = "2013"
 RUN_ID = "20261121T120000Z-bench0"
 
@@ -344,16 +343,6 @@ def render(report: dict[str, Any], started: str) -> str:
     return "\n".join(out)
 
 
-def write_section(body: str) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    block = f"{START}\n{body}{END}"
-    if START in text and END in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--hosts", type=int, default=5000)
@@ -410,7 +399,7 @@ def main() -> int:
         body = render(report, started)
         print(body)
         if not a.no_write:
-            write_section(body)
+            write_section("report", body)
             print(f"wrote {RESULTS}")
         return 0
     finally:

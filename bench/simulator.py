@@ -41,8 +41,6 @@ from scanner.simulator import (  # noqa: E402
 )
 from scanner.simulator.scripts import collector_answer  # noqa: E402
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
-START, END = "<!-- bench:simulator:start -->", "<!-- bench:simulator:end -->"
 COLLECTOR = "# exready-collector 1\n"
 HOSTS = 200
 PASSWORD = "Bench-Lab-Pass-1!"  # noqa: S105 - the simulated lab's account
@@ -59,6 +57,8 @@ MODES = (
     Mode("NTLM + message encryption, HTTP", False, "ntlm"),
     Mode("Basic, HTTPS (CA verified)", True, "basic"),
 )
+from results_md import RESULTS, write_section  # noqa: E402
+
 CONCURRENCY = (1, 32, 128)
 
 
@@ -177,18 +177,6 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def write_section(body: str) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    section = f"{START}\n{body.rstrip()}\n{END}"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
-        text = head + section + tail
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer sessions (a smoke run)")
@@ -256,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(results))
     if not args.no_write:
-        write_section(body)
+        write_section("simulator", body)
         print(f"\nwritten to {RESULTS}")
     return 0 if all(r.errors == 0 for r in results) else 1
 

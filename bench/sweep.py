@@ -46,12 +46,12 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from results_md import RESULTS, write_section  # noqa: E402
+
 from scanner.probes.collector import build_collector_script  # noqa: E402
 from scanner.simulator import SimulatorProcess, generate_site_document, write_site_file  # noqa: E402
 from scanner.simulator.profiles import ALL_FAULT_MIX  # noqa: E402
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
-START, END = "<!-- bench:sweep:start -->", "<!-- bench:sweep:end -->"
 PASSWORD = "Bench-Sweep-Pass-5!"  # noqa: S105 - the simulated lab's account
 ANSIBLE_CORE = "ansible-core==2.19.14"  # the newest that runs on Python 3.11
 PYPSRP = "pypsrp==0.9.1"
@@ -457,16 +457,6 @@ def render(bigs: list[dict[str, Any]], side: list[dict[str, Any]], ansible: str,
     return "\n".join(out).rstrip() + "\n"
 
 
-def write_section(body: str) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    block = f"{START}\n{body}{END}"
-    if START in text and END in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--hosts", type=int, default=5000)
@@ -519,7 +509,7 @@ def main() -> int:
         body = render(bigs, side, version, started)
         print(body)
         if not a.no_write:
-            write_section(body)
+            write_section("sweep", body)
             print(f"wrote {RESULTS}")
         return 0
     finally:
