@@ -19,10 +19,9 @@ from scanner.collect.dedup import Interner
 from scanner.collect.observer import NullObserver, ScanObserver
 from scanner.collect.runner import Session, SweepLimits, SweepRunner, SweepStats
 from scanner.collect.session import CollectorSession
-from scanner.collect.shard import Evaluated, ShardPool
-from scanner.evaluate.engine import EvaluationParams, evaluate_host
+from scanner.collect.shard import Evaluated, ShardPool, judge
+from scanner.evaluate.engine import EvaluationParams
 from scanner.facts.parse import parse_collector_output
-from scanner.matrix.build import build_cells
 from scanner.model.host import Host, Scheme
 from scanner.model.matrix import Cell
 from scanner.model.outcome import HostOutcome
@@ -122,11 +121,10 @@ class _Judge(NullObserver):
         self.evaluated: dict[str, Evaluated] = {}
 
     def host_done(self, outcome: HostOutcome) -> None:
-        verdicts = tuple(evaluate_host(outcome, self._catalog, self._params))
-        cells = tuple(build_cells(outcome, verdicts, self._catalog, self._params.exchange_version))
-        self._interner.verdicts(verdicts)
-        self._interner.cells(cells)
-        self.evaluated[outcome.host.name] = Evaluated(outcome, verdicts, cells)
+        done = judge(outcome, self._catalog, self._params)
+        self._interner.verdicts(done.verdicts)
+        self._interner.cells(done.cells)
+        self.evaluated[outcome.host.name] = done
 
 
 def _any_https(request: ScanRequest) -> bool:
@@ -151,20 +149,16 @@ def assemble(info: RunInfo, outcomes: Sequence[HostOutcome], catalog: Catalog,
     ``evaluated`` holds judgements worker processes already made with the same catalog and
     parameters; one is used only for the very outcome it judged. ``interner`` shares equal values
     between hosts as they are judged (values do not change; memory does)."""
-    version = params.exchange_version
     verdicts: dict[str, list[Verdict]] = {}
     cells: list[Cell] = []
     for o in outcomes:
         done = evaluated.get(o.host.name) if evaluated else None
-        if done is not None and done.outcome is o:
-            verdicts[o.host.name] = list(done.verdicts)
-            cells.extend(done.cells)
-        else:
-            verdicts[o.host.name] = host_verdicts = evaluate_host(o, catalog, params)
-            host_cells = build_cells(o, host_verdicts, catalog, version)
+        if done is None or done.outcome is not o:
+            done = judge(o, catalog, params)
             if interner is not None:
-                interner.verdicts(host_verdicts)
-                interner.cells(host_cells)
-            cells.extend(host_cells)
-    return ScanResult(info=info, roles=catalog.roles(version), outcomes=tuple(outcomes),
+                interner.verdicts(done.verdicts)
+                interner.cells(done.cells)
+        verdicts[o.host.name] = list(done.verdicts)
+        cells.extend(done.cells)
+    return ScanResult(info=info, roles=catalog.roles(params.exchange_version), outcomes=tuple(outcomes),
                       verdicts=verdicts, cells=tuple(cells), org=params.org)

@@ -60,6 +60,16 @@ class Evaluated:
     cells: tuple[Cell, ...]
 
 
+def judge(outcome: HostOutcome, catalog: Any, params: Any) -> Evaluated:
+    """The verdicts and cells of ``outcome`` (``catalog``: a Catalog, ``params``: EvaluationParams,
+    both imported lazily: the engine pulls in the catalog)."""
+    from scanner.evaluate.engine import evaluate_host
+    from scanner.matrix.build import build_cells
+
+    verdicts = tuple(evaluate_host(outcome, catalog, params))
+    return Evaluated(outcome, verdicts, tuple(build_cells(outcome, verdicts, catalog, params.exchange_version)))
+
+
 @dataclass(frozen=True, slots=True)
 class _Start:
     """What a worker needs. The password travels apart: a ``Secret`` refuses to be pickled, so it is
@@ -309,9 +319,7 @@ def _worker_main(conn: Connection) -> None:
     start: _Start = conn.recv()
     from scanner.checks.catalog import load_catalog
     from scanner.collect.session import CollectorSession
-    from scanner.evaluate.engine import evaluate_host
     from scanner.facts.parse import parse_collector_output
-    from scanner.matrix.build import build_cells
     from scanner.transport.tls import sweep_tls_context
 
     creds = start.settings.credentials
@@ -329,9 +337,7 @@ def _worker_main(conn: Connection) -> None:
             sessions[ticket] = session
         try:
             outcome = session.run_outcome()
-            verdicts = tuple(evaluate_host(outcome, catalog, start.params))
-            cells = tuple(build_cells(outcome, verdicts, catalog, start.exchange_version))
-            evaluated: Evaluated | None = Evaluated(outcome, verdicts, cells)
+            evaluated: Evaluated | None = judge(outcome, catalog, start.params)
         except Exception as exc:  # a bug must still give the host an outcome
             outcome = _lost(host, f"{type(exc).__name__} in the worker")
             evaluated = None

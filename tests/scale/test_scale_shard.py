@@ -44,7 +44,7 @@ def test_a_sharded_sweep_gives_the_same_result_as_one_process(tmp_path: Path) ->
 
 def test_one_process_judges_each_host_once_as_it_finishes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from scanner import pipeline
-    from scanner.evaluate.engine import evaluate_host as real
+    from scanner.collect.shard import judge as real
 
     judged: list[tuple[str, bool]] = []
     sweeping = {"on": False}
@@ -59,7 +59,7 @@ def test_one_process_judges_each_host_once_as_it_finishes(tmp_path: Path, monkey
         sweeping["on"] = False  # what assemble itself judges
         return real_assemble(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "evaluate_host", counting)
+    monkeypatch.setattr(pipeline, "judge", counting)
     monkeypatch.setattr(pipeline, "assemble", assemble)
     sweeping["on"] = True
     result = sweep(tmp_path, 1)
