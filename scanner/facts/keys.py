@@ -156,6 +156,18 @@ CATALOG_FACTS: tuple[FactSpec, ...] = (
     FactSpec("local.administrators",
              "list of {name: str, sid: str} members of BUILTIN\\Administrators (S-1-5-32-544)",
              "Win32_Group S-1-5-32-544 and its Win32_Account members (CIM, own time budget)"),
+    FactSpec("ps.clr_version", "str, e.g. '2.0.50727.5420', '4.0.30319.42000'", "$PSVersionTable.CLRVersion"),
+    FactSpec("file.wmspdmod_dll", "{path: str, version: str} (absent: no such file)",
+             r"<SystemRoot>\System32\wmspdmod.dll (Windows Media codecs)"),
+    FactSpec("file.wmspdmoe_dll", "{path: str, version: str} (absent: no such file)",
+             r"<SystemRoot>\System32\wmspdmoe.dll (Windows Media codecs)"),
+    FactSpec("netfx3.http_activation", "bool: the key exists",
+             r"HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v3.0\Setup\Windows Communication Foundation"
+             r"\HTTPActivation"),
+    FactSpec("computer.dns_hostname", "str",
+             r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters\Hostname"),
+    FactSpec("computer.nv_domain", "str (absent: not set)",
+             r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters\NV Domain"),
 )
 
 
