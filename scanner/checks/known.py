@@ -25,8 +25,8 @@ from scanner.model.rule import Text
 SCHEMA = 1
 SOURCES: tuple[str, ...] = ("DC", "LOG", "D13", "D16")
 SOURCE_NAMES: dict[str, str] = {
-    "DC": "Exchange 2013 CU23 readiness engine (205 rules)",
-    "LOG": "Exchange 2013/2016/2019 Setup logs",
+    "DC": "the Exchange 2013 CU23 readiness engine",
+    "LOG": "Exchange 2013, 2016 and 2019 Setup logs",
     "D13": "Exchange 2013 readiness help pages",
     "D16": "Exchange 2016/2019 readiness help pages",
 }
@@ -132,7 +132,9 @@ def not_applicable() -> tuple[NotApplicable, ...]:
 class Accounted:
     rule: KnownRule
     status: Status
-    versions: Mapping[str, Status]  # per version Setup runs it: how exready accounts for it there
+    # per version Setup runs it: how exready accounts for it there; None: exready judges (or declares)
+    # it for another Exchange version only
+    versions: Mapping[str, Status | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,9 +163,7 @@ class Accounting:
         return counts
 
     def other_version_only(self, version: str) -> tuple[str, ...]:
-        return tuple(a.rule.name for a in self.entries
-                     if version in a.versions and a.versions[version] is Status.UNACCOUNTED
-                     and a.status is not Status.UNACCOUNTED)
+        return tuple(a.rule.name for a in self.entries if version in a.versions and a.versions[version] is None)
 
 
 def account(catalog: Catalog, known: Sequence[KnownRule] | None = None,
@@ -186,7 +186,8 @@ def account(catalog: Catalog, known: Sequence[KnownRule] | None = None,
     entries = []
     for k in known:
         status, versions = where(k.alias_of or k.name)
-        per = {v: status if v in versions else Status.UNACCOUNTED for v in k.versions}
+        per: dict[str, Status | None] = {
+            v: status if status is Status.UNACCOUNTED or v in versions else None for v in k.versions}
         entries.append(Accounted(k, status, per))
     return Accounting(tuple(entries))
 

@@ -1,5 +1,5 @@
-"""``exready checks list`` (every readiness rule: implemented or out of reach, with counts that account for
-Microsoft's documented rules) and ``exready checks explain RULE`` (what a rule means, what it reads, the
+"""``exready checks list`` (every readiness rule: implemented, out of reach or not applicable, with counts
+that account for every Setup rule known: the 2013 engine's, the 2016/2019 Setup logs' and the documented ones) and ``exready checks explain RULE`` (what a rule means, what it reads, the
 evidence it needs, the remediation in English and French, the help link)."""
 
 from __future__ import annotations
@@ -16,6 +16,17 @@ from tabulate import tabulate
 
 from scanner.checks.catalog import EXCHANGE_VERSIONS, Catalog, load_catalog
 from scanner.checks.documented import DOCUMENTED_2013, DOCUMENTED_2016_2019, documented_in
+from scanner.checks.known import (
+    OWN_RULES,
+    SOURCE_NAMES,
+    SOURCES,
+    Accounting,
+    NotApplicable,
+    Status,
+    account,
+    known_setup_rules,
+    not_applicable,
+)
 from scanner.checks.registry import RULES_PACKAGE
 from scanner.checks.rule import OutOfReach, Rule
 from scanner.errors import UsageError
@@ -45,6 +56,31 @@ _WORDS: dict[str, tuple[str, str]] = {
         "implémentées ({total} règles évaluées au total).",
     ),
     "unaccounted": ("Not in the catalog: {names}", "Absentes du catalogue : {names}"),
+    "not_applicable": ("not applicable", "non applicable"),
+    "known_from": ("Known from", "Source"),
+    "own": ("exready's own", "propre à exready"),
+    "known_total": (
+        "Known Setup rules: {total} ({sources}): {implemented} implemented, {oor} out of reach, {na} not "
+        "applicable, {missing} unaccounted.",
+        "Règles connues du programme d'installation : {total} ({sources}) : {implemented} implémentées, {oor} "
+        "hors de portée, {na} non applicables, {missing} non couvertes.",
+    ),
+    "known_source": (
+        "  {source} ({name}): {total}: {implemented} implemented, {oor} out of reach, {na} not applicable, "
+        "{missing} unaccounted.",
+        "  {source} ({name}) : {total} : {implemented} implémentées, {oor} hors de portée, {na} non "
+        "applicables, {missing} non couvertes.",
+    ),
+    "known_version": (
+        "Exchange {version} Setup runs {total} of them: {implemented} implemented, {oor} out of reach, {na} "
+        "not applicable, {other} judged for another version only.",
+        "Le programme d'installation d'Exchange {version} en exécute {total} : {implemented} implémentées, "
+        "{oor} hors de portée, {na} non applicables, {other} évaluées pour une autre version seulement.",
+    ),
+    "other_versions": ("  judged for another version only: {names}",
+                       "  évaluées pour une autre version seulement : {names}"),
+    "known_unaccounted": ("Known Setup rules with no catalog entry: {names}",
+                          "Règles connues sans entrée au catalogue : {names}"),
     "meaning": ("What it means", "Ce qu'elle signifie"),
     "how": ("How Setup judges it (technical note, English)", "Comment le programme d'installation la juge "
             "(note technique, en anglais)"),
@@ -140,15 +176,29 @@ def _severity(meta: RuleMeta, lang: Lang, short: bool = False) -> str:
     return _w(key + ("_short" if short else ""), lang)
 
 
+def _known_label(rule_id: str, sources: dict[str, tuple[str, ...]], lang: Lang) -> str:
+    if rule_id in OWN_RULES:
+        return _w("own", lang)
+    return ", ".join(sources.get(rule_id.casefold(), ())) or "-"
+
+
 def render_list(catalog: Catalog, version: str | None, lang: Lang) -> str:
     versions = (version,) if version else catalog.versions()
-    entries: list[Rule | OutOfReach] = [
+    na = not_applicable()
+    sources = {k.name.casefold(): k.sources for k in known_setup_rules()}
+    entries: list[Rule | OutOfReach | NotApplicable] = [
         *(r for r in catalog.rules if any(v in r.meta.versions for v in versions)),
         *(o for o in catalog.out_of_reach if any(v in o.versions for v in versions)),
+        *(n for n in na if any(v in n.versions for v in versions)),
     ]
     entries.sort(key=lambda e: e.id.casefold())
     rows = []
     for e in entries:
+        if isinstance(e, NotApplicable):
+            shown = [v for v in versions if v in e.versions]
+            rows.append([e.id, "-", ", ".join(shown), "-", _documented_label(e.id),
+                         _known_label(e.id, sources, lang), _w("not_applicable", lang), e.reason.get(lang.value)])
+            continue
         meta = e.meta
         shown = [v for v in versions if v in meta.versions]
         if isinstance(e, OutOfReach):
@@ -157,9 +207,12 @@ def render_list(catalog: Catalog, version: str | None, lang: Lang) -> str:
         else:
             status, why = _w("implemented", lang), ""
         rows.append([e.id, _severity(meta, lang, short=True), ", ".join(shown),
-                     _roles_text(catalog, e.id, shown), _documented_label(e.id), status, why])
-    headers = [_w(k, lang) for k in ("rule", "severity", "versions", "roles", "documented", "status", "why")]
-    table = tabulate(rows, headers=headers, disable_numparse=True, maxcolwidths=[None, None, None, 28, None, 28, 60])
+                     _roles_text(catalog, e.id, shown), _documented_label(e.id), _known_label(e.id, sources, lang),
+                     status, why])
+    headers = [_w(k, lang) for k in ("rule", "severity", "versions", "roles", "documented", "known_from", "status",
+                                     "why")]
+    table = tabulate(rows, headers=headers, disable_numparse=True,
+                     maxcolwidths=[None, None, None, 28, None, 16, 28, 60])
     lines = [table, ""]
     for v in versions:
         c = version_counts(catalog, v)
@@ -167,7 +220,35 @@ def render_list(catalog: Catalog, version: str | None, lang: Lang) -> str:
                         oor=c.out_of_reach, missing=len(c.missing), extra=c.extra, total=c.total))
         if c.missing:
             lines.append("  " + _w("unaccounted", lang, names=", ".join(c.missing)))
+    lines.append("")
+    lines.extend(render_known_counts(account(catalog, na=na), versions, lang))
     return "\n".join(lines)
+
+
+def render_known_counts(acc: Accounting, versions: Sequence[str], lang: Lang) -> list[str]:
+    """How the catalog accounts for every known Setup rule: in all, per source, per Exchange version."""
+    def counts(c: dict[Status, int]) -> dict[str, int]:
+        return {"implemented": c[Status.IMPLEMENTED], "oor": c[Status.OUT_OF_REACH],
+                "na": c[Status.NOT_APPLICABLE], "missing": c[Status.UNACCOUNTED]}
+
+    total = {s: 0 for s in Status}
+    for a in acc.entries:
+        total[a.status] += 1
+    per_source = {src: acc.by_source(src) for src in SOURCES}
+    sources = ", ".join(f"{src} {sum(c.values())}" for src, c in per_source.items())
+    lines = [_w("known_total", lang, total=len(acc.entries), sources=sources, **counts(total))]
+    for src, c in per_source.items():
+        lines.append(_w("known_source", lang, source=src, name=SOURCE_NAMES[src], total=sum(c.values()), **counts(c)))
+    for v in versions:
+        c = acc.by_version(v)
+        lines.append(_w("known_version", lang, version=v, total=sum(c.values()), implemented=c[Status.IMPLEMENTED],
+                        oor=c[Status.OUT_OF_REACH], na=c[Status.NOT_APPLICABLE], other=c[None]))
+        other = acc.other_version_only(v)
+        if other:
+            lines.append(_w("other_versions", lang, names=", ".join(other)))
+    if acc.unaccounted:
+        lines.append(_w("known_unaccounted", lang, names=", ".join(acc.unaccounted)))
+    return lines
 
 
 def _fact_sources() -> dict[str, keys.FactSpec]:
