@@ -1,6 +1,7 @@
 """``exready checks list`` (every readiness rule: implemented, out of reach or not applicable, with counts
-that account for every Setup rule known: the 2013 engine's, the 2016/2019 Setup logs' and the documented ones) and ``exready checks explain RULE`` (what a rule means, what it reads, the
-evidence it needs, the remediation in English and French, the help link)."""
+that account for every Setup rule known: the 2013 engine's, the 2016/2019 Setup logs' and the documented
+ones) and ``exready checks explain RULE`` (what a rule means, what it reads, the evidence it needs, the
+remediation in English and French, the help link)."""
 
 from __future__ import annotations
 
@@ -240,9 +241,10 @@ def render_known_counts(acc: Accounting, versions: Sequence[str], lang: Lang) ->
     for src, c in per_source.items():
         lines.append(_w("known_source", lang, source=src, name=SOURCE_NAMES[src], total=sum(c.values()), **counts(c)))
     for v in versions:
-        c = acc.by_version(v)
-        lines.append(_w("known_version", lang, version=v, total=sum(c.values()), implemented=c[Status.IMPLEMENTED],
-                        oor=c[Status.OUT_OF_REACH], na=c[Status.NOT_APPLICABLE], other=c[None]))
+        per = acc.by_version(v)
+        lines.append(_w("known_version", lang, version=v, total=sum(per.values()),
+                        implemented=per[Status.IMPLEMENTED], oor=per[Status.OUT_OF_REACH],
+                        na=per[Status.NOT_APPLICABLE], other=per[None]))
         other = acc.other_version_only(v)
         if other:
             lines.append(_w("other_versions", lang, names=", ".join(other)))

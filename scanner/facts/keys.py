@@ -156,18 +156,6 @@ CATALOG_FACTS: tuple[FactSpec, ...] = (
     FactSpec("local.administrators",
              "list of {name: str, sid: str} members of BUILTIN\\Administrators (S-1-5-32-544)",
              "Win32_Group S-1-5-32-544 and its Win32_Account members (CIM, own time budget)"),
-    FactSpec("ps.clr_version", "str, e.g. '2.0.50727.5420', '4.0.30319.42000'", "$PSVersionTable.CLRVersion"),
-    FactSpec("file.wmspdmod_dll", "{path: str, version: str} (absent: no such file)",
-             r"<SystemRoot>\System32\wmspdmod.dll (Windows Media codecs)"),
-    FactSpec("file.wmspdmoe_dll", "{path: str, version: str} (absent: no such file)",
-             r"<SystemRoot>\System32\wmspdmoe.dll (Windows Media codecs)"),
-    FactSpec("netfx3.http_activation", "bool: the key exists",
-             r"HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v3.0\Setup\Windows Communication Foundation"
-             r"\HTTPActivation"),
-    FactSpec("computer.dns_hostname", "str",
-             r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters\Hostname"),
-    FactSpec("computer.nv_domain", "str (absent: not set)",
-             r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters\NV Domain"),
 )
 
 
@@ -196,4 +184,23 @@ CATALOG_ORG_FACTS: tuple[FactSpec, ...] = (
              "msExchServerSite of each msExchExchangeServer"),
     FactSpec("ad.rodcs", "list[str]: short names of read-only domain controllers",
              "(objectCategory=nTDSDSARO) under CN=Sites,<configuration>"),
+)
+
+
+# Host facts of the shared contract that the Setup rules read and the collector adds in its next version:
+# declared here so the catalog accepts the rules that read them, and the simulator's profiles may describe
+# them; until a host reports them their rules say UNKNOWN. The collector's own declaration replaces this block.
+PENDING_SETUP_RULE_FACTS: tuple[FactSpec, ...] = (
+    FactSpec("ps.clr_version", "str, e.g. '2.0.50727.5420', '4.0.30319.42000'", "$PSVersionTable.CLRVersion"),
+    FactSpec("file.wmspdmod_dll", "{path: str, version: str} (absent: no such file)",
+             r"<SystemRoot>\System32\wmspdmod.dll (Windows Media codecs)"),
+    FactSpec("file.wmspdmoe_dll", "{path: str, version: str} (absent: no such file)",
+             r"<SystemRoot>\System32\wmspdmoe.dll (Windows Media codecs)"),
+    FactSpec("netfx3.http_activation", "bool: the key exists",
+             r"HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v3.0\Setup\Windows Communication Foundation"
+             r"\HTTPActivation"),
+    FactSpec("computer.dns_hostname", "str",
+             r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters\Hostname"),
+    FactSpec("computer.nv_domain", "str (absent: not set)",
+             r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters\NV Domain"),
 )

@@ -1,7 +1,7 @@
 """In Install mode Setup reads the Hub Transport role key of this server under
-HKLM\\SOFTWARE\\Microsoft\\ExchangeServer\\v15 ("BridgeheadRole", "HubTransportRole") and refuses to install when the role
-is already unpacked and configured at this Setup's build or a later one. (Setup behaviour: Exchange 2013
-CU23 readiness engine. Its extra test for a "previous build" left behind is not reproduced.)
+HKLM\\SOFTWARE\\Microsoft\\ExchangeServer\\v15 ("BridgeheadRole", "HubTransportRole") and refuses to install
+when the role is already unpacked and configured at this Setup's build or a later one. (Setup behaviour:
+Exchange 2013 CU23 readiness engine. Its extra test for a "previous build" left behind is not reproduced.)
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Setup reads the primary DNS suffix (GetComputerNameEx ComputerNameDnsDomain) and refuses any character
-other than letters, digits, hyphens and dots. The suffix is the TCP/IP "NV Domain" value when set (the
-one System Properties writes), else the "Domain" value. (Setup behaviour: Exchange 2013 CU23 readiness
+other than letters, digits, hyphens and dots. Windows keeps the suffix in effect in the TCP/IP "Domain"
+value and the one set for the next start in "NV Domain" (what System Properties writes); exready judges
+both when the collector reports NV Domain, so a suffix changed but not yet in effect fails too. (Setup behaviour: Exchange 2013 CU23 readiness
 engine; also evaluated by the 2016/2019 Setup, as their logs show.)
 """
 
@@ -40,13 +41,15 @@ KEY = r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters"
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    nv = ctx.optional("computer.nv_domain")
-    if nv is not None:
-        suffix, value = str(nv), "NV Domain"
-    else:
-        suffix, value = str(ctx.optional("computer.domain") or ""), "Domain"
-    evidence = {"registry": f"{KEY}\\{value}", "primary_dns_suffix": suffix}
-    if not VALID.match(suffix):
-        bad = sorted({c for c in suffix if not VALID.match(c)})
-        return ctx.failed(f"primary DNS suffix {suffix!r} holds {' '.join(repr(c) for c in bad)}", evidence)
-    return ctx.passed(f"primary DNS suffix {suffix or '(none)'} uses valid characters", evidence)
+    values = {"Domain": ctx.optional("computer.domain")}
+    # NV Domain: a collector that predates the fact does not report it; Domain is what Setup reads now
+    if ctx.peek("computer.nv_domain") is not None:
+        values["NV Domain"] = ctx.optional("computer.nv_domain")
+    evidence = {"registry": KEY, **values}
+    bad = {name: str(v) for name, v in values.items() if v is not None and not VALID.match(str(v))}
+    if bad:
+        text = ", ".join(f"{name} {value!r}" for name, value in bad.items())
+        return ctx.failed(f"primary DNS suffix holds characters other than letters, digits, - and .: {text}",
+                          evidence)
+    shown = values.get("NV Domain") or values["Domain"] or "(none)"
+    return ctx.passed(f"primary DNS suffix {shown} uses valid characters", evidence)

@@ -2,10 +2,11 @@
 ([Microsoft.Win32.RegistryKey]::OpenRemoteBaseKey on the computer's FQDN) and stops when that throws.
 The usual cause is the Remote Registry service disabled or removed. exready reads the service's Start
 value: missing or disabled fails. On Windows Server 2012 and later the service starts on demand (a
-trigger on its named pipe; exready assumes it is still there), so manual or automatic passes; on Windows Server 2008 R2 a manual service
-must be running, which exready reads from the service state. (Setup behaviour: Exchange 2013 CU23
-readiness engine; the 2016/2019 Setup logs show the rule evaluated too, and CSS-Exchange's
-SetupLogReviewer names the call.)
+trigger on its named pipe; exready assumes it is still there), so manual or automatic passes; on
+Windows Server 2008 R2 a manual service must be running, which exready reads from the service state.
+(Setup behaviour: Exchange 2013 CU23 readiness engine; the 2016/2019 Setup logs show the rule evaluated
+too, and CSS-Exchange's SetupLogReviewer names the call. RegConnectRegistry's documentation: the service
+must be running on the computer whose registry is opened.)
 """
 
 from __future__ import annotations
