@@ -1,8 +1,8 @@
 """Setup reads the primary DNS suffix (GetComputerNameEx ComputerNameDnsDomain) and refuses any character
 other than letters, digits, hyphens and dots. Windows keeps the suffix in effect in the TCP/IP "Domain"
 value and the one set for the next start in "NV Domain" (what System Properties writes); exready judges
-both when the collector reports NV Domain, so a suffix changed but not yet in effect fails too. (Setup behaviour: Exchange 2013 CU23 readiness
-engine; also evaluated by the 2016/2019 Setup, as their logs show.)
+both when the collector reports NV Domain, so a suffix changed but not yet in effect fails too. (Setup
+behaviour: Exchange 2013 CU23 readiness engine; also evaluated by the 2016/2019 Setup, as their logs show.)
 """
 
 from __future__ import annotations
