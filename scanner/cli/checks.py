@@ -59,6 +59,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "unaccounted": ("Not in the catalog: {names}", "Absentes du catalogue : {names}"),
     "not_applicable": ("not applicable", "non applicable"),
     "known_from": ("Known from", "Source"),
+    "why_na": ("Why it does not apply", "Pourquoi elle ne s'applique pas"),
     "own": ("exready's own", "propre à exready"),
     "known_total": (
         "Known Setup rules: {total} ({sources}): {implemented} implemented, {oor} out of reach, {na} not "
@@ -277,6 +278,8 @@ def render_explain(catalog: Catalog, entry: Rule | OutOfReach, lang: Lang) -> st
     doc = [_w(k, lang) for k, names in (("doc_2013", DOCUMENTED_2013), ("doc_2016", DOCUMENTED_2016_2019))
            if meta.id.casefold() in {n.casefold() for n in names}]
     out.append(f"{_w('documented', lang)}{colon} {', '.join(doc) or _w('doc_none', lang)}")
+    sources = {k.name.casefold(): k.sources for k in known_setup_rules()}
+    out.append(f"{_w('known_from', lang)}{colon} {_known_label(meta.id, sources, lang)}")
     if isinstance(entry, OutOfReach):
         kind = KIND_WORDS[entry.kind.value][1 if lang is Lang.FR else 0]
         out.append(f"{_w('status', lang)}{colon} {_w('out_of_reach', lang)} ({kind})")
@@ -304,15 +307,37 @@ def render_explain(catalog: Catalog, entry: Rule | OutOfReach, lang: Lang) -> st
     return "\n".join(out)
 
 
-def find_entry(catalog: Catalog, name: str, lang: Lang) -> Rule | OutOfReach:
+def find_entry(catalog: Catalog, name: str, lang: Lang) -> Rule | OutOfReach | NotApplicable:
     entry = catalog.entry(name.strip())
     if entry is not None:
         return entry
-    ids = [r.id for r in catalog.rules] + [o.id for o in catalog.out_of_reach]
-    close = difflib.get_close_matches(name.strip().casefold(), [i.casefold() for i in ids], n=3, cutoff=0.6)
+    na = not_applicable()
+    wanted = name.strip().casefold()
+    for n in na:
+        if n.id.casefold() == wanted:
+            return n
+    ids = [r.id for r in catalog.rules] + [o.id for o in catalog.out_of_reach] + [n.id for n in na]
+    close = difflib.get_close_matches(wanted, [i.casefold() for i in ids], n=3, cutoff=0.6)
     names = [next(i for i in ids if i.casefold() == c) for c in close]
     hint = _w("did_you_mean", lang, names=", ".join(names)) if names else ""
     raise UsageError(_w("no_rule", lang, name=name, hint=hint))
+
+
+def render_not_applicable(entry: NotApplicable, lang: Lang) -> str:
+    wrap = textwrap.TextWrapper(width=100, initial_indent="  ", subsequent_indent="  ")
+    colon = " :" if lang is Lang.FR else ":"
+    known = next((k for k in known_setup_rules() if k.name.casefold() == entry.id.casefold()), None)
+    sources = ", ".join(known.sources) if known is not None else "-"
+    return "\n".join([
+        f"{entry.id}",
+        "",
+        f"{_w('versions', lang)}{colon} {', '.join(entry.versions)}",
+        f"{_w('known_from', lang)}{colon} {sources}",
+        f"{_w('status', lang)}{colon} {_w('not_applicable', lang)}",
+        "",
+        _w("why_na", lang) + colon,
+        wrap.fill(entry.reason.get(lang.value)),
+    ])
 
 
 ExchangeOpt = Annotated[str | None, typer.Option(
@@ -336,7 +361,11 @@ def explain_check(
     """What a rule means, what it reads, the evidence it needs, the remediation and the help link."""
     language = lang or default_lang()
     catalog = load_catalog()
-    typer.echo(render_explain(catalog, find_entry(catalog, rule, language), language))
+    entry = find_entry(catalog, rule, language)
+    if isinstance(entry, NotApplicable):
+        typer.echo(render_not_applicable(entry, language))
+    else:
+        typer.echo(render_explain(catalog, entry, language))
 
 
 def register(app: typer.Typer) -> None:

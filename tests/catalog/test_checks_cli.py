@@ -123,3 +123,12 @@ def test_known_counts_in_french() -> None:
     assert code == 0, out
     assert "Règles connues du programme d'installation : " in out and "0 non couvertes." in out
     assert "Le programme d'installation d'Exchange 2016 en exécute " in out
+
+
+def test_explain_a_rule_that_does_not_apply() -> None:
+    code, out = run("checks", "explain", "langpackinstalled")
+    assert code == 0, out
+    assert out.startswith("LangPackInstalled") and "not applicable" in out and "language packs" in out
+    assert "Known from: DC, LOG" in out
+    code, out = run("checks", "explain", "RemoteRegException")
+    assert code == 0 and "Known from: DC, LOG" in out
