@@ -63,7 +63,8 @@ class KnownRule:
 @dataclass(frozen=True, slots=True)
 class NotApplicable:
     """A Setup rule that says nothing about what exready judges (an Exchange server role install on a
-    host), with why."""
+    host), with why; or, for the versions it names, a rule exready judges for other versions that can only
+    pass on the Windows versions these Exchange versions support."""
 
     id: str
     versions: tuple[str, ...]
@@ -175,19 +176,20 @@ def account(catalog: Catalog, known: Sequence[KnownRule] | None = None,
     oor = {o.id.casefold(): o.versions for o in catalog.out_of_reach}
     nav = {n.id.casefold(): n.versions for n in na}
 
-    def where(name: str) -> tuple[Status, tuple[str, ...]]:
-        key = name.casefold()
-        for status, table in ((Status.IMPLEMENTED, implemented), (Status.OUT_OF_REACH, oor),
-                              (Status.NOT_APPLICABLE, nav)):
-            if key in table:
-                return status, table[key]
-        return Status.UNACCOUNTED, ()
+    tables = ((Status.IMPLEMENTED, implemented), (Status.OUT_OF_REACH, oor), (Status.NOT_APPLICABLE, nav))
+
+    def overall(key: str) -> Status:
+        return next((status for status, table in tables if key in table), Status.UNACCOUNTED)
+
+    def in_version(key: str, version: str) -> Status | None:
+        return next((status for status, table in tables if version in table.get(key, ())), None)
 
     entries = []
     for k in known:
-        status, versions = where(k.alias_of or k.name)
+        key = (k.alias_of or k.name).casefold()
+        status = overall(key)
         per: dict[str, Status | None] = {
-            v: status if status is Status.UNACCOUNTED or v in versions else None for v in k.versions}
+            v: Status.UNACCOUNTED if status is Status.UNACCOUNTED else in_version(key, v) for v in k.versions}
         entries.append(Accounted(k, status, per))
     return Accounting(tuple(entries))
 

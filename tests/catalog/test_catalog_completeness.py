@@ -203,11 +203,14 @@ def test_a_new_setup_rule_name_is_unaccounted_until_it_gets_an_entry() -> None:
     assert acc.unaccounted == ("SomeFutureSetupRule",)
 
 
-def test_not_applicable_rules_are_known_setup_rules_with_nothing_else() -> None:
-    known = {k.name.casefold() for k in known_setup_rules()}
-    judged = {r.id.casefold() for r in catalog().rules} | {o.id.casefold() for o in catalog().out_of_reach}
+def test_not_applicable_rules_are_known_setup_rules_with_nothing_else_for_those_versions() -> None:
+    known = {k.name.casefold(): k for k in known_setup_rules()}
+    judged = {r.id.casefold(): r.meta.versions for r in catalog().rules}
+    judged.update({o.id.casefold(): o.versions for o in catalog().out_of_reach})
     for entry in not_applicable():
-        assert entry.id.casefold() in known and entry.id.casefold() not in judged, entry.id
+        key = entry.id.casefold()
+        assert key in known and set(entry.versions) <= set(known[key].versions), entry.id
+        assert not set(entry.versions) & set(judged.get(key, ())), entry.id
         assert entry.reason.en.strip() and entry.reason.fr.strip() and entry.reason.en != entry.reason.fr
 
 
