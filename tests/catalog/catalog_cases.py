@@ -496,12 +496,6 @@ CASES.update({
                                                      "watermark": "Microsoft.Exchange.Management.Deployment.X"}]}),
         "not_applicable": EVERYWHERE, "unknown": unreadable("exchange.v15.roles"),
     },
-    "CafeRoleAlreadyExists": {
-        "pass": Case(org=PREPARED),
-        "fail": Case(org=_with_server(1), facts={"exchange.v15.roles": v15("CafeRole")}),
-        "not_applicable": NoNotApplicable("checked on every Client Access install; without AD the local key decides"),
-        "unknown": Case(org={**PREPARED, "ad.exchange_servers": UNREADABLE}, reason="fact_unreadable"),
-    },
     **{
         rid: {
             "pass": Case(org=PREPARED),
@@ -509,7 +503,8 @@ CASES.update({
             "not_applicable": Case(org={**PREPARED, "ad.exchange_org": ABSENT}),
             "unknown": Case(reason="needs_active_directory"),
         }
-        for rid, bit, key in (("MailboxRoleAlreadyExists", 2, "MailboxRole"),
+        for rid, bit, key in (("CafeRoleAlreadyExists", 1, "CafeRole"),
+                              ("MailboxRoleAlreadyExists", 2, "MailboxRole"),
                               ("ClientAccessRoleAlreadyExists", 4, "ClientAccessRole"),
                               ("UnifiedMessagingRoleAlreadyExists", 16, "UnifiedMessagingRole"),
                               ("BridgeheadRoleAlreadyExists", 32, "HubTransportRole"))
