@@ -31,6 +31,10 @@ def server(name: str, roles: int, serial: str = "Version 15.0 (Build 31497.2)") 
     }
 
 
+def ad(servers: Any) -> dict[str, Any]:
+    return {"ad.exchange_org": ORG, "ad.exchange_servers": servers}
+
+
 def local(*entries: dict[str, Any]) -> dict[str, Any]:
     return {"computer.name": "CAS01", "exchange.v15.roles": list(entries) if entries else ABSENT}
 
@@ -80,14 +84,14 @@ def test_no_ad_unreadable_key_is_unknown() -> None:
 
 
 def test_ad_cafe_bit_and_local_key_fails_as_installed() -> None:
-    v = judge(RULE, local(cafe()), org={"ad.exchange_org": ORG, "ad.exchange_servers": [server("CAS01", 16385)]}, host="CAS01")
+    v = judge(RULE, local(cafe()), org=ad([server("CAS01", 16385)]), host="CAS01")
     assert v.status is Status.FAIL
     assert v.evidence["assessment"] == "installed"
     assert "the role is installed" in v.detail
 
 
 def test_ad_cafe_bit_without_local_key_fails_as_stale_object() -> None:
-    v = judge(RULE, local(), org={"ad.exchange_org": ORG, "ad.exchange_servers": [server("CAS01", 1)]}, host="CAS01")
+    v = judge(RULE, local(), org=ad([server("CAS01", 1)]), host="CAS01")
     assert v.status is Status.FAIL
     assert v.evidence["assessment"] == "stale_ad_object"
     assert "stale AD object" in v.detail
@@ -95,23 +99,23 @@ def test_ad_cafe_bit_without_local_key_fails_as_stale_object() -> None:
 
 def test_ad_server_without_cafe_bit_passes() -> None:
     # 54 = 2013 Mailbox (2+4+16+32): no Cafe bit.
-    v = judge(RULE, local(), org={"ad.exchange_org": ORG, "ad.exchange_servers": [server("CAS01", 54)]}, host="CAS01")
+    v = judge(RULE, local(), org=ad([server("CAS01", 54)]), host="CAS01")
     assert v.status is Status.PASS
 
 
 def test_ad_other_server_with_cafe_bit_passes() -> None:
-    v = judge(RULE, local(), org={"ad.exchange_org": ORG, "ad.exchange_servers": [server("CAS02", 16385)]}, host="CAS01")
+    v = judge(RULE, local(), org=ad([server("CAS02", 16385)]), host="CAS01")
     assert v.status is Status.PASS
 
 
 def test_ad_matches_short_name_case_insensitively_from_computer_name() -> None:
     facts = {"computer.name": "cas01", "exchange.v15.roles": ABSENT}
-    v = judge(RULE, facts, org={"ad.exchange_org": ORG, "ad.exchange_servers": [server("CAS01", 1)]}, host="cas01")
+    v = judge(RULE, facts, org=ad([server("CAS01", 1)]), host="cas01")
     assert v.status is Status.FAIL
 
 
 def test_ad_without_exchange_servers_passes() -> None:
-    v = judge(RULE, local(cafe()), org={"ad.exchange_org": ORG, "ad.exchange_servers": ABSENT}, host="CAS01")
+    v = judge(RULE, local(cafe()), org=ad(ABSENT), host="CAS01")
     # AD is authoritative for Setup: no server object, no failure, even with a local key.
     assert v.status is Status.PASS
     assert v.evidence["local_CafeRole_key"]["present"] is True
@@ -119,13 +123,13 @@ def test_ad_without_exchange_servers_passes() -> None:
 
 def test_ad_judgement_stands_when_local_key_unreadable() -> None:
     facts = {"computer.name": "CAS01", "exchange.v15.roles": Unreadable("denied")}
-    v = judge(RULE, facts, org={"ad.exchange_org": ORG, "ad.exchange_servers": [server("CAS01", 1)]}, host="CAS01")
+    v = judge(RULE, facts, org=ad([server("CAS01", 1)]), host="CAS01")
     assert v.status is Status.FAIL
     assert v.evidence["assessment"] == "ad_only"
 
 
 def test_ad_servers_unreadable_is_unknown() -> None:
-    v = judge(RULE, local(), org={"ad.exchange_org": ORG, "ad.exchange_servers": Unreadable("LDAP timeout")}, host="CAS01")
+    v = judge(RULE, local(), org=ad(Unreadable("LDAP timeout")), host="CAS01")
     assert v.status is Status.UNKNOWN
     assert v.reason is UnknownReason.FACT_UNREADABLE
 
