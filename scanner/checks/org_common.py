@@ -42,6 +42,17 @@ def has_org(ctx: RuleContext) -> bool:
     return ctx.optional("ad.exchange_org") is not None
 
 
+def without_org_objects(ctx: RuleContext, what: str) -> str:
+    """Why there is no ``what`` (recipient policy, offline address book): no organisation in AD, or an
+    organisation that has none. Evidence-only: an unreported ad.exchange_org claims neither."""
+    org = ctx.peek("ad.exchange_org")
+    if org is not None and org.present and isinstance(org.value, Mapping):
+        return f"the Exchange organisation {org.value.get('name')} has no {what}"
+    if org is not None and not org.present and org.error is None:
+        return f"no {what}: no Exchange organisation in Active Directory yet"
+    return f"no {what} in Active Directory"
+
+
 def with_serial(servers: Sequence[Mapping[str, Any]], prefix: str) -> list[Mapping[str, Any]]:
     return [s for s in servers if str(s.get("serial_number") or "").startswith(prefix)]
 

@@ -170,8 +170,8 @@ CATALOG_ORG_FACTS: tuple[FactSpec, ...] = (
     FactSpec("ad.domain_modes", "list of {domain: str, dn: str, mixed: int|None} (1: mixed mode)",
              "nTMixedDomain of each domain head"),
     FactSpec("ad.schema_master_os",
-             "{dns_host_name: str, computer: str, os_version: str|None, service_pack: str|None}",
-             "schema fSMORoleOwner -> server serverReference -> computer operatingSystemVersion/ServicePack"),
+             "{dns_host_name: str, computer: str, os_name: str|None, os_version: str|None, service_pack: str|None}",
+             "schema fSMORoleOwner -> server serverReference -> computer operatingSystem/Version/ServicePack"),
     FactSpec("ad.recipient_policy",
              "{name, gateway_proxy: [str], disabled_gateway_proxy: [str], non_authoritative_domains: [str]} "
              "(absent: no organisation or policy)",

@@ -1,0 +1,63 @@
+"""Verdicts judged on organisation facts read from the real Samba AD DC of tests/ad/conftest.py with the
+ordinary reader account, as a scan would read them: what Setup would say about this forest."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from ad_directory_data import READER, READER_PASSWORD
+from ad_samba import SambaDC
+
+from scanner.checks import RuleContext, load_catalog
+from scanner.credentials import Credentials, Secret
+from scanner.directory.connection import open_directory
+from scanner.directory.org import read_org_facts
+from scanner.directory.settings import BindSettings, parse_dc_url
+from scanner.evaluate import run_rule
+from scanner.model.facts import Fact, FactStatus, HostFacts, OrgFacts
+from scanner.model.host import Host
+from scanner.model.verdict import Status, Verdict
+
+pytestmark = pytest.mark.samba
+
+
+def reader_bind(dc: SambaDC) -> BindSettings:
+    return BindSettings(parse_dc_url(f"ldaps://{dc.ip}"), Credentials(f"{READER}@{dc.dns_domain}",
+                                                                       Secret(READER_PASSWORD)),
+                        ca_file=dc.ca_file, tls_name=dc.tls_name, connect_timeout=5, receive_timeout=10)
+
+
+def org_of(dc: SambaDC, computers: tuple[Host, ...] = ()) -> OrgFacts:
+    with open_directory(reader_bind(dc)) as directory:
+        return read_org_facts(directory, computers)
+
+
+def judge(rule_id: str, org: OrgFacts, host: Mapping[str, Any] | None = None, version: str = "2013",
+          name: str = "EX01") -> Verdict:
+    facts = {n: Fact(n, FactStatus.PRESENT, v) for n, v in (host or {}).items()}
+    ctx = RuleContext(rule_id=rule_id, host=Host(name), host_facts=HostFacts(name, facts, "test"), org=org,
+                      exchange_version=version)
+    return run_rule(load_catalog().rule(rule_id), ctx)
+
+
+# ---- the words of the verdicts --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rule_id", ["ServerFQDNMatchesSMTPPolicy", "SmtpAddressLiteral", "OffLineABServerDeleted"])
+def test_an_organisation_without_policies_is_not_called_missing(samba: Any, rule_id: str) -> None:
+    # the fixture's organisation Contoso has servers but no recipient policy and no offline address book
+    org = org_of(samba.dc)
+    assert org.get("ad.exchange_org").present
+    v = judge(rule_id, org, {"computer.name": "EX01", "computer.domain": samba.dc.dns_domain})
+    assert v.status is Status.NOT_APPLICABLE
+    assert "no Exchange organisation" not in v.detail
+    assert "Contoso" in v.detail
+
+
+def test_a_samba_schema_master_is_not_called_windows(samba: Any) -> None:
+    v = judge("SchemaFSMONotWin2003SPn", org_of(samba.dc))
+    assert v.status is Status.PASS
+    assert "Windows 4." not in v.detail and "on Windows" not in v.detail
+    assert "Samba" in v.detail, v.detail
