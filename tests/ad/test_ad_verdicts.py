@@ -61,3 +61,20 @@ def test_a_samba_schema_master_is_not_called_windows(samba: Any) -> None:
     assert v.status is Status.PASS
     assert "Windows 4." not in v.detail and "on Windows" not in v.detail
     assert "Samba" in v.detail, v.detail
+
+
+# ---- forest functional level --------------------------------------------------------------------
+
+
+def test_a_2008_r2_forest_blocks_exchange_2019_but_not_2016(samba: Any) -> None:
+    org = org_of(samba.dc)
+    assert org.get("ad.forest").value["functional_level"] == 4  # Samba provisions a 2008 R2 forest
+    assert judge("ForestLevelNotWin2003Native", org, version="2019").status is Status.PASS
+    for rule_id in ("ForestLevelNotWin2012R2", "MsDSBehaviorVersionRequirement"):
+        v = judge(rule_id, org, version="2019")
+        assert v.status is Status.FAIL, (rule_id, v.detail)
+        assert "Windows Server 2008 R2" in v.detail and "Windows Server 2012 R2" in v.detail
+    assert judge("MsDSBehaviorVersionRequirement", org, version="2016").status is Status.PASS
+    roles = load_catalog().roles_of
+    assert "Mailbox" in roles("2019", "ForestLevelNotWin2012R2")
+    assert "Mailbox" in roles("2016", "MsDSBehaviorVersionRequirement")

@@ -519,6 +519,17 @@ CASES.update({
         "pass": Case(org=PREPARED), "fail": Case(org={**PREPARED, "ad.exchange_servers": [E2003]}),
         "not_applicable": Case(org=GREENFIELD), "unknown": Case(reason="needs_active_directory"),
     },
+    "ForestLevelNotWin2012R2": {
+        "pass": Case(org=PREPARED), "fail": Case(org={**PREPARED, "ad.forest": {**FOREST, "functional_level": 4}}),
+        "not_applicable": NoNotApplicable("every forest has a functional level"),
+        "unknown": Case(org={**PREPARED, "ad.forest": {**FOREST, "functional_level": None}}, reason="fact_unreadable"),
+    },
+    "MsDSBehaviorVersionRequirement": {
+        "pass": Case(org={**PREPARED, "ad.forest": {**FOREST, "functional_level": 4}}),
+        "fail": Case(org={**PREPARED, "ad.forest": {**FOREST, "functional_level": 3}}),
+        "not_applicable": NoNotApplicable("every forest has a functional level"),
+        "unknown": Case(org={**PREPARED, "ad.forest": UNREADABLE}, reason="fact_unreadable"),
+    },
     "ForestLevelNotWin2003Native": {
         "pass": Case(org=PREPARED), "fail": Case(org={**PREPARED, "ad.forest": {**FOREST, "functional_level": 1}}),
         "not_applicable": NoNotApplicable("every forest has a functional level"),
