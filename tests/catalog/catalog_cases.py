@@ -298,8 +298,10 @@ CASES: dict[str, dict[str, Case | NoNotApplicable]] = {
                                "computer.domain": "emea.contoso.test"}, reason="needs_active_directory"),
     },
     "PowerShellExecutionPolicyCheckSet": {
-        "pass": Case(), "fail": Case(facts={"policy.execution_policy": "Restricted"}),
-        "not_applicable": EVERYWHERE, "unknown": unreadable("policy.execution_policy"),
+        "pass": Case(facts={"policy.gpo_machine": ABSENT, "policy.gpo_user": {"account": "CONTOSO\\exsetup",
+                                                                               "policy": None}}, installer=ADMIN),
+        "fail": Case(facts={"policy.gpo_machine": {"enable_scripts": 0, "execution_policy": "RemoteSigned"}}),
+        "not_applicable": EVERYWHERE, "unknown": unreadable("policy.gpo_machine"),
     },
     "Iis32BitMode": {
         "pass": Case(), "fail": Case(facts={"iis.app_pool_32bit": True}),
