@@ -14,8 +14,9 @@ from scanner.checks import RuleContext, load_catalog
 from scanner.credentials import Credentials, Secret
 from scanner.directory.connection import open_directory
 from scanner.directory.org import read_org_facts
-from scanner.directory.settings import BindSettings, parse_dc_url
+from scanner.directory.settings import AdSettings, BindSettings, DiscoverySettings, parse_dc_url
 from scanner.evaluate import run_rule
+from scanner.inventory.ad import discover_hosts
 from scanner.model.facts import Fact, FactStatus, HostFacts, OrgFacts
 from scanner.model.host import Host
 from scanner.model.verdict import Status, Verdict
@@ -78,3 +79,20 @@ def test_a_2008_r2_forest_blocks_exchange_2019_but_not_2016(samba: Any) -> None:
     roles = load_catalog().roles_of
     assert "Mailbox" in roles("2019", "ForestLevelNotWin2012R2")
     assert "Mailbox" in roles("2016", "MsDSBehaviorVersionRequirement")
+
+
+# ---- the computer's AD domain, not its DNS suffix ---------------------------------------------------
+
+
+def discovered_org(dc: SambaDC) -> OrgFacts:
+    return discover_hosts(AdSettings(reader_bind(dc), DiscoverySettings(use_dns=False))).org
+
+
+def test_domain_prep_reads_the_domain_of_the_computer_object(samba: Any) -> None:
+    # HQSRV001 is a computer of the forest root domain; a disjoint primary DNS suffix names no AD domain
+    org = discovered_org(samba.dc)
+    host = {"computer.name": "HQSRV001", "computer.domain": "dmz.example.net"}
+    v = judge("DomainPrepRequired", org, host, name="HQSRV001")
+    assert v.status is Status.PASS, v.detail
+    assert v.evidence["domain"] == samba.dc.dns_domain
+    assert v.evidence["domain_source"].startswith("computer object CN=HQSRV001,OU=Servers")
