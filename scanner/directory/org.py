@@ -74,7 +74,8 @@ def read_org_facts(directory: DirectoryConnection, computers: Iterable[Host] = (
     facts.update(read_catalog_org_facts(directory))  # CATALOG_ORG_FACTS, for the catalog's other AD rules
     facts["ad.computers"] = _present(
         "ad.computers",
-        [{"name": h.name, "dn": h.source, "site": h.site, "is_dc": h.is_dc} for h in computers],
+        [{"name": h.name, "dn": h.source, "site": h.site, "is_dc": h.is_dc, "is_rodc": h.is_rodc}
+         for h in computers],
     )
     return OrgFacts(facts=facts, source=directory.url)
 

@@ -87,7 +87,7 @@ ORG_FACTS: tuple[FactSpec, ...] = (
              "objectClass=msExchExchangeServer under CN=Administrative Groups,<Org>"),
     FactSpec("ad.rus", "list of {name: str, dn: str, domain_link: str|None}",
              "objectClass=msExchAddressListService under CN=Microsoft Exchange,CN=Services,..."),
-    FactSpec("ad.computers", "list of {name: str, dn: str, site: str|None, is_dc: bool}",
+    FactSpec("ad.computers", "list of {name: str, dn: str, site: str|None, is_dc: bool, is_rodc: bool}",
              "the discovered computer objects (for host-to-AD matching)"),
 )
 

@@ -89,3 +89,6 @@ def test_a_saved_document_keeps_its_machine_policy() -> None:
     assert v.status is Status.FAIL
     v = judge(RULE, {"policy.execution_policy": ABSENT})
     assert v.status is Status.UNKNOWN  # the user scope was never read
+    assert v.reason is UnknownReason.NEEDS_INPUT  # nor is the installing account named
+    v = judge(RULE, {"policy.execution_policy": ABSENT}, installer=INSTALLER)
+    assert v.status is Status.UNKNOWN and v.reason is UnknownReason.FACT_MISSING

@@ -118,6 +118,9 @@ def _user(ctx: RuleContext, evidence: dict[str, Any]) -> tuple[str | None, tuple
         raw = ctx.value("policy.gpo_user")
     except FactUnavailable as exc:
         evidence["user"] = {"registry": USER_KEY, "read": exc.detail}
+        if ctx.installer is None:  # whose scope it would be is not known either
+            return None, (UnknownReason.NEEDS_INPUT, "the installing account is not named and its user "
+                          f"scope was not read ({exc.detail})")
         return None, (exc.reason, f"the user scope could not be read: {exc.detail}")
     read_as = str(raw.get("account") or "") if isinstance(raw, Mapping) else ""
     policy = raw.get("policy") if isinstance(raw, Mapping) else None
