@@ -684,7 +684,7 @@ CASES.update({
         "fail": Case(org={**PREPARED, "ad.exchange_servers": [server("EX10", "Version 14.2 (Build 30247.5)", 54,
                                                                      "14.2.247.5")]}, version="2016"),
         "not_applicable": Case(org={**PREPARED, "ad.exchange_servers": [E2010]}, version="2019"),
-        "unknown": Case(org={**PREPARED, "ad.exchange_servers": [E2010]}, version="2016", reason="fact_missing"),
+        "unknown": Case(org={**PREPARED, "ad.exchange_servers": UNREADABLE}, version="2016", reason="fact_unreadable"),
     },
 })
 
