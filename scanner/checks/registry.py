@@ -138,4 +138,7 @@ RULE_MODULES: tuple[str, ...] = (
     "e16_e14_coexistence_min_version_requirement",
     "forest_level_not_win2012_r2",
     "ms_ds_behavior_version_requirement",
+    "host_record_missing",
+    "domain_controller_is_out_of_site",
+    "inh_block_public_folder_tree",
 )

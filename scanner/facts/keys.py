@@ -187,6 +187,19 @@ CATALOG_ORG_FACTS: tuple[FactSpec, ...] = (
 )
 
 
+# Organisation facts behind Setup rules judged from AD that were once out of reach (scanner.directory.setup_org).
+SETUP_ORG_FACTS: tuple[FactSpec, ...] = (
+    FactSpec("ad.dns_zones", "list of {zone: str, partition: str, dn: str, nodes: {name: [record type int]}} "
+             "(nodes: only those named like the sweep's computers)",
+             "dnsZone/dnsNode under CN=MicrosoftDNS in DomainDnsZones, ForestDnsZones and CN=System"),
+    FactSpec("ad.site_dcs", "list of {server: str, dns_host_name: str|None, site: str, gc: bool, read_only: bool, "
+             "domain: str|None}", "nTDSDSA / nTDSDSARO objects under CN=Sites,<configuration>"),
+    FactSpec("ad.admin_group_acl", "{organization: str, admin_groups: [{dn, name, dacl_protected: bool|None}], "
+             "setup_lookup: {base, found, dacl_protected}} (absent: no organisation)",
+             "nTSecurityDescriptor (DACL, SD flags control) of msExchAdminGroup objects"),
+)
+
+
 # Host facts the rules read that the collector adds in its next version (see the shared contract): declared
 # here so the catalog accepts the rules that read them; until a host reports them their rules say UNKNOWN.
 # The collector's own declaration replaces this block.

@@ -96,3 +96,43 @@ def test_domain_prep_reads_the_domain_of_the_computer_object(samba: Any) -> None
     assert v.status is Status.PASS, v.detail
     assert v.evidence["domain"] == samba.dc.dns_domain
     assert v.evidence["domain_source"].startswith("computer object CN=HQSRV001,OU=Servers")
+
+
+
+# ---- rules that were out of reach, judged from the DC --------------------------------------------------
+
+
+def test_host_record_from_the_ad_integrated_zone(samba: Any) -> None:
+    # Samba provisions its internal DNS: the DC's own A record is in DomainDnsZones; the computers added over
+    # LDAP were never registered
+    org = org_of(samba.dc, (Host("DC1"), Host("HQSRV001")))
+    zones = {z["zone"]: z for z in org.get("ad.dns_zones").value}
+    assert samba.dc.dns_domain in zones
+    v = judge("HostRecordMissing", org, {"computer.name": "DC1", "computer.domain": samba.dc.dns_domain}, name="DC1")
+    assert v.status is Status.PASS, v.detail
+    assert v.evidence["partition"] == "DomainDnsZones" and 1 in v.evidence["record_types"]
+    v = judge("HostRecordMissing", org, {"computer.name": "HQSRV001", "computer.domain": samba.dc.dns_domain},
+              name="HQSRV001")
+    assert v.status is Status.WARN and "no record" in v.detail
+
+
+def test_a_writable_global_catalog_in_the_hosts_site(samba: Any) -> None:
+    from ad_directory_data import BRANCH_SITE
+
+    org = org_of(samba.dc)
+    dcs = org.get("ad.site_dcs").value
+    assert [(d["server"], d["gc"], d["read_only"]) for d in dcs] == [("DC1", True, False)]
+    here = judge("DomainControllerIsOutOfSite", org, {"computer.ad_site": dcs[0]["site"]})
+    assert here.status is Status.PASS
+    branch = judge("DomainControllerIsOutOfSite", org, {"computer.ad_site": BRANCH_SITE})
+    assert branch.status is Status.FAIL and BRANCH_SITE in branch.detail
+
+
+def test_inheritance_on_the_administrative_groups_is_read_with_the_reader_account(samba: Any) -> None:
+    org = org_of(samba.dc)
+    acl = org.get("ad.admin_group_acl").value
+    assert {g["name"]: g["dacl_protected"] for g in acl["admin_groups"]} == {
+        "Exchange Administrative Group (FYDIBOHF23SPDLT)": False, "First Administrative Group": False}
+    assert acl["setup_lookup"]["found"] is None  # the container Setup searches does not exist
+    v = judge("InhBlockPublicFolderTree", org)
+    assert v.status is Status.PASS, v.detail

@@ -594,11 +594,42 @@ AD_EXTRA = {"ad.adc_connectors": [], "ad.meso_containers": [{"domain": "contoso.
             "ad.recipient_policy": POLICY, "ad.oabs": [{"name": "Default Offline Address Book",
                                                         "offline_ab_servers": ["CN=EXOLD,CN=Servers"]}],
             "ad.split_permissions": SPLIT_OFF, "ad.exchange_server_sites": [{"name": "EXOLD", "site": "Paris-HQ"}],
-            "ad.rodcs": []}
+            "ad.rodcs": [],
+            # a contoso.test zone holding EX01 and the demo's first Paris servers; one writable GC, in Paris-HQ
+            "ad.dns_zones": [{"zone": "contoso.test", "partition": "DomainDnsZones", "dn": "DC=contoso.test",
+                              "nodes": {"ex01": [1], **{f"par-srv{i:02d}": [1] for i in range(1, 9)}}}],
+            "ad.site_dcs": [{"server": "PAR-DC01", "dns_host_name": "par-dc01.contoso.test", "site": "Paris-HQ",
+                             "gc": True, "read_only": False, "domain": "DC=contoso,DC=test"}],
+            "ad.admin_group_acl": {"organization": ORG["dn"], "admin_groups": [
+                {"dn": "CN=Exchange Administrative Group (FYDIBOHF23SPDLT)",
+                 "name": "Exchange Administrative Group (FYDIBOHF23SPDLT)", "dacl_protected": False}],
+                "setup_lookup": {"base": "CN=Administrative Groups,CN=Exchange Administrative Group", "found": None,
+                                 "dacl_protected": None}}}
 PREPARED.update(AD_EXTRA)
 DC = {"computer.domain_role": 5, "os.product_type": "LanmanNT", "computer.gc_ready": True}
 
 CASES.update({
+    "HostRecordMissing": {
+        "pass": Case(org=PREPARED),
+        "fail": Case(org=PREPARED, facts={"computer.name": "EX77"}),
+        "not_applicable": Case(org=PREPARED, facts={"computer.domain": ABSENT}),
+        "unknown": Case(org=PREPARED, facts={"computer.domain": "fabrikam.example"}, reason="fact_missing"),
+    },
+    "DomainControllerIsOutOfSite": {
+        "pass": Case(org=PREPARED),
+        "fail": Case(org=PREPARED, facts={"computer.ad_site": "Lyon-DR"}),
+        "not_applicable": Case(org=PREPARED, facts={"computer.ad_site": ABSENT}),
+        "unknown": Case(org={**PREPARED, "ad.site_dcs": UNREADABLE}, reason="fact_unreadable"),
+    },
+    "InhBlockPublicFolderTree": {
+        "pass": Case(org=PREPARED),
+        "fail": Case(org={**PREPARED, "ad.admin_group_acl": {
+            "organization": ORG["dn"], "admin_groups": [{"dn": "CN=AG", "name": "AG", "dacl_protected": False}],
+            "setup_lookup": {"base": "CN=Administrative Groups,CN=AG", "found": "CN=PF,CN=Administrative Groups,CN=AG",
+                             "dacl_protected": True}}}),
+        "not_applicable": Case(org={**PREPARED, "ad.admin_group_acl": ABSENT}),
+        "unknown": Case(org={**PREPARED, "ad.admin_group_acl": UNREADABLE}, reason="fact_unreadable"),
+    },
     "AdcFound": {
         "pass": Case(org=PREPARED), "fail": Case(org={**PREPARED, "ad.adc_connectors": ["CN=ADC1,CN=Sites"]}),
         "not_applicable": NoNotApplicable("every forest either has connector objects or not"),
