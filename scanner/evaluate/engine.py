@@ -57,13 +57,15 @@ class EvaluationParams:
 
 
 def peer_facts(outcomes: Iterable[HostOutcome]) -> dict[str, dict[str, Fact]]:
-    """The PEER_FACTS each scanned host reported, by upper-case host name (and its computer.name when that
-    differs). Pure: the same outcomes, saved or fresh, give the same input."""
+    """The PEER_FACTS each scanned host reported present, by upper-case host name (and its computer.name
+    when that differs). Pure: the same outcomes, saved or fresh, give the same input."""
     out: dict[str, dict[str, Fact]] = {}
     for o in outcomes:
         if not o.ok or o.facts is None:
             continue
-        found = {n: f for n in PEER_FACTS if (f := o.facts.get(n)) is not None}
+        # present facts only: most hosts report them absent, and an empty input keeps a sweep from being
+        # judged a second time at assembly
+        found = {n: f for n in PEER_FACTS if (f := o.facts.get(n)) is not None and f.present}
         if not found:
             continue
         out[o.host.name.upper()] = found

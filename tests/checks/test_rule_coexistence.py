@@ -140,3 +140,13 @@ def test_assemble_judges_again_with_the_sweeps_peers() -> None:
     result = assemble(info, outcomes, catalog(), params, early)
     final = next(v for v in result.verdicts["EX16"] if v.rule_id == "E16E14CoexistenceMinVersionRequirement")
     assert final.status is Status.PASS
+
+
+def test_hosts_without_exchange_2010_add_no_sweep_input() -> None:
+    # every host reports exchange.v14_setup; only a present one is an input (else every sweep would be
+    # judged twice at assembly)
+    from rule_kit import ABSENT
+
+    from scanner.evaluate import peer_facts
+
+    assert peer_facts([outcome("EX16", {"computer.name": "EX16", "exchange.v14_setup": ABSENT})]) == {}

@@ -53,10 +53,8 @@ PEER_FACT = "exchange.v14_setup"
 def _own_build(ctx: RuleContext, name: str) -> tuple[Version | None, str]:
     """The server's ExSetup.exe version as it reported it, or None and why not."""
     fact = ctx.peer(name, PEER_FACT)
-    if fact is None:
-        return None, "not among the scanned hosts (or its scan did not report exchange.v14_setup)"
-    if not fact.present:
-        return None, f"no v14\\Setup key ({fact.error})" if fact.error else "no v14\\Setup key"
+    if fact is None or not fact.present:
+        return None, "not among the scanned hosts, or no v14\\Setup key reported"
     value = fact.value if isinstance(fact.value, Mapping) else {}
     parsed = Version.try_parse(value.get("exsetup_version"))
     if parsed is None:
