@@ -136,3 +136,33 @@ def test_inheritance_on_the_administrative_groups_is_read_with_the_reader_accoun
     assert acl["setup_lookup"]["found"] is None  # the container Setup searches does not exist
     v = judge("InhBlockPublicFolderTree", org)
     assert v.status is Status.PASS, v.detail
+
+
+# ---- read-only domain controllers ---------------------------------------------------------------------
+
+
+def test_discovery_reports_a_read_only_dc_as_such(samba: Any) -> None:
+    # a computer account as a read-only DC has it (WORKSTATION_TRUST_ACCOUNT | PARTIAL_SECRETS_ACCOUNT; the DC
+    # gives it the Read-only Domain Controllers primary group), in its own OU, removed afterwards
+    dc = samba.dc
+    ou = f"OU=ReadOnlyTest,{dc.base_dn}"
+    rodc = f"CN=RODC01,{ou}"
+    conn = dc.connect()
+    try:
+        conn.add(ou, "organizationalUnit", {})
+        conn.add(rodc, "computer", {"sAMAccountName": "RODC01$", "userAccountControl": str(0x04001000),
+                                     "dNSHostName": f"rodc01.{dc.dns_domain}",
+                                     "operatingSystem": "Windows Server 2019 Standard"})
+        assert conn.result["result"] == 0, conn.result
+        inventory = discover_hosts(AdSettings(reader_bind(dc), DiscoverySettings(use_dns=False)))
+    finally:
+        conn.delete(rodc)
+        conn.delete(ou)
+        conn.unbind()
+    host = next(h for h in inventory.hosts if h.name == "RODC01")
+    assert host.is_dc and host.is_rodc
+    entry = next(c for c in inventory.org.get("ad.computers").value if c["name"] == "RODC01")
+    assert entry["is_rodc"] is True
+    assert not any(h.is_rodc for h in inventory.hosts if h.name != "RODC01")
+    v = judge("ComputerRODC", inventory.org, {"computer.name": "RODC01", "computer.domain_role": 4}, name="RODC01")
+    assert v.status is Status.FAIL, v.detail
