@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog_cases import ABSENT, ADMIN, AD_EXTRA, E2016, E2019, PREPARED, SETUP_HEALTHY, baseline_facts
+from catalog_cases import ABSENT, AD_EXTRA, ADMIN, E2016, E2019, PREPARED, SETUP_HEALTHY, baseline_facts
 from catalog_kit import catalog, facts_of
 
 from scanner.evaluate.engine import EvaluationParams, evaluate_host
