@@ -277,7 +277,10 @@ def render_explain(catalog: Catalog, entry: Rule | OutOfReach, lang: Lang) -> st
     out.append(f"{_w('roles', lang)}{colon} {_roles_text(catalog, meta.id, meta.versions)}")
     doc = [_w(k, lang) for k, names in (("doc_2013", DOCUMENTED_2013), ("doc_2016", DOCUMENTED_2016_2019))
            if meta.id.casefold() in {n.casefold() for n in names}]
-    out.append(f"{_w('documented', lang)}{colon} {', '.join(doc) or _w('doc_none', lang)}")
+    if meta.id in OWN_RULES:  # not a Setup rule: say where it comes from instead (English source names)
+        out.append(f"{_w('documented', lang)}{colon} {OWN_RULES[meta.id]}")
+    else:
+        out.append(f"{_w('documented', lang)}{colon} {', '.join(doc) or _w('doc_none', lang)}")
     sources = {k.name.casefold(): k.sources for k in known_setup_rules()}
     out.append(f"{_w('known_from', lang)}{colon} {_known_label(meta.id, sources, lang)}")
     if isinstance(entry, OutOfReach):

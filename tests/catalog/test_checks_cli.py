@@ -132,3 +132,11 @@ def test_explain_a_rule_that_does_not_apply() -> None:
     assert "Known from: DC, LOG" in out
     code, out = run("checks", "explain", "RemoteRegException")
     assert code == 0 and "Known from: DC, LOG" in out
+
+
+def test_explain_names_the_source_of_a_rule_that_is_not_setups() -> None:
+    code, out = run("checks", "explain", "ExreadyWmf4Prerequisite")
+    assert code == 0, out
+    assert "not a Setup rule" in out and "prerequisites documentation" in out
+    assert "Known from: exready's own" in out and "(Setup rule)" not in out
+    assert "ps.clr_version" in out and "ps.version" in out
