@@ -67,12 +67,14 @@ class FactValue:
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """The simulated domain's account. The password never appears in repr()."""
+    """The site's account: a domain account, or with ``local`` a local account that every host has
+    (the only kind Windows' WinRM takes over Basic). The password never appears in repr()."""
 
     username: str
     password: str = field(repr=False)
     domain_netbios: str = ""
     domain_dns: str = ""
+    local: bool = False
 
     def accepted_usernames(self) -> tuple[str, ...]:
         """The spellings a Windows host accepts for this account (Basic and NTLM)."""
@@ -280,7 +282,12 @@ class _SiteBuilder:
         creds = self.mapping(doc.get("credentials"), "credentials")
         if not creds.get("username") or creds.get("password") is None:
             raise self.fail("credentials need a username and a password")
-        credentials = Credentials(str(creds["username"]), str(creds["password"]), netbios, self.domain_dns)
+        unknown_creds = set(creds) - {"username", "password", "local"}
+        if unknown_creds:
+            raise self.fail(f"credentials: unknown key(s) {', '.join(sorted(map(str, unknown_creds)))}")
+        credentials = Credentials(
+            str(creds["username"]), str(creds["password"]), netbios, self.domain_dns, bool(creds.get("local"))
+        )
 
         base = _Profile()
         self.apply(base, self.mapping(doc.get("defaults") or {}, "defaults"), "defaults")

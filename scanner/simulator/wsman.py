@@ -20,7 +20,7 @@ from scanner.simulator.faults import (
     WsmanFault,
     invalid_selectors,
 )
-from scanner.simulator.psrp import ClientGone, Shell, fragment_size
+from scanner.simulator.psrp import ClientGone, Remoting, Shell, fragment_size
 
 NS = {
     "s": "http://www.w3.org/2003/05/soap-envelope",
@@ -160,6 +160,7 @@ class ShellHost(Protocol):
     """What the dispatcher needs from the host: its shells, their quota, and what to count."""
 
     name: str
+    remoting: Remoting
 
     def shells(self) -> dict[str, Shell]: ...
 
@@ -184,7 +185,9 @@ async def dispatch(
     req: Request, host: ShellHost, owner: str, client_ip: str, client_gone: Callable[[], bool]
 ) -> bytes:
     """The answer envelope for one request; raises WsmanFault or ClientGone."""
-    frag = fragment_size(req.max_envelope)
+    # the client's MaxEnvelopeSize bounds the answer, capped at the host's own MaxEnvelopeSizekb
+    # ([MS-WSMAN] 3.1.4.1.9: larger values are taken as the configured maximum)
+    frag = fragment_size(min(req.max_envelope, host.remoting.max_envelope))
     if req.stage == "create":
         return _create(req, host, owner, client_ip, frag)
     if req.stage not in RESPONSE_ACTION:
@@ -225,7 +228,9 @@ async def dispatch(
             cid = st.get("CommandId")
             target = _uuid(cid, "the command") if cid else None
             streams.append((st.get("Name") or "stdin", target, _b64(st.text)))
-        shell.send(streams, frag)
+        # a CREATE_PIPELINE too large for one envelope goes on in Send ([MS-PSRP] 3.1.5.1.1)
+        for _ in range(shell.send(streams, frag, host.answer, host.script_delay_s())):
+            host.count_script()
         return envelope(RESPONSE_ACTION["send"], relates, "<rsp:SendResponse/>")
     if req.stage == "signal":
         sig = req.body.find("rsp:Signal", NS)
@@ -277,20 +282,26 @@ def _create(req: Request, host: ShellHost, owner: str, client_ip: str, frag: int
     except Exception:
         host.close_shell(shell_id)
         raise
-    idle = f"PT{shell.idle_timeout_s:.3f}S"
-    body = (
+    created = (
         f"<x:ResourceCreated><a:Address>{escape(host.listener_url())}</a:Address><a:ReferenceParameters>"
         f"<w:ResourceURI>{escape(req.resource_uri)}</w:ResourceURI><w:SelectorSet>"
         f'<w:Selector Name="ShellId">{shell_id}</w:Selector></w:SelectorSet></a:ReferenceParameters>'
         f"</x:ResourceCreated>"
-        f"<rsp:Shell><rsp:ShellId>{shell_id}</rsp:ShellId><rsp:Name>WinRM1</rsp:Name>"
+    )
+    if host.remoting.protocol == "2.1":
+        # WinRM 2.0 answers a Create with the shell's reference only (as recorded from a 2008 R2 host
+        # in pypsrp's test_psrp_run_protocol_version_2.1.yml); WinRM 3.0 added the rsp:Shell details
+        return envelope(RESPONSE_ACTION["create"], req.message_id, created)
+    idle = f"PT{shell.idle_timeout_s:.3f}S"
+    body = created + (
+        f"<rsp:Shell><rsp:ShellId>{shell_id}</rsp:ShellId>"
         f"<rsp:ResourceUri>{escape(req.resource_uri)}</rsp:ResourceUri><rsp:Owner>{escape(owner)}</rsp:Owner>"
         f"<rsp:ClientIP>{escape(client_ip)}</rsp:ClientIP>"
         f"<rsp:ProcessId>{4000 + len(host.shells())}</rsp:ProcessId>"
         f"<rsp:IdleTimeOut>{idle}</rsp:IdleTimeOut><rsp:InputStreams>stdin pr</rsp:InputStreams>"
         f"<rsp:OutputStreams>stdout</rsp:OutputStreams><rsp:MaxIdleTimeOut>PT2147483.647S</rsp:MaxIdleTimeOut>"
         f"<rsp:Locale>en-US</rsp:Locale><rsp:DataLocale>en-US</rsp:DataLocale>"
-        f"<rsp:CompressionMode>XpressCompression</rsp:CompressionMode><rsp:ProfileLoaded>Yes</rsp:ProfileLoaded>"
+        f"<rsp:CompressionMode>NoCompression</rsp:CompressionMode><rsp:ProfileLoaded>Yes</rsp:ProfileLoaded>"
         f"<rsp:Encoding>UTF8</rsp:Encoding><rsp:BufferMode>Block</rsp:BufferMode><rsp:State>Connected</rsp:State>"
         f"<rsp:ShellRunTime>P0DT0H0M0S</rsp:ShellRunTime><rsp:ShellInactivity>P0DT0H0M0S</rsp:ShellInactivity>"
         f"</rsp:Shell>"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,18 +37,41 @@ _OWN_HTTP = frozenset({AuthMethod.NEGOTIATE, AuthMethod.NTLM, AuthMethod.KERBERO
 
 
 @dataclass(frozen=True, slots=True)
+class RemoteVersions:
+    """What the host said of itself when the runspace pool opened: the PSRP protocol version of its
+    SESSION_CAPABILITY, and its PSVersionTable's PSVersion and CLRVersion (APPLICATION_PRIVATE_DATA)."""
+
+    protocol: str | None = None
+    ps_version: str | None = None
+    clr_version: str | None = None
+
+    @property
+    def powershell(self) -> str | None:
+        """The host's PowerShell version; without a PSVersionTable, protocol 2.1 means PowerShell 2.0
+        (WinRM 2.0, the only one that speaks 2.1)."""
+        if self.ps_version:
+            return self.ps_version
+        return "2.0" if self.protocol == "2.1" else None
+
+
+# The script to run on a host, chosen from what its handshake said (or one script for every host).
+ScriptChoice = str | Callable[[RemoteVersions], str]
+
+
+@dataclass(frozen=True, slots=True)
 class RawAnswer:
     """What the collector script returned, before parsing."""
 
     output: list[Any]
     auth_mechanism: str | None
     elapsed_s: float
+    remote: RemoteVersions = RemoteVersions()
 
 
 class HostSession:
     """A single collector run on one host. ``run`` in a worker thread; ``abort`` from anywhere."""
 
-    def __init__(self, host: Host, settings: TransportSettings, script: str,
+    def __init__(self, host: Host, settings: TransportSettings, script: ScriptChoice,
                  tls_context: ssl.SSLContext | None = None) -> None:
         self.host = host
         self._settings = settings
@@ -72,12 +96,15 @@ class HostSession:
             use_fast_serializer(pool)
             pool.open()
             mechanism = _mechanism(wsman, self.host)
+            remote = remote_versions(pool)
+            script = self._script if isinstance(self._script, str) else self._script(remote)
             self.stage = "run"
-            output = self._invoke(pool, deadline)
+            output = self._invoke(pool, script, deadline)
             self.stage = "close"
             self._close(pool, wsman)
             pool = None
-            return RawAnswer(output=output, auth_mechanism=mechanism, elapsed_s=time.monotonic() - started)
+            return RawAnswer(output=output, auth_mechanism=mechanism, elapsed_s=time.monotonic() - started,
+                             remote=remote)
         except (TransportError, CollectorError):
             raise
         except Exception as exc:  # the seam: every foreign exception is mapped here
@@ -146,9 +173,9 @@ class HostSession:
         wsman.transport.session = session
         return wsman
 
-    def _invoke(self, pool: RunspacePool, deadline: float) -> list[Any]:
+    def _invoke(self, pool: RunspacePool, script: str, deadline: float) -> list[Any]:
         ps = _CollectorPowerShell(pool)
-        ps.add_script(self._script)
+        ps.add_script(script)
         ps.begin_invoke()
         op_timeout = self._settings.operation_timeout
         while ps.state == PSInvocationState.RUNNING:
@@ -225,6 +252,26 @@ class _WSMan(WSMan):
 
 
 _PAYLOAD_SIZES: dict[tuple[Any, ...], int] = {}
+
+
+def remote_versions(pool: RunspacePool) -> RemoteVersions:
+    """The versions an opened pool learnt from the host's handshake (None where it said nothing)."""
+    table: Any = None
+    data = getattr(pool.application_private_data, "data", None)
+    if isinstance(data, dict):
+        table = data.get("PSVersionTable")
+    if not isinstance(table, dict):
+        table = {}
+    return RemoteVersions(
+        protocol=_text(pool.protocol_version),
+        ps_version=_text(table.get("PSVersion")),
+        clr_version=_text(table.get("CLRVersion")),
+    )
+
+
+def _text(value: Any) -> str | None:
+    # pypsrp gives a Version as its text; anything else (absent, or an odd type) says nothing
+    return (value.strip() or None) if isinstance(value, str) else None
 
 
 def _mechanism(wsman: WSMan, host: Host) -> str | None:

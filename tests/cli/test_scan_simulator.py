@@ -42,7 +42,7 @@ HOSTS: list[dict[str, Any]] = [
 def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatorThread]:
     doc = {
         "name": "cli-tests", "seed": 3, "domain": {"dns": "contoso.test", "netbios": "CONTOSO"},
-        "credentials": {"username": "svc-scan", "password": PASSWORD},
+        "credentials": {"username": "svc-scan", "password": PASSWORD, "local": True},
         "defaults": {"schemes": ["http"], "auth": ["negotiate", "basic"]},
         "baseline": baseline_document(), "variants": seed_variants_document(),
         "ad_sites": [{"name": "Paris", "pattern": "X{n:02d}", "addresses": "127.43.1.0/24", "count": 0}],
