@@ -178,11 +178,17 @@ class Shell:
         except ValueError:
             pass
         self.pipelines: dict[uuid.UUID, psrpcore.ServerPipeline] = {}
+        self.command_ids: dict[uuid.UUID, uuid.UUID] = {}  # WS-Man CommandId -> PSRP pipeline id
         self.queues: dict[uuid.UUID | None, deque[tuple[str, bytes]]] = {}
         self._changed = asyncio.Event()
         self._timers: set[asyncio.TimerHandle] = set()
 
     # -- state -----------------------------------------------------------------------------------
+
+    def pipeline_id(self, command_id: uuid.UUID) -> uuid.UUID:
+        """The PSRP pipeline a WS-Man CommandId names (the same id, except on WinRM 2.0; a client that
+        names the pipeline's own id is let through, as pypsrp's ctrl_c signal does)."""
+        return self.command_ids.get(command_id, command_id)
 
     def touch(self) -> None:
         self.last_used = time.monotonic()
@@ -352,6 +358,8 @@ class Shell:
             pipe.close()
             self.pipelines.pop(command_id, None)
             self.queues.pop(command_id, None)
+            for alias in [k for k, v in self.command_ids.items() if v == command_id]:
+                del self.command_ids[alias]
         self._drain(fragment)
 
     async def receive(

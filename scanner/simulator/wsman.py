@@ -208,8 +208,14 @@ async def dispatch(
         if cl is None:
             raise invalid_selectors("the command line")
         cmd_text = (cl.get("CommandId") or str(uuid.uuid4())).upper()
+        pipeline_id = _uuid(cmd_text, "the command")
+        if host.remoting.protocol == "2.1":
+            # WinRM 2.0 gives the command an id of its own, not the client's (the PSRP pipeline keeps the
+            # client's): recorded from a 2008 R2 host in pypsrp's test_psrp_run_protocol_version_2.1.yml
+            cmd_text = str(uuid.uuid4()).upper()
+        shell.command_ids[uuid.UUID(cmd_text)] = pipeline_id
         started = shell.command(
-            _uuid(cmd_text, "the command"),
+            pipeline_id,
             _b64(cl.findtext("rsp:Arguments", "", NS)),
             frag,
             host.answer,
@@ -226,7 +232,7 @@ async def dispatch(
         streams = []
         for st in req.body.findall("rsp:Send/rsp:Stream", NS):
             cid = st.get("CommandId")
-            target = _uuid(cid, "the command") if cid else None
+            target = shell.pipeline_id(_uuid(cid, "the command")) if cid else None
             streams.append((st.get("Name") or "stdin", target, _b64(st.text)))
         # a CREATE_PIPELINE too large for one envelope goes on in Send ([MS-PSRP] 3.1.5.1.1)
         for _ in range(shell.send(streams, frag, host.answer, host.script_delay_s())):
@@ -238,7 +244,7 @@ async def dispatch(
             raise invalid_selectors("the command")
         code = sig.findtext("rsp:Code", "", NS).strip()
         shell.signal(
-            _uuid(sig.get("CommandId"), "the command"),
+            shell.pipeline_id(_uuid(sig.get("CommandId"), "the command")),
             code == SIGNAL_TERMINATE,
             code.lower() in SIGNAL_CTRL_C,
             frag,
@@ -312,7 +318,7 @@ def _create(req: Request, host: ShellHost, owner: str, client_ip: str, frag: int
 async def _receive(req: Request, shell: Shell, frag: int, client_gone: Callable[[], bool]) -> bytes:
     ds = req.body.find("rsp:Receive/rsp:DesiredStream", NS)
     cmd_text = ds.get("CommandId") if ds is not None else None
-    command_id = _uuid(cmd_text, "the command") if cmd_text else None
+    command_id = shell.pipeline_id(_uuid(cmd_text, "the command")) if cmd_text else None
     try:
         result = await shell.receive(command_id, req.operation_timeout_s, frag, client_gone)
     finally:

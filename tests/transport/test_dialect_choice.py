@@ -1,0 +1,123 @@
+"""exready's own transport reads each host's PSRP handshake and runs the collector dialect it calls for:
+a Windows PowerShell 2.0 host (WinRM 2.0, protocol 2.1, 150 KB envelopes) and a PowerShell 5.1 host, in
+the fleet simulator on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from scanner.collect.session import CollectorSession, collector_for, collector_script, dialect_for
+from scanner.credentials import Credentials, Secret
+from scanner.facts.parse import parse_collector_output
+from scanner.model.host import AuthMethod, Host, Scheme
+from scanner.model.outcome import OutcomeKind
+from scanner.simulator import SimulatorThread, build_site
+from scanner.simulator.profiles import baseline_document
+from scanner.transport.settings import TransportSettings
+from scanner.transport.winrm import HostSession, RemoteVersions
+
+USER = "svc-dialect"
+PASSWORD = "Dialect-Pass-7!"  # noqa: S105 - the simulated lab's account
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatorThread]:
+    doc = {
+        "name": "dialects", "domain": {"dns": "contoso.test", "netbios": "CONTOSO"},
+        "credentials": {"username": USER, "password": PASSWORD},
+        "defaults": {"schemes": ["http"], "auth": ["negotiate"]},
+        "baseline": baseline_document(),
+        "hosts": [
+            {"name": "R2-PS2", "address": "127.62.0.1", "os": "Windows Server 2008 R2 Enterprise",
+             "ps_version": "2.0", "facts": {"os.current_build": "7601"}},
+            {"name": "S16-PS51", "address": "127.62.0.2", "ps_version": "5.1.14393.0",
+             "facts": {"os.current_build": "14393"}},
+        ],
+    }
+    with SimulatorThread(build_site(doc), tmp_path_factory.mktemp("sim")) as running:
+        yield running
+
+
+def _settings() -> TransportSettings:
+    return TransportSettings(credentials=Credentials(f"CONTOSO\\{USER}", Secret(PASSWORD)),
+                             scheme=Scheme.HTTP, auth=AuthMethod.NEGOTIATE, deadline=30.0)
+
+
+def _host(sim: SimulatorThread, name: str) -> Host:
+    h = sim.host(name)
+    return Host(name=h.name, fqdn=h.fqdn, address=h.address, port=h.http_port)
+
+
+class Recorder:
+    """A script choice that remembers what each handshake said."""
+
+    def __init__(self, pad_to: int = 0) -> None:
+        self.seen: list[RemoteVersions] = []
+        self.pad_to = pad_to
+
+    def __call__(self, remote: RemoteVersions) -> str:
+        self.seen.append(remote)
+        script = collector_for(remote)
+        if self.pad_to:
+            script += "\n" + "# padding that makes the CREATE_PIPELINE larger than one envelope\n" * (
+                self.pad_to // 66)
+        return script
+
+
+@pytest.mark.simulator
+@pytest.mark.parametrize(("name", "expected", "dialect"), [
+    ("R2-PS2", RemoteVersions("2.1", "2.0", "2.0.50727.5420"), "ps2"),
+    ("S16-PS51", RemoteVersions("2.3", "5.1.14393.0", "4.0.30319.42000"), "ps3"),
+])
+def test_the_handshake_chooses_the_dialect(sim: SimulatorThread, name: str, expected: RemoteVersions,
+                                           dialect: str) -> None:
+    chooser = Recorder()
+    answer = HostSession(_host(sim, name), _settings(), chooser).run()
+    assert chooser.seen == [expected]
+    assert answer.remote == expected
+    assert dialect_for(answer.remote.powershell) == dialect
+    assert answer.output  # the host answered the script chosen for it
+
+
+@pytest.mark.simulator
+@pytest.mark.parametrize(("name", "ps", "protocol"), [("R2-PS2", "2.0", "2.1"),
+                                                        ("S16-PS51", "5.1.14393.0", "2.3")])
+def test_the_outcome_records_what_the_handshake_said(sim: SimulatorThread, name: str, ps: str,
+                                                     protocol: str) -> None:
+    outcome = CollectorSession(_host(sim, name), _settings(), collector_for, parse_collector_output).run_outcome()
+    assert outcome.kind is OutcomeKind.OK, outcome.reason
+    assert (outcome.ps_version, outcome.psrp_protocol) == (ps, protocol)
+
+
+@pytest.mark.simulator
+def test_the_collector_goes_to_a_winrm2_host_within_its_150_kb_envelopes(sim: SimulatorThread) -> None:
+    before = sim.stats().host("R2-PS2")
+    for pad in (0, 400_000):  # the collector itself, and one far larger than an envelope
+        answer = HostSession(_host(sim, "R2-PS2"), _settings(), Recorder(pad_to=pad)).run()
+        assert answer.output
+    after = sim.stats().host("R2-PS2")
+    assert after.envelopes_refused == before.envelopes_refused
+    assert after.scripts_run == before.scripts_run + 2
+
+
+def test_protocol_2_1_alone_means_powershell_2() -> None:
+    assert RemoteVersions("2.1").powershell == "2.0"
+    assert RemoteVersions("2.3").powershell is None
+    assert RemoteVersions("2.2", "4.0").powershell == "4.0"
+    assert dialect_for(RemoteVersions("2.1").powershell) == "ps2"
+    assert dialect_for(RemoteVersions("2.3").powershell) == "ps3"
+    assert dialect_for(None) == "ps3"
+
+
+def test_each_dialect_s_script_is_built_once_per_process() -> None:
+    assert collector_script("ps2") is collector_script("ps2")
+    assert collector_script("ps3") is collector_script("ps3")
+    assert collector_for(RemoteVersions("2.1")) is collector_script("ps2")
+
+
+def test_the_choice_travels_to_worker_processes_by_name() -> None:
+    import pickle
+
+    assert pickle.loads(pickle.dumps(collector_for)) is collector_for  # noqa: S301 - our own bytes
