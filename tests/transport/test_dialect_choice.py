@@ -121,3 +121,34 @@ def test_the_choice_travels_to_worker_processes_by_name() -> None:
     import pickle
 
     assert pickle.loads(pickle.dumps(collector_for)) is collector_for  # noqa: S301 - our own bytes
+
+
+@pytest.mark.simulator
+def test_our_http_layer_reports_a_refused_envelope_as_such(sim: SimulatorThread) -> None:
+    """A client that sends a WinRM 2.0 host more than its 150 KB: HTTP 413, named for what it is."""
+    from pypsrp.powershell import PowerShell, RunspacePool
+    from pypsrp.wsman import WSMan
+
+    from scanner.transport.failures import classify
+    from scanner.transport.http import WinRMHttpTransport
+    from scanner.transport.sockets import SocketWatch
+
+    h = sim.host("R2-PS2")
+    assert h.address is not None and h.http_port is not None
+    wsman = WSMan(h.address, port=h.http_port, username=USER, password=None, ssl=False, auth="negotiate",
+                  max_envelope_size=512000)
+    wsman.transport = WinRMHttpTransport(  # type: ignore[assignment]
+        h.address, h.http_port, https=False, path="wsman", auth="negotiate", username=f"CONTOSO\\{USER}",
+        password=PASSWORD, tls=None, connection_timeout=5, read_timeout=30, watch=SocketWatch())
+    before = sim.stats().host("R2-PS2").envelopes_refused
+    try:
+        with RunspacePool(wsman) as pool:
+            ps = PowerShell(pool)
+            ps.add_script(Recorder(pad_to=300_000)(RemoteVersions("2.1")))
+            with pytest.raises(Exception) as info:
+                ps.invoke()
+    finally:
+        wsman.close()
+    err = classify(info.value, "run")
+    assert "HTTP 413" in str(err) and "MaxEnvelopeSize" in str(err)
+    assert sim.stats().host("R2-PS2").envelopes_refused == before + 1
