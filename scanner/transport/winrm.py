@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from pypsrp.complex_objects import PSInvocationState
+from pypsrp.exceptions import AuthenticationError
 from pypsrp.messages import CreatePipeline
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 
-from scanner.errors import CollectorError, DeadlineExceeded, TransportError
+from scanner.errors import AuthFailed, CollectorError, DeadlineExceeded, TransportError
 from scanner.model.host import AuthMethod, Host, Scheme
 from scanner.transport.failures import classify
 from scanner.transport.http import WinRMHttpTransport
@@ -112,6 +113,11 @@ class HostSession:
                 raise DeadlineExceeded(
                     f"no complete answer within the {self._settings.deadline:g} s deadline "
                     f"(during {self.stage})") from None
+            if isinstance(exc, AuthenticationError) and self._basic_with_domain_account():
+                raise AuthFailed(
+                    f"authentication failed (during {self.stage}): Windows takes Basic for local accounts "
+                    "only, and this user name is a domain account's (DOMAIN\\user or user@domain); use "
+                    "a local account (name or .\\name), or Negotiate/Kerberos") from exc
             raise classify(exc, self.stage) from exc
         finally:
             if pool is not None and wsman is not None:
@@ -119,6 +125,18 @@ class HostSession:
             if wsman is not None:
                 wsman.close()
             watching(None)
+
+    def _basic_with_domain_account(self) -> bool:
+        # ConnectionOptions.UserName: a local account with Basic, a domain account with Negotiate or
+        # Kerberos (https://learn.microsoft.com/en-us/windows/win32/winrm/connectionoptions-username)
+        _, auth, _ = self._settings.endpoint(self.host)
+        user = self._settings.credentials.username or ""
+        if auth is not AuthMethod.BASIC:
+            return False
+        if "@" in user:
+            return True
+        prefix, sep, _ = user.partition("\\")
+        return bool(sep) and prefix not in (".", "") and prefix.casefold() != self.host.name.casefold()
 
     def _wsman(self) -> WSMan:
         s = self._settings

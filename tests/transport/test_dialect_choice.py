@@ -152,3 +152,47 @@ def test_our_http_layer_reports_a_refused_envelope_as_such(sim: SimulatorThread)
     err = classify(info.value, "run")
     assert "HTTP 413" in str(err) and "MaxEnvelopeSize" in str(err)
     assert sim.stats().host("R2-PS2").envelopes_refused == before + 1
+
+
+@pytest.fixture(scope="module")
+def basic_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatorThread]:
+    """HTTPS hosts with Basic, and a site whose account is a domain account."""
+    doc = {
+        "name": "basic", "domain": {"dns": "contoso.test", "netbios": "CONTOSO"},
+        "credentials": {"username": USER, "password": PASSWORD},
+        "defaults": {"schemes": ["https"], "auth": ["negotiate", "basic"]},
+        "baseline": baseline_document(),
+        "hosts": [{"name": "TLS-PS2", "address": "127.62.1.1", "ps_version": "2.0"}],
+    }
+    with SimulatorThread(build_site(doc), tmp_path_factory.mktemp("sim")) as running:
+        yield running
+
+
+def _basic_settings(sim: SimulatorThread, username: str) -> TransportSettings:
+    return TransportSettings(credentials=Credentials(username, Secret(PASSWORD)), scheme=Scheme.HTTPS,
+                             auth=AuthMethod.BASIC, ca_file=sim.ca_file, deadline=30.0)
+
+
+def _https_host(sim: SimulatorThread, name: str) -> Host:
+    h = sim.host(name)
+    return Host(name=h.name, fqdn=h.fqdn, address=h.address, port=h.https_port)
+
+
+@pytest.mark.simulator
+@pytest.mark.parametrize("username", [f"CONTOSO\\{USER}", f"{USER}@contoso.test"])
+def test_basic_with_a_domain_account_fails_and_says_why(basic_sim: SimulatorThread, username: str) -> None:
+    outcome = CollectorSession(_https_host(basic_sim, "TLS-PS2"), _basic_settings(basic_sim, username),
+                               collector_for, parse_collector_output).run_outcome()
+    assert outcome.kind is OutcomeKind.AUTH_FAILED
+    assert "local accounts only" in outcome.reason and username not in outcome.reason
+
+
+@pytest.mark.simulator
+def test_negotiate_takes_the_same_domain_account(basic_sim: SimulatorThread) -> None:
+    settings = TransportSettings(credentials=Credentials(f"CONTOSO\\{USER}", Secret(PASSWORD)),
+                                 scheme=Scheme.HTTPS, auth=AuthMethod.NEGOTIATE, ca_file=basic_sim.ca_file,
+                                 deadline=30.0)
+    outcome = CollectorSession(_https_host(basic_sim, "TLS-PS2"), settings, collector_for,
+                               parse_collector_output).run_outcome()
+    assert outcome.kind is OutcomeKind.OK, outcome.reason
+    assert (outcome.ps_version, outcome.psrp_protocol) == ("2.0", "2.1")
