@@ -5,7 +5,7 @@ A site file (YAML) describes a simulated Windows estate in a few lines, however 
     name: contoso
     seed: 42
     domain: {dns: contoso.test, netbios: CONTOSO}
-    credentials: {username: svc-exready, password: "..."}
+    credentials: {username: svc-exready, password: "..."}   # local: true -> a local account (Basic)
     defaults: {schemes: [http], auth: [negotiate, basic]}
     baseline: {os: "Windows Server 2012 R2 Standard", facts: {...}, absent: [...]}
     variants:
