@@ -23,7 +23,7 @@ def _pypsrp_bytes(message: Any) -> bytes:
     return data
 
 
-def _pipelines(monkeypatch: pytest.MonkeyPatch, protocol: str, count: int) -> list[Any]:
+def _pipelines(monkeypatch: pytest.MonkeyPatch, protocol: str, count: int, script: str | None = None) -> list[Any]:
     sent: list[Any] = []
     monkeypatch.setattr(PowerShell, "_invoke", lambda self, msg: sent.append(msg))
     for _ in range(count):
@@ -32,7 +32,7 @@ def _pipelines(monkeypatch: pytest.MonkeyPatch, protocol: str, count: int) -> li
         fast.use_fast_serializer(pool)
         pool.protocol_version = protocol
         ps = _CollectorPowerShell(pool)
-        ps.add_script(build_collector_script())
+        ps.add_script(script if script is not None else build_collector_script())
         ps.begin_invoke()
     return sent
 
@@ -54,6 +54,21 @@ def test_another_protocol_version_is_another_body(monkeypatch: pytest.MonkeyPatc
     new_body, old_body = fast.FastSerializer().serialize(new), fast.FastSerializer().serialize(old)
     assert old_body == _pypsrp_bytes(old)
     assert new_body != old_body and len(fast._bodies) == 2
+
+
+def test_each_dialect_is_serialised_once_for_its_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PowerShell 2.0 hosts (protocol 2.1) get the ps2 collector, later ones the ps3: one body each,
+    however many hosts of each kind."""
+    from scanner.collect.session import collector_for
+    from scanner.transport.winrm import RemoteVersions
+
+    monkeypatch.setattr(fast, "_bodies", {})
+    old = _pipelines(monkeypatch, "2.1", 3, collector_for(RemoteVersions("2.1", "2.0")))
+    new = _pipelines(monkeypatch, "2.3", 3, collector_for(RemoteVersions("2.3", "5.1.14393.0")))
+    for group in (old, new):
+        expected = _pypsrp_bytes(group[0])
+        assert all(fast.FastSerializer().serialize(m) == expected for m in group)
+    assert len(fast._bodies) == 2
 
 
 def test_a_message_without_a_key_is_pypsrp_s_own() -> None:
