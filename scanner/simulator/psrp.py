@@ -97,7 +97,7 @@ def remoting(host: SimHost) -> Remoting:
     """The host's remoting versions: from its machine model when it has one, else derived from its
     PowerShell version as each Windows ships it."""
     machine = getattr(host, "machine", None)
-    ps = str(getattr(machine, "ps_version", "") or host.ps_version)
+    ps = str(getattr(machine, "ps_version", "") or getattr(host, "ps_version", "") or "4.0")
     if "." not in ps:
         ps = f"{ps}.0"
     protocol = str(getattr(machine, "psrp_protocol", "") or _protocol_for(ps))
