@@ -83,3 +83,20 @@ def test_the_payload_size_is_pypsrp_s(server: str) -> None:
     mine.update_max_payload_size(512000)
     theirs.update_max_payload_size(512000)
     assert mine.max_payload_size == theirs.max_payload_size
+
+
+@pytest.mark.parametrize(("protocol", "ps"), [("2.1", "2.0"), ("2.2", "4.0"), ("2.3", "5.1.14393.0")])
+def test_the_collector_fits_one_150_kb_envelope(monkeypatch: pytest.MonkeyPatch, protocol: str, ps: str) -> None:
+    """The collector's CREATE_PIPELINE is one fragment of pypsrp's payload for a 150 KB envelope (WinRM
+    2.0's MaxEnvelopeSizekb): the Command that carries it is within any Windows host's limit, even a
+    later WinRM left at 150 KB, to which pypsrp would send envelopes of up to 500 KB."""
+    from scanner.collect.session import collector_for
+    from scanner.transport.winrm import RemoteVersions
+
+    (message,) = _pipelines(monkeypatch, protocol, 1, collector_for(RemoteVersions(protocol, ps)))
+    wsman = _WSMan("127.0.0.1", port=5985, username="u", password=None, ssl=False, auth="negotiate",
+                   max_envelope_size=150 * 1024)
+    pool = RunspacePool(wsman)
+    fast.use_fast_serializer(pool)
+    assert pool._fragmenter.max_size == wsman.max_payload_size - 21  # less its fragment header
+    assert len(pool._fragmenter.fragment(message, str(pool.id), "00000000-0000-0000-0000-000000000001")) == 1
