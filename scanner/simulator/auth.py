@@ -154,8 +154,11 @@ def _basic(
     ):
         state.user = None
         return AuthOutcome(False, challenge(host), "fail")
-    event = "" if state.user == user and state.scheme == "basic" else "ok"
-    state.user, state.scheme, state.ctx = user, "basic", None
+    # the shell's Owner reads as Windows names a local account: HOST\name
+    name = user.rpartition("\\")[2]
+    account = f"{host.name}\\{name}"
+    event = "" if state.user == account and state.scheme == "basic" else "ok"
+    state.user, state.scheme, state.ctx = account, "basic", None
     return AuthOutcome(True, (), event)
 
 

@@ -271,3 +271,12 @@ def test_basic_refuses_the_site_s_domain_account_in_any_spelling(tmp_path: Any) 
         with wsman_for(sim, sim.host("S16-PS51"), username=f"CONTOSO\\{USER}") as wsman, \
                 RunspacePool(wsman) as pool:
             assert pool.protocol_version == "2.3"
+
+
+def test_a_basic_shell_s_owner_is_the_host_s_local_account(hs: SimulatorThread) -> None:
+    h = hs.host("S16-PS51")
+    with WSMan(h.address, port=h.https_port, ssl=True, auth="basic", username=f".\\{USER}", password=PASSWORD,
+               **fast(cert_validation=str(hs.ca_file))) as wsman:
+        body, _ = raw_open(wsman)
+    # as recorded from a 2016 host (test_psrp_run_protocol_version_2.3.yml): Owner is HOST\account
+    assert body.findtext("rsp:Shell/rsp:Owner", namespaces=NAMESPACES) == f"S16-PS51\\{USER}"
