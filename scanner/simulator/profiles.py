@@ -41,14 +41,14 @@ from typing import Any
 import yaml
 
 from scanner.errors import SimulatorError
-from scanner.facts.keys import CATALOG_FACTS, SEED_FACTS
+from scanner.facts.keys import CATALOG_FACTS, RETIRED_FACTS, SEED_FACTS
 from scanner.simulator.faults import FaultSpec, parse_fault
 
 HTTP_PORT = 5985
 HTTPS_PORT = 5986
 SCHEMES = ("http", "https")
 AUTH_SCHEMES = ("negotiate", "basic")
-FACT_NAMES: frozenset[str] = frozenset(f.name for f in (*SEED_FACTS, *CATALOG_FACTS))
+FACT_NAMES: frozenset[str] = frozenset(f.name for f in (*SEED_FACTS, *CATALOG_FACTS, *RETIRED_FACTS))
 
 PRESENT, ABSENT, UNREADABLE = "present", "absent", "unreadable"
 # ``baseline: builtin`` / ``variants: builtin``: the healthy 2012 R2 profile and the seed-rule variants
