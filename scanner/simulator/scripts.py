@@ -15,9 +15,9 @@ from typing import Any
 from psrpcore.types import ErrorCategory, ErrorCategoryInfo, ErrorRecord, NETException
 
 from scanner.facts.keys import COLLECTOR_MARKER
+from scanner.simulator import reads
 from scanner.simulator.faults import DEFAULT_SCRIPT_ERROR
 from scanner.simulator.profiles import PRESENT, UNREADABLE, FactValue, SimHost
-from scanner.simulator import reads
 
 WIRE_SCHEMA = 2  # what scanner/probes/ps/footer.ps1 writes
 _MARKER_LINE = re.compile(r"^\s*#\s*" + re.escape(COLLECTOR_MARKER) + r"\s+(\S+)")
