@@ -91,12 +91,7 @@ def test_the_depth_covers_every_fact_value_with_room() -> None:
         names |= set(table["facts"])
         assert convertto_json(table, JSON_DEPTH) == table, host.name
         deepest = max(deepest, deepest_container(table))
-    # every fact was seen, except those new in collector 1.2.0 that the fact-level profiles do not carry
-    # (the simulator's machine model answers them through scanner.simulator.reads)
-    new_in_1_2 = {"ps.clr_version", "file.wmspdmod_dll", "file.wmspdmoe_dll", "policy.gpo_machine",
-                  "policy.gpo_user", "netfx3.http_activation", "computer.dns_hostname", "computer.nv_domain",
-                  "exchange.v14_setup"}
-    assert names >= {f.name for f in (*SEED_FACTS, *CATALOG_FACTS)} - new_in_1_2
+    assert names >= {f.name for f in (*SEED_FACTS, *CATALOG_FACTS)}  # every fact was seen
     assert deepest == 4  # a table inside a list value: exchange.v15.roles, local.administrators
     assert deepest + MARGIN <= JSON_DEPTH
     # and the depth matters: one level less than the deepest value loses data
