@@ -89,7 +89,7 @@ ORG_FACTS: tuple[FactSpec, ...] = (
              "objectClass=msExchExchangeServer under CN=Administrative Groups,<Org>"),
     FactSpec("ad.rus", "list of {name: str, dn: str, domain_link: str|None}",
              "objectClass=msExchAddressListService under CN=Microsoft Exchange,CN=Services,..."),
-    FactSpec("ad.computers", "list of {name: str, dn: str, site: str|None, is_dc: bool}",
+    FactSpec("ad.computers", "list of {name: str, dn: str, site: str|None, is_dc: bool, is_rodc: bool}",
              "the discovered computer objects (for host-to-AD matching)"),
 )
 
@@ -201,8 +201,8 @@ CATALOG_ORG_FACTS: tuple[FactSpec, ...] = (
     FactSpec("ad.domain_modes", "list of {domain: str, dn: str, mixed: int|None} (1: mixed mode)",
              "nTMixedDomain of each domain head"),
     FactSpec("ad.schema_master_os",
-             "{dns_host_name: str, computer: str, os_version: str|None, service_pack: str|None}",
-             "schema fSMORoleOwner -> server serverReference -> computer operatingSystemVersion/ServicePack"),
+             "{dns_host_name: str, computer: str, os_name: str|None, os_version: str|None, service_pack: str|None}",
+             "schema fSMORoleOwner -> server serverReference -> computer operatingSystem/Version/ServicePack"),
     FactSpec("ad.recipient_policy",
              "{name, gateway_proxy: [str], disabled_gateway_proxy: [str], non_authoritative_domains: [str]} "
              "(absent: no organisation or policy)",
@@ -215,4 +215,32 @@ CATALOG_ORG_FACTS: tuple[FactSpec, ...] = (
              "msExchServerSite of each msExchExchangeServer"),
     FactSpec("ad.rodcs", "list[str]: short names of read-only domain controllers",
              "(objectCategory=nTDSDSARO) under CN=Sites,<configuration>"),
+)
+
+
+# Organisation facts behind Setup rules judged from AD that were once out of reach (scanner.directory.setup_org).
+SETUP_ORG_FACTS: tuple[FactSpec, ...] = (
+    FactSpec("ad.dns_zones", "list of {zone: str, partition: str, dn: str, nodes: {name: [record type int]}} "
+             "(nodes: only those named like the sweep's computers)",
+             "dnsZone/dnsNode under CN=MicrosoftDNS in DomainDnsZones, ForestDnsZones and CN=System"),
+    FactSpec("ad.site_dcs", "list of {server: str, dns_host_name: str|None, site: str, gc: bool, read_only: bool, "
+             "domain: str|None}", "nTDSDSA / nTDSDSARO objects under CN=Sites,<configuration>"),
+    FactSpec("ad.admin_group_acl", "{organization: str, admin_groups: [{dn, name, dacl_protected: bool|None}], "
+             "setup_lookup: {base, found, dacl_protected}} (absent: no organisation)",
+             "nTSecurityDescriptor (DACL, SD flags control) of msExchAdminGroup objects"),
+)
+
+
+# Host facts the rules read that the collector adds in its next version (see the shared contract): declared
+# here so the catalog accepts the rules that read them; until a host reports them their rules say UNKNOWN.
+# The collector's own declaration replaces this block.
+PENDING_HOST_FACTS: tuple[FactSpec, ...] = (
+    FactSpec("policy.gpo_machine", "{enable_scripts: int|None, execution_policy: str|None} "
+             "(absent: the key does not exist)", r"HKLM\SOFTWARE\Policies\Microsoft\Windows\PowerShell"),
+    FactSpec("policy.gpo_user", "{account: str, policy: None | {enable_scripts: int|None, "
+             "execution_policy: str|None}}", r"HKCU\SOFTWARE\Policies\Microsoft\Windows\PowerShell of the "
+             "account the scan runs as"),
+    FactSpec("exchange.v14_setup", "{msi_install_path: str|None, exsetup_version: str|None} "
+             "(absent: no v14\\Setup key)", r"HKLM\SOFTWARE\Microsoft\ExchangeServer\v14\Setup\MsiInstallPath, "
+             r"<MsiInstallPath>\bin\ExSetup.exe file version"),
 )
