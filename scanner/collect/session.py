@@ -14,7 +14,7 @@ from scanner.errors import CollectorError, TransportError
 from scanner.model.facts import HostFacts
 from scanner.model.host import Host
 from scanner.model.outcome import HostOutcome, OutcomeKind
-from scanner.probes.collector import build_collector_script
+from scanner.probes.collector import build_collector_script, dialect_for
 from scanner.transport.failures import outcome_kind
 from scanner.transport.settings import TransportSettings
 from scanner.transport.winrm import HostSession, RemoteVersions, ScriptChoice
@@ -22,24 +22,16 @@ from scanner.transport.winrm import HostSession, RemoteVersions, ScriptChoice
 Parser = Callable[[str, Sequence[Any]], HostFacts]
 
 
-def dialect_for(ps_version: str | None) -> str:
-    """The collector dialect for a host's PowerShell: "ps2" for Windows PowerShell 2.0 (CLR 2.0),
-    "ps3" for 3.0-5.1 and whenever the version is unknown."""
-    if ps_version is not None and ps_version.strip().split(".")[0] in ("1", "2"):
-        return "ps2"
-    return "ps3"
-
-
 @functools.cache
 def collector_script(dialect: str) -> str:
     """The collector in ``dialect``, built once per process (its CREATE_PIPELINE body is then
     serialised once per dialect and protocol version, see transport.serializer)."""
-    del dialect  # the builder has one dialect until the collector's PowerShell 2.0 path is in
-    return build_collector_script()
+    return build_collector_script(dialect)
 
 
 def collector_for(remote: RemoteVersions) -> str:
-    """The collector for a host, in the dialect its handshake calls for."""
+    """The collector for a host, in the dialect its handshake calls for: "ps2" (PowerShell 2.0 on
+    CLR 2.0) for a 2.x PowerShell, or a protocol-2.1 host that did not say; "ps3" otherwise."""
     return collector_script(dialect_for(remote.powershell))
 
 

@@ -55,6 +55,7 @@ class Recorder:
 
     def __init__(self, pad_to: int = 0) -> None:
         self.seen: list[RemoteVersions] = []
+        self.sent: list[str] = []
         self.pad_to = pad_to
 
     def __call__(self, remote: RemoteVersions) -> str:
@@ -63,6 +64,7 @@ class Recorder:
         if self.pad_to:
             script += "\n" + "# padding that makes the CREATE_PIPELINE larger than one envelope\n" * (
                 self.pad_to // 66)
+        self.sent.append(script)
         return script
 
 
@@ -78,6 +80,8 @@ def test_the_handshake_chooses_the_dialect(sim: SimulatorThread, name: str, expe
     assert chooser.seen == [expected]
     assert answer.remote == expected
     assert dialect_for(answer.remote.powershell) == dialect
+    # the marker line names the dialect sent: "# exready-collector <version> <dialect>"
+    assert chooser.sent[0].splitlines()[0].split()[-1] == dialect
     assert answer.output  # the host answered the script chosen for it
 
 
@@ -115,6 +119,7 @@ def test_each_dialect_s_script_is_built_once_per_process() -> None:
     assert collector_script("ps2") is collector_script("ps2")
     assert collector_script("ps3") is collector_script("ps3")
     assert collector_for(RemoteVersions("2.1")) is collector_script("ps2")
+    assert collector_script("ps2") != collector_script("ps3")
 
 
 def test_the_choice_travels_to_worker_processes_by_name() -> None:
