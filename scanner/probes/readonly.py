@@ -131,12 +131,13 @@ METHODS: dict[str, frozenset[int]] = {
     "trim": frozenset({0}),
     "tochararray": frozenset({0}),
     "containskey": frozenset({1}),
+    "get_keys": frozenset({0}),
 }
 # Instance properties read, by name (casefold).
 PROPERTIES = frozenset(
     p.casefold()
     for p in """status value error Exception Message VersionInfo FileMajorPart FileMinorPart FileBuildPart
-    FilePrivatePart CategoryInfo Category Status Count Keys HotFixID DomainRole ID Domain Name SID __RELPATH
+    FilePrivatePart CategoryInfo Category Status Count HotFixID DomainRole ID Domain Name SID __RELPATH
     PSVersion CLRVersion version configuration applicationPools applicationPoolDefaults
     enable32BitAppOnWin64""".split()
 )

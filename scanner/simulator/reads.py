@@ -113,6 +113,13 @@ class MachineLike(Protocol):
     def file(self, path: str) -> SimFileLike | None: ...
 
 
+class RunsPowerShell(Protocol):
+    """What decides whether a collector dialect runs at all: the host's PowerShell version."""
+
+    @property
+    def ps_version(self) -> str: ...
+
+
 class ReadError(Exception):
     """A read that fails on a real host (the message is Windows' own)."""
 
@@ -613,7 +620,7 @@ def _major(version: str) -> int:
     return int(head) if head.isdigit() else 0
 
 
-def script_failure(machine: MachineLike, dialect: str) -> str | None:
+def script_failure(machine: RunsPowerShell, dialect: str) -> str | None:
     """The command at which the whole collector script stops on this machine (a real host answers
     CommandNotFoundException naming it), or None when the script runs. On Windows PowerShell 2.0 the ps3
     script's registry reads fail one by one inside their try blocks (REGISTRY_VIEW_MISSING) and its CIM

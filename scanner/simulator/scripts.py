@@ -77,7 +77,7 @@ def collector_dialect(script: str) -> str:
     return m.group(1) if m else "ps3"
 
 
-def dialect_failure(machine: reads.MachineLike, script: str) -> ErrorRecord | None:
+def dialect_failure(machine: reads.RunsPowerShell, script: str) -> ErrorRecord | None:
     """The error a host whose PowerShell cannot run this collector dialect answers (the ps3 script on
     Windows PowerShell 2.0: ConvertTo-Json is not recognized), or None."""
     name = reads.script_failure(machine, collector_dialect(script))
@@ -88,6 +88,9 @@ def answer(host: SimHost, request: PipelineRequest) -> ScriptAnswer:
     version = collector_version(request.script)
     if version is None:
         return ScriptAnswer(error=command_not_found(_first_command(request.script)))
+    failure = dialect_failure(host, request.script)
+    if failure is not None:  # the ps3 collector on Windows PowerShell 2.0
+        return ScriptAnswer(error=failure, collector=True)
     fault = host.fault
     if fault is not None and fault.kind == "script_error":
         return ScriptAnswer(error=script_failure(fault.message or DEFAULT_SCRIPT_ERROR), collector=True)

@@ -122,3 +122,22 @@ READS = [
 def test_guard_accepts_plain_reads(sample: str) -> None:
     script = "function Get-ExHklm { return [Microsoft.Win32.Registry]::LocalMachine }\n" + sample
     assert read_only_violations(script) == []
+
+
+NEWER_SYNTAX = [
+    "$a = 1; $x = $a?.b",
+    "$a = 1; $x = $a ?? 1",
+    "$a = 1; $x = $a ? 1 : 2",
+    "$sb = [System.Text.StringBuilder]::new()",
+    "$l = @(1); $x = $l.Where({ $_ })",
+    "$l = @(1); $x = $l.ForEach({ $_ })",
+    "class Foo { }",
+    "using namespace System.IO",
+    "$j = '{}'; $x = $j | ConvertFrom-Json",
+]
+
+
+@pytest.mark.parametrize("sample", NEWER_SYNTAX)
+def test_syntax_newer_than_powershell_3_is_refused(sample: str) -> None:
+    # none of it is on the allow-lists (and Windows PowerShell 3.0 would not run it)
+    assert read_only_violations(sample), sample

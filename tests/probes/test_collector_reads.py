@@ -185,3 +185,24 @@ def test_the_simulator_answers_a_ps3_script_on_powershell_2_with_windows_error()
     assert record.FullyQualifiedErrorId == "CommandNotFoundException"
     assert dialect_failure(windows_2008r2_french_ps2(), build_collector_script("ps2")) is None
     assert dialect_failure(windows_2012r2(), build_collector_script("ps3")) is None
+
+
+def test_a_simulated_powershell_2_host_answers_only_the_ps2_collector() -> None:
+    from pathlib import Path
+
+    from scanner.probes import build_collector_script
+    from scanner.simulator import load_site
+    from scanner.simulator.scripts import PipelineRequest, answer
+
+    site = load_site(Path(__file__).resolve().parents[2] / "samples" / "sites" / "demo.yaml")
+    host = replace(next(h for h in site.hosts if h.fault is None), ps_version="2.0")
+    refused = answer(host, PipelineRequest(build_collector_script("ps3")))
+    assert refused.error is not None and refused.collector and refused.output == ()
+    assert "'ConvertTo-Json' is not recognized" in str(refused.error.Exception.Message)
+    answered = answer(host, PipelineRequest(build_collector_script("ps2")))
+    assert answered.error is None
+    hf = parse_collector_output(host.name, list(answered.output))
+    assert hf.facts["computer.name"].value == host.name
+    # the same host on PowerShell 4.0 answers both
+    modern = replace(host, ps_version="4.0")
+    assert answer(modern, PipelineRequest(build_collector_script("ps3"))).error is None

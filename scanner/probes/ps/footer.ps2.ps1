@@ -26,7 +26,8 @@ function ConvertTo-ExJson($Value) {
     }
     if ($Value -is [System.Collections.IDictionary]) {
         $members = @()
-        foreach ($key in $Value.Keys) { $members += (ConvertTo-ExJsonString ([string]$key)) + ':' + (ConvertTo-ExJson $Value[$key]) }
+        # get_Keys(): .Keys would read a key named "Keys" (PowerShell looks keys up before properties)
+        foreach ($key in $Value.get_Keys()) { $members += (ConvertTo-ExJsonString ([string]$key)) + ':' + (ConvertTo-ExJson $Value[$key]) }
         return '{' + ($members -join ',') + '}'
     }
     if ($Value -is [System.Collections.IEnumerable]) {
