@@ -181,13 +181,19 @@ def test_pypsrp_reads_each_host_s_versions(hs: SimulatorThread, host: str, proto
         assert (table["PSVersion"], table["CLRVersion"]) == (ps, clr)
         assert wsman.max_envelope_size == envelope
         ps_ = PowerShell(pool)
-        ps_.add_script("# exready-collector 1\n$facts = @{}\n")
+        ps_.add_script(_collector(host))
         ps_.invoke()
         assert not ps_.had_errors and len(ps_.output) == 1
 
 
-def _padded_collector(size: int) -> str:
-    return "# exready-collector 1\n" + ("# padding to make the CREATE_PIPELINE large\n" * (size // 45))
+def _collector(host: str) -> str:
+    """A script the simulator answers as the collector, in the dialect the host's PowerShell runs (a
+    PowerShell 2.0 host answers the ps3 one with CommandNotFoundException, as Windows does)."""
+    return f"# exready-collector 1.2.0 {'ps2' if host == 'R2-PS2' else 'ps3'}\n"
+
+
+def _padded_collector(size: int, host: str = "R2-PS2") -> str:
+    return _collector(host) + ("# padding to make the CREATE_PIPELINE large\n" * (size // 45))
 
 
 def test_a_request_over_150_kb_is_refused_by_a_winrm2_host_with_http_413(hs: SimulatorThread) -> None:
@@ -217,7 +223,7 @@ def test_a_large_pipeline_fits_150_kb_envelopes_over_command_and_send(hs: Simula
 def test_the_same_request_fits_a_ps51_host_s_500_kb(hs: SimulatorThread) -> None:
     with wsman_for(hs, hs.host("S16-PS51"), max_envelope_size=512000) as wsman, RunspacePool(wsman) as pool:
         ps = PowerShell(pool)
-        ps.add_script(_padded_collector(300_000))
+        ps.add_script(_padded_collector(300_000, "S16-PS51"))
         ps.invoke()
         assert not ps.had_errors and len(ps.output) == 1
 
@@ -225,12 +231,12 @@ def test_the_same_request_fits_a_ps51_host_s_500_kb(hs: SimulatorThread) -> None
 def test_a_winrm2_host_gives_the_command_an_id_of_its_own(hs: SimulatorThread) -> None:
     with wsman_for(hs, hs.host("R2-PS2")) as wsman, RunspacePool(wsman) as pool:
         ps = PowerShell(pool)
-        ps.add_script("# exready-collector 1\n")
+        ps.add_script(_collector("R2-PS2"))
         ps.invoke()
         assert ps._command_id is not None and uuid.UUID(ps._command_id) != uuid.UUID(ps.id)
     with wsman_for(hs, hs.host("S16-PS51")) as wsman, RunspacePool(wsman) as pool:
         ps = PowerShell(pool)
-        ps.add_script("# exready-collector 1\n")
+        ps.add_script(_collector("S16-PS51"))
         ps.invoke()
         assert ps._command_id is not None and uuid.UUID(ps._command_id) == uuid.UUID(ps.id)
 
@@ -244,7 +250,7 @@ def _basic(sim: SimulatorThread, host: str, username: str) -> list[Any]:
     with WSMan(h.address, port=h.https_port, ssl=True, auth="basic", username=username, password=PASSWORD,
                **kwargs) as wsman, RunspacePool(wsman) as pool:
         ps = PowerShell(pool)
-        ps.add_script("# exready-collector 1\n")
+        ps.add_script(_collector(host))
         return list(ps.invoke())
 
 

@@ -201,3 +201,15 @@ def test_negotiate_takes_the_same_domain_account(basic_sim: SimulatorThread) -> 
                                parse_collector_output).run_outcome()
     assert outcome.kind is OutcomeKind.OK, outcome.reason
     assert (outcome.ps_version, outcome.psrp_protocol) == ("2.0", "2.1")
+
+
+@pytest.mark.simulator
+def test_the_ps3_collector_would_stop_on_a_powershell_2_host(sim: SimulatorThread) -> None:
+    """Why the choice matters: Windows PowerShell 2.0 has no ConvertTo-Json, so the ps3 collector stops
+    there with CommandNotFoundException; the ps2 one, chosen from the handshake, answers."""
+    forced = CollectorSession(_host(sim, "R2-PS2"), _settings(), collector_script("ps3"),
+                              parse_collector_output).run_outcome()
+    assert forced.kind is OutcomeKind.PROBE_ERROR and "ConvertTo-Json" in forced.reason
+    chosen = CollectorSession(_host(sim, "R2-PS2"), _settings(), collector_for,
+                              parse_collector_output).run_outcome()
+    assert chosen.kind is OutcomeKind.OK, chosen.reason
