@@ -113,14 +113,27 @@ def remoting(host: SimHost) -> Remoting:
     return Remoting(ps, clr, protocol, envelope, build_version)
 
 
+_TABLE_ORDER = {
+    "2.1": ("WSManStackVersion", "PSCompatibleVersions", "SerializationVersion", "BuildVersion", "PSVersion",
+            "CLRVersion", "PSRemotingProtocolVersion"),
+    "2.2": ("PSVersion", "PSCompatibleVersions", "BuildVersion", "CLRVersion", "WSManStackVersion",
+            "PSRemotingProtocolVersion", "SerializationVersion"),
+    "2.3": ("PSVersion", "PSEdition", "PSCompatibleVersions", "CLRVersion", "BuildVersion", "WSManStackVersion",
+            "PSRemotingProtocolVersion", "SerializationVersion"),
+}
+
+
 def application_private_data(host: SimHost) -> dict[str, Any]:
-    """The PSVersionTable a host sends in APPLICATION_PRIVATE_DATA. PowerShell 2.0 has no PSEdition
-    (it came with 5.1); PSCompatibleVersions lists every version up to the host's own."""
+    """APPLICATION_PRIVATE_DATA as the host's PowerShell sends it. PSCompatibleVersions lists every
+    version up to the host's own. PowerShell 3.0/4.0 (protocol 2.2) give PSVersion as 2.0 there, the
+    real version showing only in PSCompatibleVersions, and 4.0 adds its remote debugger's state: as
+    recorded from a 2012 R2 host (PSCompatibleVersions 1.0-4.0, BuildVersion 6.3.9600.x, CLR 4.0)
+    in pypsrp's test_psrp_run_protocol_version_2.2.yml. PSEdition came with 5.1."""
     r = remoting(host)
     ladder = ("1.0", "2.0", "3.0", "4.0", "5.0")
     compatible = [v for v in ladder if PSVersion(v) < PSVersion(r.ps_version)] + [r.ps_version]
     table: dict[str, Any] = {
-        "PSVersion": PSVersion(r.ps_version),
+        "PSVersion": PSVersion("2.0" if r.protocol == "2.2" else r.ps_version),
         "PSCompatibleVersions": [PSVersion(v) for v in compatible],
         "BuildVersion": PSVersion(r.build_version),
         "CLRVersion": PSVersion(r.clr_version),
@@ -130,6 +143,11 @@ def application_private_data(host: SimHost) -> dict[str, Any]:
     }
     if r.ps_version.startswith("5.1"):
         table["PSEdition"] = "Desktop"
+    # in the order each version's hashtable gives its keys (as recorded; the order carries no meaning)
+    order = _TABLE_ORDER.get(r.protocol, _TABLE_ORDER["2.3"])
+    table = {k: table[k] for k in sorted(table, key=lambda k: order.index(k) if k in order else len(order))}
+    if r.ps_version.startswith("4."):
+        return {"DebugMode": 1, "DebugStop": False, "PSVersionTable": table, "DebugBreakpointCount": 0}
     return {"PSVersionTable": table}
 
 

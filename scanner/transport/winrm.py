@@ -40,19 +40,37 @@ _OWN_HTTP = frozenset({AuthMethod.NEGOTIATE, AuthMethod.NTLM, AuthMethod.KERBERO
 @dataclass(frozen=True, slots=True)
 class RemoteVersions:
     """What the host said of itself when the runspace pool opened: the PSRP protocol version of its
-    SESSION_CAPABILITY, and its PSVersionTable's PSVersion and CLRVersion (APPLICATION_PRIVATE_DATA)."""
+    SESSION_CAPABILITY, and from its PSVersionTable (APPLICATION_PRIVATE_DATA) PSVersion, CLRVersion
+    and PSCompatibleVersions."""
 
     protocol: str | None = None
     ps_version: str | None = None
     clr_version: str | None = None
+    compatible: tuple[str, ...] = ()
 
     @property
     def powershell(self) -> str | None:
-        """The host's PowerShell version; without a PSVersionTable, protocol 2.1 means PowerShell 2.0
-        (WinRM 2.0, the only one that speaks 2.1)."""
-        if self.ps_version:
-            return self.ps_version
-        return "2.0" if self.protocol == "2.1" else None
+        """The host's PowerShell version. The protocol names the engine: 2.1 is Windows PowerShell 2.0's
+        (WinRM 2.0), whatever else is said. PowerShell 3.0 and 4.0 give PSVersion as 2.0, their own
+        version only in PSCompatibleVersions (a 2012 R2 host recorded in pypsrp's test data,
+        test_psrp_run_protocol_version_2.2.yml): the highest of the two is the host's. A later protocol
+        with nothing above 2.x said is left unknown rather than taken for PowerShell 2.0."""
+        if self.protocol == "2.1":
+            return "2.0"
+        said = [v for v in (self.ps_version, *self.compatible) if v and _version_key(v) is not None]
+        if not said:
+            return None
+        best = max(said, key=lambda v: _version_key(v) or ())
+        if self.protocol is not None and best.split(".", 1)[0] in ("1", "2"):
+            return None
+        return best
+
+
+def _version_key(text: str) -> tuple[int, ...] | None:
+    try:
+        return tuple(int(p) for p in text.strip().split("."))
+    except ValueError:
+        return None
 
 
 # The script to run on a host, chosen from what its handshake said (or one script for every host).
@@ -280,10 +298,12 @@ def remote_versions(pool: RunspacePool) -> RemoteVersions:
         table = data.get("PSVersionTable")
     if not isinstance(table, dict):
         table = {}
+    compatible = table.get("PSCompatibleVersions")
     return RemoteVersions(
         protocol=_text(pool.protocol_version),
         ps_version=_text(table.get("PSVersion")),
         clr_version=_text(table.get("CLRVersion")),
+        compatible=tuple(t for t in map(_text, compatible) if t) if isinstance(compatible, list) else (),
     )
 
 

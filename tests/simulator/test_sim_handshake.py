@@ -3,7 +3,8 @@ pypsrp client (and psrpcore as an independent decoder of the raw exchange).
 
 The expected values of the 2.1 and 2.3 handshakes are those of real hosts, as recorded in pypsrp's
 public test data (jborean93/pypsrp, tests/tests_pypsrp/responses/test_psrp_run_protocol_version_2.1.yml:
-Windows Server 2008 R2 SP1 with WinRM 2.0; ..._2.3.yml: Windows Server 2016). Only the values are here.
+Windows Server 2008 R2 SP1 with WinRM 2.0; ..._2.2.yml: Windows Server 2012 R2, PowerShell 4.0;
+..._2.3.yml: Windows Server 2016). Only the values are here.
 """
 
 from __future__ import annotations
@@ -27,14 +28,14 @@ from scanner.simulator.profiles import baseline_document
 
 # The server's side of the real 2.1 exchange (test_psrp_run_protocol_version_2.1.yml), field by field.
 REAL_2_1_SESSION_CAPABILITY = {"protocolversion": "2.1", "PSVersion": "2.0", "SerializationVersion": "1.1.0.1"}
-REAL_2_1_PS_VERSION_TABLE = {
+REAL_2_1_PS_VERSION_TABLE = {  # in the recorded order
+    "WSManStackVersion": "2.0",
+    "PSCompatibleVersions": ["1.0", "2.0"],
+    "SerializationVersion": "1.1.0.1",
+    "BuildVersion": "6.1.7601.17514",
     "PSVersion": "2.0",
     "CLRVersion": "2.0.50727.5420",
-    "BuildVersion": "6.1.7601.17514",
-    "WSManStackVersion": "2.0",
     "PSRemotingProtocolVersion": "2.1",
-    "SerializationVersion": "1.1.0.1",
-    "PSCompatibleVersions": ["1.0", "2.0"],
 }  # no PSEdition: it came with PowerShell 5.1
 REAL_2_1_RUNSPACE_STATE = RunspacePoolState.Opened  # RUNSPACEPOOL_STATE RunspaceState 2
 REAL_2_1_CREATE_BODY = ["ResourceCreated"]  # WinRM 2.0 answers Create with the reference alone
@@ -45,12 +46,27 @@ REAL_2_3_SESSION_CAPABILITY = {"protocolversion": "2.3", "PSVersion": "2.0", "Se
 REAL_2_3_PS_VERSION_TABLE = {
     "PSVersion": "5.1.14393.0",
     "PSEdition": "Desktop",
+    "PSCompatibleVersions": ["1.0", "2.0", "3.0", "4.0", "5.0", "5.1.14393.0"],
     "CLRVersion": "4.0.30319.42000",
     "BuildVersion": "10.0.14393.0",
     "WSManStackVersion": "3.0",
     "PSRemotingProtocolVersion": "2.3",
     "SerializationVersion": "1.1.0.1",
-    "PSCompatibleVersions": ["1.0", "2.0", "3.0", "4.0", "5.0", "5.1.14393.0"],
+}
+# The same from the real 2.2 exchange (test_psrp_run_protocol_version_2.2.yml, Windows Server 2012 R2 with
+# PowerShell 4.0): PSVersion says 2.0, the real version is in PSCompatibleVersions, and the remote debugger's
+# state comes beside the table. The simulated host's BuildVersion is 4.0's RTM one (recorded: 6.3.9600.18968).
+REAL_2_2_SESSION_CAPABILITY = {"protocolversion": "2.2", "PSVersion": "2.0", "SerializationVersion": "1.1.0.1"}
+REAL_2_2_PRIVATE_DATA_KEYS = ["DebugMode", "DebugStop", "PSVersionTable", "DebugBreakpointCount"]
+REAL_2_2_DEBUG = {"DebugMode": 1, "DebugStop": False, "DebugBreakpointCount": 0}
+REAL_2_2_PS_VERSION_TABLE = {
+    "PSVersion": "2.0",
+    "PSCompatibleVersions": ["1.0", "2.0", "3.0", "4.0"],
+    "BuildVersion": "6.3.9600.16384",
+    "CLRVersion": "4.0.30319.42000",
+    "WSManStackVersion": "3.0",
+    "PSRemotingProtocolVersion": "2.2",
+    "SerializationVersion": "1.1.0.1",
 }
 REAL_2_3_SHELL_FIELDS = [
     "ShellId", "ResourceUri", "Owner", "ClientIP", "ProcessId", "IdleTimeOut", "InputStreams", "OutputStreams",
@@ -145,7 +161,7 @@ def test_a_winrm2_host_answers_the_handshake_a_real_2008_r2_host_answers(hs: Sim
         body, events = raw_open(wsman)
     capability, table, state = _handshake(events)
     assert capability == REAL_2_1_SESSION_CAPABILITY
-    assert table == REAL_2_1_PS_VERSION_TABLE
+    assert table == REAL_2_1_PS_VERSION_TABLE and list(table) == list(REAL_2_1_PS_VERSION_TABLE)
     assert state == REAL_2_1_RUNSPACE_STATE
     assert [child.tag.rsplit("}", 1)[-1] for child in body] == REAL_2_1_CREATE_BODY
     # order of the opening messages, as recorded: capability and private data, then the pool's state
@@ -153,12 +169,25 @@ def test_a_winrm2_host_answers_the_handshake_a_real_2008_r2_host_answers(hs: Sim
     assert kinds == ["SessionCapabilityEvent", "ApplicationPrivateDataEvent", "RunspacePoolStateEvent"]
 
 
+def test_a_ps4_host_answers_the_handshake_a_real_2012_r2_host_answers(hs: SimulatorThread) -> None:
+    with wsman_for(hs, hs.host("R2-PS4")) as wsman:
+        body, events = raw_open(wsman)
+    capability, table, state = _handshake(events)
+    assert capability == REAL_2_2_SESSION_CAPABILITY
+    assert table == REAL_2_2_PS_VERSION_TABLE and list(table) == list(REAL_2_2_PS_VERSION_TABLE)
+    data = next(e for e in events if isinstance(e, psrpcore.ApplicationPrivateDataEvent)).data
+    assert list(data) == REAL_2_2_PRIVATE_DATA_KEYS
+    assert {k: data[k] for k in REAL_2_2_DEBUG} == REAL_2_2_DEBUG
+    assert state == RunspacePoolState.Opened
+    assert body.find("rsp:Shell", NAMESPACES) is not None
+
+
 def test_a_ps51_host_answers_the_handshake_a_real_2016_host_answers(hs: SimulatorThread) -> None:
     with wsman_for(hs, hs.host("S16-PS51")) as wsman:
         body, events = raw_open(wsman)
     capability, table, state = _handshake(events)
     assert capability == REAL_2_3_SESSION_CAPABILITY
-    assert table == REAL_2_3_PS_VERSION_TABLE
+    assert table == REAL_2_3_PS_VERSION_TABLE and list(table) == list(REAL_2_3_PS_VERSION_TABLE)
     assert state == RunspacePoolState.Opened
     shell = body.find("rsp:Shell", NAMESPACES)
     assert shell is not None
@@ -169,7 +198,7 @@ def test_a_ps51_host_answers_the_handshake_a_real_2016_host_answers(hs: Simulato
 
 @pytest.mark.parametrize(("host", "protocol", "ps", "clr", "envelope"), [
     ("R2-PS2", "2.1", "2.0", "2.0.50727.5420", 153600),  # pypsrp keeps 150 KB below protocol 2.2
-    ("R2-PS4", "2.2", "4.0", "4.0.30319.42000", 512000),
+    ("R2-PS4", "2.2", "2.0", "4.0.30319.42000", 512000),  # PowerShell 4.0 says PSVersion 2.0
     ("S16-PS51", "2.3", "5.1.14393.0", "4.0.30319.42000", 512000),
 ])
 def test_pypsrp_reads_each_host_s_versions(hs: SimulatorThread, host: str, protocol: str, ps: str, clr: str,

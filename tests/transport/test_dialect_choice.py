@@ -34,6 +34,7 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatorThread]:
              "ps_version": "2.0", "facts": {"os.current_build": "7601"}},
             {"name": "S16-PS51", "address": "127.62.0.2", "ps_version": "5.1.14393.0",
              "facts": {"os.current_build": "14393"}},
+            {"name": "R2-PS4", "address": "127.62.0.3", "ps_version": "4.0"},
         ],
     }
     with SimulatorThread(build_site(doc), tmp_path_factory.mktemp("sim")) as running:
@@ -70,8 +71,11 @@ class Recorder:
 
 @pytest.mark.simulator
 @pytest.mark.parametrize(("name", "expected", "dialect"), [
-    ("R2-PS2", RemoteVersions("2.1", "2.0", "2.0.50727.5420"), "ps2"),
-    ("S16-PS51", RemoteVersions("2.3", "5.1.14393.0", "4.0.30319.42000"), "ps3"),
+    ("R2-PS2", RemoteVersions("2.1", "2.0", "2.0.50727.5420", ("1.0", "2.0")), "ps2"),
+    # PowerShell 4.0 says PSVersion 2.0; its own version is in PSCompatibleVersions
+    ("R2-PS4", RemoteVersions("2.2", "2.0", "4.0.30319.42000", ("1.0", "2.0", "3.0", "4.0")), "ps3"),
+    ("S16-PS51", RemoteVersions("2.3", "5.1.14393.0", "4.0.30319.42000",
+                                ("1.0", "2.0", "3.0", "4.0", "5.0", "5.1.14393.0")), "ps3"),
 ])
 def test_the_handshake_chooses_the_dialect(sim: SimulatorThread, name: str, expected: RemoteVersions,
                                            dialect: str) -> None:
@@ -86,7 +90,7 @@ def test_the_handshake_chooses_the_dialect(sim: SimulatorThread, name: str, expe
 
 
 @pytest.mark.simulator
-@pytest.mark.parametrize(("name", "ps", "protocol"), [("R2-PS2", "2.0", "2.1"),
+@pytest.mark.parametrize(("name", "ps", "protocol"), [("R2-PS2", "2.0", "2.1"), ("R2-PS4", "4.0", "2.2"),
                                                         ("S16-PS51", "5.1.14393.0", "2.3")])
 def test_the_outcome_records_what_the_handshake_said(sim: SimulatorThread, name: str, ps: str,
                                                      protocol: str) -> None:
@@ -106,10 +110,15 @@ def test_the_collector_goes_to_a_winrm2_host_within_its_150_kb_envelopes(sim: Si
     assert after.scripts_run == before.scripts_run + 2
 
 
-def test_protocol_2_1_alone_means_powershell_2() -> None:
-    assert RemoteVersions("2.1").powershell == "2.0"
+def test_the_host_s_powershell_from_what_its_handshake_said() -> None:
+    assert RemoteVersions("2.1").powershell == "2.0"  # protocol 2.1: the PowerShell 2.0 engine
+    assert RemoteVersions("2.1", "2.0", None, ("1.0", "2.0")).powershell == "2.0"
     assert RemoteVersions("2.3").powershell is None
-    assert RemoteVersions("2.2", "4.0").powershell == "4.0"
+    assert RemoteVersions("2.2", "2.0", None, ("1.0", "2.0", "3.0")).powershell == "3.0"
+    assert RemoteVersions("2.2", "2.0", None, ("1.0", "2.0", "3.0", "4.0")).powershell == "4.0"
+    assert RemoteVersions("2.3", "5.1.14393.0", None, ("1.0", "5.0", "5.1.14393.0")).powershell == "5.1.14393.0"
+    assert RemoteVersions("2.2", "2.0").powershell is None  # a 2.2 engine is 3.0 or later: not 2.0
+    assert RemoteVersions("2.2", "4.0", None, ("bad",)).powershell == "4.0"
     assert dialect_for(RemoteVersions("2.1").powershell) == "ps2"
     assert dialect_for(RemoteVersions("2.3").powershell) == "ps3"
     assert dialect_for(None) == "ps3"
