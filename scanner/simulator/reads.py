@@ -523,6 +523,9 @@ def part_policy(r: Reader, facts: Mapping[str, FactValue]) -> dict[str, FactValu
     return {"policy.gpo_machine": _guard(machine), "policy.gpo_user": _guard(user)}
 
 
+WINDOWS_2012_BUILD = 9200  # Windows Server 2012's build: from it on, Server Manager keeps its component cache
+
+
 def part_features(r: Reader, facts: Mapping[str, FactValue]) -> dict[str, FactValue]:
     """features.ps1 / features.ps2.ps1 (CIM or WMI, the same class)."""
 
@@ -538,6 +541,9 @@ def part_features(r: Reader, facts: Mapping[str, FactValue]) -> dict[str, FactVa
                 state = r.value(feature, "InstallState")
                 out[name] = state is not None and int(state) == 1
             return present(out)
+        build = facts.get("os.current_build")
+        if build is not None and build.status == PRESENT and int(build.value) >= WINDOWS_2012_BUILD:
+            return unreadable("no Server Manager component cache on this Windows Server 2012 or later host")
         installed = {int(_lookup(i, "ID")) for i in r.wmi("Win32_ServerFeature")}
         return present({name: ident in installed for name, ident in FEATURE_IDS_2008R2})
 

@@ -206,3 +206,19 @@ def test_a_simulated_powershell_2_host_answers_only_the_ps2_collector() -> None:
     # the same host on PowerShell 4.0 answers both
     modern = replace(host, ps_version="4.0")
     assert answer(modern, PipelineRequest(build_collector_script("ps3"))).error is None
+
+
+def test_a_2012_host_without_the_component_cache_is_unreadable_not_judged_by_2008r2_names() -> None:
+    m = windows_2012r2()
+    cache_parent = "SOFTWARE\\Microsoft\\ServerManager\\ServicingStorage"
+    servicing = m.reg("HKLM", cache_parent)
+    assert servicing is not None
+    software = m.hklm.subkeys["SOFTWARE"]
+    microsoft = software.subkeys["Microsoft"]
+    without = replace(m, hklm=replace(m.hklm, subkeys={**m.hklm.subkeys, "SOFTWARE": replace(software, subkeys={
+        **software.subkeys, "Microsoft": replace(microsoft, subkeys={
+            k: v for k, v in microsoft.subkeys.items() if k != "ServerManager"})})}),
+        wmi={**m.wmi, "Win32_ServerFeature": ({"ID": 2},)})
+    features = reads.collect_facts(without, "ps3")["windows.features"]
+    assert features.status == "unreadable" and "component cache" in str(features.error)
+    assert "9200" in part_text("features", "ps2") and "9200" in part_text("features", "ps3")
