@@ -4,15 +4,23 @@ the fleet simulator on loopback."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from scanner.collect.session import CollectorSession, collector_for, collector_script, dialect_for
+from scanner.checks.catalog import load_catalog
+from scanner.collect.runner import SweepLimits
+from scanner.collect.session import CollectorSession, collector_for, collector_script
 from scanner.credentials import Credentials, Secret
+from scanner.evaluate.engine import EvaluationParams
 from scanner.facts.parse import parse_collector_output
+from scanner.inventory.file import load_inventory
 from scanner.model.host import AuthMethod, Host, Scheme
 from scanner.model.outcome import OutcomeKind
+from scanner.pipeline import ScanRequest, scan
+from scanner.probes.collector import dialect_for
 from scanner.simulator import SimulatorThread, build_site
 from scanner.simulator.profiles import baseline_document
 from scanner.transport.settings import TransportSettings
@@ -222,3 +230,20 @@ def test_the_ps3_collector_would_stop_on_a_powershell_2_host(sim: SimulatorThrea
     chosen = CollectorSession(_host(sim, "R2-PS2"), _settings(), collector_for,
                               parse_collector_output).run_outcome()
     assert chosen.kind is OutcomeKind.OK, chosen.reason
+
+
+@pytest.mark.simulator
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_sweep_sends_each_host_its_dialect(sim: SimulatorThread, tmp_path: Path, workers: int) -> None:
+    """The whole scan, in one process and in worker processes (the choice travels to them by name):
+    PowerShell 2.0, 4.0 and 5.1 hosts all answer, each having been sent the collector it runs."""
+    inventory = load_inventory(sim.write_inventory(tmp_path / "inventory.csv"))
+    request = ScanRequest(
+        hosts=inventory.hosts, transport=_settings(),
+        limits=SweepLimits(concurrency=4, deadline=30.0, grace=2.0, workers=workers),
+        params=EvaluationParams(exchange_version="2013"), inventory_source="dialect test site")
+    result, stats = asyncio.run(scan(request, load_catalog()))
+    seen = {o.host.name: (o.kind, o.ps_version, o.psrp_protocol) for o in result.outcomes}
+    assert seen == {"R2-PS2": (OutcomeKind.OK, "2.0", "2.1"), "R2-PS4": (OutcomeKind.OK, "4.0", "2.2"),
+                    "S16-PS51": (OutcomeKind.OK, "5.1.14393.0", "2.3")}
+    assert stats.workers == workers
