@@ -5,7 +5,7 @@ A site file (YAML) describes a simulated Windows estate in a few lines, however 
     name: contoso
     seed: 42
     domain: {dns: contoso.test, netbios: CONTOSO}
-    credentials: {username: svc-exready, password: "..."}
+    credentials: {username: svc-exready, password: "..."}   # local: true -> a local account (Basic)
     defaults: {schemes: [http], auth: [negotiate, basic]}
     baseline: {os: "Windows Server 2012 R2 Standard", facts: {...}, absent: [...]}
     variants:
@@ -41,14 +41,14 @@ from typing import Any
 import yaml
 
 from scanner.errors import SimulatorError
-from scanner.facts.keys import CATALOG_FACTS, PENDING_SETUP_RULE_FACTS, SEED_FACTS
+from scanner.facts.keys import CATALOG_FACTS, RETIRED_FACTS, SEED_FACTS
 from scanner.simulator.faults import FaultSpec, parse_fault
 
 HTTP_PORT = 5985
 HTTPS_PORT = 5986
 SCHEMES = ("http", "https")
 AUTH_SCHEMES = ("negotiate", "basic")
-FACT_NAMES: frozenset[str] = frozenset(f.name for f in (*SEED_FACTS, *CATALOG_FACTS, *PENDING_SETUP_RULE_FACTS))
+FACT_NAMES: frozenset[str] = frozenset(f.name for f in (*SEED_FACTS, *CATALOG_FACTS, *RETIRED_FACTS))
 
 PRESENT, ABSENT, UNREADABLE = "present", "absent", "unreadable"
 # ``baseline: builtin`` / ``variants: builtin``: the healthy 2012 R2 profile and the seed-rule variants
@@ -67,12 +67,14 @@ class FactValue:
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """The simulated domain's account. The password never appears in repr()."""
+    """The site's account: a domain account, or with ``local`` a local account that every host has
+    (the only kind Windows' WinRM takes over Basic). The password never appears in repr()."""
 
     username: str
     password: str = field(repr=False)
     domain_netbios: str = ""
     domain_dns: str = ""
+    local: bool = False
 
     def accepted_usernames(self) -> tuple[str, ...]:
         """The spellings a Windows host accepts for this account (Basic and NTLM)."""
@@ -280,7 +282,12 @@ class _SiteBuilder:
         creds = self.mapping(doc.get("credentials"), "credentials")
         if not creds.get("username") or creds.get("password") is None:
             raise self.fail("credentials need a username and a password")
-        credentials = Credentials(str(creds["username"]), str(creds["password"]), netbios, self.domain_dns)
+        unknown_creds = set(creds) - {"username", "password", "local"}
+        if unknown_creds:
+            raise self.fail(f"credentials: unknown key(s) {', '.join(sorted(map(str, unknown_creds)))}")
+        credentials = Credentials(
+            str(creds["username"]), str(creds["password"]), netbios, self.domain_dns, bool(creds.get("local"))
+        )
 
         base = _Profile()
         self.apply(base, self.mapping(doc.get("defaults") or {}, "defaults"), "defaults")
@@ -501,7 +508,7 @@ class _SiteBuilder:
         facts.setdefault("computer.domain", FactValue(PRESENT, self.domain_dns))
         facts.setdefault("os.caption", FactValue(PRESENT, prof.os))
         facts.setdefault("ps.version", FactValue(PRESENT, prof.ps_version))
-        # facts of the shared contract the collector adds in its next version (PENDING_SETUP_RULE_FACTS):
+        # facts the collector reads that most profiles leave implicit:
         # the CLR Windows PowerShell runs on (2.0 for PowerShell 2.0, 4.0 from 3.0 on), the DNS host name,
         # and the primary DNS suffix set for the next start (System Properties writes both suffix values)
         clr = "2.0.50727.5420" if prof.ps_version.startswith("2.") else "4.0.30319.42000"
@@ -661,8 +668,9 @@ def baseline_document() -> dict[str, Any]:
 # Facts behind the catalog's other rules, healthy for Exchange 2013 CU23 and 2016 on Windows Server 2012 R2.
 CATALOG_BASELINE_ABSENT = (
     "computer.gc_ready",
-    "policy.execution_policy",
+    "policy.gpo_machine",
     "exchange.setup",
+    "exchange.v14_setup",
     "exchange.adaccess_config_dc",
     "exchange.edge_adam_data_path",
 )
@@ -725,6 +733,9 @@ def catalog_baseline_facts() -> dict[str, Any]:
         "os.product_type": "ServerNT",
         "os.edition_id": "ServerStandard",
         "os.current_type": "Multiprocessor Free",
+        "ps.clr_version": "4.0.30319.42000",
+        "netfx3.http_activation": False,
+        "policy.gpo_user": {"account": "CONTOSO\\exready", "policy": None},
         "computer.domain_role": 3,
         "services.start": {
             "W3SVC": 2,
@@ -749,7 +760,6 @@ def catalog_baseline_facts() -> dict[str, Any]:
         "iis.url_rewrite_version": "7.2.1993",
         "ucma.speech_assembly": True,
         "wif.v35": True,
-        "netfx3.http_activation": False,  # .NET 3.5's WCF HTTP activation: only Windows Server 2008 R2 needs it
         "file.wmspdmod_dll": {"path": sys32 + "wmspdmod.dll", "version": "12.0.9600.17415"},
         "file.wmspdmoe_dll": {"path": sys32 + "wmspdmoe.dll", "version": "12.0.9600.17415"},
         "exchange.legacy_roles": [],

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import pytest
-from catalog_cases import ADMIN, FOREST, GREENFIELD, Case
-from catalog_kit import judge_case
+from catalog_cases import ADMIN, FOREST, GREENFIELD, Case, baseline_facts
+from catalog_kit import judge_case, judge_facts
 
 from scanner.checks.targets import NET_RELEASES, latest_cu, make_target, parse_cu
 from scanner.errors import UsageError
@@ -92,7 +92,9 @@ def test_execution_policy_other_than_restricted_warns() -> None:
 
 
 def test_a_saved_machine_policy_without_the_user_scope_is_not_a_pass() -> None:
-    v = judge_case("PowerShellExecutionPolicyCheckSet", Case(facts={"policy.execution_policy": "RemoteSigned"}))
+    # a document saved by a collector before 1.2.0: the resolved machine scope, no policy.gpo_* facts
+    saved = {k: v for k, v in baseline_facts().items() if not k.startswith("policy.gpo_")}
+    v = judge_facts("PowerShellExecutionPolicyCheckSet", {**saved, "policy.execution_policy": "RemoteSigned"}, Case())
     assert v.status is Status.UNKNOWN and "RemoteSigned" in v.detail
 
 

@@ -16,7 +16,7 @@ from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 from tests_sim_support import COLLECTOR, PASSWORD, USER, answer_of, fast, wsman_for
 
-from scanner.facts.keys import CATALOG_FACTS, PENDING_SETUP_RULE_FACTS, SEED_FACTS
+from scanner.facts.keys import CATALOG_FACTS, SEED_FACTS
 from scanner.simulator import SimulatorThread
 from scanner.simulator.profiles import baseline_document
 
@@ -42,7 +42,7 @@ def test_ntlm_with_message_encryption_returns_the_facts_table(sim: SimulatorThre
     assert table["exready_collector"] == "1"
     assert table["schema"] == 2
     facts = table["facts"]
-    assert set(facts) == {f.name for f in (*SEED_FACTS, *CATALOG_FACTS, *PENDING_SETUP_RULE_FACTS)}
+    assert set(facts) == {f.name for f in (*SEED_FACTS, *CATALOG_FACTS)}
     # each entry has the keys the script's helpers give it
     assert facts["computer.name"] == {"status": "present", "value": "PAR01"}
     assert facts["os.current_build"]["value"] == "9600"
