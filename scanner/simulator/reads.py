@@ -210,6 +210,8 @@ def _guard(read: Callable[[], FactValue]) -> FactValue:
         return read()
     except ReadError as exc:
         return unreadable(str(exc))
+    except (TypeError, ValueError) as exc:  # an [int] cast of a value that is not a number
+        return unreadable(f"Cannot convert value to type \"System.Int32\": {exc}")
 
 
 # ---- declared reads (the header's helpers) ---------------------------------------------------------
@@ -344,7 +346,8 @@ def part_site(r: Reader, facts: Mapping[str, FactValue]) -> dict[str, FactValue]
         site = reg_fact(r, netlogon, "DynamicSiteName", True)
     gc = reg_fact(r, "SYSTEM\\CurrentControlSet\\Services\\NTDS\\Parameters", "Global Catalog Promotion Complete")
     if gc.status == PRESENT:
-        gc = present(int(gc.value) == 1)
+        value = gc.value
+        gc = _guard(lambda: present(int(value) == 1))
     return {"computer.ad_site": site, "computer.gc_ready": gc}
 
 
