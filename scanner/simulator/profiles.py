@@ -499,10 +499,16 @@ class _SiteBuilder:
         facts = dict(prof.facts)
         facts.setdefault("computer.name", FactValue(PRESENT, p.name))
         facts.setdefault("computer.domain", FactValue(PRESENT, self.domain_dns))
-        facts.setdefault("computer.dns_hostname", FactValue(PRESENT, p.name))
-        facts.setdefault("computer.nv_domain", FactValue(PRESENT, self.domain_dns))
         facts.setdefault("os.caption", FactValue(PRESENT, prof.os))
         facts.setdefault("ps.version", FactValue(PRESENT, prof.ps_version))
+        # facts collector 1.2.0 added: the CLR Windows PowerShell runs on (2.0 for PowerShell 2.0, 4.0 from
+        # 3.0 on), the DNS host name, and the primary DNS suffix set for the next start (System Properties
+        # writes both suffix values)
+        clr = "2.0.50727.5420" if prof.ps_version.startswith("2.") else "4.0.30319.42000"
+        facts.setdefault("ps.clr_version", FactValue(PRESENT, clr))
+        facts.setdefault("computer.dns_hostname", FactValue(PRESENT, p.name))
+        domain = facts["computer.domain"]
+        facts.setdefault("computer.nv_domain", domain if domain.status == PRESENT else FactValue(ABSENT))
         if p.ad_site:  # what Netlogon would have found for a host in that site
             facts.setdefault("computer.ad_site", FactValue(PRESENT, p.ad_site))
         return SimHost(
@@ -658,8 +664,6 @@ CATALOG_BASELINE_ABSENT = (
     "policy.gpo_machine",
     "exchange.setup",
     "exchange.v14_setup",
-    "file.wmspdmod_dll",
-    "file.wmspdmoe_dll",
     "exchange.adaccess_config_dc",
     "exchange.edge_adam_data_path",
 )
@@ -692,6 +696,15 @@ IIS_COMPONENTS = (
     "AdminService",
     "ManagementConsole",
 )
+# Windows Server 2008 R2 names (Server Manager's 2008 R2 feature ids) of the features Exchange 2013 needs there
+WINDOWS_FEATURES_2008R2 = (
+    "NET-Framework",
+    "NET-HTTP-Activation",
+    "RSAT-Web-Server",
+    "RSAT-Clustering",
+    "RPC-over-HTTP-proxy",
+    "Web-ISAPI-Ext",
+)
 WINDOWS_FEATURES = (
     "RSAT-Clustering",
     "RSAT-Clustering-CmdInterface",
@@ -713,8 +726,6 @@ def catalog_baseline_facts() -> dict[str, Any]:
         "os.product_type": "ServerNT",
         "os.edition_id": "ServerStandard",
         "os.current_type": "Multiprocessor Free",
-        "ps.clr_version": "4.0.30319.42000",
-        "netfx3.http_activation": False,
         "policy.gpo_user": {"account": "CONTOSO\\exready", "policy": None},
         "computer.domain_role": 3,
         "services.start": {
@@ -740,6 +751,9 @@ def catalog_baseline_facts() -> dict[str, Any]:
         "iis.url_rewrite_version": "7.2.1993",
         "ucma.speech_assembly": True,
         "wif.v35": True,
+        "netfx3.http_activation": False,  # .NET 3.5's WCF HTTP activation: only Windows Server 2008 R2 needs it
+        "file.wmspdmod_dll": {"path": sys32 + "wmspdmod.dll", "version": "12.0.9600.17415"},
+        "file.wmspdmoe_dll": {"path": sys32 + "wmspdmoe.dll", "version": "12.0.9600.17415"},
         "exchange.legacy_roles": [],
         "windows.features": {**{name: True for name in WINDOWS_FEATURES}, "WinRM-IIS-Ext": False},
         "local.administrators": [
@@ -753,10 +767,13 @@ def seed_variants_document() -> dict[str, dict[str, Any]]:
     """One variant per seed readiness rule that fails on it."""
     return {
         "kb2619234-missing": {
+            # otherwise ready for Exchange 2013: WMF 4.0, the 2008 R2 features and WCF HTTP activation
             "os": "Windows Server 2008 R2 Enterprise",
-            "ps_version": "3.0",
+            "ps_version": "4.0",
             "facts": {
                 "os.current_build": "7601",
+                "windows.features": {**{name: True for name in WINDOWS_FEATURES_2008R2}, "WinRM-IIS-Ext": False},
+                "netfx3.http_activation": True,
                 "file.rpchttp_dll": {
                     "path": "C:\\Windows\\System32\\rpchttp.dll",
                     "version": "6.1.7601.17514",
