@@ -20,7 +20,7 @@ from scanner.collect.observer import NullObserver, ScanObserver
 from scanner.collect.runner import Session, SweepLimits, SweepRunner, SweepStats
 from scanner.collect.session import CollectorSession
 from scanner.collect.shard import Evaluated, ShardPool, judge
-from scanner.evaluate.engine import EvaluationParams
+from scanner.evaluate.engine import EvaluationParams, peer_facts
 from scanner.facts.parse import parse_collector_output
 from scanner.model.host import Host, Scheme
 from scanner.model.matrix import Cell
@@ -151,6 +151,12 @@ def assemble(info: RunInfo, outcomes: Sequence[HostOutcome], catalog: Catalog,
     between hosts as they are judged (values do not change; memory does)."""
     verdicts: dict[str, list[Verdict]] = {}
     cells: list[Cell] = []
+    peers = peer_facts(outcomes)
+    if peers and not params.peers:
+        # some judgements read other hosts' facts (an Exchange 2010 server's own build): judge again with
+        # the whole sweep as input; what was judged host by host did not have it
+        params = replace(params, peers=peers)
+        evaluated = None
     for o in outcomes:
         done = evaluated.get(o.host.name) if evaluated else None
         if done is None or done.outcome is not o:

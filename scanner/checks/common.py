@@ -191,6 +191,30 @@ def judge_iis_component(
     return ctx.failed(f"IIS component {value_name} not installed: add the {feature} feature", evidence)
 
 
+PREREQUISITES_2019 = "https://learn.microsoft.com/exchange/plan-and-deploy/prerequisites?view=exchserver-2019"
+
+
+def core_2019_exemption(ctx: RuleContext, component: str) -> Verdict | None:
+    """NOT_APPLICABLE for a GUI management component when Exchange 2019 is installed on Server Core, else
+    None. Exchange 2019 supports (and Microsoft recommends) Server Core, and Microsoft's Server Core
+    install list for 2019 leaves out Web-Mgmt-Console and RSAT-Clustering-Mgmt, which Server Core cannot
+    host; the 2019 CU8 Setup log reads ServerGuiShellInstalled before the IIS management console, so
+    Setup asks the question only where there is a desktop shell."""
+    if ctx.exchange_version != "2019":
+        return None
+    kind = str(ctx.value("os.installation_type")).strip()
+    if kind.casefold() != "server core":
+        return None
+    return ctx.not_applicable(
+        f"Exchange 2019 on Server Core: {component} is a desktop tool, not required there",
+        {
+            "registry": r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\InstallationType",
+            "installation_type": kind,
+            "source": PREREQUISITES_2019,
+        },
+    )
+
+
 def feature_installed(ctx: RuleContext, feature: str) -> bool:
     """Whether a Windows feature is installed, as Get-WindowsFeature reports it."""
     value = _entry(ctx, "windows.features", feature)

@@ -23,6 +23,9 @@ from scanner.model.verdict import Status, UnknownReason, Verdict
 
 ORG_PREFIX = "ad."
 INSTALLER_PREFIX = "installer."
+# Host facts some organisation-level judgements read from the other scanned hosts (see RuleContext.peers):
+# an Exchange 2010 server's own ExSetup.exe build, which AD never records.
+PEER_FACTS: tuple[str, ...] = ("exchange.v14_setup",)
 
 
 def is_host_fact(name: str) -> bool:
@@ -49,6 +52,9 @@ class RuleContext:
     exchange_version: str = "2013"  # "2013", "2016", "2019"
     cu: int | None = None  # target cumulative update, when the user named one
     installer: InstallerFacts | None = None  # None: no installer account named
+    # The PEER_FACTS of every scanned host, by upper-case host name: an input of the sweep as a whole
+    # (empty when judging one host alone); evidence for org-level rules, never this host's own facts.
+    peers: Mapping[str, Mapping[str, Fact]] = field(default_factory=dict)
 
     # ---- where facts come from -------------------------------------------------------------
 
@@ -72,6 +78,12 @@ class RuleContext:
         if name.startswith(INSTALLER_PREFIX):
             return self.installer.get(name) if self.installer is not None else None
         return self.host_facts.get(name) if self.host_facts is not None else None
+
+    def peer(self, host: str, name: str) -> Fact | None:
+        """A PEER_FACTS fact of another scanned host (matched on its upper-case short name), or None when
+        that host was not scanned or did not report it. Never raises: peers are extra evidence."""
+        facts = self.peers.get(host.upper())
+        return facts.get(name) if facts is not None else None
 
     def fact(self, name: str) -> Fact:
         """The fact, present or absent. Raises FactUnavailable when it is missing or unreadable, or

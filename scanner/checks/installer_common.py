@@ -56,8 +56,9 @@ def org_prep_needed(ctx: RuleContext) -> tuple[bool, dict[str, Any]]:
 
 
 def host_domain(ctx: RuleContext) -> Mapping[str, Any]:
-    """This computer's domain as AD lists it (ad.domains), matched on its DNS name."""
-    name = str(ctx.value("computer.domain")).strip().rstrip(".").casefold()
+    """This computer's domain as AD lists it (ad.domains), matched on its DNS name: the AD domain of its
+    computer object, the primary DNS suffix only for a host not found in AD (org_common.ad_domain)."""
+    name = org_common.required_ad_domain(ctx)[0]
     domains = ctx.value("ad.domains")
     for d in domains if isinstance(domains, list) else []:
         if isinstance(d, Mapping) and str(d.get("dns_name") or "").rstrip(".").casefold() == name:

@@ -42,6 +42,50 @@ def has_org(ctx: RuleContext) -> bool:
     return ctx.optional("ad.exchange_org") is not None
 
 
+def dns_from_dn(dn: str) -> str:
+    """contoso.test from CN=EX01,OU=Servers,DC=contoso,DC=test."""
+    return ".".join(p.split("=", 1)[1].strip() for p in dn.split(",") if p.strip().upper().startswith("DC="))
+
+
+def ad_domain(ctx: RuleContext) -> tuple[str | None, dict[str, Any]]:
+    """The computer's Active Directory domain, lower case, and where it was read. The computer object's DN
+    (ad.computers, as discovery found it) names the domain that holds the account; the primary DNS suffix
+    (computer.domain, Tcpip\\Parameters\\Domain) is only the fallback for a host not discovered in AD,
+    because in a disjoint namespace it names another domain. None: neither is known (a workgroup host)."""
+    computers = ctx.peek("ad.computers")
+    if computers is not None and computers.present and isinstance(computers.value, list):
+        name = ctx.short_name
+        for entry in computers.value:
+            if isinstance(entry, Mapping) and str(entry.get("name") or "").upper() == name:
+                domain = dns_from_dn(str(entry.get("dn") or "")).lower()
+                if domain:
+                    return domain, {"domain": domain, "domain_source": f"computer object {entry.get('dn')}"}
+    suffix = ctx.optional("computer.domain")
+    if not suffix:
+        return None, {"domain": None, "domain_source": "not in a domain (no primary DNS suffix)"}
+    domain = str(suffix).strip().rstrip(".").lower()
+    return domain, {"domain": domain, "domain_source": "primary DNS suffix (the computer was not found in AD)"}
+
+
+def required_ad_domain(ctx: RuleContext) -> tuple[str, dict[str, Any]]:
+    """ad_domain, for rules that need one: a host in no domain is a missing fact."""
+    domain, evidence = ad_domain(ctx)
+    if domain is None:
+        raise FactUnavailable(UnknownReason.FACT_MISSING, "computer.domain", "the computer's domain is not known")
+    return domain, evidence
+
+
+def without_org_objects(ctx: RuleContext, what: str) -> str:
+    """Why there is no ``what`` (recipient policy, offline address book): no organisation in AD, or an
+    organisation that has none. Evidence-only: an unreported ad.exchange_org claims neither."""
+    org = ctx.peek("ad.exchange_org")
+    if org is not None and org.present and isinstance(org.value, Mapping):
+        return f"the Exchange organisation {org.value.get('name')} has no {what}"
+    if org is not None and not org.present and org.error is None:
+        return f"no {what}: no Exchange organisation in Active Directory yet"
+    return f"no {what} in Active Directory"
+
+
 def with_serial(servers: Sequence[Mapping[str, Any]], prefix: str) -> list[Mapping[str, Any]]:
     return [s for s in servers if str(s.get("serial_number") or "").startswith(prefix)]
 

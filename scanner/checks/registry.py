@@ -136,4 +136,9 @@ RULE_MODULES: tuple[str, ...] = (
     "client_access_role_not_present_in_site",
     "e16_e15_coexistence_min_version_requirement",
     "e16_e14_coexistence_min_version_requirement",
+    "forest_level_not_win2012_r2",
+    "ms_ds_behavior_version_requirement",
+    "host_record_missing",
+    "domain_controller_is_out_of_site",
+    "inh_block_public_folder_tree",
 )

@@ -52,6 +52,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "dc": ("DC", "DC"),
     "source": ("Source", "Source"),
     "yes": ("yes", "oui"),
+    "read-only": ("read-only", "lecture seule"),
     "read": (
         "{source}: {seen} computer objects read under {bases}",
         "{source} : {seen} objets ordinateur lus sous {bases}",
@@ -108,7 +109,7 @@ def host_rows(hosts: tuple[Host, ...], lang: Lang) -> list[list[str]]:
             h.address or "",
             h.site or "",
             h.os or "",
-            _w("yes", lang) if h.is_dc else "",
+            _w("read-only", lang) if h.is_rodc else _w("yes", lang) if h.is_dc else "",
             h.source,
         ]
         for h in hosts
@@ -178,6 +179,7 @@ def ad_inventory_json(inv: AdInventory) -> dict[str, Any]:
                 "site": h.site,
                 "os": h.os,
                 "is_dc": h.is_dc,
+                "is_rodc": h.is_rodc,
                 "source": h.source,
             }
             for h in inv.hosts

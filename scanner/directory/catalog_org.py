@@ -94,9 +94,10 @@ def read_schema_master_os(directory: DirectoryConnection) -> dict[str, Any] | No
         return None
     server = directory.read(server_dn, ["dNSHostName", "serverReference"]) or {}
     computer_dn = first_str(server, "serverReference")
-    computer = directory.read(computer_dn, ["operatingSystemVersion", "operatingSystemServicePack"]) or {} \
-        if computer_dn else {}
+    computer = directory.read(computer_dn, ["operatingSystem", "operatingSystemVersion",
+                                            "operatingSystemServicePack"]) or {} if computer_dn else {}
     return {"dns_host_name": first_str(server, "dNSHostName"), "computer": computer_dn,
+            "os_name": first_str(computer, "operatingSystem"),
             "os_version": first_str(computer, "operatingSystemVersion"),
             "service_pack": first_str(computer, "operatingSystemServicePack")}
 

@@ -123,10 +123,13 @@ class DirectoryConnection:
         *,
         one_level: bool = False,
         missing_ok: bool = False,
+        controls: Sequence[Any] | None = None,
     ) -> list[Entry]:
-        """A small unpaged search (configuration objects: far below AD's page cap)."""
+        """A small unpaged search (configuration objects: far below AD's page cap). ``controls``: LDAP
+        controls in ldap3's form, e.g. the security descriptor flags control to read a DACL."""
         return self._search(
-            base, flt, ldap3.LEVEL if one_level else ldap3.SUBTREE, attributes, missing_ok=missing_ok
+            base, flt, ldap3.LEVEL if one_level else ldap3.SUBTREE, attributes, missing_ok=missing_ok,
+            controls=controls,
         )
 
     def paged(
@@ -168,12 +171,14 @@ class DirectoryConnection:
         return {n for n in names if self._schema_attrs.get(n)}
 
     def _search(
-        self, base: str, flt: str, scope: str, attributes: Sequence[str], *, missing_ok: bool
+        self, base: str, flt: str, scope: str, attributes: Sequence[str], *, missing_ok: bool,
+        controls: Sequence[Any] | None = None,
     ) -> list[Entry]:
         doing = f"reading {base}"
         self._before_request(doing)
         with directory_errors(self.settings, doing):
-            self.conn.search(base, flt, scope, attributes=list(attributes))
+            self.conn.search(base, flt, scope, attributes=list(attributes),
+                             controls=list(controls) if controls else None)
         if missing_ok and self.conn.result.get("result") == 32:  # noSuchObject
             return []
         raise_for_result(self.conn.result, self.settings, doing)

@@ -34,6 +34,7 @@ UF_ACCOUNTDISABLE = 0x2
 UF_SERVER_TRUST_ACCOUNT = 0x2000  # a writable DC's computer account
 UF_PARTIAL_SECRETS_ACCOUNT = 0x4000000  # a read-only DC's
 DC_PRIMARY_GROUPS = (516, 521)  # Domain Controllers, Read-only Domain Controllers
+RODC_PRIMARY_GROUP = 521
 FILETIME_UNIX_OFFSET = 11644473600  # seconds from 1601-01-01 to 1970-01-01
 
 COMPUTER_ATTRIBUTES = (
@@ -99,6 +100,12 @@ class ComputerRecord:
             bool(self.uac & (UF_SERVER_TRUST_ACCOUNT | UF_PARTIAL_SECRETS_ACCOUNT))
             or self.primary_group in DC_PRIMARY_GROUPS
         )
+
+    @property
+    def is_rodc(self) -> bool:
+        """A read-only DC: its account carries PARTIAL_SECRETS_ACCOUNT, or its primary group is Read-only
+        Domain Controllers (521)."""
+        return bool(self.uac & UF_PARTIAL_SECRETS_ACCOUNT) or self.primary_group == RODC_PRIMARY_GROUP
 
 
 def decode_computer(dn: str, attrs: dict[str, list[bytes]]) -> ComputerRecord:
@@ -269,6 +276,7 @@ def place_hosts(
                 site=site,
                 source=r.dn,
                 is_dc=r.is_dc,
+                is_rodc=r.is_rodc,
                 os=r.os,
             )
         )

@@ -15,6 +15,7 @@ from typing import Any
 from scanner.directory.catalog_org import read_catalog_org_facts
 from scanner.directory.connection import DirectoryConnection, first_int, first_str
 from scanner.directory.filters import all_of, bit_and
+from scanner.directory.setup_org import read_setup_org_facts
 from scanner.directory.sites import rdn_value
 from scanner.errors import DirectoryAuthError, DirectoryQueryError
 from scanner.model.facts import Fact, FactStatus, OrgFacts
@@ -72,9 +73,12 @@ def read_org_facts(directory: DirectoryConnection, computers: Iterable[Host] = (
         exchange_attrs = set()  # schema unreadable: ask only for attributes every AD has
     facts = _each(directory, exchange_attrs)
     facts.update(read_catalog_org_facts(directory))  # CATALOG_ORG_FACTS, for the catalog's other AD rules
+    computers = tuple(computers)
+    facts.update(read_setup_org_facts(directory, computers))  # SETUP_ORG_FACTS: DNS zones, site DCs, ACLs
     facts["ad.computers"] = _present(
         "ad.computers",
-        [{"name": h.name, "dn": h.source, "site": h.site, "is_dc": h.is_dc} for h in computers],
+        [{"name": h.name, "dn": h.source, "site": h.site, "is_dc": h.is_dc, "is_rodc": h.is_rodc}
+         for h in computers],
     )
     return OrgFacts(facts=facts, source=directory.url)
 

@@ -4,8 +4,9 @@ from scanner.evaluate.engine import (
     EvaluationParams,
     evaluate_all,
     evaluate_host,
+    peer_facts,
     run_rule,
     unknown_reason_for,
 )
 
-__all__ = ["EvaluationParams", "evaluate_all", "evaluate_host", "run_rule", "unknown_reason_for"]
+__all__ = ["EvaluationParams", "evaluate_all", "evaluate_host", "peer_facts", "run_rule", "unknown_reason_for"]

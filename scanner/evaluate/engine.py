@@ -13,15 +13,15 @@ Invariants:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 from scanner.checks.catalog import EXCHANGE_VERSIONS, Catalog
-from scanner.checks.context import FactUnavailable, RuleContext
+from scanner.checks.context import PEER_FACTS, FactUnavailable, RuleContext
 from scanner.checks.rule import Rule
 from scanner.errors import UsageError
 from scanner.facts.installer import InstallerFacts
-from scanner.model.facts import OrgFacts
+from scanner.model.facts import Fact, OrgFacts
 from scanner.model.outcome import HostOutcome, OutcomeKind
 from scanner.model.verdict import Status, UnknownReason, Verdict
 
@@ -43,6 +43,8 @@ class EvaluationParams:
     cu: int | None = None
     org: OrgFacts = field(default_factory=OrgFacts)  # empty: AD was not read
     installer: InstallerFacts | None = None
+    # PEER_FACTS of the sweep's scanned hosts (peer_facts(outcomes)); empty when hosts are judged alone
+    peers: Mapping[str, Mapping[str, Fact]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.exchange_version not in EXCHANGE_VERSIONS:
@@ -52,6 +54,25 @@ class EvaluationParams:
             )
         if self.cu is not None and self.cu < 0:
             raise UsageError(f"a cumulative update number cannot be negative: {self.cu}")
+
+
+def peer_facts(outcomes: Iterable[HostOutcome]) -> dict[str, dict[str, Fact]]:
+    """The PEER_FACTS each scanned host reported present, by upper-case host name (and its computer.name
+    when that differs). Pure: the same outcomes, saved or fresh, give the same input."""
+    out: dict[str, dict[str, Fact]] = {}
+    for o in outcomes:
+        if not o.ok or o.facts is None:
+            continue
+        # present facts only: most hosts report them absent, and an empty input keeps a sweep from being
+        # judged a second time at assembly
+        found = {n: f for n in PEER_FACTS if (f := o.facts.get(n)) is not None and f.present}
+        if not found:
+            continue
+        out[o.host.name.upper()] = found
+        name = o.facts.get("computer.name")
+        if name is not None and name.present and isinstance(name.value, str) and name.value.strip():
+            out.setdefault(name.value.strip().upper(), found)
+    return out
 
 
 def unknown_reason_for(kind: OutcomeKind) -> UnknownReason:
@@ -111,6 +132,7 @@ def evaluate_host(outcome: HostOutcome, catalog: Catalog, params: EvaluationPara
             exchange_version=params.exchange_version,
             cu=params.cu,
             installer=params.installer,
+            peers=params.peers,
         )
         if blocked_reason is not None and rule.needs_host_facts:
             verdicts.append(ctx.unknown(blocked_reason, blocked_detail))
@@ -122,5 +144,8 @@ def evaluate_host(outcome: HostOutcome, catalog: Catalog, params: EvaluationPara
 def evaluate_all(
     outcomes: Iterable[HostOutcome], catalog: Catalog, params: EvaluationParams
 ) -> dict[str, list[Verdict]]:
-    """Verdicts for every host, keyed by host name, in outcome order."""
+    """Verdicts for every host, keyed by host name, in outcome order, with the sweep's peer facts."""
+    outcomes = list(outcomes)
+    if not params.peers:
+        params = replace(params, peers=peer_facts(outcomes))
     return {o.host.name: evaluate_host(o, catalog, params) for o in outcomes}

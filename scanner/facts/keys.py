@@ -2,7 +2,8 @@
 simulator's host profiles and the checks.
 
 On the wire (schema 2, collector 1.1.0 and later) the collector outputs exactly one string: its result
-table converted with ``ConvertTo-Json -Compress -Depth 8``::
+table converted with ``ConvertTo-Json -Compress -Depth 8`` (Windows PowerShell 3.0-5.1) or written by the
+collector's own JSON writer (the ps2 dialect, Windows PowerShell 2.0; collector 1.2.0 and later)::
 
     {"exready_collector": "<collector version>", "schema": 2,
      "facts": {"<name>": {"status": "present", "value": ...}
@@ -49,6 +50,7 @@ SEED_FACTS: tuple[FactSpec, ...] = (
     FactSpec("os.installation_type", "str: 'Server' or 'Server Core'",
              r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\InstallationType"),
     FactSpec("ps.version", "str, e.g. '5.1.17763.1'", "$PSVersionTable.PSVersion"),
+    FactSpec("ps.clr_version", "str, e.g. '2.0.50727.5420', '4.0.30319.42000'", "$PSVersionTable.CLRVersion"),
     FactSpec("file.rpchttp_dll", "{path: str, version: str} (absent: no such file)",
              r"<SystemRoot>\System32\rpchttp.dll FileVersionInfo"),
     FactSpec("file.rpcrt4_dll", "{path: str, version: str} (absent: no such file)",
@@ -87,7 +89,7 @@ ORG_FACTS: tuple[FactSpec, ...] = (
              "objectClass=msExchExchangeServer under CN=Administrative Groups,<Org>"),
     FactSpec("ad.rus", "list of {name: str, dn: str, domain_link: str|None}",
              "objectClass=msExchAddressListService under CN=Microsoft Exchange,CN=Services,..."),
-    FactSpec("ad.computers", "list of {name: str, dn: str, site: str|None, is_dc: bool}",
+    FactSpec("ad.computers", "list of {name: str, dn: str, site: str|None, is_dc: bool, is_rodc: bool}",
              "the discovered computer objects (for host-to-AD matching)"),
 )
 
@@ -107,7 +109,8 @@ CATALOG_FACTS: tuple[FactSpec, ...] = (
              r"HKLM\SYSTEM\CurrentControlSet\Services\Netlogon\Parameters\SiteName, else DynamicSiteName"),
     FactSpec("computer.gc_ready", "bool (absent: not a domain controller)",
              r"HKLM\SYSTEM\CurrentControlSet\Services\NTDS\Parameters\Global Catalog Promotion Complete"),
-    FactSpec("services.start", "{service: int|None} Start value per service (None: no such service)",
+    FactSpec("services.start", "{service: int|None} Start value per service (None: no such service), incl. "
+             "RemoteRegistry",
              r"HKLM\SYSTEM\CurrentControlSet\Services\<service>\Start"),
     FactSpec("services.status", "{service: str|None} 'Running', 'Stopped', ... (None: no such service)",
              "Get-Service (service control manager, not WMI)"),
@@ -138,9 +141,28 @@ CATALOG_FACTS: tuple[FactSpec, ...] = (
              r"HKLM\SOFTWARE\Classes\Installer\Assemblies\Global"),
     FactSpec("wif.v35", "bool: the key exists",
              r"HKLM\SOFTWARE\Microsoft\Windows Identity Foundation\Setup\v3.5"),
-    FactSpec("policy.execution_policy",
-             "str (absent: no Group Policy setting; 'Restricted' when scripts are turned off)",
-             r"HKLM\SOFTWARE\Policies\Microsoft\Windows\PowerShell\ExecutionPolicy (EnableScripts)"),
+    FactSpec("policy.gpo_machine",
+             "{enable_scripts: int|None, execution_policy: str|None} (absent: no such key)",
+             r"HKLM\SOFTWARE\Policies\Microsoft\Windows\PowerShell EnableScripts, ExecutionPolicy"),
+    FactSpec("policy.gpo_user",
+             "{account: str, policy: None | {enable_scripts: int|None, execution_policy: str|None}} "
+             "(policy None: no such key under the account's HKCU)",
+             r"[Security.Principal.WindowsIdentity]::GetCurrent().Name; "
+             r"HKCU\SOFTWARE\Policies\Microsoft\Windows\PowerShell"),
+    FactSpec("netfx3.http_activation", "bool: the key exists (WCF HTTP Activation, .NET 3.x on 2008 R2)",
+             r"HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v3.0\Setup\Windows Communication Foundation"
+             r"\HTTPActivation"),
+    FactSpec("computer.dns_hostname", "str",
+             r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters\Hostname"),
+    FactSpec("computer.nv_domain", "str (absent: not set)",
+             r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters\NV Domain"),
+    FactSpec("exchange.v14_setup", "{msi_install_path: str|None, exsetup_version: str|None} "
+             "(absent: no v14\\Setup key)",
+             r"HKLM\SOFTWARE\Microsoft\ExchangeServer\v14\Setup\MsiInstallPath, <MsiInstallPath>\bin\ExSetup.exe"),
+    FactSpec("file.wmspdmod_dll", "{path: str, version: str} (absent: no such file)",
+             r"<SystemRoot>\System32\wmspdmod.dll"),
+    FactSpec("file.wmspdmoe_dll", "{path: str, version: str} (absent: no such file)",
+             r"<SystemRoot>\System32\wmspdmoe.dll"),
     FactSpec("exchange.setup", "{newest_build: int|None, services: str|None, msi_install_path: str|None} "
              "(absent: no Setup key)", r"HKLM\SOFTWARE\Microsoft\ExchangeServer\v15\Setup"),
     FactSpec("exchange.legacy_roles",
@@ -151,11 +173,20 @@ CATALOG_FACTS: tuple[FactSpec, ...] = (
              r"HKLM\SYSTEM\CurrentControlSet\Services\MSExchange ADAccess\Instance0\ConfigDCHostName"),
     FactSpec("exchange.edge_adam_data_path", "{path: str, exists: bool} (absent: no DataFilesPath value)",
              r"HKLM\SOFTWARE\Microsoft\ExchangeServer\v15\EdgeTransportRole\AdamSettings\MsExchange\DataFilesPath"),
-    FactSpec("windows.features", "{feature name: bool|None} (None: the feature does not exist on this OS)",
-             "Get-WindowsFeature in its own runspace with a time budget"),
+    FactSpec("windows.features", "{feature name: bool|None} (None: the feature does not exist on this OS); "
+             "the names are per Windows family (scanner/probes/manifest.py FEATURES_2012, FEATURE_IDS_2008R2)",
+             "2012 and later: ServerManager\\ServicingStorage\\ServerComponentCache\\<name>\\InstallState; "
+             "2008 R2: WMI Win32_ServerFeature IDs"),
     FactSpec("local.administrators",
              "list of {name: str, sid: str} members of BUILTIN\\Administrators (S-1-5-32-544)",
              "Win32_Group S-1-5-32-544 and its Win32_Account members (CIM, own time budget)"),
+)
+
+# Facts earlier collectors reported and saved documents still carry; no longer collected, still read.
+RETIRED_FACTS: tuple[FactSpec, ...] = (
+    FactSpec("policy.execution_policy",
+             "str (absent: no Group Policy setting; 'Restricted' when scripts are turned off); collector <1.2.0",
+             r"HKLM\SOFTWARE\Policies\Microsoft\Windows\PowerShell\ExecutionPolicy (EnableScripts)"),
 )
 
 
@@ -170,8 +201,8 @@ CATALOG_ORG_FACTS: tuple[FactSpec, ...] = (
     FactSpec("ad.domain_modes", "list of {domain: str, dn: str, mixed: int|None} (1: mixed mode)",
              "nTMixedDomain of each domain head"),
     FactSpec("ad.schema_master_os",
-             "{dns_host_name: str, computer: str, os_version: str|None, service_pack: str|None}",
-             "schema fSMORoleOwner -> server serverReference -> computer operatingSystemVersion/ServicePack"),
+             "{dns_host_name: str, computer: str, os_name: str|None, os_version: str|None, service_pack: str|None}",
+             "schema fSMORoleOwner -> server serverReference -> computer operatingSystem/Version/ServicePack"),
     FactSpec("ad.recipient_policy",
              "{name, gateway_proxy: [str], disabled_gateway_proxy: [str], non_authoritative_domains: [str]} "
              "(absent: no organisation or policy)",
@@ -184,4 +215,32 @@ CATALOG_ORG_FACTS: tuple[FactSpec, ...] = (
              "msExchServerSite of each msExchExchangeServer"),
     FactSpec("ad.rodcs", "list[str]: short names of read-only domain controllers",
              "(objectCategory=nTDSDSARO) under CN=Sites,<configuration>"),
+)
+
+
+# Organisation facts behind Setup rules judged from AD that were once out of reach (scanner.directory.setup_org).
+SETUP_ORG_FACTS: tuple[FactSpec, ...] = (
+    FactSpec("ad.dns_zones", "list of {zone: str, partition: str, dn: str, nodes: {name: [record type int]}} "
+             "(nodes: only those named like the sweep's computers)",
+             "dnsZone/dnsNode under CN=MicrosoftDNS in DomainDnsZones, ForestDnsZones and CN=System"),
+    FactSpec("ad.site_dcs", "list of {server: str, dns_host_name: str|None, site: str, gc: bool, read_only: bool, "
+             "domain: str|None}", "nTDSDSA / nTDSDSARO objects under CN=Sites,<configuration>"),
+    FactSpec("ad.admin_group_acl", "{organization: str, admin_groups: [{dn, name, dacl_protected: bool|None}], "
+             "setup_lookup: {base, found, dacl_protected}} (absent: no organisation)",
+             "nTSecurityDescriptor (DACL, SD flags control) of msExchAdminGroup objects"),
+)
+
+
+# Host facts the rules read that the collector adds in its next version (see the shared contract): declared
+# here so the catalog accepts the rules that read them; until a host reports them their rules say UNKNOWN.
+# The collector's own declaration replaces this block.
+PENDING_HOST_FACTS: tuple[FactSpec, ...] = (
+    FactSpec("policy.gpo_machine", "{enable_scripts: int|None, execution_policy: str|None} "
+             "(absent: the key does not exist)", r"HKLM\SOFTWARE\Policies\Microsoft\Windows\PowerShell"),
+    FactSpec("policy.gpo_user", "{account: str, policy: None | {enable_scripts: int|None, "
+             "execution_policy: str|None}}", r"HKCU\SOFTWARE\Policies\Microsoft\Windows\PowerShell of the "
+             "account the scan runs as"),
+    FactSpec("exchange.v14_setup", "{msi_install_path: str|None, exsetup_version: str|None} "
+             "(absent: no v14\\Setup key)", r"HKLM\SOFTWARE\Microsoft\ExchangeServer\v14\Setup\MsiInstallPath, "
+             r"<MsiInstallPath>\bin\ExSetup.exe file version"),
 )

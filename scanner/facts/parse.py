@@ -60,6 +60,12 @@ def _version(v: Any) -> str:
     return s
 
 
+def _bool(v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise ValueError(f"expected a boolean, got {type(v).__name__}")
+    return v
+
+
 def _str_list(v: Any) -> list[str]:
     if isinstance(v, str):  # PowerShell unrolls a one-element array into its element
         v = [v]
@@ -118,6 +124,14 @@ def fact_shapes() -> Mapping[str, Shape]:
         "exchange.v15.roles": _v15_roles,
         "dotnet.release": _int,
         "reboot.pending": _str_list,
+        "ps.clr_version": _version,
+        "file.wmspdmod_dll": _file,
+        "file.wmspdmoe_dll": _file,
+        "computer.dns_hostname": _nonempty_str,
+        "computer.nv_domain": _nonempty_str,
+        "netfx3.http_activation": _bool,
+        # collectors before 1.2.0 (saved answers): still read
+        "policy.execution_policy": _str,
     }
 
 

@@ -32,6 +32,7 @@ class Host:
     auth: AuthMethod | None = None  # None: the sweep's default
     source: str = ""  # "file:line" or the AD distinguished name
     is_dc: bool = False
+    is_rodc: bool = False  # a read-only domain controller (is_dc is then True too); Setup refuses it
     os: str | None = None  # operatingSystem, as AD or the inventory gives it
     tags: tuple[str, ...] = field(default=())
 

@@ -1,325 +1,378 @@
-"""A read-only guard for the collector script: tokenize the PowerShell and refuse anything but reads.
+"""A read-only guard for the collector script, by allow-list on the real PowerShell grammar.
 
-It works by allow-list, so a construct it does not know is refused rather than let through:
-- commands: only read verbs (Get-, Test-, Select-, Where-, ForEach-, Measure-, Sort-, Group-, Join-,
-  Split-, Resolve-, Compare-, ConvertTo-) and Out-Null / Out-String / Write-Output; functions the
-  script defines must follow the same rule; any other bare command (reg, sc.exe, iex, del...) is refused;
-- .NET and WMI method calls: only an allow-list of reading methods; OpenSubKey with a second argument
-  (which can open a key for writing) is refused; writers such as SetValue, CreateSubKey, DeleteValue,
-  InvokeMethod, Create, Delete, Stop, Start, WriteAllText are named in the message;
-- no redirection (>, >>, 2>), no call operator (&) or dot-sourcing, no subexpression inside a
-  double-quoted string (its content could not be checked);
-- Windows PowerShell 3.0 compatibility: no ?. / ?? / ternary, no ::new(), no classes or using, no
-  .Where()/.ForEach() methods, no -AsHashtable, no ConvertFrom-Json.
+The script is parsed with tree-sitter-powershell. Everything in the tree must be on an explicit list, and
+anything else is refused, so a construct nobody thought of fails instead of passing:
+- constructs: the node types the collector's own code uses (statements, expressions, literals); no
+  redirection, no call operator or dot-sourcing, no subexpression or variable inside a double-quoted
+  string, no member assignment, no while/for/switch/trap/data;
+- commands: the reading cmdlets the collector calls, each with its own list of parameters; ForEach-Object
+  and Where-Object only with a script block (``% Stop`` calls a method by name); functions the script
+  defines, whose names must use a reading verb;
+- types: the .NET types named in casts, type tests and catch clauses (a cast is a constructor call:
+  ``[IO.StreamWriter]'C:\\path'`` opens a file for writing);
+- static members ``[T]::M``, instance methods and properties, by name; a member name written as a string
+  (``$k.'SetValue'(...)``) only for the one XML property whose name has a dot; OpenSubKey with exactly one
+  argument (a second one can open the key for writing);
+- variables: the ones the script assigns or declares, plus a short list of automatic ones
+  (``$ExecutionContext`` and ``$Host`` reach the engine and are not on it).
 
-It is a guard for code we write, not a sandbox for hostile code.
+It is a guard for code we write, not a sandbox for hostile code. scanner.probes.ps2_api checks the other
+promise of the ps2 dialect (only what Windows PowerShell 2.0 and .NET 2.0 provide) on the same tree.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
 
-READ_VERBS = frozenset(
+if TYPE_CHECKING:  # the grammar is a test dependency (pyproject's "test" extra): imported when a script is parsed
+    import tree_sitter
+
+# Node types (named and anonymous) the collector's code is made of.
+ALLOWED_NODES = frozenset(
+    """program statement_list empty_statement pipeline pipeline_chain comment
+    logical_expression bitwise_expression comparison_expression additive_expression multiplicative_expression
+    format_expression range_expression array_literal_expression unary_expression
+    logical_argument_expression bitwise_argument_expression comparison_argument_expression
+    additive_argument_expression multiplicative_argument_expression format_argument_expression
+    range_argument_expression argument_expression argument_expression_list argument_list
+    expression_with_unary_operator cast_expression parenthesized_expression array_expression
+    hash_literal_expression hash_literal_body hash_entry key_expression simple_name
+    script_block_expression script_block script_block_body statement_block
+    assignment_expression left_assignment_expression assignement_operator
+    element_access member_access invokation_expression member_name
+    command command_name command_elements command_argument_sep command_parameter generic_token
+    function_statement function_name function_parameter_declaration parameter_list script_parameter
+    script_parameter_default attribute_list attribute
+    if_statement elseif_clauses elseif_clause else_clause foreach_statement try_statement catch_clauses
+    catch_clause catch_type_list finally_clause flow_control_statement
+    type_literal type_spec type_name type_identifier
+    variable string_literal verbatim_string_characters expandable_string_literal
+    integer_literal decimal_integer_literal comparison_operator format_operator
+    if elseif else foreach in try catch finally function return throw continue break
+    ( ) { } [ ] @( @{ , ; = += . :: | + - * $_ -and -or -not ! -f -join
+    -eq -ne -lt -gt -le -ge -is -isnot -contains -notcontains -like -notlike""".split()
+) | {" ", "\n"}
+
+# command (casefold) -> the parameters it may be given (casefold, without the dash).
+COMMANDS: dict[str, frozenset[str]] = {
+    c.casefold(): frozenset(p.casefold() for p in params.split())
+    for c, params in {
+        "Get-Item": "LiteralPath Force",
+        "Get-Content": "LiteralPath Raw",
+        "Test-Path": "LiteralPath PathType",
+        "Join-Path": "",
+        "Get-Service": "Name ErrorAction",
+        "Get-WmiObject": "Class Property Filter Query",
+        "Get-CimInstance": "ClassName Property Filter OperationTimeoutSec",
+        "Get-CimAssociatedInstance": "InputObject Association ResultClassName OperationTimeoutSec",
+        "ForEach-Object": "",
+        "Where-Object": "",
+        "ConvertTo-Json": "InputObject Depth Compress",
+    }.items()
+}
+SCRIPT_BLOCK_ONLY = frozenset({"foreach-object", "where-object"})
+# Functions the script defines may only be named with these verbs.
+FUNCTION_VERBS = frozenset({"get", "convertto"})
+
+# The name written in the script (casefold) -> the .NET type PowerShell resolves it to.
+TYPES: dict[str, str] = {
+    "string": "System.String",
+    "char": "System.Char",
+    "bool": "System.Boolean",
+    "int": "System.Int32",
+    "long": "System.Int64",
+    "int16": "System.Int16",
+    "uint16": "System.UInt16",
+    "uint32": "System.UInt32",
+    "uint64": "System.UInt64",
+    "byte": "System.Byte",
+    "sbyte": "System.SByte",
+    "double": "System.Double",
+    "single": "System.Single",
+    "decimal": "System.Decimal",
+    "xml": "System.Xml.XmlDocument",
+    "system.collections.idictionary": "System.Collections.IDictionary",
+    "system.collections.ienumerable": "System.Collections.IEnumerable",
+    "system.management.automation.errorrecord": "System.Management.Automation.ErrorRecord",
+    "system.management.automation.itemnotfoundexception": "System.Management.Automation.ItemNotFoundException",
+    "microsoft.win32.registry": "Microsoft.Win32.Registry",
+    "microsoft.win32.registrykey": "Microsoft.Win32.RegistryKey",
+    "microsoft.win32.registryhive": "Microsoft.Win32.RegistryHive",
+    "microsoft.win32.registryview": "Microsoft.Win32.RegistryView",
+    "security.principal.windowsidentity": "System.Security.Principal.WindowsIdentity",
+}
+# Types a value may be cast to (a cast is a conversion, maybe a constructor): plain data only.
+CAST_TYPES = frozenset(
+    {"System.String", "System.Int32", "System.Boolean", "System.Xml.XmlDocument"}
+)
+
+# (type, member) read through ``[T]::M``.
+STATIC_MEMBERS = frozenset(
+    {
+        ("Microsoft.Win32.Registry", "LocalMachine"),
+        ("Microsoft.Win32.Registry", "CurrentUser"),
+        ("Microsoft.Win32.RegistryKey", "OpenBaseKey"),
+        ("Microsoft.Win32.RegistryHive", "LocalMachine"),
+        ("Microsoft.Win32.RegistryHive", "CurrentUser"),
+        ("Microsoft.Win32.RegistryView", "Registry64"),
+        ("System.Security.Principal.WindowsIdentity", "GetCurrent"),
+    }
+)
+# Instance methods, by name (casefold); the value: how many arguments it may take.
+METHODS: dict[str, frozenset[int]] = {
+    "opensubkey": frozenset({1}),
+    "getvalue": frozenset({1}),
+    "getvaluenames": frozenset({0}),
+    "getsubkeynames": frozenset({0}),
+    "close": frozenset({0}),
+    "trim": frozenset({0}),
+    "tochararray": frozenset({0}),
+    "containskey": frozenset({1}),
+    "get_keys": frozenset({0}),
+}
+# Instance properties read, by name (casefold).
+PROPERTIES = frozenset(
+    p.casefold()
+    for p in """status value error Exception Message VersionInfo FileMajorPart FileMinorPart FileBuildPart
+    FilePrivatePart CategoryInfo Category Status Count HotFixID DomainRole ID Domain Name SID __RELPATH
+    PSVersion CLRVersion version configuration applicationPools applicationPoolDefaults
+    enable32BitAppOnWin64""".split()
+)
+# Member names written as strings: only XML element names that are not identifiers.
+QUOTED_PROPERTIES = frozenset({"system.applicationhost"})
+# Automatic variables the script may read.
+AUTOMATIC_VARIABLES = frozenset(
     v.casefold()
-    for v in (
-        "Get",
-        "Test",
-        "Select",
-        "Where",
-        "ForEach",
-        "Measure",
-        "Sort",
-        "Group",
-        "Join",
-        "Split",
-        "Resolve",
-        "Compare",
-        "ConvertTo",
-    )
-)
-READ_COMMANDS = frozenset(c.casefold() for c in ("Out-Null", "Out-String", "Write-Output"))
-# Forbidden whatever their verb says: they run code that cannot be checked, or parse JSON (not on PS 3).
-DENIED_COMMANDS = frozenset(
-    c.casefold() for c in ("ConvertTo-SecureString", "Get-Credential", "Select-Xml", "ConvertFrom-Json")
-)
-KEYWORDS = frozenset(
-    "if elseif else foreach for while do until switch try catch finally function filter param return "
-    "break continue throw trap exit begin process end in data".split()
-)
-READ_METHODS = frozenset(
-    m.casefold()
-    for m in (
-        "OpenBaseKey",
-        "OpenSubKey",
-        "GetValue",
-        "GetValueNames",
-        "GetSubKeyNames",
-        "GetValueKind",
-        "Close",
-        "Dispose",
-        "ToString",
-        "Trim",
-        "TrimStart",
-        "TrimEnd",
-        "ToUpper",
-        "ToLower",
-        "ToUpperInvariant",
-        "ToLowerInvariant",
-        "Contains",
-        "ContainsKey",
-        "StartsWith",
-        "EndsWith",
-        "Substring",
-        "IndexOf",
-        "Split",
-        "Equals",
-        "GetType",
-        "GetVersionInfo",
-        "GetEnvironmentVariable",
-        "Format",
-        "Join",
-        "Combine",
-        "GetFileName",
-        "Exists",
-        "TryParse",
-        "Parse",
-    )
-)
-WRITE_METHODS = frozenset(
-    m.casefold()
-    for m in (
-        "SetValue",
-        "CreateSubKey",
-        "DeleteValue",
-        "DeleteSubKey",
-        "DeleteSubKeyTree",
-        "SetAccessControl",
-        "InvokeMethod",
-        "Create",
-        "Delete",
-        "Put",
-        "Stop",
-        "Start",
-        "Kill",
-        "Invoke",
-        "InvokeScript",
-        "WriteAllText",
-        "WriteAllBytes",
-        "WriteAllLines",
-        "AppendAllText",
-        "AppendAllLines",
-        "Move",
-        "Copy",
-        "Replace",
-        "Write",
-        "WriteLine",
-    )
+    for v in ("$_", "$null", "$true", "$false", "$env:COMPUTERNAME", "$PSVersionTable", "$ErrorActionPreference",
+              "$ProgressPreference")
 )
 
-_WORD_CHARS = re.compile(r"[A-Za-z0-9_\-]+")
-_VAR = re.compile(r"\$(?:\{[^}]*\}|[A-Za-z0-9_]+(?::[A-Za-z0-9_]+)?|[_$?^])")
-_VERB_NOUN = re.compile(r"^([A-Za-z]+)-([A-Za-z0-9]+)$")
-_COMMAND_START = {"", "\n", ";", "{", "(", "|", "=", "+=", "-=", "@(", "$(", "@{", "&&", "||"}
+
+@cache
+def _parser() -> tree_sitter.Parser:
+    import tree_sitter
+    import tree_sitter_powershell
+
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
+
+
+def parse(script: str) -> tree_sitter.Tree:
+    """The script's syntax tree (tree-sitter-powershell)."""
+    return _parser().parse(script.encode("utf-8"))
+
+
+def walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(n.children))
+
+
+def text(node: tree_sitter.Node) -> str:
+    return (node.text or b"").decode("utf-8")
+
+
+def type_name(node: tree_sitter.Node) -> str:
+    """The name inside a type literal, e.g. 'Microsoft.Win32.Registry' for '[Microsoft.Win32.Registry]'."""
+    return text(node).strip("[]").strip()
+
+
+def _child(node: tree_sitter.Node, kind: str) -> tree_sitter.Node | None:
+    return next((c for c in node.children if c.type == kind), None)
+
+
+def argument_count(invocation: tree_sitter.Node) -> int:
+    args = _child(invocation, "argument_list")
+    if args is None:
+        return 0
+    inner = _child(args, "argument_expression_list")
+    return 0 if inner is None else sum(1 for c in inner.children if c.type == "argument_expression")
+
+
+def _unwrap(node: tree_sitter.Node) -> tree_sitter.Node:
+    """The expression under the grammar's single-child wrappers (unary_expression, range_expression...)."""
+    while node.named_child_count == 1 and node.type.endswith("expression") and node.type not in (
+        "script_block_expression", "parenthesized_expression", "array_expression", "hash_literal_expression"
+    ):
+        child = node.named_children[0]
+        if child is None:
+            break
+        node = child
+    return node
 
 
 @dataclass(frozen=True, slots=True)
-class _Tok:
-    kind: str  # word, var, str, dstr, op, nl
-    text: str
+class Use:
     line: int
-    spaced_after: bool = False  # whitespace follows the token
+    what: str  # "command", "parameter", "type", "static", "method", "property", "operator", "node"
+    name: str
+    extra: str = ""  # a command's parameter: the command; a method: its argument count
 
 
-class _Lexer:
-    def __init__(self, src: str) -> None:
-        self.s = src.replace("\r\n", "\n")
-        self.i = 0
-        self.line = 1
-        self.toks: list[_Tok] = []
-        self.problems: list[str] = []
+@dataclass(slots=True)
+class Inventory:
+    """What a script uses, read off its syntax tree."""
 
-    def _emit(self, kind: str, text: str, line: int) -> None:
-        nxt = self.s[self.i : self.i + 1]
-        self.toks.append(_Tok(kind, text, line, spaced_after=nxt in (" ", "\t")))
-
-    def run(self) -> list[_Tok]:
-        s = self.s
-        while self.i < len(s):
-            c = s[self.i]
-            start_line = self.line
-            if c == "\n":
-                self.i += 1
-                self.line += 1
-                self._emit("nl", "\n", start_line)
-            elif c in " \t":
-                self.i += 1
-            elif c == "`" and s[self.i + 1 : self.i + 2] == "\n":  # line continuation
-                self.i += 2
-                self.line += 1
-            elif s.startswith("<#", self.i):
-                end = s.find("#>", self.i + 2)
-                end = len(s) if end < 0 else end + 2
-                self.line += s.count("\n", self.i, end)
-                self.i = end
-            elif c == "#":
-                end = s.find("\n", self.i)
-                self.i = len(s) if end < 0 else end
-            elif s.startswith("@'", self.i) or s.startswith('@"', self.i):
-                quote = s[self.i + 1]
-                end = s.find("\n" + quote + "@", self.i + 2)
-                end = len(s) if end < 0 else end + 3
-                body = s[self.i : end]
-                self.line += body.count("\n")
-                self.i = end
-                self._emit("dstr" if quote == '"' else "str", body, start_line)
-            elif c == "'":
-                j = self.i + 1
-                while j < len(s):
-                    if s[j] == "'" and s[j + 1 : j + 2] == "'":
-                        j += 2
-                    elif s[j] == "'":
-                        break
-                    else:
-                        j += 1
-                body = s[self.i : j + 1]
-                self.line += body.count("\n")
-                self.i = j + 1
-                self._emit("str", body, start_line)
-            elif c == '"':
-                j = self.i + 1
-                while j < len(s):
-                    if s[j] == "`":
-                        j += 2
-                    elif s[j] == '"' and s[j + 1 : j + 2] == '"':
-                        j += 2
-                    elif s[j] == '"':
-                        break
-                    else:
-                        j += 1
-                body = s[self.i : j + 1]
-                self.line += body.count("\n")
-                self.i = j + 1
-                self._emit("dstr", body, start_line)
-            elif c == "$":
-                if s[self.i + 1 : self.i + 2] == "(":
-                    self.i += 2
-                    self._emit("op", "$(", start_line)
-                    continue
-                m = _VAR.match(s, self.i)
-                if m is None:
-                    self.i += 1
-                    self._emit("op", "$", start_line)
-                else:
-                    self.i = m.end()
-                    self._emit("var", m.group(0), start_line)
-            elif c == "@" and s[self.i + 1 : self.i + 2] in ("(", "{"):
-                self.i += 2
-                self._emit("op", "@" + s[self.i - 1], start_line)
-            elif _WORD_CHARS.match(c):
-                m = _WORD_CHARS.match(s, self.i)
-                assert m is not None
-                self.i = m.end()
-                self._emit("word", m.group(0), start_line)
-            else:
-                for op in ("::", "+=", "-=", ">>", "&&", "||", "??", "?."):
-                    if s.startswith(op, self.i):
-                        self.i += len(op)
-                        self._emit("op", op, start_line)
-                        break
-                else:
-                    self.i += 1
-                    self._emit("op", c, start_line)
-        return self.toks
+    uses: list[Use] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # structural problems found on the way
+    functions: set[str] = field(default_factory=set)
+    declared: set[str] = field(default_factory=set)  # variables assigned or declared (casefold)
 
 
-def _args_count(toks: list[_Tok], open_index: int) -> int:
-    """Number of arguments of the call whose '(' is at open_index (0 for an empty call)."""
-    depth, count, seen = 0, 1, False
-    for t in toks[open_index:]:
-        if t.kind == "op" and t.text in ("(", "@(", "$(", "[", "{", "@{"):
-            depth += 1
-            if depth == 1:
-                continue
-        elif t.kind == "op" and t.text in (")", "]", "}"):
-            depth -= 1
-            if depth == 0:
-                return count if seen else 0
-        elif depth == 1 and t.kind == "op" and t.text == ",":
-            count += 1
-        if depth >= 1 and t.kind != "nl":
-            seen = True
-    return count
+def _line(node: tree_sitter.Node) -> int:
+    return node.start_point[0] + 1
+
+
+def inventory(script: str) -> Inventory:
+    inv = Inventory()
+    root = parse(script).root_node
+    for n in walk(root):
+        if n.type == "ERROR" or n.is_missing:
+            inv.problems.append(f"line {_line(n)}: does not parse as PowerShell: {text(n)[:60]!r}")
+        elif n.type == "function_statement":
+            name_node = _child(n, "function_name")
+            if name_node is not None:
+                inv.functions.add(text(name_node).casefold())
+        elif n.type in ("left_assignment_expression", "script_parameter"):
+            var = next((v for v in walk(n) if v.type == "variable"), None)
+            if var is not None:
+                inv.declared.add(text(var).casefold())
+        elif n.type == "foreach_statement":
+            var = _child(n, "variable")
+            if var is not None:
+                inv.declared.add(text(var).casefold())
+    for n in walk(root):
+        _note(n, inv)
+    return inv
+
+
+def _note(n: tree_sitter.Node, inv: Inventory) -> None:
+    line = _line(n)
+    inv.uses.append(Use(line, "node", n.type))
+    if n.type == "command":
+        if _child(n, "command_invokation_operator") is not None:
+            inv.problems.append(f"line {line}: the call operator & or dot-sourcing runs code that cannot be checked")
+            return
+        name_node = _child(n, "command_name")
+        name = text(name_node) if name_node is not None else text(n)[:40]
+        inv.uses.append(Use(line, "command", name))
+        elements = _child(n, "command_elements")
+        args = [] if elements is None else [c for c in elements.children if c.type != "command_argument_sep"]
+        for a in args:
+            if a.type == "command_parameter":
+                inv.uses.append(Use(line, "parameter", text(a).lstrip("-").rstrip(":"), name))
+        block_only = name.casefold() in SCRIPT_BLOCK_ONLY
+        if block_only and (len(args) != 1 or _unwrap(args[0]).type != "script_block_expression"):
+            inv.problems.append(f"line {line}: {name} without a script block calls a member by name")
+    elif n.type == "type_literal":
+        inv.uses.append(Use(line, "type", type_name(n)))
+    elif n.type in ("member_access", "invokation_expression"):
+        member = _child(n, "member_name")
+        if member is None:
+            inv.problems.append(f"line {line}: a member reached by an expression cannot be checked")
+            return
+        quoted = _child(member, "simple_name") is None
+        name = text(member).strip("'\"")
+        invoked = n.type == "invokation_expression"
+        if quoted and (invoked or name.casefold() not in QUOTED_PROPERTIES):
+            inv.problems.append(f"line {line}: member {text(member)} written as a string is not on the allow-list")
+            return
+        if quoted:
+            return  # an XML element name on QUOTED_PROPERTIES
+        if _child(n, "::") is not None:
+            target = n.children[0]
+            inv.uses.append(Use(line, "static", name, type_name(target) if target.type == "type_literal" else ""))
+        elif invoked:
+            inv.uses.append(Use(line, "method", name, str(argument_count(n))))
+        else:
+            inv.uses.append(Use(line, "property", name))
+    elif n.type == "variable":
+        inv.uses.append(Use(line, "variable", text(n)))
+    elif n.type == "expandable_string_literal" and "$" in text(n):
+        inv.problems.append(f"line {line}: a variable or subexpression inside a double-quoted string cannot be checked")
+    elif n.type == "left_assignment_expression":
+        target = n
+        while target.named_child_count == 1 and target.type not in ("member_access", "element_access", "variable"):
+            child = target.named_children[0]
+            if child is None:
+                break
+            target = child
+        if target.type == "member_access":
+            inv.problems.append(f"line {line}: assigning to a member ({text(target)}) can change an object's state")
+    elif n.type == "cast_expression":
+        t = _child(n, "type_literal")
+        if t is not None:
+            inv.uses.append(Use(line, "cast", type_name(t)))
+    elif n.type.startswith("-") or n.type in ("comparison_operator", "format_operator"):
+        if n.child_count == 0:
+            inv.uses.append(Use(line, "operator", n.type))
+
+
+def resolve_type(name: str) -> str | None:
+    return TYPES.get(name.casefold())
 
 
 def read_only_violations(script: str) -> list[str]:
-    """Every construct in ``script`` that is not a plain read, as "line N: what" (empty: clean)."""
-    toks = _Lexer(script).run()
-    out: list[str] = []
-    defined: set[str] = set()
-    prev = ""  # the previous significant token's text, for command position
-    prev_kind = ""
-    for n, t in enumerate(toks):
-        nxt = toks[n + 1] if n + 1 < len(toks) else None
-        at_command = prev in _COMMAND_START or prev_kind == "keyword"
-        if t.kind == "dstr" and "$(" in t.text:
-            out.append(f"line {t.line}: subexpression $(...) inside a double-quoted string cannot be checked")
-        elif t.kind == "op" and t.text in (">", ">>"):
-            out.append(f"line {t.line}: redirection '{t.text}' writes to a file")
-        elif t.kind == "op" and t.text == "&" and prev not in ("&",):
-            out.append(f"line {t.line}: the call operator & runs a command that cannot be checked")
-        elif t.kind == "op" and t.text in ("??", "?.", "?"):
-            out.append(f"line {t.line}: '{t.text}' is not Windows PowerShell 3.0 syntax")
-        elif t.kind == "op" and t.text == "." and at_command and t.spaced_after:
-            out.append(f"line {t.line}: dot-sourcing runs a script that cannot be checked")
-        elif t.kind == "word" and prev in (".", "::") and nxt is not None and nxt.text == "(":
-            name = t.text.casefold()
-            if name == "new" and prev == "::":
-                out.append(f"line {t.line}: ::new() is not Windows PowerShell 3.0 syntax (use a cast)")
-            elif name in ("where", "foreach"):
-                out.append(f"line {t.line}: .{t.text}() is not Windows PowerShell 3.0 (use the pipeline)")
-            elif name in WRITE_METHODS:
-                out.append(f"line {t.line}: method {t.text}() changes state")
-            elif name not in READ_METHODS:
-                out.append(f"line {t.line}: method {t.text}() is not on the read-only allow-list")
-            elif name == "opensubkey" and _args_count(toks, n + 1) != 1:
-                out.append(f"line {t.line}: OpenSubKey with more than one argument can open a key for writing")
-        elif t.kind == "word" and t.text.casefold() == "-ashashtable":
-            out.append(f"line {t.line}: -AsHashtable is not Windows PowerShell 3.0")
-        elif t.kind == "word" and prev == "function":
-            defined.add(t.text.casefold())
-            out.extend(_command_problems(t, defined, definition=True))
-        elif t.kind == "word" and at_command and not (nxt is not None and nxt.text in ("=", "+=", "-=")):
-            word = t.text.casefold()
-            if word in ("class", "using", "enum"):
-                out.append(f"line {t.line}: '{t.text}' is not Windows PowerShell 3.0 syntax")
-            elif word not in KEYWORDS and not word[0].isdigit() and not word.startswith("-"):
-                # numbers and operators such as -not start expressions, not commands
-                out.extend(_command_problems(t, defined, definition=False))
-        elif t.kind == "word" and prev not in (".", "::") and _VERB_NOUN.match(t.text):
-            # A Verb-Noun word anywhere else is still checked: command position is a heuristic.
-            out.extend(_command_problems(t, defined, definition=False))
-        if t.kind == "word" and t.text.casefold() in KEYWORDS and at_command:
-            prev, prev_kind = t.text.casefold(), "keyword"
-            if prev in ("function", "filter"):
-                prev = "function"
-        else:
-            prev, prev_kind = t.text, t.kind
-    return out
+    """Every construct in ``script`` that is not on the read-only allow-list, as "line N: what" (empty:
+    clean)."""
+    inv = inventory(script)
+    out = list(inv.problems)
+    for name in sorted(inv.functions):
+        if "-" not in name or name.split("-", 1)[0] not in FUNCTION_VERBS:
+            out.append(f"function {name} does not use a reading verb ({', '.join(sorted(FUNCTION_VERBS))})")
+    for u in inv.uses:
+        problem = _judge(u, inv)
+        if problem:
+            out.append(f"line {u.line}: {problem}")
+    return list(dict.fromkeys(out))
 
 
-def _command_problems(t: _Tok, defined: set[str], definition: bool) -> list[str]:
-    word = t.text.casefold()
-    if not definition and word in defined:
-        return []  # the definition was checked where it was written
-    what = "function name" if definition else "command"
-    if word in DENIED_COMMANDS:
-        return [f"line {t.line}: {what} {t.text} is not allowed in the collector"]
-    if word in READ_COMMANDS:
-        return []
-    m = _VERB_NOUN.match(t.text)
-    if m is None:
-        return [f"line {t.line}: {what} {t.text} is not a known read-only command"]
-    if m.group(1).casefold() not in READ_VERBS:
-        return [f"line {t.line}: {what} {t.text} uses the verb {m.group(1)}, which can change state"]
-    return []
+def _judge(u: Use, inv: Inventory) -> str | None:
+    key = u.name.casefold()
+    if u.what == "node":
+        if u.name in ALLOWED_NODES or u.name == "ERROR":
+            return None
+        return f"construct {u.name} is not on the read-only allow-list"
+    if u.what == "command":
+        if key in COMMANDS:
+            return None
+        if key in inv.functions:
+            return None  # its definition is judged where it is written
+        return f"command {u.name} is not on the read-only allow-list"
+    if u.what == "parameter":
+        allowed = COMMANDS.get(u.extra.casefold())
+        if allowed is None or key in allowed:
+            return None  # a script function's own parameters: its body is judged
+        return f"parameter -{u.name} of {u.extra} is not on the read-only allow-list"
+    if u.what == "type":
+        return None if resolve_type(u.name) else f"type [{u.name}] is not on the read-only allow-list"
+    if u.what == "cast":
+        full = resolve_type(u.name)
+        if full is None or full in CAST_TYPES:
+            return None  # an unknown type is refused as a type
+        return f"a cast to [{u.name}] converts (or constructs) a value of a type that is not plain data"
+    if u.what == "static":
+        full = resolve_type(u.extra) or u.extra
+        if (full, u.name) in STATIC_MEMBERS:
+            return None
+        return f"static member [{u.extra}]::{u.name} is not on the read-only allow-list"
+    if u.what == "method":
+        counts = METHODS.get(key)
+        if counts is None:
+            return f"method {u.name}() is not on the read-only allow-list"
+        if int(u.extra) not in counts:
+            return f"method {u.name}() with {u.extra} arguments (OpenSubKey with two can open a key for writing)"
+        return None
+    if u.what == "property":
+        return None if key in PROPERTIES else f"property {u.name} is not on the read-only allow-list"
+    if u.what == "variable":
+        if key in AUTOMATIC_VARIABLES or key in inv.declared:
+            return None
+        return f"variable {u.name} is neither the script's own nor an allowed automatic variable"
+    if u.what == "operator":
+        return None
+    return None

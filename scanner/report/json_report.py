@@ -38,14 +38,15 @@ REPORT_SCHEMA = 1
 def host_to_dict(h: Host) -> dict[str, Any]:
     return {"name": h.name, "fqdn": h.fqdn, "address": h.address, "site": h.site, "port": h.port,
             "scheme": h.scheme.value if h.scheme else None, "auth": h.auth.value if h.auth else None,
-            "source": h.source, "is_dc": h.is_dc, "os": h.os, "tags": list(h.tags)}
+            "source": h.source, "is_dc": h.is_dc, "is_rodc": h.is_rodc, "os": h.os, "tags": list(h.tags)}
 
 
 def host_from_dict(d: Mapping[str, Any]) -> Host:
     return Host(name=str(d["name"]), fqdn=d.get("fqdn"), address=d.get("address"), site=d.get("site"),
                 port=d.get("port"), scheme=Scheme(d["scheme"]) if d.get("scheme") else None,
                 auth=AuthMethod(d["auth"]) if d.get("auth") else None, source=str(d.get("source", "")),
-                is_dc=bool(d.get("is_dc", False)), os=d.get("os"), tags=tuple(d.get("tags") or ()))
+                is_dc=bool(d.get("is_dc", False)), is_rodc=bool(d.get("is_rodc", False)), os=d.get("os"),
+                tags=tuple(d.get("tags") or ()))
 
 
 def verdict_to_dict(v: Verdict) -> dict[str, Any]:

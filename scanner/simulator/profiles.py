@@ -41,14 +41,14 @@ from typing import Any
 import yaml
 
 from scanner.errors import SimulatorError
-from scanner.facts.keys import CATALOG_FACTS, SEED_FACTS
+from scanner.facts.keys import CATALOG_FACTS, RETIRED_FACTS, SEED_FACTS
 from scanner.simulator.faults import FaultSpec, parse_fault
 
 HTTP_PORT = 5985
 HTTPS_PORT = 5986
 SCHEMES = ("http", "https")
 AUTH_SCHEMES = ("negotiate", "basic")
-FACT_NAMES: frozenset[str] = frozenset(f.name for f in (*SEED_FACTS, *CATALOG_FACTS))
+FACT_NAMES: frozenset[str] = frozenset(f.name for f in (*SEED_FACTS, *CATALOG_FACTS, *RETIRED_FACTS))
 
 PRESENT, ABSENT, UNREADABLE = "present", "absent", "unreadable"
 # ``baseline: builtin`` / ``variants: builtin``: the healthy 2012 R2 profile and the seed-rule variants
@@ -499,6 +499,8 @@ class _SiteBuilder:
         facts = dict(prof.facts)
         facts.setdefault("computer.name", FactValue(PRESENT, p.name))
         facts.setdefault("computer.domain", FactValue(PRESENT, self.domain_dns))
+        facts.setdefault("computer.dns_hostname", FactValue(PRESENT, p.name))
+        facts.setdefault("computer.nv_domain", FactValue(PRESENT, self.domain_dns))
         facts.setdefault("os.caption", FactValue(PRESENT, prof.os))
         facts.setdefault("ps.version", FactValue(PRESENT, prof.ps_version))
         if p.ad_site:  # what Netlogon would have found for a host in that site
@@ -653,8 +655,11 @@ def baseline_document() -> dict[str, Any]:
 # Facts behind the catalog's other rules, healthy for Exchange 2013 CU23 and 2016 on Windows Server 2012 R2.
 CATALOG_BASELINE_ABSENT = (
     "computer.gc_ready",
-    "policy.execution_policy",
+    "policy.gpo_machine",
     "exchange.setup",
+    "exchange.v14_setup",
+    "file.wmspdmod_dll",
+    "file.wmspdmoe_dll",
     "exchange.adaccess_config_dc",
     "exchange.edge_adam_data_path",
 )
@@ -708,6 +713,9 @@ def catalog_baseline_facts() -> dict[str, Any]:
         "os.product_type": "ServerNT",
         "os.edition_id": "ServerStandard",
         "os.current_type": "Multiprocessor Free",
+        "ps.clr_version": "4.0.30319.42000",
+        "netfx3.http_activation": False,
+        "policy.gpo_user": {"account": "CONTOSO\\exready", "policy": None},
         "computer.domain_role": 3,
         "services.start": {
             "W3SVC": 2,
@@ -716,6 +724,7 @@ def catalog_baseline_facts() -> dict[str, Any]:
             "SMTPSVC": None,
             "ClusSvc": None,
             "NetTcpPortSharing": 2,
+            "RemoteRegistry": 2,
         },
         "services.status": {"EventSystem": "Running", "MSDTC": "Running", "MpsSvc": "Running"},
         "file.msvcr120_dll": {"path": sys32 + "msvcr120.dll", "version": "12.0.21005.1"},

@@ -15,11 +15,13 @@ from typing import Any
 from psrpcore.types import ErrorCategory, ErrorCategoryInfo, ErrorRecord, NETException
 
 from scanner.facts.keys import COLLECTOR_MARKER
+from scanner.simulator import reads
 from scanner.simulator.faults import DEFAULT_SCRIPT_ERROR
 from scanner.simulator.profiles import PRESENT, UNREADABLE, FactValue, SimHost
 
 WIRE_SCHEMA = 2  # what scanner/probes/ps/footer.ps1 writes
 _MARKER_LINE = re.compile(r"^\s*#\s*" + re.escape(COLLECTOR_MARKER) + r"\s+(\S+)")
+_DIALECT = re.compile(r"(?m)^\s*#\s*" + re.escape(COLLECTOR_MARKER) + r"\s+\S+\s+(ps\d)\b")
 _MARKER_ANY_LINE = re.compile(r"(?m)^\s*#\s*" + re.escape(COLLECTOR_MARKER) + r"\s+(\S+)")
 _FIRST_WORD = re.compile(r"[^\s;|(){}]+")
 
@@ -69,10 +71,26 @@ def collector_version(script: str) -> str | None:
     return m.group(1) if m else None
 
 
+def collector_dialect(script: str) -> str:
+    """The dialect the marker names (``# exready-collector 1.2.0 ps2``); collectors before 1.2.0 were ps3."""
+    m = _DIALECT.search(script)
+    return m.group(1) if m else "ps3"
+
+
+def dialect_failure(machine: reads.RunsPowerShell, script: str) -> ErrorRecord | None:
+    """The error a host whose PowerShell cannot run this collector dialect answers (the ps3 script on
+    Windows PowerShell 2.0: ConvertTo-Json is not recognized), or None."""
+    name = reads.script_failure(machine, collector_dialect(script))
+    return None if name is None else command_not_found(name)
+
+
 def answer(host: SimHost, request: PipelineRequest) -> ScriptAnswer:
     version = collector_version(request.script)
     if version is None:
         return ScriptAnswer(error=command_not_found(_first_command(request.script)))
+    failure = dialect_failure(host, request.script)
+    if failure is not None:  # the ps3 collector on Windows PowerShell 2.0
+        return ScriptAnswer(error=failure, collector=True)
     fault = host.fault
     if fault is not None and fault.kind == "script_error":
         return ScriptAnswer(error=script_failure(fault.message or DEFAULT_SCRIPT_ERROR), collector=True)

@@ -187,19 +187,22 @@ def test_a_forest_without_exchange_has_no_org_wide_block(
         password=bare_dc.password,
     )
     # No org-wide block. Preparation is due (no Exchange schema yet) and the schema master is in the HQ
-    # site, so only the branch server is blocked, by the site rule: it could not run /PrepareSchema.
+    # site, so only the branch server is blocked, by the site rules: it could not run /PrepareSchema, and
+    # its site has no domain controller at all, so Setup could only use one from another site.
     assert result.exit_code == EXIT_BLOCKED, result.output
     blocked = {(c["host"], c["role"]): c["blocking"] for c in report["cells"] if c["blocking"]}
     assert blocked == {
-        ("BRSRV003", "Mailbox"): ["NotInSchemaMasterSite"],
-        ("BRSRV003", "ClientAccess"): ["NotInSchemaMasterSite"],
+        ("BRSRV003", "Mailbox"): ["NotInSchemaMasterSite", "DomainControllerIsOutOfSite"],
+        ("BRSRV003", "ClientAccess"): ["NotInSchemaMasterSite", "DomainControllerIsOutOfSite"],
+        ("BRSRV003", "ManagementTools"): ["DomainControllerIsOutOfSite"],
     }
     legacy = verdicts(report, "Exchange2000or2003PresentInOrg")
     assert {v["status"] for v in legacy.values()} == {"not_applicable"}
     assert {v["status"] for v in verdicts(report, "RusMissing").values()} == {"pass"}
     cafe = verdicts(report, "CafeRoleAlreadyExists")
-    assert cafe["HQSRV001"]["status"] == "pass"  # no server object anywhere: the AD side is clean
-    assert cafe["HQSRV003"]["status"] == "pass"  # Setup judges from AD only, and AD has no such object
+    # no organisation, so no server object anywhere: Setup judges from AD only, like the four sibling rules
+    assert cafe["HQSRV001"]["status"] == "not_applicable"
+    assert cafe["HQSRV003"]["status"] == "not_applicable"
     setup_level = verdicts(report, "ExchangeAdSetupLevel")
     assert setup_level["HQSRV004"]["status"] == "warn"
     assert setup_level["HQSRV004"]["evidence"]["steps"][:2] == ["/PrepareSchema", "/PrepareAD"]

@@ -298,8 +298,10 @@ CASES: dict[str, dict[str, Case | NoNotApplicable]] = {
                                "computer.domain": "emea.contoso.test"}, reason="needs_active_directory"),
     },
     "PowerShellExecutionPolicyCheckSet": {
-        "pass": Case(), "fail": Case(facts={"policy.execution_policy": "Restricted"}),
-        "not_applicable": EVERYWHERE, "unknown": unreadable("policy.execution_policy"),
+        "pass": Case(facts={"policy.gpo_machine": ABSENT, "policy.gpo_user": {"account": "CONTOSO\\exsetup",
+                                                                               "policy": None}}, installer=ADMIN),
+        "fail": Case(facts={"policy.gpo_machine": {"enable_scripts": 0, "execution_policy": "RemoteSigned"}}),
+        "not_applicable": EVERYWHERE, "unknown": unreadable("policy.gpo_machine"),
     },
     "Iis32BitMode": {
         "pass": Case(), "fail": Case(facts={"iis.app_pool_32bit": True}),
@@ -496,12 +498,6 @@ CASES.update({
                                                      "watermark": "Microsoft.Exchange.Management.Deployment.X"}]}),
         "not_applicable": EVERYWHERE, "unknown": unreadable("exchange.v15.roles"),
     },
-    "CafeRoleAlreadyExists": {
-        "pass": Case(org=PREPARED),
-        "fail": Case(org=_with_server(1), facts={"exchange.v15.roles": v15("CafeRole")}),
-        "not_applicable": NoNotApplicable("checked on every Client Access install; without AD the local key decides"),
-        "unknown": Case(org={**PREPARED, "ad.exchange_servers": UNREADABLE}, reason="fact_unreadable"),
-    },
     **{
         rid: {
             "pass": Case(org=PREPARED),
@@ -509,7 +505,8 @@ CASES.update({
             "not_applicable": Case(org={**PREPARED, "ad.exchange_org": ABSENT}),
             "unknown": Case(reason="needs_active_directory"),
         }
-        for rid, bit, key in (("MailboxRoleAlreadyExists", 2, "MailboxRole"),
+        for rid, bit, key in (("CafeRoleAlreadyExists", 1, "CafeRole"),
+                              ("MailboxRoleAlreadyExists", 2, "MailboxRole"),
                               ("ClientAccessRoleAlreadyExists", 4, "ClientAccessRole"),
                               ("UnifiedMessagingRoleAlreadyExists", 16, "UnifiedMessagingRole"),
                               ("BridgeheadRoleAlreadyExists", 32, "HubTransportRole"))
@@ -523,6 +520,17 @@ CASES.update({
     "Exchange2000or2003PresentInOrg": {
         "pass": Case(org=PREPARED), "fail": Case(org={**PREPARED, "ad.exchange_servers": [E2003]}),
         "not_applicable": Case(org=GREENFIELD), "unknown": Case(reason="needs_active_directory"),
+    },
+    "ForestLevelNotWin2012R2": {
+        "pass": Case(org=PREPARED), "fail": Case(org={**PREPARED, "ad.forest": {**FOREST, "functional_level": 4}}),
+        "not_applicable": NoNotApplicable("every forest has a functional level"),
+        "unknown": Case(org={**PREPARED, "ad.forest": {**FOREST, "functional_level": None}}, reason="fact_unreadable"),
+    },
+    "MsDSBehaviorVersionRequirement": {
+        "pass": Case(org={**PREPARED, "ad.forest": {**FOREST, "functional_level": 4}}),
+        "fail": Case(org={**PREPARED, "ad.forest": {**FOREST, "functional_level": 3}}),
+        "not_applicable": NoNotApplicable("every forest has a functional level"),
+        "unknown": Case(org={**PREPARED, "ad.forest": UNREADABLE}, reason="fact_unreadable"),
     },
     "ForestLevelNotWin2003Native": {
         "pass": Case(org=PREPARED), "fail": Case(org={**PREPARED, "ad.forest": {**FOREST, "functional_level": 1}}),
@@ -586,11 +594,42 @@ AD_EXTRA = {"ad.adc_connectors": [], "ad.meso_containers": [{"domain": "contoso.
             "ad.recipient_policy": POLICY, "ad.oabs": [{"name": "Default Offline Address Book",
                                                         "offline_ab_servers": ["CN=EXOLD,CN=Servers"]}],
             "ad.split_permissions": SPLIT_OFF, "ad.exchange_server_sites": [{"name": "EXOLD", "site": "Paris-HQ"}],
-            "ad.rodcs": []}
+            "ad.rodcs": [],
+            # a contoso.test zone holding EX01 and the demo's first Paris servers; one writable GC, in Paris-HQ
+            "ad.dns_zones": [{"zone": "contoso.test", "partition": "DomainDnsZones", "dn": "DC=contoso.test",
+                              "nodes": {"ex01": [1], **{f"par-srv{i:02d}": [1] for i in range(1, 9)}}}],
+            "ad.site_dcs": [{"server": "PAR-DC01", "dns_host_name": "par-dc01.contoso.test", "site": "Paris-HQ",
+                             "gc": True, "read_only": False, "domain": "DC=contoso,DC=test"}],
+            "ad.admin_group_acl": {"organization": ORG["dn"], "admin_groups": [
+                {"dn": "CN=Exchange Administrative Group (FYDIBOHF23SPDLT)",
+                 "name": "Exchange Administrative Group (FYDIBOHF23SPDLT)", "dacl_protected": False}],
+                "setup_lookup": {"base": "CN=Administrative Groups,CN=Exchange Administrative Group", "found": None,
+                                 "dacl_protected": None}}}
 PREPARED.update(AD_EXTRA)
 DC = {"computer.domain_role": 5, "os.product_type": "LanmanNT", "computer.gc_ready": True}
 
 CASES.update({
+    "HostRecordMissing": {
+        "pass": Case(org=PREPARED),
+        "fail": Case(org=PREPARED, facts={"computer.name": "EX77"}),
+        "not_applicable": Case(org=PREPARED, facts={"computer.domain": ABSENT}),
+        "unknown": Case(org=PREPARED, facts={"computer.domain": "fabrikam.example"}, reason="fact_missing"),
+    },
+    "DomainControllerIsOutOfSite": {
+        "pass": Case(org=PREPARED),
+        "fail": Case(org=PREPARED, facts={"computer.ad_site": "Lyon-DR"}),
+        "not_applicable": Case(org=PREPARED, facts={"computer.ad_site": ABSENT}),
+        "unknown": Case(org={**PREPARED, "ad.site_dcs": UNREADABLE}, reason="fact_unreadable"),
+    },
+    "InhBlockPublicFolderTree": {
+        "pass": Case(org=PREPARED),
+        "fail": Case(org={**PREPARED, "ad.admin_group_acl": {
+            "organization": ORG["dn"], "admin_groups": [{"dn": "CN=AG", "name": "AG", "dacl_protected": False}],
+            "setup_lookup": {"base": "CN=Administrative Groups,CN=AG", "found": "CN=PF,CN=Administrative Groups,CN=AG",
+                             "dacl_protected": True}}}),
+        "not_applicable": Case(org={**PREPARED, "ad.admin_group_acl": ABSENT}),
+        "unknown": Case(org={**PREPARED, "ad.admin_group_acl": UNREADABLE}, reason="fact_unreadable"),
+    },
     "AdcFound": {
         "pass": Case(org=PREPARED), "fail": Case(org={**PREPARED, "ad.adc_connectors": ["CN=ADC1,CN=Sites"]}),
         "not_applicable": NoNotApplicable("every forest either has connector objects or not"),
@@ -676,7 +715,7 @@ CASES.update({
         "fail": Case(org={**PREPARED, "ad.exchange_servers": [server("EX10", "Version 14.2 (Build 30247.5)", 54,
                                                                      "14.2.247.5")]}, version="2016"),
         "not_applicable": Case(org={**PREPARED, "ad.exchange_servers": [E2010]}, version="2019"),
-        "unknown": Case(org={**PREPARED, "ad.exchange_servers": [E2010]}, version="2016", reason="fact_missing"),
+        "unknown": Case(org={**PREPARED, "ad.exchange_servers": UNREADABLE}, version="2016", reason="fact_unreadable"),
     },
 })
 

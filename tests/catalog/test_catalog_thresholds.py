@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import pytest
-from catalog_cases import FOREST, GREENFIELD, Case
-from catalog_kit import judge_case
+from catalog_cases import ADMIN, FOREST, GREENFIELD, Case, baseline_facts
+from catalog_kit import judge_case, judge_facts
 
 from scanner.checks.targets import NET_RELEASES, latest_cu, make_target, parse_cu
 from scanner.errors import UsageError
@@ -84,8 +84,18 @@ def test_vc2013_runtime_threshold(version: str, status: Status) -> None:
 
 
 def test_execution_policy_other_than_restricted_warns() -> None:
-    v = judge_case("PowerShellExecutionPolicyCheckSet", Case(facts={"policy.execution_policy": "RemoteSigned"}))
+    user = {"account": "CONTOSO\\exsetup", "policy": None}
+    machine = {"enable_scripts": 1, "execution_policy": "RemoteSigned"}
+    v = judge_case("PowerShellExecutionPolicyCheckSet",
+                   Case(facts={"policy.gpo_machine": machine, "policy.gpo_user": user}, installer=ADMIN))
     assert v.status is Status.WARN
+
+
+def test_a_saved_machine_policy_without_the_user_scope_is_not_a_pass() -> None:
+    # a document saved by a collector before 1.2.0: the resolved machine scope, no policy.gpo_* facts
+    saved = {k: v for k, v in baseline_facts().items() if not k.startswith("policy.gpo_")}
+    v = judge_facts("PowerShellExecutionPolicyCheckSet", {**saved, "policy.execution_policy": "RemoteSigned"}, Case())
+    assert v.status is Status.UNKNOWN and "RemoteSigned" in v.detail
 
 
 def test_schema_master_site_from_the_forest_fact() -> None:

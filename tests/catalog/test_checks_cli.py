@@ -70,7 +70,7 @@ def test_explain_an_implemented_rule() -> None:
 def test_explain_an_out_of_reach_rule_in_french() -> None:
     code, out = run("checks", "explain", "CannotAccessAD", "--lang", "fr")
     assert code == 0, out
-    assert "hors de portée" in out and "second saut" in out
+    assert "hors de portée" in out and "depuis le serveur" in out
     assert "Aide : https://" in out
 
 

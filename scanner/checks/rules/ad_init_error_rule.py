@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from scanner.checks import org_common
 from scanner.checks.context import FactUnavailable, RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import UnknownReason, Verdict
@@ -33,12 +34,12 @@ META = RuleMeta(
         ),
     ),
     help_url="https://learn.microsoft.com/exchange/plan-and-deploy/deployment-ref/ms-exch-setupreadiness-adiniterrorrule",
-    facts=("computer.domain", "ad.meso_containers"),
+    facts=("computer.domain", "ad.computers", "ad.meso_containers"),
 )
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    domain = str(ctx.value("computer.domain")).strip().rstrip(".").casefold()
+    domain = org_common.required_ad_domain(ctx)[0]
     entries = [e for e in ctx.value("ad.meso_containers") or [] if isinstance(e, Mapping)]
     entry = next((e for e in entries if str(e.get("domain") or "").casefold() == domain), None)
     if entry is None:

@@ -1,22 +1,21 @@
 """Client Access (Cafe) role already installed. Setup looks only at Active Directory: a server object named
-like this computer whose msExchCurrentServerRoles has bit 1. exready adds the local CafeRole key so a
-real installation is told apart from a stale AD object. Without AD, the local key alone decides and the
-evidence says so."""
+like this computer whose msExchCurrentServerRoles has bit 1 (2013 CU23 engine: settings ServerAlreadyExists
+and CafeRoleInstalled). Judged like its four siblings (Mailbox, ClientAccess, UnifiedMessaging, Bridgehead
+RoleAlreadyExists): without AD, a configured local v15\\CafeRole key fails (the installation that wrote it
+created the AD object Setup will find), anything else is UNKNOWN, because Setup's answer is in AD; with AD,
+the local key tells a real installation from a stale object."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from scanner.checks import org_common
-from scanner.checks.context import FactUnavailable, RuleContext
+from scanner.checks.context import RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
 
 META = RuleMeta(
     id="CafeRoleAlreadyExists",
     severity=Severity.ERROR,
-    scope=Scope.HOST,
+    scope=Scope.ORG,
     versions=("2013", "2016", "2019"),
     title=Text(
         en="The Client Access server role is already installed on this computer",
@@ -31,46 +30,12 @@ META = RuleMeta(
         "Setup /Mode:RecoverServer ou supprimez l'objet obsolète, puis relancez l'analyse.",
     ),
     help_url="https://learn.microsoft.com/exchange/client-access-server-role-is-already-installed-exchange-2013-help",
-    facts=("computer.name", "exchange.v15.roles", "ad.exchange_servers"),
+    facts=org_common.ROLE_ALREADY_EXISTS_FACTS,
 )
 
 CAFE_BIT = 1
 ROLE_KEY = "CafeRole"
-LOCAL_ONLY = "local registry only; AD not read"
-
-
-def _local_cafe(ctx: RuleContext) -> Mapping[str, Any] | None:
-    entries = ctx.optional("exchange.v15.roles") or []
-    for e in entries:
-        if str(e.get("key", "")).casefold() == ROLE_KEY.casefold():
-            return dict(e)
-    return None
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    if not ctx.has_ad:
-        local = _local_cafe(ctx)
-        evidence: dict[str, Any] = {
-            "source": LOCAL_ONLY,
-            "local_cafe_role_key": org_common.local_key_summary(local),
-        }
-        if local is not None and local.get("configured_version"):
-            return ctx.failed(
-                f"v15\\CafeRole ConfiguredVersion {local['configured_version']} ({LOCAL_ONLY})", evidence
-            )
-        return ctx.passed(f"no configured v15\\CafeRole key ({LOCAL_ONLY})", evidence)
-
-    servers = ctx.optional("ad.exchange_servers") or []
-    evidence = {"source": "active directory and local registry", "computer": ctx.short_name}
-    try:
-        local = _local_cafe(ctx)
-        evidence["local_cafe_role_key"] = org_common.local_key_summary(local)
-        unread = None
-    except FactUnavailable as exc:
-        local = None
-        evidence["local_cafe_role_key"] = exc.detail
-        unread = "the local CafeRole key could not be read"
-    configured = local.get("configured_version") if local is not None else None
-    return org_common.judge_server_object(
-        ctx, servers, CAFE_BIT, ROLE_KEY, "Client Access", configured, unread, evidence
-    )
+    return org_common.role_already_exists(ctx, CAFE_BIT, ROLE_KEY, "Client Access")

@@ -1,12 +1,17 @@
 """The computer's domain has not been prepared for Exchange. Setup checks this only for a domain other
 than the forest root (the root is prepared by /PrepareAD): some "Microsoft Exchange System Objects"
-container in that domain must have objectVersion 12433 or more."""
+container in that domain must have objectVersion 12433 or more.
+
+The domain is the computer's Active Directory domain, read from its computer object's DN (ad.computers),
+not its primary DNS suffix: in a disjoint namespace a child-domain server can carry the root's suffix.
+A host that discovery did not find in AD falls back to the suffix, and the evidence says so."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from scanner.checks import org_common
 from scanner.checks.context import FactUnavailable, RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import UnknownReason, Verdict
@@ -28,20 +33,19 @@ META = RuleMeta(
         "répliquer.",
     ),
     help_url="https://learn.microsoft.com/exchange/domain-preparation-required-domainpreprequired-exchange-2013-help",
-    facts=("computer.domain", "ad.forest", "ad.domains"),
+    facts=("computer.domain", "ad.computers", "ad.forest", "ad.domains"),
 )
 
 PREPARED_OBJECT_VERSION = 12433  # the lowest MESO objectVersion Setup accepts
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    domain = ctx.optional("computer.domain")
-    if not domain:
-        return ctx.not_applicable("the computer is not in a domain")
-    name = str(domain).strip().rstrip(".").lower()
+    name, evidence = org_common.ad_domain(ctx)
+    if not name:
+        return ctx.not_applicable("the computer is not in a domain", evidence)
     forest: Any = ctx.value("ad.forest")
     root = str(forest.get("dns_name") or "").lower() if isinstance(forest, Mapping) else ""
-    evidence: dict[str, Any] = {"domain": name, "forest_root": root}
+    evidence["forest_root"] = root
     if name == root:
         return ctx.passed(f"{name} is the forest root domain: /PrepareAD prepares it", evidence)
     domains = ctx.value("ad.domains")

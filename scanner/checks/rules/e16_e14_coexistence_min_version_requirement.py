@@ -1,17 +1,26 @@
-"""Exchange 2016 Setup needs every Exchange 2010 server at SP3 Update Rollup 11 (14.3.266) or later.
-AD's serialNumber/versionNumber keep the service pack build, not the rollup: below SP3 fails for
-certain; at SP3 the rollup cannot be read from AD and the verdict says so (unknown) unless AD shows
-a later build.
+"""Exchange 2016 needs every Exchange 2010 server at SP3 Update Rollup 11 (14.3.266) or later.
+
+Documented: the readiness page and the Exchange 2016 system requirements (coexistence with Exchange 2010
+is supported from SP3 RU11 on every 2010 server). Seen: the 2016 CU19 Setup log evaluates the rule through
+the setting E14ServersNotMinVersionRequirement, a list of servers read from AD. Inferred: AD's serialNumber
+and versionNumber keep an Exchange 2010 server's service pack build (14.3.123 for SP3), never its rollup,
+so Setup can only hold each server against SP3: below SP3 fails, as Setup does.
+At SP3 the rollup decides support, not Setup. It is read where it can be: the 2010 server's own
+ExSetup.exe version (exchange.v14_setup), when that server is among the scanned hosts (RuleContext.peers).
+Below RU11, or not readable, the verdict warns and says which servers and why; it never turns the cell
+UNKNOWN for a rollup AD cannot hold.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from scanner.checks import org_common
-from scanner.checks.context import FactUnavailable, RuleContext
+from scanner.checks.context import RuleContext
+from scanner.facts.version import Version
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
-from scanner.model.verdict import UnknownReason, Verdict
+from scanner.model.verdict import Verdict
 
 META = RuleMeta(
     id="E16E14CoexistenceMinVersionRequirement",
@@ -37,7 +46,20 @@ META = RuleMeta(
 )
 
 SP3 = org_common.encode_version(14, 3, 0)
-RU11 = org_common.encode_version(14, 3, 266)  # Exchange 2010 SP3 RU11 = 14.3.266.2
+RU11 = Version.parse("14.3.266.2")  # Exchange 2010 SP3 RU11
+PEER_FACT = "exchange.v14_setup"
+
+
+def _own_build(ctx: RuleContext, name: str) -> tuple[Version | None, str]:
+    """The server's ExSetup.exe version as it reported it, or None and why not."""
+    fact = ctx.peer(name, PEER_FACT)
+    if fact is None or not fact.present:
+        return None, "not among the scanned hosts, or no v14\\Setup key reported"
+    value = fact.value if isinstance(fact.value, Mapping) else {}
+    parsed = Version.try_parse(value.get("exsetup_version"))
+    if parsed is None:
+        return None, "ExSetup.exe version not readable"
+    return parsed, ""
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
@@ -61,13 +83,33 @@ def evaluate(ctx: RuleContext) -> Verdict:
     if below_sp3:
         evidence["below_sp3"] = below_sp3
         return ctx.failed(f"Exchange 2010 server(s) below SP3: {', '.join(below_sp3)}", evidence)
-    unsure = [label for label, n in numbers.items() if n is None or n < RU11]
-    if unsure:
-        evidence["rollup_not_visible"] = unsure
-        raise FactUnavailable(
-            UnknownReason.FACT_MISSING,
-            "ad.exchange_servers",
-            "Active Directory records Exchange 2010 SP3 but not its update rollup for "
-            f"{', '.join(unsure)}; check that each runs SP3 RU11 (14.3.266) or later",
-        )
-    return ctx.passed("every Exchange 2010 server is at SP3 RU11 or later", evidence)
+    no_version = [label for label, n in numbers.items() if n is None]
+    builds: dict[str, str] = {}
+    low: list[str] = []
+    unread: list[str] = []
+    for s in servers:
+        name = str(s.get("name") or "")
+        build, why = _own_build(ctx, name)
+        in_ad = Version.try_parse(s.get("version"))
+        if build is None and in_ad is not None and in_ad >= RU11:
+            build = in_ad  # AD shows a later build than SP3 itself
+        if build is None:
+            unread.append(f"{name} ({why})")
+        else:
+            builds[name] = str(build)
+            if build < RU11:
+                low.append(f"{name} ({build})")
+    evidence["exsetup_builds"] = builds
+    if no_version:
+        evidence["version_unreadable_in_ad"] = no_version
+    setup = "Setup sees SP3 in AD" if not no_version else f"AD holds no version for {', '.join(no_version)}"
+    if low:
+        evidence["below_ru11"] = low
+        return ctx.warned(f"{setup}, but Exchange 2010 below SP3 RU11 is not supported with Exchange 2016: "
+                          f"{', '.join(low)}", evidence)
+    if unread or no_version:
+        evidence["rollup_not_read"] = unread
+        return ctx.warned(f"{setup}; the update rollup (RU11 or later needed) could not be read for "
+                          f"{', '.join(unread)}: AD does not record it", evidence)
+    return ctx.passed(f"every Exchange 2010 server runs SP3 RU11 or later ({', '.join(sorted(builds))})",
+                      evidence)

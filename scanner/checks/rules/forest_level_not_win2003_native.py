@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from scanner.checks.context import FactUnavailable, RuleContext
+from scanner.checks import forest_levels
+from scanner.checks.context import RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
-from scanner.model.verdict import UnknownReason, Verdict
+from scanner.model.verdict import Verdict
 
 META = RuleMeta(
     id="ForestLevelNotWin2003Native",
@@ -28,37 +27,15 @@ META = RuleMeta(
     facts=("ad.forest",),
 )
 
-MINIMUM_LEVEL = 2  # DS_BEHAVIOR_WIN2003
-LEVEL_NAMES = {
-    0: "Windows 2000",
-    1: "Windows Server 2003 interim",
-    2: "Windows Server 2003",
-    3: "Windows Server 2008",
-    4: "Windows Server 2008 R2",
-    5: "Windows Server 2012",
-    6: "Windows Server 2012 R2",
-    7: "Windows Server 2016",
-}
-
-
-def level_name(level: int) -> str:
-    return LEVEL_NAMES.get(level, f"level {level}")
+MINIMUM_LEVEL = forest_levels.WIN2003
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    forest: Any = ctx.value("ad.forest")
-    level = forest.get("functional_level") if isinstance(forest, dict) else None
-    if not isinstance(level, int):
-        raise FactUnavailable(
-            UnknownReason.FACT_UNREADABLE,
-            "ad.forest",
-            "the forest functional level (msDS-Behavior-Version) was not readable",
-        )
-    evidence = {"forest": forest.get("dns_name"), "functional_level": level, "level_name": level_name(level)}
+    level, evidence = forest_levels.forest_level(ctx)
     if level < MINIMUM_LEVEL:
         return ctx.failed(
-            f"forest functional level {level} ({level_name(level)}) < {MINIMUM_LEVEL} "
-            f"({level_name(MINIMUM_LEVEL)})",
+            f"forest functional level {level} ({forest_levels.level_name(level)}) < {MINIMUM_LEVEL} "
+            f"({forest_levels.level_name(MINIMUM_LEVEL)})",
             evidence,
         )
-    return ctx.passed(f"forest functional level {level} ({level_name(level)})", evidence)
+    return ctx.passed(f"forest functional level {level} ({forest_levels.level_name(level)})", evidence)

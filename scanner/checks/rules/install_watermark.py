@@ -1,6 +1,9 @@
 """A setup run that stopped part-way leaves a Watermark value under its role key in
 HKLM\\SOFTWARE\\Microsoft\\ExchangeServer\\v15. Setup fails on any watermark value in any subkey
-(not only those whose Action is Install); the verdict names the key and its Action."""
+(not only those whose Action is Install); the verdict names the key and its Action.
+
+Roles: the 2013 CU23 engine declares it for every server role and for Global, not for AdminTools
+(Appendix A of the readiness catalogue), so the ManagementTools column does not run it."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scanner.checks import org_common
 from scanner.checks.context import RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
@@ -30,7 +31,7 @@ META = RuleMeta(
         ),
     ),
     help_url="https://learn.microsoft.com/exchange/the-local-computer-is-a-domain-controller-of-a-child-domain-localcomputerisdcinchilddomain-exchange-2013-help",
-    facts=("computer.domain_role", "computer.domain", "computer.gc_ready", "ad.forest"),
+    facts=("computer.domain_role", "computer.domain", "computer.gc_ready", "ad.computers", "ad.forest"),
 )
 
 
@@ -44,7 +45,7 @@ def evaluate(ctx: RuleContext) -> Verdict:
     if gc:
         return ctx.passed("domain controller that is a ready global catalog", evidence)
     # only a DC that is not a ready GC needs the forest root, which AD tells
-    domain = str(ctx.value("computer.domain")).strip().rstrip(".").casefold()
+    domain = org_common.required_ad_domain(ctx)[0]
     forest = ctx.value("ad.forest")
     root = str(forest.get("dns_name") or "").strip().rstrip(".").casefold()
     evidence.update({"domain": domain, "forest_root": root})

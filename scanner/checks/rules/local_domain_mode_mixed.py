@@ -18,11 +18,11 @@ META = RuleMeta(
     ),
     remediation=org_common.NATIVE_MODE_REMEDIATION,
     help_url="https://learn.microsoft.com/exchange/active-directory-domain-is-mixed-mode-localdomainmodemixed-exchange-2013-help",
-    facts=("computer.domain", "ad.domain_modes"),
+    facts=("computer.domain", "ad.computers", "ad.domain_modes"),
 )
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
     modes = org_common.domain_modes(ctx)
-    name = str(ctx.value("computer.domain")).strip().rstrip(".").casefold()
+    name = org_common.required_ad_domain(ctx)[0]
     return org_common.judge_domain_mode(ctx, modes, "domain", name)

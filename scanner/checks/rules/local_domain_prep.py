@@ -33,7 +33,7 @@ META = RuleMeta(
         ),
     ),
     help_url="https://learn.microsoft.com/exchange/the-local-domain-needs-to-be-updated-localdomainprep-exchange-2013-help",
-    facts=("computer.domain", "ad.domains", "installer.account"),
+    facts=("computer.domain", "ad.computers", "ad.domains", "installer.account"),
 )
 
 

@@ -1,5 +1,12 @@
 r"""Setup reads the IIS component DWORD LegacySnapin under InetStp\Components; missing or 0 means the
 Web-Lgcy-Mgmt-Console feature is not installed.
+
+Exchange 2013 only. Source: the 2013 CU23 rule engine declares it (Appendix A of the readiness
+catalogue). Exchange 2016 and 2019 Setup no longer evaluate it: the 2019 CU8 Setup log of a Mailbox
+run (CSS-Exchange Setup/Tests/PrerequisiteCheck/ExchangeSetup_NoPerm.log) evaluates its siblings
+LonghornIIS6MetabaseNotInstalled, LonghornIIS6WMICompatibility and LonghornIIS7ManagementConsoleInstalled
+and never this rule, and Microsoft's Server Core list for 2019 leaves Web-Lgcy-Mgmt-Console out.
+Neither does any 2016/2019 readiness page name it.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ META = RuleMeta(
     id="LonghornIIS6MgmtConsoleNotInstalled",
     severity=Severity.ERROR,
     scope=Scope.HOST,
-    versions=("2013", "2016", "2019"),
+    versions=("2013",),
     title=Text(
         en="IIS 6 Management Console is not installed",
         fr="La console de gestion IIS 6 n'est pas installée",

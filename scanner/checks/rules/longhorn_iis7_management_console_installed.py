@@ -1,5 +1,10 @@
 r"""Setup reads the IIS component DWORD ManagementConsole under InetStp\Components; missing or 0 means
 the Web-Mgmt-Console feature is not installed.
+
+Exchange 2019 on Server Core: not applicable. Documented: Microsoft's 2019 Server Core prerequisite
+list omits Web-Mgmt-Console. Seen: the 2019 CU8 Setup log (CSS-Exchange ExchangeSetup_NoPerm.log)
+evaluates the setting ServerGuiShellInstalled inside this rule, before IIS7ManagementConsole.
+Inferred: Setup skips the console test when there is no desktop shell.
 """
 
 from __future__ import annotations
@@ -25,10 +30,13 @@ META = RuleMeta(
             "Web-Mgmt-Console), puis relancez l'analyse."
         ),
     ),
-    help_url="https://learn.microsoft.com/exchange/plan-and-deploy/prerequisites",
-    facts=("iis.components",),
+    help_url=common.PREREQUISITES_2019,
+    facts=("iis.components", "os.installation_type"),
 )
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
+    exempt = common.core_2019_exemption(ctx, "the IIS Management Console (Web-Mgmt-Console)")
+    if exempt is not None:
+        return exempt
     return common.judge_iis_component(ctx, "ManagementConsole", "Web-Mgmt-Console")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.checks import installer_common as ic
+from scanner.checks import org_common
 from scanner.checks.context import FactUnavailable, RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import UnknownReason, Verdict
@@ -31,7 +32,7 @@ META = RuleMeta(
         ),
     ),
     help_url="https://learn.microsoft.com/exchange/not-in-schema-master-site-domain-notinschemamasterdomain-exchange-2013-help",
-    facts=("computer.domain", "ad.forest", "ad.exchange_schema_version", "ad.exchange_org"),
+    facts=("computer.domain", "ad.computers", "ad.forest", "ad.exchange_schema_version", "ad.exchange_org"),
 )
 
 
@@ -43,7 +44,7 @@ def evaluate(ctx: RuleContext) -> Verdict:
         return ctx.not_applicable("no /PrepareSchema or /PrepareAD is due for the target CU", evidence)
     master = str(ctx.value("ad.forest").get("schema_master") or "").strip().rstrip(".").casefold()
     master_domain = master.split(".", 1)[1] if "." in master else ""
-    domain = str(ctx.value("computer.domain")).strip().rstrip(".").casefold()
+    domain = org_common.required_ad_domain(ctx)[0]
     evidence.update({"schema_master": master, "schema_master_domain": master_domain, "domain": domain})
     if not master_domain:
         raise FactUnavailable(

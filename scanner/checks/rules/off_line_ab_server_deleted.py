@@ -4,6 +4,7 @@ carries 'DEL:').
 
 from __future__ import annotations
 
+from scanner.checks import org_common
 from scanner.checks.context import RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
@@ -34,7 +35,7 @@ META = RuleMeta(
 def evaluate(ctx: RuleContext) -> Verdict:
     oabs = ctx.optional("ad.oabs")
     if not oabs:
-        return ctx.not_applicable("no offline address book (no Exchange organisation yet)", {})
+        return ctx.not_applicable(org_common.without_org_objects(ctx, "offline address book"), {})
     first = oabs[0]
     servers = [str(s) for s in first.get("offline_ab_servers") or []]
     evidence = {"oab": first.get("name"), "offline_ab_servers": servers}

@@ -1,5 +1,11 @@
 """Setup asks Get-WindowsFeature whether RSAT-Clustering-Mgmt is installed and fails when it is not.
 Checked on Windows Server 2012 and later only.
+
+Exchange 2019 on Server Core: not applicable. Documented: Microsoft's 2019 Server Core prerequisite
+list omits RSAT-Clustering-Mgmt (the Failover Cluster Manager console) while listing its siblings
+RSAT-Clustering, -CmdInterface and -PowerShell. Inferred: Setup, which supports Server Core for 2019,
+does not require the console there (the 2019 CU8 log shows the rule evaluated on a desktop server
+only, where it passed).
 """
 
 from __future__ import annotations
@@ -21,10 +27,13 @@ META = RuleMeta(
         fr="La fonctionnalité Gestionnaire du cluster de basculement n'est pas installée",
     ),
     remediation=common.add_feature_remediation(FEATURE),
-    help_url="https://learn.microsoft.com/exchange/plan-and-deploy/prerequisites",
-    facts=("os.current_build", "windows.features"),
+    help_url=common.PREREQUISITES_2019,
+    facts=("os.current_build", "windows.features", "os.installation_type"),
 )
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
+    exempt = common.core_2019_exemption(ctx, f"the Failover Cluster Manager ({FEATURE})")
+    if exempt is not None:
+        return exempt
     return common.judge_feature(ctx, FEATURE, only=common.FROM_2012)

@@ -36,7 +36,9 @@ def evaluate(ctx: RuleContext) -> Verdict:
     master = ctx.value("ad.schema_master_os")
     version = str(master.get("os_version") or "")
     sp = str(master.get("service_pack") or "")
-    evidence = {"schema_master": master.get("dns_host_name"), "os_version": version, "service_pack": sp}
+    os_name = str(master.get("os_name") or "").strip()
+    evidence = {"schema_master": master.get("dns_host_name"), "os_name": os_name or None, "os_version": version,
+                "service_pack": sp}
     if not version:
         raise FactUnavailable(
             UnknownReason.FACT_UNREADABLE,
@@ -45,4 +47,7 @@ def evaluate(ctx: RuleContext) -> Verdict:
         )
     if version.startswith("5.2") and not sp.startswith("Service Pack 2"):
         return ctx.failed(f"schema master on Windows Server 2003 ({version}, {sp or 'no service pack'})", evidence)
-    return ctx.passed(f"schema master on Windows {version} {sp}".strip(), evidence)
+    # operatingSystem names the system (a Samba DC reports "Samba" and its own release as the version);
+    # saved documents from before it was read name only the version
+    system = os_name or "operatingSystemVersion"
+    return ctx.passed(f"schema master runs {system} {version} {sp}".strip() + ", not Windows Server 2003", evidence)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from scanner.checks import org_common
 from scanner.checks.context import RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
@@ -49,7 +50,7 @@ def evaluate(ctx: RuleContext) -> Verdict:
     fqdn = f"{ctx.value('computer.name')}.{ctx.value('computer.domain')}".strip().rstrip(".").lower()
     policy = ctx.optional("ad.recipient_policy")
     if policy is None:
-        return ctx.not_applicable("no recipient policy (no Exchange organisation yet)", {"fqdn": fqdn})
+        return ctx.not_applicable(org_common.without_org_objects(ctx, "recipient policy"), {"fqdn": fqdn})
     domains = smtp_domains(policy)
     evidence = {"fqdn": fqdn, "policy": policy.get("name"), "smtp_domains": domains}
     if fqdn in domains:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from scanner.checks import org_common
 from scanner.checks.context import RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
@@ -52,7 +53,7 @@ LITERAL = re.compile(r"^\[\d+\.\d+\.\d+\.\d+\]$")
 def evaluate(ctx: RuleContext) -> Verdict:
     policy = ctx.optional("ad.recipient_policy")
     if policy is None:
-        return ctx.not_applicable("no recipient policy (no Exchange organisation yet)", {})
+        return ctx.not_applicable(org_common.without_org_objects(ctx, "recipient policy"), {})
     domains = smtp_domains(policy)
     literal = [d for d in domains if LITERAL.match(d)]
     evidence = {"policy": policy.get("name"), "smtp_domains": domains}

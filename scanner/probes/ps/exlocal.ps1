@@ -1,5 +1,5 @@
-# exchange.setup, exchange.legacy_roles, exchange.adaccess_config_dc, exchange.edge_adam_data_path: local
-# Exchange state Setup reads besides the v15 role keys.
+# exchange.setup, exchange.legacy_roles, exchange.edge_adam_data_path, exchange.v14_setup: local Exchange
+# state Setup reads besides the v15 role keys.
 try {
     $ExSetup = (Get-ExHklm).OpenSubKey('SOFTWARE\Microsoft\ExchangeServer\v15\Setup')
     if ($null -eq $ExSetup) {
@@ -36,9 +36,6 @@ try {
     }
     $ExFacts['exchange.legacy_roles'] = Get-ExPresent $ExLegacy
 } catch { $ExFacts['exchange.legacy_roles'] = Get-ExUnreadable $_ }
-$ExDc = Get-ExRegFact 'SYSTEM\CurrentControlSet\Services\MSExchange ADAccess\Instance0' 'ConfigDCHostName'
-if ($ExDc.status -eq 'present' -and -not ([string]$ExDc.value).Trim()) { $ExDc = Get-ExAbsent }
-$ExFacts['exchange.adaccess_config_dc'] = $ExDc
 $ExAdam = Get-ExRegFact 'SOFTWARE\Microsoft\ExchangeServer\v15\EdgeTransportRole\AdamSettings\MsExchange' 'DataFilesPath'
 if ($ExAdam.status -eq 'present') {
     try {
@@ -47,3 +44,22 @@ if ($ExAdam.status -eq 'present') {
     } catch { $ExAdam = Get-ExUnreadable $_ }
 }
 $ExFacts['exchange.edge_adam_data_path'] = $ExAdam
+# exchange.v14_setup: an Exchange 2010 server's install path and the version of its ExSetup.exe (its own build).
+try {
+    $ExV14 = (Get-ExHklm).OpenSubKey('SOFTWARE\Microsoft\ExchangeServer\v14\Setup')
+    if ($null -eq $ExV14) {
+        $ExFacts['exchange.v14_setup'] = Get-ExAbsent
+    } else {
+        try {
+            $ExEntry = @{ msi_install_path = $null; exsetup_version = $null }
+            $ExRaw = $ExV14.GetValue('MsiInstallPath')
+            if ($null -ne $ExRaw -and ([string]$ExRaw).Trim()) {
+                $ExEntry['msi_install_path'] = [string]$ExRaw
+                $ExExe = Get-ExFileFact (Join-Path ([string]$ExRaw) 'bin\ExSetup.exe')
+                if ($ExExe.status -eq 'unreadable') { throw $ExExe.error }
+                if ($ExExe.status -eq 'present') { $ExEntry['exsetup_version'] = $ExExe.value.version }
+            }
+            $ExFacts['exchange.v14_setup'] = Get-ExPresent $ExEntry
+        } finally { $ExV14.Close() }
+    }
+} catch { $ExFacts['exchange.v14_setup'] = Get-ExUnreadable $_ }

@@ -1,19 +1,3 @@
-# iis.components: every DWORD under InetStp\Components (Setup reads a missing value as not installed).
-try {
-    $ExIis = (Get-ExHklm).OpenSubKey('SOFTWARE\Microsoft\InetStp\Components')
-    if ($null -eq $ExIis) {
-        $ExFacts['iis.components'] = Get-ExAbsent
-    } else {
-        try {
-            $ExComponents = @{}
-            foreach ($ExName in $ExIis.GetValueNames()) {
-                $ExValue = $ExIis.GetValue($ExName)
-                if ($ExValue -is [int]) { $ExComponents[$ExName] = $ExValue }
-            }
-            $ExFacts['iis.components'] = Get-ExPresent $ExComponents
-        } finally { $ExIis.Close() }
-    }
-} catch { $ExFacts['iis.components'] = Get-ExUnreadable $_ }
 # iis.app_pool_32bit: applicationPoolDefaults in applicationHost.config, read as a file (no WebAdministration).
 try {
     $ExSysRoot = $ExFacts['os.system_root']
@@ -29,5 +13,3 @@ try {
         $ExFacts['iis.app_pool_32bit'] = Get-ExPresent $Ex32
     }
 } catch { $ExFacts['iis.app_pool_32bit'] = Get-ExUnreadable $_ }
-# iis.url_rewrite_version: the IIS URL Rewrite Module's product key.
-$ExFacts['iis.url_rewrite_version'] = Get-ExRegFact 'SOFTWARE\Microsoft\IIS Extensions\URL Rewrite' 'Version'
