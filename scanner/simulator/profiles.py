@@ -508,9 +508,9 @@ class _SiteBuilder:
         facts.setdefault("computer.domain", FactValue(PRESENT, self.domain_dns))
         facts.setdefault("os.caption", FactValue(PRESENT, prof.os))
         facts.setdefault("ps.version", FactValue(PRESENT, prof.ps_version))
-        # facts the collector reads that most profiles leave implicit:
-        # the CLR Windows PowerShell runs on (2.0 for PowerShell 2.0, 4.0 from 3.0 on), the DNS host name,
-        # and the primary DNS suffix set for the next start (System Properties writes both suffix values)
+        # facts collector 1.2.0 added: the CLR Windows PowerShell runs on (2.0 for PowerShell 2.0, 4.0 from
+        # 3.0 on), the DNS host name, and the primary DNS suffix set for the next start (System Properties
+        # writes both suffix values)
         clr = "2.0.50727.5420" if prof.ps_version.startswith("2.") else "4.0.30319.42000"
         facts.setdefault("ps.clr_version", FactValue(PRESENT, clr))
         facts.setdefault("computer.dns_hostname", FactValue(PRESENT, p.name))
@@ -733,8 +733,6 @@ def catalog_baseline_facts() -> dict[str, Any]:
         "os.product_type": "ServerNT",
         "os.edition_id": "ServerStandard",
         "os.current_type": "Multiprocessor Free",
-        "ps.clr_version": "4.0.30319.42000",
-        "netfx3.http_activation": False,
         "policy.gpo_user": {"account": "CONTOSO\\exready", "policy": None},
         "computer.domain_role": 3,
         "services.start": {
@@ -760,6 +758,7 @@ def catalog_baseline_facts() -> dict[str, Any]:
         "iis.url_rewrite_version": "7.2.1993",
         "ucma.speech_assembly": True,
         "wif.v35": True,
+        "netfx3.http_activation": False,  # .NET 3.5's WCF HTTP activation: only Windows Server 2008 R2 needs it
         "file.wmspdmod_dll": {"path": sys32 + "wmspdmod.dll", "version": "12.0.9600.17415"},
         "file.wmspdmoe_dll": {"path": sys32 + "wmspdmoe.dll", "version": "12.0.9600.17415"},
         "exchange.legacy_roles": [],

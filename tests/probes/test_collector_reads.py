@@ -222,3 +222,15 @@ def test_a_2012_host_without_the_component_cache_is_unreadable_not_judged_by_200
     features = reads.collect_facts(without, "ps3")["windows.features"]
     assert features.status == "unreadable" and "component cache" in str(features.error)
     assert "9200" in part_text("features", "ps2") and "9200" in part_text("features", "ps3")
+
+
+def test_a_value_that_is_not_a_number_costs_its_fact_only() -> None:
+    m = windows_2012r2()
+    ntds = tree({"SYSTEM\\CurrentControlSet\\Services\\NTDS\\Parameters": {
+        "Global Catalog Promotion Complete": sz("yes")}, "SYSTEM\\CurrentControlSet\\Services\\W3SVC": {
+        "Start": sz("auto")}})
+    facts = reads.collect_facts(replace(m, hklm=ntds), "ps2")
+    assert facts["computer.gc_ready"].status == "unreadable"
+    assert facts["services.start"].status == "unreadable"
+    assert facts["computer.name"].status == PRESENT
+    assert "try { $ExGc = Get-ExPresent ([int]$ExGc.value -eq 1) }" in part_text("site", "ps2")

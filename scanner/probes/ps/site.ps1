@@ -6,5 +6,7 @@ if ($ExSite.status -eq 'absent') { $ExSite = Get-ExRegFact $ExNetlogon 'DynamicS
 $ExFacts['computer.ad_site'] = $ExSite
 # computer.gc_ready: only domain controllers have NTDS\Parameters; 1 once global catalog promotion has finished.
 $ExGc = Get-ExRegFact 'SYSTEM\CurrentControlSet\Services\NTDS\Parameters' 'Global Catalog Promotion Complete'
-if ($ExGc.status -eq 'present') { $ExGc = Get-ExPresent ([int]$ExGc.value -eq 1) }
+if ($ExGc.status -eq 'present') {
+    try { $ExGc = Get-ExPresent ([int]$ExGc.value -eq 1) } catch { $ExGc = Get-ExUnreadable $_ }
+}
 $ExFacts['computer.gc_ready'] = $ExGc
