@@ -20,7 +20,15 @@ from tabulate import tabulate
 
 from scanner.checks.catalog import Catalog, load_catalog
 from scanner.checks.context import is_host_fact
-from scanner.cli.scan_options import Concurrency, CsvDialectOpt, Exchange, LangOpt, NoProgress, lang_or_default
+from scanner.cli.scan_options import (
+    Concurrency,
+    CsvDialectOpt,
+    Exchange,
+    LangOpt,
+    NoProgress,
+    check_target,
+    lang_or_default,
+)
 from scanner.cli.scanning import Outputs, exit_code, print_result, run_scan, write_outputs
 from scanner.collect.runner import SweepLimits
 from scanner.credentials import Credentials, Secret
@@ -173,6 +181,7 @@ def demo(
     """Scan a simulated site of about 60 Windows servers (on loopback) and show the matrix."""
     from scanner.simulator.runner import SimulatorThread  # the simulator is only needed here
 
+    check_target(exchange, None)
     site_file = site or samples_dir() / "sites" / "demo.yaml"
     if not site_file.is_file():
         raise UsageError(f"{site_file}: no such site file (the demo site ships in the source checkout's "

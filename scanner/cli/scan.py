@@ -52,6 +52,7 @@ from scanner.cli.scan_options import (
     SchemeOpt,
     User,
     Workers,
+    check_target,
     lang_or_default,
     sweep_limits,
     transport_settings,
@@ -121,6 +122,7 @@ def scan(
 
     The servers come from --inventory FILE, or from Active Directory with --ad URL. With both, the
     file says what to scan and AD gives the organisation facts that the AD-level rules need."""
+    check_target(exchange, cu)
     if inventory is None and ad is None:
         raise UsageError("say what to scan: --inventory FILE, or --ad URL to read the servers from AD")
     hosts: tuple[Host, ...] = ()

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from scanner.checks.catalog import EXCHANGE_VERSIONS
+from scanner.checks.targets import make_target
 from scanner.collect.runner import SweepLimits
 from scanner.credentials import PASSWORD_ENV, Credentials
 from scanner.errors import UsageError
@@ -107,6 +109,13 @@ def transport_settings(credentials: Credentials, *, scheme: Scheme, auth: AuthMe
 def sweep_limits(concurrency: int, deadline: float, breaker: int, account: str, workers: int = 0) -> SweepLimits:
     return SweepLimits(concurrency=concurrency, deadline=deadline, breaker_threshold=breaker,
                        breaker_account=account, workers=workers)
+
+
+def check_target(exchange: str, cu: int | None) -> None:
+    """Reject a version or CU that does not exist (one line, exit 3) before anything is read or scanned."""
+    if exchange not in EXCHANGE_VERSIONS:
+        raise UsageError(f"unknown Exchange version {exchange!r}; expected one of {', '.join(EXCHANGE_VERSIONS)}")
+    make_target(exchange, cu)
 
 
 def lang_or_default(lang: Lang | None) -> Lang:

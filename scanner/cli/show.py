@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from scanner.checks.catalog import load_catalog
-from scanner.cli.scan_options import CsvDialectOpt, CsvOut, Cu, JsonOut, LangOpt, lang_or_default
+from scanner.cli.scan_options import CsvDialectOpt, CsvOut, Cu, JsonOut, LangOpt, check_target, lang_or_default
 from scanner.cli.scanning import Outputs, exit_code, print_result, write_outputs
 from scanner.collect.dedup import Interner
 from scanner.errors import UsageError
@@ -67,8 +67,10 @@ def evaluate(
 ) -> None:
     """Judge saved facts again with today's rules. Offline: no host is contacted."""
     saved = read_saved(report)
-    params = EvaluationParams(exchange_version=exchange or saved.info.exchange_version,
-                              cu=cu if cu is not None else saved.info.cu, org=saved.org)
+    version = exchange or saved.info.exchange_version
+    target_cu = cu if cu is not None else saved.info.cu
+    check_target(version, target_cu)
+    params = EvaluationParams(exchange_version=version, cu=target_cu, org=saved.org)
     info = saved.info
     # The saved facts were interned as they were read; so are the new verdicts and cells, which
     # keeps a big fleet's result compact and lets the JSON report encode each distinct value once.

@@ -20,6 +20,7 @@ from scanner.cli.scan_options import (
     LangOpt,
     NoProgress,
     Quiet,
+    check_target,
     lang_or_default,
     sweep_limits,
     transport_settings,
@@ -227,6 +228,7 @@ def sweep(
         config = replace(config, exchange=exchange)
     if cu is not None:
         config = replace(config, cu=cu)
+    check_target(config.exchange, config.cu)
     if fail_on is not None:
         config = replace(config, fail_on=fail_on)
     if user is not None:

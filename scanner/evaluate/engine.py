@@ -8,22 +8,29 @@ Invariants:
 - a host that was not scanned gets UNKNOWN for every rule that needs host facts, with the reason
   matching how the scan ended; rules that read only AD facts (or inputs) are still judged;
 - a rule that raises is a bug in exready: the engine catches it here, at its boundary, and records
-  UNKNOWN with reason RULE_ERROR and the exception text, so one bad rule never hides other verdicts.
+  UNKNOWN with reason RULE_ERROR and a neutral text naming the rule (the exception goes to the log, not
+  into a verdict a reader takes for a finding), so one bad rule never hides other verdicts;
+- the target (version and CU) is checked once, when the parameters are built: a CU the version never had
+  is bad input, not something fourteen rules per host should each report.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from scanner.checks.catalog import EXCHANGE_VERSIONS, Catalog
 from scanner.checks.context import PEER_FACTS, FactUnavailable, RuleContext
 from scanner.checks.rule import Rule
+from scanner.checks.targets import make_target
 from scanner.errors import UsageError
 from scanner.facts.installer import InstallerFacts
 from scanner.model.facts import Fact, OrgFacts
 from scanner.model.outcome import HostOutcome, OutcomeKind
 from scanner.model.verdict import Status, UnknownReason, Verdict
+
+log = logging.getLogger(__name__)
 
 _REASONS: dict[OutcomeKind, UnknownReason] = {
     OutcomeKind.UNREACHABLE: UnknownReason.UNREACHABLE,
@@ -52,8 +59,7 @@ class EvaluationParams:
                 f"unknown Exchange version {self.exchange_version!r}; "
                 f"expected one of {', '.join(EXCHANGE_VERSIONS)}"
             )
-        if self.cu is not None and self.cu < 0:
-            raise UsageError(f"a cumulative update number cannot be negative: {self.cu}")
+        make_target(self.exchange_version, self.cu)  # a CU this version never had: UsageError
 
 
 def peer_facts(outcomes: Iterable[HostOutcome]) -> dict[str, dict[str, Fact]]:
@@ -89,8 +95,9 @@ def run_rule(rule: Rule, ctx: RuleContext) -> Verdict:
         verdict = rule.evaluate(ctx)
     except FactUnavailable as exc:
         return ctx.unknown(exc.reason, exc.detail, {"fact": exc.fact})
-    except Exception as exc:  # noqa: BLE001 - the engine boundary: a rule bug must not hide verdicts
-        return ctx.unknown(UnknownReason.RULE_ERROR, f"rule {rule.id} raised {type(exc).__name__}: {exc}")
+    except Exception:  # noqa: BLE001 - the engine boundary: a rule bug must not hide verdicts
+        log.exception("rule %s raised on host %s", rule.id, ctx.host.name)
+        return ctx.unknown(UnknownReason.RULE_ERROR, f"internal error in rule {rule.id}")
     problem = _malformed(verdict, rule, ctx)
     if problem:
         return ctx.unknown(

@@ -17,6 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
+from scanner.checks.targets import latest_cu
 from scanner.credentials import PASSWORD_ENV
 from scanner.errors import ConfigError
 
@@ -291,7 +292,7 @@ def load_config(path: Path) -> SweepConfig:
 def parse_config(raw: Mapping[str, Any], source: Path) -> SweepConfig:
     top = _Table(source, "", raw)
     exchange = top.version("exchange", ("2013", "2016", "2019"), "2019")
-    cu = top.integer("cu", None, 0, 999)
+    cu = top.integer("cu", None, 0, latest_cu(exchange))  # a CU this version never had is a typo
     fail_on = top.choice("fail_on", FailOn, FailOn.BLOCKED)
 
     inv = top.table("inventory")

@@ -33,6 +33,13 @@ def inventory(tmp_path: Path) -> Path:
     (["scan", "--inventory", "{inv}", "--user", "u", "--exchange", "2010"], "unknown Exchange version"),
     (["scan", "--inventory", "{inv}", "--user", "u", "--concurrency", "0"], "--concurrency"),
     (["scan", "--inventory", "{inv}", "--user", "u", "--no-such-option"], "No such option"),
+    (["scan", "--inventory", "{inv}", "--user", "u", "-x", "2019", "--cu", "23"],
+     "--cu for Exchange 2019 must be between 0 (RTM) and 15, not 23"),
+    (["evaluate", "samples/facts/demo-facts.json", "-x", "2019", "--cu", "23"],
+     "--cu for Exchange 2019 must be between 0 (RTM) and 15, not 23"),
+    (["sweep", "--inventory", "{inv}", "--no-history", "-x", "2016", "--cu", "99"],
+     "--cu for Exchange 2016 must be between 0 (RTM) and 23, not 99"),
+    (["demo", "-x", "2010"], "unknown Exchange version '2010'"),
     (["show", "X", "--from", "missing.json"], "no such file"),
     (["evaluate", "{inv}"], "not valid JSON"),
 ])
@@ -41,6 +48,15 @@ def test_bad_input_is_one_line_and_exit_3(inventory: Path, args: list[str], text
     assert code == 3, output
     assert text in output
     assert "Traceback" not in output
+
+
+def test_sweep_file_cu_out_of_range_names_the_key(tmp_path: Path, inventory: Path) -> None:
+    config = tmp_path / "site.toml"
+    config.write_text(f'exchange = 2019\ncu = 23\n[inventory]\nfile = "{inventory}"\n', encoding="utf-8")
+    code, output = invoke(["sweep", "--config", str(config), "--no-history"], env={"EXREADY_PASSWORD": "pw"})
+    assert code == 3, output
+    assert f"{config}: top level cu: expected an integer from 0 to 15, got 23" in output
+    assert len([line for line in output.splitlines() if line.strip()]) == 1
 
 
 def test_no_password_is_a_clear_error(inventory: Path) -> None:
