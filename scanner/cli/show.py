@@ -3,6 +3,7 @@ again, offline, with today's rules)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -71,7 +72,8 @@ def evaluate(
     target_cu = cu if cu is not None else saved.info.cu
     check_target(version, target_cu)
     params = EvaluationParams(exchange_version=version, cu=target_cu, org=saved.org)
-    info = saved.info
+    # the new report records what it was judged for, so evaluating it again judges the same target
+    info = replace(saved.info, exchange_version=version, cu=target_cu)
     # The saved facts were interned as they were read; so are the new verdicts and cells, which
     # keeps a big fleet's result compact and lets the JSON report encode each distinct value once.
     result = assemble(info, saved.outcomes, load_catalog(), params, interner=Interner())

@@ -1,0 +1,36 @@
+"""``exready evaluate``: judge saved facts offline; the new report records what it was judged for."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from scanner.cli import build_app
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+DEMO_FACTS = SAMPLES / "facts" / "demo-facts.json"
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(build_app(), list(args), env={"EXREADY_LANG": "en"})
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result.exit_code, result.output
+
+
+def test_report_records_the_target_it_was_judged_for(tmp_path: Path) -> None:
+    first, second, third = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"
+    code, out = invoke("evaluate", str(DEMO_FACTS), "--json", str(first))
+    assert code in (1, 2), out
+    assert json.loads(first.read_text(encoding="utf-8"))["run"]["exchange_version"] == "2013"
+    code, out = invoke("evaluate", str(first), "-x", "2016", "--cu", "20", "--json", str(second))
+    assert code in (1, 2), out
+    run = json.loads(second.read_text(encoding="utf-8"))["run"]
+    assert (run["exchange_version"], run["cu"]) == ("2016", 20)
+    # judged again with no option: the same target as the report says, so the same verdicts
+    code, out = invoke("evaluate", str(second), "--json", str(third))
+    assert code in (1, 2), out
+    again = json.loads(third.read_text(encoding="utf-8"))
+    assert (again["run"]["exchange_version"], again["run"]["cu"]) == ("2016", 20)
+    assert again["verdicts"] == json.loads(second.read_text(encoding="utf-8"))["verdicts"]
