@@ -47,6 +47,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "legend_not_judged": (
         "* some rules were not judged, e.g. {example}. Details: exready show HOST",
         "* certaines règles n'ont pas été évaluées, par ex. {example}. Détails : exready show HOST"),
+    "organisation": ("Organisation (no server in the document; the rules judged from the directory)",
+                     "Organisation (aucun serveur dans le document ; règles évaluées depuis l'annuaire)"),
     "no_host": ("no host named {name} in {source}", "aucun serveur nommé {name} dans {source}"),
 }
 

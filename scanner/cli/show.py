@@ -10,22 +10,29 @@ from typing import Annotated
 import typer
 
 from scanner.checks.catalog import load_catalog
+from scanner.cli import EXIT_BLOCKED, EXIT_OK, EXIT_UNKNOWN
 from scanner.cli.scan_options import CsvDialectOpt, CsvOut, Cu, JsonOut, LangOpt, check_target, lang_or_default
 from scanner.cli.scanning import Outputs, exit_code, print_result, write_outputs
 from scanner.collect.dedup import Interner
 from scanner.errors import UsageError
-from scanner.evaluate.engine import EvaluationParams
+from scanner.evaluate.engine import EvaluationParams, evaluate_organisation
 from scanner.i18n import t
+from scanner.matrix.build import organisation_status
+from scanner.model.matrix import CellStatus
 from scanner.model.run import ScanResult
 from scanner.pipeline import assemble
 from scanner.report.csv_safe import CsvDialect
 from scanner.report.json_report import read_json_report, read_saved
-from scanner.report.table import host_table
+from scanner.report.table import host_table, organisation_table
 
 FromReport = Annotated[Path | None, typer.Option(
     "--from", metavar="REPORT.json", help="A JSON report written by --json (default: the history database).")]
 RunRef = Annotated[str, typer.Option("--run", metavar="RUN", help="A run in the history: an id, or 'last'.")]
 DbOpt = Annotated[Path | None, typer.Option("--db", metavar="FILE", help="History database.")]
+
+# the exit codes of the matrix, for the organisation alone
+_ORG_EXIT = {CellStatus.READY: EXIT_OK, CellStatus.READY_WITH_WARNINGS: EXIT_OK,
+             CellStatus.BLOCKED: EXIT_BLOCKED, CellStatus.UNKNOWN: EXIT_UNKNOWN}
 
 
 def load_result(report: Path | None, run: str, db: Path | None) -> ScanResult:
@@ -79,8 +86,18 @@ def evaluate(
     result = assemble(info, saved.outcomes, load_catalog(), params, interner=Interner())
     outputs = Outputs(csv=csv, csv_dialect=csv_dialect, json=json, lang=lang_or_default(lang))
     write_outputs(result, outputs)
-    print_result(result, outputs)
-    raise typer.Exit(exit_code(result))
+    if result.outcomes:
+        print_result(result, outputs)
+        raise typer.Exit(exit_code(result))
+    # No server (the file 'inventory --org-facts' writes): the organisation-level rules still speak,
+    # and what blocks every installation in the organisation counts in the exit code.
+    catalog = load_catalog()
+    verdicts = evaluate_organisation(catalog, params)
+    status = organisation_status(verdicts, catalog)
+    typer.echo(organisation_table(verdicts, status, outputs.lang))
+    for path in outputs.paths:
+        typer.echo(t("wrote", outputs.lang, path=path))
+    raise typer.Exit(_ORG_EXIT[status])
 
 
 def register(app: typer.Typer) -> None:

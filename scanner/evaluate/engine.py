@@ -21,12 +21,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from scanner.checks.catalog import EXCHANGE_VERSIONS, Catalog
-from scanner.checks.context import PEER_FACTS, FactUnavailable, RuleContext
+from scanner.checks.context import PEER_FACTS, FactUnavailable, RuleContext, is_host_fact
 from scanner.checks.rule import Rule
 from scanner.checks.targets import make_target
 from scanner.errors import UsageError
 from scanner.facts.installer import InstallerFacts
 from scanner.model.facts import Fact, OrgFacts
+from scanner.model.host import Host
 from scanner.model.outcome import HostOutcome, OutcomeKind
 from scanner.model.verdict import Status, UnknownReason, Verdict
 
@@ -156,3 +157,23 @@ def evaluate_all(
     if not params.peers:
         params = replace(params, peers=peer_facts(outcomes))
     return {o.host.name: evaluate_host(o, catalog, params) for o in outcomes}
+
+
+ORGANISATION = "(organisation)"  # the name org-level verdicts carry when they are judged with no host
+
+
+def directory_rules(catalog: Catalog, version: str) -> tuple[Rule, ...]:
+    """The rules of this target judged from the directory alone: they read an organisation or
+    installer-account fact and nothing from a host."""
+    return tuple(r for r in catalog.rules_for(version)
+                 if not r.needs_host_facts and any(not is_host_fact(f) for f in r.meta.facts))
+
+
+def evaluate_organisation(catalog: Catalog, params: EvaluationParams) -> list[Verdict]:
+    """The directory rules judged once for the organisation, with no host: what a facts document with
+    only organisation (and installer-account) facts can tell. Verdicts carry the host name ORGANISATION."""
+    host = Host(name=ORGANISATION)
+    return [run_rule(rule, RuleContext(rule_id=rule.id, host=host, host_facts=None, org=params.org,
+                                       exchange_version=params.exchange_version, cu=params.cu,
+                                       installer=params.installer, peers=params.peers))
+            for rule in directory_rules(catalog, params.exchange_version)]

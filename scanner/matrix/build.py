@@ -138,3 +138,23 @@ def summarize_roles(cells: Iterable[Cell], roles: Sequence[str]) -> list[RoleSum
         )
         for r in roles
     ]
+
+
+def organisation_status(verdicts: Iterable[Verdict], catalog: Catalog) -> CellStatus:
+    """What the directory rules, judged with no host, say of the organisation as a whole, with the
+    cells' precedence: an error-severity failure blocks every installation; an error-severity rule not
+    judged (for another reason than a source the user did not give) leaves it unknown."""
+    blocked = unknown = warned = False
+    for v in verdicts:
+        error = catalog.rule(v.rule_id).severity is Severity.ERROR
+        if v.status is Status.FAIL:
+            blocked, warned = blocked or error, warned or not error
+        elif v.status is Status.WARN:
+            warned = True
+        elif v.status is Status.UNKNOWN and v.reason not in NOT_CONSULTED:
+            unknown, warned = unknown or error, warned or not error
+    if blocked:
+        return CellStatus.BLOCKED
+    if unknown:
+        return CellStatus.UNKNOWN
+    return CellStatus.READY_WITH_WARNINGS if warned else CellStatus.READY

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from tabulate import tabulate
 
@@ -118,3 +118,15 @@ def _note(outcome: HostOutcome) -> str:
     if outcome.ok:
         return ""
     return f"{outcome.kind.value}: {outcome.reason}" if outcome.reason else outcome.kind.value
+
+
+def organisation_table(verdicts: Sequence[Verdict], status: CellStatus, lang: Lang = Lang.EN,
+                       fmt: str = "simple") -> str:
+    """The directory rules judged with no host: the organisation's overall status, then each verdict."""
+    rows = [[v.rule_id, _verdict_row(v, lang)[1], v.detail] for v in verdicts]
+    return "\n".join([
+        f"{t('organisation', lang)}: {t(status.value, lang)}",
+        "",
+        tabulate(rows, headers=[t("rule", lang), t("status", lang), t("detail", lang)],
+                 tablefmt=fmt, disable_numparse=True, maxcolwidths=[None, None, 80]),
+    ])

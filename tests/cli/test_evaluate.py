@@ -34,3 +34,25 @@ def test_report_records_the_target_it_was_judged_for(tmp_path: Path) -> None:
     again = json.loads(third.read_text(encoding="utf-8"))
     assert (again["run"]["exchange_version"], again["run"]["cu"]) == ("2016", 20)
     assert again["verdicts"] == json.loads(second.read_text(encoding="utf-8"))["verdicts"]
+
+
+def org_only(tmp_path: Path, *, installer: bool = False) -> Path:
+    """A facts document with no server, as 'inventory --org-facts' writes: the demo directory's
+    organisation (an Exchange 2003 server still in it), optionally with its installer account."""
+    doc = json.loads((SAMPLES / "sites" / "demo-directory.json").read_text(encoding="utf-8"))
+    doc["hosts"] = []
+    if not installer:
+        doc["installer"] = None
+    path = tmp_path / "org.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_organisation_facts_alone_are_judged_and_block(tmp_path: Path) -> None:
+    code, out = invoke("evaluate", str(org_only(tmp_path)))
+    assert code == 1, out  # blocked: Exchange 2000/2003 still in the organisation
+    assert "Organisation (no server in the document" in out and "BLOCKED" in out
+    line = next(x for x in out.splitlines() if x.startswith("Exchange2000or2003PresentInOrg"))
+    assert "fail" in line and "PAR-EXCH2003" in line
+    code, out = invoke("evaluate", str(org_only(tmp_path)), "--lang", "fr")
+    assert code == 1 and "aucun serveur dans le document" in out and "BLOQUÉ" in out
