@@ -14,15 +14,18 @@ from scanner.cli import EXIT_BLOCKED, EXIT_OK, EXIT_UNKNOWN
 from scanner.cli.scan_options import CsvDialectOpt, CsvOut, Cu, JsonOut, LangOpt, check_target, lang_or_default
 from scanner.cli.scanning import Outputs, exit_code, print_result, write_outputs
 from scanner.collect.dedup import Interner
-from scanner.errors import UsageError
+from scanner.errors import FactsError, UsageError
 from scanner.evaluate.engine import EvaluationParams, evaluate_organisation
+from scanner.facts.installer import InstallerFacts
+from scanner.facts.serial import facts_from_json
 from scanner.i18n import t
 from scanner.matrix.build import organisation_status
+from scanner.model.facts import OrgFacts
 from scanner.model.matrix import CellStatus
 from scanner.model.run import ScanResult
 from scanner.pipeline import assemble
 from scanner.report.csv_safe import CsvDialect
-from scanner.report.json_report import read_json_report, read_saved
+from scanner.report.json_report import read_json_report, read_saved_with_installer
 from scanner.report.table import host_table, organisation_table
 
 FromReport = Annotated[Path | None, typer.Option(
@@ -68,17 +71,25 @@ def evaluate(
     exchange: Annotated[str | None, typer.Option(
         "--exchange", "-x", metavar="2013|2016|2019", help="Target version (default: the report's).")] = None,
     cu: Cu = None,
+    directory: Annotated[list[Path] | None, typer.Option(
+        "--directory", metavar="FILE",
+        help="A saved facts document whose organisation and/or installer-account facts replace the "
+             "report's (e.g. the file 'inventory --org-facts' writes). Repeat it for separate files.")] = None,
     csv: CsvOut = None,
     csv_dialect: CsvDialectOpt = CsvDialect.EXCEL,
     json: JsonOut = None,
     lang: LangOpt = None,
 ) -> None:
     """Judge saved facts again with today's rules. Offline: no host is contacted."""
-    saved = read_saved(report)
+    saved, installer = read_saved_with_installer(report)
+    org = saved.org
+    for path in directory or ():
+        org, installer = _directory_facts(path, org, installer)
     version = exchange or saved.info.exchange_version
     target_cu = cu if cu is not None else saved.info.cu
     check_target(version, target_cu)
-    params = EvaluationParams(exchange_version=version, cu=target_cu, org=saved.org)
+    # everything the documents hold is judged: host, organisation and installer-account facts
+    params = EvaluationParams(exchange_version=version, cu=target_cu, org=org, installer=installer)
     # the new report records what it was judged for, so evaluating it again judges the same target
     info = replace(saved.info, exchange_version=version, cu=target_cu)
     # The saved facts were interned as they were read; so are the new verdicts and cells, which
@@ -98,6 +109,21 @@ def evaluate(
     for path in outputs.paths:
         typer.echo(t("wrote", outputs.lang, path=path))
     raise typer.Exit(_ORG_EXIT[status])
+
+
+def _directory_facts(path: Path, org: OrgFacts,
+                     installer: InstallerFacts | None) -> tuple[OrgFacts, InstallerFacts | None]:
+    """The organisation and installer-account facts of a --directory file, over those given so far.
+    A file that holds neither is bad input (one line)."""
+    try:
+        doc = facts_from_json(path.read_bytes())
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the directory file: {exc.strerror or exc}") from None
+    except FactsError as exc:
+        raise FactsError(f"{path}: {exc}") from None
+    if not doc.org.facts and doc.installer is None:
+        raise UsageError(f"{path}: neither organisation nor installer-account facts in this document")
+    return (doc.org if doc.org.facts else org), (doc.installer if doc.installer is not None else installer)
 
 
 def register(app: typer.Typer) -> None:

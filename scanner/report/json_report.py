@@ -24,6 +24,7 @@ from typing import Any
 
 from scanner.collect.dedup import Interner
 from scanner.errors import FactsError, UsageError
+from scanner.facts.installer import InstallerFacts
 from scanner.facts.serial import fact_to_dict, facts_from_json, facts_to_json, org_facts_to_dict
 from scanner.model.facts import FACTS_SCHEMA_VERSION, HostFacts
 from scanner.model.host import AuthMethod, Host, Scheme
@@ -323,6 +324,12 @@ def read_saved(path: Path) -> ScanResult:
     """A JSON report, or a bare facts document (``facts_to_json``): both hold saved facts. From a
     facts document every host is taken as scanned (it only lists hosts that answered) and the result
     has no verdicts yet; ``exready evaluate`` judges it."""
+    return read_saved_with_installer(path)[0]
+
+
+def read_saved_with_installer(path: Path) -> tuple[ScanResult, InstallerFacts | None]:
+    """``read_saved``, and the installer-account facts a facts document holds (None when it holds
+    none, and for a JSON report)."""
     data = _read_json(path)
     if "facts_schema" in data and "exready_report" not in data:
         doc = facts_from_json(data)
@@ -331,8 +338,8 @@ def read_saved(path: Path) -> ScanResult:
                          for h in doc.hosts)
         info = RunInfo(run_id=f"facts-{path.stem}", started_at="", finished_at="", exchange_version="2013",
                        inventory_source=str(path), tool_version="")
-        return ScanResult(info=info, roles=(), outcomes=outcomes, verdicts={}, cells=(), org=doc.org)
-    return result_from_json(data, str(path))
+        return ScanResult(info=info, roles=(), outcomes=outcomes, verdicts={}, cells=(), org=doc.org), doc.installer
+    return result_from_json(data, str(path)), None
 
 
 def read_json_report(path: Path) -> ScanResult:

@@ -56,3 +56,43 @@ def test_organisation_facts_alone_are_judged_and_block(tmp_path: Path) -> None:
     assert "fail" in line and "PAR-EXCH2003" in line
     code, out = invoke("evaluate", str(org_only(tmp_path)), "--lang", "fr")
     assert code == 1 and "aucun serveur dans le document" in out and "BLOQUÉ" in out
+
+
+def _verdicts(report: Path, host: str) -> dict[str, dict[str, object]]:
+    return {v["rule_id"]: v for v in json.loads(report.read_text(encoding="utf-8"))["verdicts"][host]}
+
+
+INSTALLER_RULES = ("LoggedOntoDomain", "GlobalServerInstall", "SchemaUpdateRequired")
+
+
+def test_installer_facts_in_the_document_are_judged(tmp_path: Path) -> None:
+    code, out = invoke("evaluate", str(org_only(tmp_path, installer=True)))
+    assert code == 1, out
+    for rule in INSTALLER_RULES:
+        line = next(x for x in out.splitlines() if x.startswith(rule))
+        assert "no installer account was named" not in line and "fail" in line, line
+
+
+def test_organisation_and_installer_facts_from_their_own_files(tmp_path: Path) -> None:
+    directory = json.loads((SAMPLES / "sites" / "demo-directory.json").read_text(encoding="utf-8"))
+    org_file, installer_file = tmp_path / "org.json", tmp_path / "installer.json"
+    org_file.write_text(json.dumps({**directory, "hosts": [], "installer": None}), encoding="utf-8")
+    installer_file.write_text(json.dumps({**directory, "hosts": [], "org": {"facts": {}}}), encoding="utf-8")
+    plain, joined = tmp_path / "plain.json", tmp_path / "joined.json"
+    invoke("evaluate", str(DEMO_FACTS), "--json", str(plain))
+    code, out = invoke("evaluate", str(DEMO_FACTS), "--directory", str(org_file),
+                       "--directory", str(installer_file), "--json", str(joined))
+    assert code in (1, 2), out
+    before, after = _verdicts(plain, "PAR-SRV01"), _verdicts(joined, "PAR-SRV01")
+    for rule in INSTALLER_RULES:
+        assert before[rule]["status"] == "unknown"
+        assert after[rule]["status"] == "fail", after[rule]
+    assert before["Exchange2000or2003PresentInOrg"]["status"] == "unknown"
+    assert after["Exchange2000or2003PresentInOrg"]["status"] == "fail"
+
+
+def test_directory_file_without_directory_facts_is_one_line(tmp_path: Path) -> None:
+    code, out = invoke("evaluate", str(DEMO_FACTS), "--directory", str(DEMO_FACTS))
+    assert code == 3
+    assert out.strip() == (f"exready: error: {DEMO_FACTS}: neither organisation nor installer-account facts "
+                           "in this document")
