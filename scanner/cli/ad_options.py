@@ -39,7 +39,8 @@ AdUrl = Annotated[
         metavar="URL",
         rich_help_panel=PANEL,
         help="Domain controller: ldaps://dc1.corp.example (default port 636), ldap://dc1 with --starttls, "
-        "or a host name (LDAPS). Plain ldap:// without --starttls sends the bind unencrypted.",
+        "or a host name (LDAPS). Plain ldap:// without --starttls is refused for a simple bind unless "
+        "--ad-allow-cleartext-bind.",
     ),
 ]
 AdUser = Annotated[
@@ -89,6 +90,14 @@ AdInsecure = Annotated[
         "--ad-insecure-skip-verify-tls",
         rich_help_panel=PANEL,
         help="Do not verify the DC's certificate (labs only).",
+    ),
+]
+AdAllowCleartext = Annotated[
+    bool,
+    typer.Option(
+        "--ad-allow-cleartext-bind",
+        rich_help_panel=PANEL,
+        help="Accept a simple bind over plain ldap:// (no TLS): the password crosses the network in clear.",
     ),
 ]
 AdBase = Annotated[
@@ -199,6 +208,7 @@ def ad_settings(
     ca_file: Path | None = None,
     tls_name: str | None = None,
     insecure: bool = False,
+    allow_cleartext: bool = False,
     bases: list[str] | None = None,
     ous: list[str] | None = None,
     names: list[str] | None = None,
@@ -234,6 +244,7 @@ def ad_settings(
         auth=ad_auth,
         ca_file=ca_file,
         verify_tls=not insecure,
+        allow_cleartext_bind=allow_cleartext,
         tls_name=tls_name,
         connect_timeout=timeout,
         receive_timeout=max(timeout, 1.0) * 3,

@@ -15,6 +15,7 @@ import typer
 from tabulate import tabulate
 
 from scanner.cli.ad_options import (
+    AdAllowCleartext,
     AdAuthOption,
     AdBase,
     AdCaFile,
@@ -215,6 +216,7 @@ def inventory(
     ad_ca_file: AdCaFile = None,
     ad_tls_name: AdTlsName = None,
     ad_insecure: AdInsecure = False,
+    ad_allow_cleartext_bind: AdAllowCleartext = False,
     base: AdBase = None,
     ou: AdOu = None,
     name: AdName = None,
@@ -264,6 +266,7 @@ def inventory(
         ca_file=ad_ca_file,
         tls_name=ad_tls_name,
         insecure=ad_insecure,
+        allow_cleartext=ad_allow_cleartext_bind,
         bases=base,
         ous=ou,
         names=name,

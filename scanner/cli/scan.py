@@ -9,6 +9,7 @@ import typer
 
 from scanner.checks.catalog import load_catalog
 from scanner.cli.ad_options import (
+    AdAllowCleartext,
     AdAuthOption,
     AdBase,
     AdCaFile,
@@ -84,6 +85,7 @@ def scan(
     ad_ca_file: AdCaFile = None,
     ad_tls_name: AdTlsName = None,
     ad_insecure: AdInsecure = False,
+    ad_allow_cleartext_bind: AdAllowCleartext = False,
     base: AdBase = None,
     ou: AdOu = None,
     name: AdName = None,
@@ -136,7 +138,8 @@ def scan(
     if ad is not None:
         settings = ad_settings(
             ad, ad_user=ad_user, ad_auth=ad_auth, starttls=starttls, ca_file=ad_ca_file, tls_name=ad_tls_name,
-            insecure=ad_insecure, bases=base, ous=ou, names=name, stale_days=stale_days, resolve=resolve,
+            insecure=ad_insecure, allow_cleartext=ad_allow_cleartext_bind, bases=base, ous=ou, names=name,
+            stale_days=stale_days, resolve=resolve,
             resolve_file=resolve_file, no_dns=no_dns, timeout=ad_timeout, deadline=ad_deadline)
         if inventory is None:
             found = discover_hosts(settings)

@@ -105,7 +105,8 @@ def _ad_inventory(ad: AdConfig, where: str) -> tuple[tuple[Host, ...], OrgFacts,
             ) from None
     settings = ad_settings(
         ad.url, ad_user=ad.user, ad_auth=AdAuth(ad.auth), starttls=ad.starttls, ca_file=ad.ca_file,
-        tls_name=ad.tls_name, insecure=ad.insecure_skip_tls_verify, bases=list(ad.base), ous=list(ad.ou),
+        tls_name=ad.tls_name, insecure=ad.insecure_skip_tls_verify,
+        allow_cleartext=ad.allow_cleartext_bind, bases=list(ad.base), ous=list(ad.ou),
         names=list(ad.name), stale_days=ad.stale_days, resolve_file=ad.resolve_file, no_dns=ad.no_dns,
         timeout=ad.timeout, deadline=ad.deadline, credentials=bind_credentials)
     inv = discover_hosts(settings)

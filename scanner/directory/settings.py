@@ -80,6 +80,9 @@ class BindSettings:
     tls_name: str | None = None  # the name to check in the certificate when connecting by address
     connect_timeout: float = 10.0
     receive_timeout: float = 30.0  # one LDAP response
+    # A simple bind over plain LDAP sends the password as it is: only when the user says so, by name
+    # (NTLM and Kerberos never send it; they are not refused).
+    allow_cleartext_bind: bool = False
 
     def __post_init__(self) -> None:
         if self.connect_timeout <= 0 or self.receive_timeout <= 0:
@@ -90,6 +93,11 @@ class BindSettings:
             raise UsageError("--ad-auth ntlm needs the user as DOMAIN\\name (e.g. CORP\\svc-exready)")
         if self.auth is not AdAuth.KERBEROS and not self.credentials.username:
             raise UsageError(f"--ad-auth {self.auth} needs --ad-user (only Kerberos can use a ticket cache)")
+        if (self.endpoint.security is LdapSecurity.PLAIN and self.auth is AdAuth.SIMPLE
+                and not self.allow_cleartext_bind):
+            raise UsageError(
+                f"--ad {self.endpoint.url} without --starttls would send the bind password in clear: use "
+                "ldaps://, --starttls or --ad-auth ntlm/kerberos (or --ad-allow-cleartext-bind to accept it)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,7 @@ class AdConfig:
     ca_file: Path | None = None
     tls_name: str | None = None
     insecure_skip_tls_verify: bool = False
+    allow_cleartext_bind: bool = False
     base: tuple[str, ...] = ()
     ou: tuple[str, ...] = ()
     name: tuple[str, ...] = ()
@@ -392,6 +393,7 @@ def _ad(inv: _Table) -> AdConfig:
         ca_file=inv.path("ad_ca_file"),
         tls_name=inv.text("ad_tls_name"),
         insecure_skip_tls_verify=inv.boolean("ad_insecure_skip_tls_verify", False),
+        allow_cleartext_bind=inv.boolean("ad_allow_cleartext_bind", False),
         base=inv.text_list("base"),
         ou=inv.text_list("ou"),
         name=inv.text_list("name"),
@@ -437,6 +439,7 @@ file = "servers.yaml"        # a plain list, CSV or YAML inventory
 # ad_password_env = "EXREADY_AD_PASSWORD"
 # ad_password_file = "/etc/exready/ad.password"   # instead of the variable; mode 600
 # starttls = false
+# ad_allow_cleartext_bind = false   # true accepts a simple bind over plain ldap:// (password in clear)
 # ad_ca_file = "/etc/exready/corp-ca.pem"
 # base = ["OU=Servers,DC=corp,DC=example"]
 # ou = []

@@ -317,7 +317,8 @@ def test_unreachable_dc_is_one_line(samba: PopulatedDC) -> None:
 
 
 def test_dc_refusing_plain_simple_binds_is_one_line(samba: PopulatedDC) -> None:
-    err = one_line_error(cli(samba.dc, "--no-dns", url=f"ldap://{samba.dc.ip}", tls=False))
+    err = one_line_error(cli(samba.dc, "--no-dns", "--ad-allow-cleartext-bind", url=f"ldap://{samba.dc.ip}",
+                             tls=False))
     assert "strongerAuthRequired" in err and "use ldaps://" in err and "--starttls" in err
 
 

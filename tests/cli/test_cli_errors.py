@@ -82,3 +82,32 @@ def test_unreachable_host_keeps_its_row_and_exit_is_2(inventory: Path, tmp_path:
     rows = out.read_text(encoding="utf-8").splitlines()
     assert len(rows) == 1 + 4
     assert all(",UNKNOWN," in r and "connection refused" in r for r in rows[1:])
+
+
+CLEARTEXT = "without --starttls would send the bind password in clear"
+
+
+@pytest.mark.parametrize("command", ["inventory", "scan"])
+def test_simple_bind_over_plain_ldap_is_refused_unless_asked_for(command: str) -> None:
+    base = [command, "--ad", "ldap://127.0.0.1:1", "--ad-user", "svc@corp.test", "--ad-timeout", "0.5"]
+    env = {"EXREADY_AD_PASSWORD": "pw", "EXREADY_PASSWORD": "pw"}
+    code, output = invoke(base, env=env)
+    assert code == 3, output
+    assert output.strip() == ("exready: error: --ad ldap://127.0.0.1:1 " + CLEARTEXT + ": use ldaps://, --starttls "
+                              "or --ad-auth ntlm/kerberos (or --ad-allow-cleartext-bind to accept it)")
+    # said explicitly, or with StartTLS, or NTLM (the password never crosses): the DC is tried (closed port)
+    for extra in (["--ad-allow-cleartext-bind"], ["--starttls"], ["--ad-auth", "ntlm", "--ad-user", "CORP\\svc"]):
+        code, output = invoke([*base, *extra], env=env)
+        assert code == 3 and CLEARTEXT not in output and "cannot connect to the DC" in output, output
+
+
+def test_sweep_file_plain_ldap_simple_bind_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "site.toml"
+    config.write_text('[inventory]\nad = "ldap://127.0.0.1:1"\nad_user = "svc@corp.test"\n', encoding="utf-8")
+    code, output = invoke(["sweep", "--config", str(config), "--no-history"],
+                          env={"EXREADY_AD_PASSWORD": "pw", "EXREADY_PASSWORD": "pw"})
+    assert code == 3 and CLEARTEXT in output, output
+    config.write_text(config.read_text(encoding="utf-8") + "ad_allow_cleartext_bind = true\n", encoding="utf-8")
+    code, output = invoke(["sweep", "--config", str(config), "--no-history"],
+                          env={"EXREADY_AD_PASSWORD": "pw", "EXREADY_PASSWORD": "pw"})
+    assert code == 3 and CLEARTEXT not in output and "cannot connect to the DC" in output, output
