@@ -20,6 +20,7 @@ from ldap3.utils.dn import parse_dn
 from scanner.credentials import Credentials, resolve_credentials
 from scanner.directory.settings import (
     AD_PASSWORD_ENV,
+    DEFAULT_STALE_DAYS,
     AdAuth,
     AdSettings,
     BindSettings,
@@ -128,13 +129,14 @@ AdName = Annotated[
     ),
 ]
 AdStaleDays = Annotated[
-    int | None,
+    int,
     typer.Option(
         "--stale-days",
         metavar="DAYS",
-        min=1,
+        min=0,
         rich_help_panel=PANEL,
-        help="Leave out computers with no logon (lastLogonTimestamp) within DAYS days.",
+        help=f"Leave out computers with no logon (lastLogonTimestamp) within DAYS days (default "
+        f"{DEFAULT_STALE_DAYS}; 0: keep them all). An account that never logged on is kept and listed.",
     ),
 ]
 AdResolve = Annotated[
@@ -212,7 +214,7 @@ def ad_settings(
     bases: list[str] | None = None,
     ous: list[str] | None = None,
     names: list[str] | None = None,
-    stale_days: int | None = None,
+    stale_days: int | None = DEFAULT_STALE_DAYS,
     resolve: list[str] | None = None,
     resolve_file: Path | None = None,
     no_dns: bool = False,
@@ -252,7 +254,7 @@ def ad_settings(
     discovery = DiscoverySettings(
         bases=scopes,
         name_globs=tuple(n.strip() for n in names or [] if n.strip()),
-        stale_days=stale_days,
+        stale_days=stale_days or None,  # 0: no cutoff
         resolve=given,
         use_dns=not no_dns,
         deadline=deadline,

@@ -35,7 +35,7 @@ from scanner.cli.ad_options import (
     ad_settings,
 )
 from scanner.directory.discovery import ExclusionReason
-from scanner.directory.settings import AdAuth
+from scanner.directory.settings import DEFAULT_STALE_DAYS, AdAuth
 from scanner.errors import UsageError
 from scanner.facts.serial import org_facts_to_dict
 from scanner.i18n import Lang, default_lang
@@ -72,6 +72,10 @@ _WORDS: dict[str, tuple[str, str]] = {
         "No Exchange organisation in this forest (schema rangeUpper: {schema})",
         "Aucune organisation Exchange dans cette forêt (schéma rangeUpper : {schema})",
     ),
+    "never_logged_on": (
+        "Kept, never logged on (pre-staged account, or the machine never joined): {n}: {names}",
+        "Conservés, jamais connectés (compte pré-créé, ou machine jamais jointe) : {n} : {names}",
+    ),
     "none": ("none", "aucun"),
     "wrote": ("wrote {path}", "écrit : {path}"),
     ExclusionReason.NAME: ("name matches no --name pattern", "nom hors des motifs --name"),
@@ -82,8 +86,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     ExclusionReason.WORKSTATION: ("Windows client, not Windows Server", "poste Windows, pas Windows Server"),
     ExclusionReason.DISABLED: ("account disabled", "compte désactivé"),
     ExclusionReason.STALE: (
-        "stale (no logon within --stale-days)",
-        "inactif (aucune connexion depuis --stale-days)",
+        "stale (no logon within --stale-days, default 90)",
+        "inactif (aucune connexion depuis --stale-days, 90 par défaut)",
     ),
     ExclusionReason.DUPLICATE: (
         "same short name as another computer already listed",
@@ -133,6 +137,9 @@ def render_ad_inventory(inv: AdInventory, lang: Lang) -> str:
         lines.extend(f"  {n:>5}  {_w(reason, lang)}" for reason, n in counts.items())
     else:
         lines.append(_w("none_left_out", lang))
+    if d.never_logged_on:
+        names = ", ".join(d.never_logged_on[:8]) + (", …" if len(d.never_logged_on) > 8 else "")
+        lines.append(_w("never_logged_on", lang, n=len(d.never_logged_on), names=names))
     if d.site_notes:
         lines.append(_w("site_unknown", lang, n=len(d.site_notes)))
         by_note: dict[str, list[str]] = {}
@@ -189,6 +196,7 @@ def ad_inventory_json(inv: AdInventory) -> dict[str, Any]:
         "excluded_hosts": [
             {"name": e.name, "dn": e.dn, "reason": e.reason.name.lower()} for e in inv.discovery.excluded
         ],
+        "never_logged_on": list(inv.discovery.never_logged_on),
         "site_notes": dict(inv.discovery.site_notes),
         "org": org_facts_to_dict(inv.org),
     }
@@ -220,7 +228,7 @@ def inventory(
     base: AdBase = None,
     ou: AdOu = None,
     name: AdName = None,
-    stale_days: AdStaleDays = None,
+    stale_days: AdStaleDays = DEFAULT_STALE_DAYS,
     resolve: AdResolve = None,
     resolve_file: AdResolveFile = None,
     no_dns: AdNoDns = False,

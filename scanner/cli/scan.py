@@ -61,7 +61,7 @@ from scanner.cli.scan_options import (
 from scanner.cli.scanning import Outputs, exit_code, print_result, run_scan, write_outputs
 from scanner.credentials import PASSWORD_ENV, resolve_credentials
 from scanner.directory.installer import read_installer
-from scanner.directory.settings import AdAuth
+from scanner.directory.settings import DEFAULT_STALE_DAYS, AdAuth
 from scanner.errors import UsageError
 from scanner.evaluate.engine import EvaluationParams
 from scanner.inventory.ad import discover_hosts, read_org
@@ -89,7 +89,7 @@ def scan(
     base: AdBase = None,
     ou: AdOu = None,
     name: AdName = None,
-    stale_days: AdStaleDays = None,
+    stale_days: AdStaleDays = DEFAULT_STALE_DAYS,
     resolve: AdResolve = None,
     resolve_file: AdResolveFile = None,
     no_dns: AdNoDns = False,

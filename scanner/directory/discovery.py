@@ -53,7 +53,7 @@ class ExclusionReason(StrEnum):
     NOT_WINDOWS = "not Windows (or no operating system recorded)"
     WORKSTATION = "Windows client, not Windows Server"
     DISABLED = "account disabled"
-    STALE = "stale (no logon within --stale-days)"
+    STALE = "stale (no logon within --stale-days, default 90)"
     DUPLICATE = "same short name as another computer already listed"
 
 
@@ -71,6 +71,9 @@ class DiscoveryResult:
     seen: int  # computer objects read (after removing the same DN found under two bases)
     site_notes: Mapping[str, str] = field(default_factory=dict)  # host name -> why its site is unknown
     bases: tuple[str, ...] = ()
+    # kept computers whose account never logged on (pre-staged, or the machine never joined): they may
+    # not answer, and that is why, not staleness
+    never_logged_on: tuple[str, ...] = ()
 
     @property
     def exclusion_counts(self) -> dict[ExclusionReason, int]:
@@ -142,9 +145,9 @@ def exclusion_reason(c: ComputerRecord, settings: DiscoverySettings, now: float)
         return ExclusionReason.WORKSTATION
     if c.disabled:
         return ExclusionReason.DISABLED
-    if settings.stale_days is not None:
-        cutoff = now - settings.stale_days * 86400
-        if c.last_logon is None or c.last_logon < cutoff:
+    if settings.stale_days is not None and c.last_logon is not None:
+        # never logged on (no lastLogonTimestamp): a pre-staged account, kept and listed on its own
+        if c.last_logon < now - settings.stale_days * 86400:
             return ExclusionReason.STALE
     return None
 
@@ -192,6 +195,7 @@ def discover(
     kept: list[ComputerRecord] = []
     excluded: list[Excluded] = []
     names: set[str] = set()
+    never: list[str] = []
     seen = 0
     for record in read_computers(directory, settings):
         seen += 1
@@ -203,6 +207,8 @@ def discover(
             continue
         names.add(record.name)
         kept.append(record)
+        if record.last_logon is None:
+            never.append(record.name)
     site_map = read_site_map(directory)
     hosts, notes = place_hosts(kept, site_map, settings, directory)
     bases = tuple(b.dn for b in search_bases(directory, settings))
@@ -212,6 +218,7 @@ def discover(
         seen=seen,
         site_notes=notes,
         bases=bases,
+        never_logged_on=tuple(sorted(never)),
     )
 
 

@@ -15,6 +15,10 @@ AD_PASSWORD_ENV = "EXREADY_AD_PASSWORD"  # noqa: S105 - the name of a variable, 
 
 # AD answers at most MaxPageSize (1000 by default) entries per page; asking for more is silently capped.
 MAX_PAGE_SIZE = 1000
+# A computer account refreshes lastLogonTimestamp every 9 to 14 days (ms-DS-Logon-Time-Sync-Interval,
+# https://learn.microsoft.com/en-us/windows/win32/adschema/a-lastlogontimestamp): none for 90 days
+# means the machine is gone or off. --stale-days 0 turns the cutoff off.
+DEFAULT_STALE_DAYS = 90
 
 
 class AdAuth(StrEnum):

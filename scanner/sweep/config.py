@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from scanner.checks.targets import latest_cu
 from scanner.credentials import PASSWORD_ENV
+from scanner.directory.settings import DEFAULT_STALE_DAYS
 from scanner.errors import ConfigError
 
 _E = TypeVar("_E", bound=StrEnum)
@@ -65,7 +66,7 @@ class AdConfig:
     base: tuple[str, ...] = ()
     ou: tuple[str, ...] = ()
     name: tuple[str, ...] = ()
-    stale_days: int | None = None
+    stale_days: int | None = DEFAULT_STALE_DAYS  # 0 or None: no cutoff
     resolve_file: Path | None = None
     no_dns: bool = False
     timeout: float = 10.0
@@ -397,7 +398,7 @@ def _ad(inv: _Table) -> AdConfig:
         base=inv.text_list("base"),
         ou=inv.text_list("ou"),
         name=inv.text_list("name"),
-        stale_days=inv.integer("stale_days", None, 1, 36500),
+        stale_days=inv.integer("stale_days", DEFAULT_STALE_DAYS, 0, 36500),
         resolve_file=inv.path("resolve_file"),
         no_dns=inv.boolean("no_dns", False),
         timeout=inv.number("ad_timeout", 10.0, 0.1, 600),
@@ -444,7 +445,7 @@ file = "servers.yaml"        # a plain list, CSV or YAML inventory
 # base = ["OU=Servers,DC=corp,DC=example"]
 # ou = []
 # name = ["EX*"]
-# stale_days = 60
+# stale_days = 90            # leave out computers with no logon for 90 days (the default; 0: off)
 # resolve_file = "hosts.txt"
 # no_dns = false
 # ad_timeout = 10

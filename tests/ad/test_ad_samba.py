@@ -95,8 +95,6 @@ def test_inventory_lists_servers_sites_and_exclusions(samba: PopulatedDC, tmp_pa
         "--no-dns",
         "--resolve-file",
         str(hosts_file(samba, tmp_path / "hosts")),
-        "--stale-days",
-        "90",
         "--json",
     )
     assert result.exit_code == 0, result.output
@@ -104,8 +102,10 @@ def test_inventory_lists_servers_sites_and_exclusions(samba: PopulatedDC, tmp_pa
     hosts = {h["name"]: h for h in doc["hosts"]}
     # 200 computers + the provisioned DC1; see ad_directory_data.build_population for the arithmetic
     assert doc["seen"] == 201
-    assert doc["excluded"] == {"not_windows": 11, "workstation": 30, "disabled": 20, "stale": 11}
-    assert len(hosts) == 129
+    # the default cutoff (90 days) leaves out the stale servers; the 3 never logged on are kept and named
+    assert doc["excluded"] == {"not_windows": 11, "workstation": 30, "disabled": 20, "stale": 8}
+    assert len(hosts) == 132
+    assert doc["never_logged_on"] == ["HQSRV100", "HQSRV101", "HQSRV102"]
     assert hosts["HQSRV001"]["site"] == HQ_SITE
     assert hosts["HQSRV001"]["fqdn"] == "hqsrv001.corp.example.test"
     assert hosts["HQSRV001"]["source"] == "CN=HQSRV001,OU=Servers,DC=corp,DC=example,DC=test"
@@ -123,7 +123,7 @@ def test_inventory_lists_servers_sites_and_exclusions(samba: PopulatedDC, tmp_pa
     excluded = {e["name"]: e["reason"] for e in doc["excluded_hosts"]}
     assert excluded["WKS001"] == "workstation" and excluded["LNX010"] == "not_windows"
     assert excluded["HQSRV011"] == "disabled" and excluded["HQSRV013"] == "stale"
-    assert excluded["HQSRV100"] == "stale"  # never logged on
+    assert "HQSRV100" in hosts and "HQSRV100" not in excluded  # never logged on: pre-staged, kept
     assert "HQSRV014" in hosts
 
 
@@ -131,17 +131,19 @@ def test_inventory_table_shows_reasons_and_the_organisation(samba: PopulatedDC) 
     result = cli(samba.dc, "--no-dns", "--stale-days", "90")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "129 host(s) to scan" in out
-    assert "Left out: 72" in out
+    assert "132 host(s) to scan" in out
+    assert "Left out: 69" in out
     for reason, count in (
         (ExclusionReason.WORKSTATION, 30),
         (ExclusionReason.DISABLED, 20),
-        (ExclusionReason.STALE, 11),
+        (ExclusionReason.STALE, 8),
         (ExclusionReason.NOT_WINDOWS, 11),
     ):
         assert f"{count:>5}  {reason.value}" in out
     assert f"Exchange organisation: {ORG_NAME} (objectVersion {ORG_OBJECT_VERSION})" in out
-    assert "Site unknown for 129 host(s):" in out  # --no-dns and no addresses given
+    assert ("Kept, never logged on (pre-staged account, or the machine never joined): 3: HQSRV100, HQSRV101, "
+            "HQSRV102") in out
+    assert "Site unknown for 132 host(s):" in out  # --no-dns and no addresses given
 
 
 def test_ou_scope_name_globs_and_csv_output(samba: PopulatedDC, tmp_path: Path) -> None:
@@ -392,3 +394,10 @@ def test_org_facts_for_a_file_inventory_match_its_hosts_in_ad(samba: PopulatedDC
     assert computers["HQSRV001"]["dn"] == f"CN=HQSRV001,OU=Servers,{samba.dc.base_dn}"
     assert (computers["BRSRV015"]["site"], computers["DC2"]["is_dc"]) == (BRANCH_SITE, True)
     assert org.facts["ad.exchange_org"].value["name"] == ORG_NAME
+
+
+def test_stale_days_zero_keeps_the_stale_servers(samba: PopulatedDC) -> None:
+    result = cli(samba.dc, "--no-dns", "--stale-days", "0", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert "stale" not in doc["excluded"] and len(doc["hosts"]) == 140

@@ -167,7 +167,8 @@ def test_exclusion_reasons_in_order() -> None:
     assert exclusion_reason(record(os="Ubuntu"), s, now) is ExclusionReason.NOT_WINDOWS
     assert exclusion_reason(record(uac=4098, last_logon=None), s, now) is ExclusionReason.DISABLED
     assert exclusion_reason(record(last_logon=now - 31 * 86400), s, now) is ExclusionReason.STALE
-    assert exclusion_reason(record(last_logon=None), s, now) is ExclusionReason.STALE
+    # never logged on: a pre-staged account, kept (discovery lists it as such), not called stale
+    assert exclusion_reason(record(last_logon=None), s, now) is None
     assert exclusion_reason(record(last_logon=None), DiscoverySettings(), now) is None
 
 
@@ -417,7 +418,7 @@ def test_mock_discovery_one_level_ou_and_unresolved_names() -> None:
             "contradict",
         ),
         (
-            ["inventory", "--ad", "dc1", "--ad-user", "u", "--stale-days", "0"],
+            ["inventory", "--ad", "dc1", "--ad-user", "u", "--stale-days", "-1"],
             {"EXREADY_AD_PASSWORD": "p"},
             "--stale-days",
         ),
