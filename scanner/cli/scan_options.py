@@ -42,6 +42,9 @@ CaFile = Annotated[Path | None, typer.Option(
 Insecure = Annotated[bool, typer.Option(
     "--insecure-skip-tls-verify", rich_help_panel=WINRM,
     help="Do not verify HTTPS certificates (labs only).")]
+ConfigurationName = Annotated[str, typer.Option(
+    "--configuration-name", metavar="NAME", rich_help_panel=WINRM,
+    help="PowerShell session configuration (endpoint) to open, e.g. a constrained or JEA endpoint's name.")]
 Concurrency = Annotated[int, typer.Option(
     "--concurrency", "-c", min=1, max=1024, rich_help_panel=LIMITS, help="Hosts scanned at once.")]
 Workers = Annotated[int, typer.Option(
@@ -89,7 +92,7 @@ Quiet = Annotated[bool, typer.Option(
 
 def transport_settings(credentials: Credentials, *, scheme: Scheme, auth: AuthMethod, ca_file: Path | None,
                        insecure: bool, connect_timeout: float, read_timeout: float, operation_timeout: int,
-                       deadline: float) -> TransportSettings:
+                       deadline: float, configuration_name: str = "Microsoft.PowerShell") -> TransportSettings:
     if insecure and ca_file is not None:
         raise UsageError("--ca-file and --insecure-skip-tls-verify contradict each other")
     if ca_file is not None and not ca_file.is_file():
@@ -103,7 +106,7 @@ def transport_settings(credentials: Credentials, *, scheme: Scheme, auth: AuthMe
     return TransportSettings(
         credentials=credentials, scheme=scheme, auth=auth, ca_file=ca_file, verify_tls=not insecure,
         connection_timeout=connect_timeout, read_timeout=read_timeout,
-        operation_timeout=operation_timeout, deadline=deadline)
+        operation_timeout=operation_timeout, deadline=deadline, configuration_name=configuration_name)
 
 
 def sweep_limits(concurrency: int, deadline: float, breaker: int, account: str, workers: int = 0) -> SweepLimits:

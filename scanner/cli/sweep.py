@@ -289,7 +289,8 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
     transport = transport_settings(
         credentials, scheme=Scheme(w.scheme), auth=AuthMethod(w.auth), ca_file=w.ca_file,
         insecure=w.insecure_skip_tls_verify, connect_timeout=w.connect_timeout, read_timeout=w.read_timeout,
-        operation_timeout=w.operation_timeout, deadline=config.limits.deadline)
+        operation_timeout=w.operation_timeout, deadline=config.limits.deadline,
+        configuration_name=w.configuration_name)
     request = ScanRequest(
         hosts=target.hosts,
         transport=transport,

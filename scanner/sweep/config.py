@@ -82,6 +82,7 @@ class WinrmConfig:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     operation_timeout: int = 20
+    configuration_name: str = "Microsoft.PowerShell"  # the PowerShell endpoint (JEA/constrained)
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +329,7 @@ def parse_config(raw: Mapping[str, Any], source: Path) -> SweepConfig:
         connect_timeout=win.number("connect_timeout", 10.0, 0.1, 600),
         read_timeout=win.number("read_timeout", 30.0, 1, 3600),
         operation_timeout=win.integer("operation_timeout", 20, 1, 3600) or 20,
+        configuration_name=win.text("configuration_name", "Microsoft.PowerShell") or "Microsoft.PowerShell",
     )
     win.done()
 
@@ -467,6 +469,7 @@ insecure_skip_tls_verify = false
 connect_timeout = 10
 read_timeout = 30
 operation_timeout = 20
+# configuration_name = "Microsoft.PowerShell"   # the PowerShell endpoint; a constrained/JEA one by name
 
 [limits]
 concurrency = 32

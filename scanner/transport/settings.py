@@ -22,6 +22,9 @@ class TransportSettings:
     operation_timeout: int = 20  # WS-Man OperationTimeout for each long-poll Receive
     deadline: float = 120.0  # wall-clock bound for one host, from connect to close
     http_path: str = "wsman"
+    # the PowerShell session configuration (endpoint) to open: a constrained/JEA endpoint's name, or the
+    # default full one (https://learn.microsoft.com/en-us/powershell/scripting/learn/remoting/jea/overview)
+    configuration_name: str = "Microsoft.PowerShell"
 
     def __post_init__(self) -> None:
         if self.read_timeout <= self.operation_timeout:
@@ -30,6 +33,10 @@ class TransportSettings:
                 f"({self.operation_timeout} s), or every long-poll would end in a read timeout")
         if self.deadline <= 0:
             raise UsageError("the per-host deadline must be positive")
+        name = self.configuration_name
+        if not name or any(c.isspace() or c in "/\\?#&<>\"'" for c in name):
+            raise UsageError(f"--configuration-name {name!r}: expected a session configuration name such as "
+                             "Microsoft.PowerShell (no spaces, slashes or quotes)")
 
     def endpoint(self, host: Host) -> tuple[Scheme, AuthMethod, int]:
         scheme = host.scheme or self.scheme

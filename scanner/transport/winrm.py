@@ -111,7 +111,7 @@ class HostSession:
         pool: RunspacePool | None = None
         try:
             wsman = self._wsman()
-            pool = RunspacePool(wsman)
+            pool = RunspacePool(wsman, configuration_name=self._settings.configuration_name)
             use_fast_serializer(pool)
             pool.open()
             mechanism = _mechanism(wsman, self.host)
@@ -222,7 +222,7 @@ class HostSession:
                     f"the collector did not finish within the {self._settings.deadline:g} s deadline")
             ps.poll_invoke(timeout=max(1, min(op_timeout, int(remaining) - 1)))
         if ps.state == PSInvocationState.FAILED or (ps.had_errors and not ps.output):
-            raise CollectorError(f"the collector script failed on the host: {_first_error(ps)}")
+            raise CollectorError(explain_script_failure(_first_error(ps), self._settings.configuration_name))
         return list(ps.output)
 
     def _stop(self, ps: PowerShell) -> None:
@@ -325,6 +325,23 @@ def _mechanism(wsman: WSMan, host: Host) -> str | None:
         if isinstance(protocol, str):
             return protocol.lower()
     return str(wsman.transport.auth) if wsman.transport.auth else None
+
+
+# What Windows PowerShell answers when the session's language mode is not FullLanguage (a JEA endpoint
+# runs NoLanguage or ConstrainedLanguage; AppLocker/WDAC lockdown forces ConstrainedLanguage):
+# https://learn.microsoft.com/en-us/powershell/module/microsoft.powershell.core/about/about_language_modes
+_LANGUAGE_MODE_MARKERS = ("in this language mode", "no-language mode", "not supported by this runspace",
+                          "only core types are supported")
+
+
+def explain_script_failure(detail: str, configuration_name: str) -> str:
+    """The outcome's reason for a failed collector run; a language-mode refusal is named as the cause."""
+    if any(m in detail.lower() for m in _LANGUAGE_MODE_MARKERS):
+        return (f"the session configuration {configuration_name} runs PowerShell in a restricted language "
+                "mode (ConstrainedLanguage or NoLanguage, e.g. a JEA endpoint or a locked-down host); the "
+                "read-only collector needs FullLanguage: use an endpoint that grants it (--configuration-name) "
+                f"or scan from an account it allows ({detail})")
+    return f"the collector script failed on the host: {detail}"
 
 
 def _first_error(ps: PowerShell) -> str:
