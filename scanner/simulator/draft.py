@@ -31,10 +31,12 @@ class Node:
     denied: bool = False
 
     def child(self, name: str) -> Node | None:
-        return _find(self.subkeys, name)
+        found: Node | None = _find(self.subkeys, name)
+        return found
 
     def value(self, name: str) -> RegValue | None:
-        return _find(self.values, name)
+        found: RegValue | None = _find(self.values, name)
+        return found
 
     def set_value(self, name: str, value: RegValue) -> None:
         _pop(self.values, name)
@@ -110,6 +112,9 @@ class Draft:
     env: dict[str, str] = field(default_factory=dict)
     updates: dict[str, dict[str, str]] = field(default_factory=dict)
     family: str = ""  # "2008r2", "2012", "2012r2", "2016", "2019", "2022"
+    # the members of the local Administrators group (name, SID); None: the host's defaults
+    admins: list[tuple[str, str]] | None = None
+    account_fixed: bool = False  # USERDOMAIN/USERNAME set by the profile, not the site's account
 
     def copy(self) -> Draft:
         return copy.deepcopy(self)
@@ -198,13 +203,15 @@ class Draft:
     def has_component_cache(self) -> bool:
         return self.key(SERVER_COMPONENT_CACHE) is not None
 
-    def set_feature(self, name: str, installed: bool | None) -> None:
+    def set_feature(self, name: str, installed: bool | None, create: bool = False) -> None:
         """A Windows feature installed (True), available (False) or not on this Windows (None): in
         Server Manager's component cache on 2012 and later, as a Win32_ServerFeature instance on
         2008 R2, which keeps no cache."""
         if self.has_component_cache:
             if installed is None:
                 self.remove_key(f"{SERVER_COMPONENT_CACHE}\\{name}")
+            elif not create and self.key(f"{SERVER_COMPONENT_CACHE}\\{name}") is None:
+                raise EditError(f"{name} is not a feature of {self.os_caption} (null: no such feature)")
             else:
                 self.set_value(f"{SERVER_COMPONENT_CACHE}\\{name}", "InstallState", 1 if installed else 0)
             return
@@ -297,8 +304,10 @@ MACHINE_KEYS = frozenset(
 )
 
 
-def apply_machine_edits(d: Draft, raw: Mapping[str, Any]) -> None:
-    """Apply a profile's ``machine:`` mapping. Raises EditError with one line."""
+def apply_machine_edits(d: Draft, raw: Mapping[str, Any], create: bool = False) -> None:
+    """Apply a profile's ``machine:`` mapping. Raises EditError with one line. ``create``: an OS base
+    machine's data, which may add Windows features (a site file only installs or removes those its
+    Windows has)."""
     unknown = set(raw) - MACHINE_KEYS
     if unknown:
         raise EditError(f"machine: unknown key(s) {', '.join(sorted(map(str, unknown)))} "
@@ -342,7 +351,7 @@ def apply_machine_edits(d: Draft, raw: Mapping[str, Any]) -> None:
         else:
             d.wmi[str(cls)] = [dict(_mapping(r, f"machine.wmi[{cls}]")) for r in _list(rows, f"machine.wmi[{cls}]")]
     for name, state in _mapping(raw.get("features") or {}, "machine.features").items():
-        d.set_feature(str(name), None if state is None else bool(state))
+        d.set_feature(str(name), None if state is None else bool(state), create)
     for kb in _list(raw.get("updates") or [], "machine.updates"):
         d.install_update(str(kb))
     for name, value in _mapping(raw.get("env") or {}, "machine.env").items():

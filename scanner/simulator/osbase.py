@@ -66,7 +66,7 @@ def _base(name: str) -> Draft:
     edits = {k: doc[k] for k in ("registry", "files", "services", "wmi", "features") if doc.get(k) is not None}
     if doc.get("powershell") and parent:
         edits["powershell"] = doc["powershell"]
-    apply_machine_edits(d, edits)
+    apply_machine_edits(d, edits, create=True)
     return d
 
 
