@@ -18,7 +18,7 @@ from scanner.checks.catalog import Catalog
 from scanner.collect.dedup import Interner
 from scanner.collect.observer import NullObserver, ScanObserver
 from scanner.collect.runner import Session, SweepLimits, SweepRunner, SweepStats
-from scanner.collect.session import CollectorSession
+from scanner.collect.session import CollectorSession, collector_for
 from scanner.collect.shard import Evaluated, ShardPool, judge
 from scanner.evaluate.engine import EvaluationParams, peer_facts
 from scanner.facts.parse import parse_collector_output
@@ -27,7 +27,6 @@ from scanner.model.matrix import Cell
 from scanner.model.outcome import HostOutcome
 from scanner.model.run import RunInfo, ScanResult
 from scanner.model.verdict import Verdict
-from scanner.probes.collector import build_collector_script
 from scanner.transport.settings import TransportSettings
 from scanner.transport.tls import sweep_tls_context
 
@@ -61,7 +60,7 @@ def utc_now() -> str:
 async def scan(request: ScanRequest, catalog: Catalog, observers: Sequence[ScanObserver] = (),
                stop: asyncio.Event | None = None) -> tuple[ScanResult, SweepStats]:
     """Scan the hosts not in ``request.prior``; every inventory host ends with one outcome."""
-    script = build_collector_script()
+    script = collector_for  # each host gets the collector dialect its PSRP handshake calls for
     info = RunInfo(
         run_id=request.run_id or new_run_id(), started_at=utc_now(), finished_at="",
         exchange_version=request.params.exchange_version, cu=request.params.cu,

@@ -1,6 +1,7 @@
-"""``exready checks list`` (every readiness rule: implemented or out of reach, with counts that account for
-Microsoft's documented rules) and ``exready checks explain RULE`` (what a rule means, what it reads, the
-evidence it needs, the remediation in English and French, the help link)."""
+"""``exready checks list`` (every readiness rule: implemented, out of reach or not applicable, with counts
+that account for every Setup rule known: the 2013 engine's, the 2016/2019 Setup logs' and the documented
+ones) and ``exready checks explain RULE`` (what a rule means, what it reads, the evidence it needs, the
+remediation in English and French, the help link)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,17 @@ from tabulate import tabulate
 
 from scanner.checks.catalog import EXCHANGE_VERSIONS, Catalog, load_catalog
 from scanner.checks.documented import DOCUMENTED_2013, DOCUMENTED_2016_2019, documented_in
+from scanner.checks.known import (
+    OWN_RULES,
+    SOURCE_NAMES,
+    SOURCES,
+    Accounting,
+    NotApplicable,
+    Status,
+    account,
+    known_setup_rules,
+    not_applicable,
+)
 from scanner.checks.registry import RULES_PACKAGE
 from scanner.checks.rule import OutOfReach, Rule
 from scanner.errors import UsageError
@@ -45,6 +57,32 @@ _WORDS: dict[str, tuple[str, str]] = {
         "implémentées ({total} règles évaluées au total).",
     ),
     "unaccounted": ("Not in the catalog: {names}", "Absentes du catalogue : {names}"),
+    "not_applicable": ("not applicable", "non applicable"),
+    "known_from": ("Known from", "Source"),
+    "why_na": ("Why it does not apply", "Pourquoi elle ne s'applique pas"),
+    "own": ("exready's own", "propre à exready"),
+    "known_total": (
+        "Known Setup rules: {total} ({sources}): {implemented} implemented, {oor} out of reach, {na} not "
+        "applicable, {missing} unaccounted.",
+        "Règles connues du programme d'installation : {total} ({sources}) : {implemented} implémentées, {oor} "
+        "hors de portée, {na} non applicables, {missing} non couvertes.",
+    ),
+    "known_source": (
+        "  {source} ({name}): {total}: {implemented} implemented, {oor} out of reach, {na} not applicable, "
+        "{missing} unaccounted.",
+        "  {source} ({name}) : {total} : {implemented} implémentées, {oor} hors de portée, {na} non "
+        "applicables, {missing} non couvertes.",
+    ),
+    "known_version": (
+        "Exchange {version} Setup runs {total} of them: {implemented} implemented, {oor} out of reach, {na} "
+        "not applicable, {other} judged for another version only.",
+        "Le programme d'installation d'Exchange {version} en exécute {total} : {implemented} implémentées, "
+        "{oor} hors de portée, {na} non applicables, {other} évaluées pour une autre version seulement.",
+    ),
+    "other_versions": ("  judged for another version only: {names}",
+                       "  évaluées pour une autre version seulement : {names}"),
+    "known_unaccounted": ("Known Setup rules with no catalog entry: {names}",
+                          "Règles connues sans entrée au catalogue : {names}"),
     "meaning": ("What it means", "Ce qu'elle signifie"),
     "how": ("How Setup judges it (technical note, English)", "Comment le programme d'installation la juge "
             "(note technique, en anglais)"),
@@ -140,15 +178,29 @@ def _severity(meta: RuleMeta, lang: Lang, short: bool = False) -> str:
     return _w(key + ("_short" if short else ""), lang)
 
 
+def _known_label(rule_id: str, sources: dict[str, tuple[str, ...]], lang: Lang) -> str:
+    if rule_id in OWN_RULES:
+        return _w("own", lang)
+    return ", ".join(sources.get(rule_id.casefold(), ())) or "-"
+
+
 def render_list(catalog: Catalog, version: str | None, lang: Lang) -> str:
     versions = (version,) if version else catalog.versions()
-    entries: list[Rule | OutOfReach] = [
+    na = not_applicable()
+    sources = {k.name.casefold(): k.sources for k in known_setup_rules()}
+    entries: list[Rule | OutOfReach | NotApplicable] = [
         *(r for r in catalog.rules if any(v in r.meta.versions for v in versions)),
         *(o for o in catalog.out_of_reach if any(v in o.versions for v in versions)),
+        *(n for n in na if any(v in n.versions for v in versions)),
     ]
     entries.sort(key=lambda e: e.id.casefold())
     rows = []
     for e in entries:
+        if isinstance(e, NotApplicable):
+            shown = [v for v in versions if v in e.versions]
+            rows.append([e.id, "-", ", ".join(shown), "-", _documented_label(e.id),
+                         _known_label(e.id, sources, lang), _w("not_applicable", lang), e.reason.get(lang.value)])
+            continue
         meta = e.meta
         shown = [v for v in versions if v in meta.versions]
         if isinstance(e, OutOfReach):
@@ -157,9 +209,12 @@ def render_list(catalog: Catalog, version: str | None, lang: Lang) -> str:
         else:
             status, why = _w("implemented", lang), ""
         rows.append([e.id, _severity(meta, lang, short=True), ", ".join(shown),
-                     _roles_text(catalog, e.id, shown), _documented_label(e.id), status, why])
-    headers = [_w(k, lang) for k in ("rule", "severity", "versions", "roles", "documented", "status", "why")]
-    table = tabulate(rows, headers=headers, disable_numparse=True, maxcolwidths=[None, None, None, 28, None, 28, 60])
+                     _roles_text(catalog, e.id, shown), _documented_label(e.id), _known_label(e.id, sources, lang),
+                     status, why])
+    headers = [_w(k, lang) for k in ("rule", "severity", "versions", "roles", "documented", "known_from", "status",
+                                     "why")]
+    table = tabulate(rows, headers=headers, disable_numparse=True,
+                     maxcolwidths=[None, None, None, 28, None, 16, 28, 60])
     lines = [table, ""]
     for v in versions:
         c = version_counts(catalog, v)
@@ -167,7 +222,36 @@ def render_list(catalog: Catalog, version: str | None, lang: Lang) -> str:
                         oor=c.out_of_reach, missing=len(c.missing), extra=c.extra, total=c.total))
         if c.missing:
             lines.append("  " + _w("unaccounted", lang, names=", ".join(c.missing)))
+    lines.append("")
+    lines.extend(render_known_counts(account(catalog, na=na), versions, lang))
     return "\n".join(lines)
+
+
+def render_known_counts(acc: Accounting, versions: Sequence[str], lang: Lang) -> list[str]:
+    """How the catalog accounts for every known Setup rule: in all, per source, per Exchange version."""
+    def counts(c: dict[Status, int]) -> dict[str, int]:
+        return {"implemented": c[Status.IMPLEMENTED], "oor": c[Status.OUT_OF_REACH],
+                "na": c[Status.NOT_APPLICABLE], "missing": c[Status.UNACCOUNTED]}
+
+    total = {s: 0 for s in Status}
+    for a in acc.entries:
+        total[a.status] += 1
+    per_source = {src: acc.by_source(src) for src in SOURCES}
+    sources = ", ".join(f"{src} {sum(c.values())}" for src, c in per_source.items())
+    lines = [_w("known_total", lang, total=len(acc.entries), sources=sources, **counts(total))]
+    for src, c in per_source.items():
+        lines.append(_w("known_source", lang, source=src, name=SOURCE_NAMES[src], total=sum(c.values()), **counts(c)))
+    for v in versions:
+        per = acc.by_version(v)
+        lines.append(_w("known_version", lang, version=v, total=sum(per.values()),
+                        implemented=per[Status.IMPLEMENTED], oor=per[Status.OUT_OF_REACH],
+                        na=per[Status.NOT_APPLICABLE], other=per[None]))
+        other = acc.other_version_only(v)
+        if other:
+            lines.append(_w("other_versions", lang, names=", ".join(other)))
+    if acc.unaccounted:
+        lines.append(_w("known_unaccounted", lang, names=", ".join(acc.unaccounted)))
+    return lines
 
 
 def _fact_sources() -> dict[str, keys.FactSpec]:
@@ -193,7 +277,12 @@ def render_explain(catalog: Catalog, entry: Rule | OutOfReach, lang: Lang) -> st
     out.append(f"{_w('roles', lang)}{colon} {_roles_text(catalog, meta.id, meta.versions)}")
     doc = [_w(k, lang) for k, names in (("doc_2013", DOCUMENTED_2013), ("doc_2016", DOCUMENTED_2016_2019))
            if meta.id.casefold() in {n.casefold() for n in names}]
-    out.append(f"{_w('documented', lang)}{colon} {', '.join(doc) or _w('doc_none', lang)}")
+    if meta.id in OWN_RULES:  # not a Setup rule: say where it comes from instead (English source names)
+        out.append(f"{_w('documented', lang)}{colon} {OWN_RULES[meta.id]}")
+    else:
+        out.append(f"{_w('documented', lang)}{colon} {', '.join(doc) or _w('doc_none', lang)}")
+    sources = {k.name.casefold(): k.sources for k in known_setup_rules()}
+    out.append(f"{_w('known_from', lang)}{colon} {_known_label(meta.id, sources, lang)}")
     if isinstance(entry, OutOfReach):
         kind = KIND_WORDS[entry.kind.value][1 if lang is Lang.FR else 0]
         out.append(f"{_w('status', lang)}{colon} {_w('out_of_reach', lang)} ({kind})")
@@ -221,15 +310,37 @@ def render_explain(catalog: Catalog, entry: Rule | OutOfReach, lang: Lang) -> st
     return "\n".join(out)
 
 
-def find_entry(catalog: Catalog, name: str, lang: Lang) -> Rule | OutOfReach:
+def find_entry(catalog: Catalog, name: str, lang: Lang) -> Rule | OutOfReach | NotApplicable:
     entry = catalog.entry(name.strip())
     if entry is not None:
         return entry
-    ids = [r.id for r in catalog.rules] + [o.id for o in catalog.out_of_reach]
-    close = difflib.get_close_matches(name.strip().casefold(), [i.casefold() for i in ids], n=3, cutoff=0.6)
+    na = not_applicable()
+    wanted = name.strip().casefold()
+    for n in na:
+        if n.id.casefold() == wanted:
+            return n
+    ids = [r.id for r in catalog.rules] + [o.id for o in catalog.out_of_reach] + [n.id for n in na]
+    close = difflib.get_close_matches(wanted, [i.casefold() for i in ids], n=3, cutoff=0.6)
     names = [next(i for i in ids if i.casefold() == c) for c in close]
     hint = _w("did_you_mean", lang, names=", ".join(names)) if names else ""
     raise UsageError(_w("no_rule", lang, name=name, hint=hint))
+
+
+def render_not_applicable(entry: NotApplicable, lang: Lang) -> str:
+    wrap = textwrap.TextWrapper(width=100, initial_indent="  ", subsequent_indent="  ")
+    colon = " :" if lang is Lang.FR else ":"
+    known = next((k for k in known_setup_rules() if k.name.casefold() == entry.id.casefold()), None)
+    sources = ", ".join(known.sources) if known is not None else "-"
+    return "\n".join([
+        f"{entry.id}",
+        "",
+        f"{_w('versions', lang)}{colon} {', '.join(entry.versions)}",
+        f"{_w('known_from', lang)}{colon} {sources}",
+        f"{_w('status', lang)}{colon} {_w('not_applicable', lang)}",
+        "",
+        _w("why_na", lang) + colon,
+        wrap.fill(entry.reason.get(lang.value)),
+    ])
 
 
 ExchangeOpt = Annotated[str | None, typer.Option(
@@ -253,7 +364,11 @@ def explain_check(
     """What a rule means, what it reads, the evidence it needs, the remediation and the help link."""
     language = lang or default_lang()
     catalog = load_catalog()
-    typer.echo(render_explain(catalog, find_entry(catalog, rule, language), language))
+    entry = find_entry(catalog, rule, language)
+    if isinstance(entry, NotApplicable):
+        typer.echo(render_not_applicable(entry, language))
+    else:
+        typer.echo(render_explain(catalog, entry, language))
 
 
 def register(app: typer.Typer) -> None:

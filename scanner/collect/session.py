@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ssl
 import time
 from collections.abc import Callable, Sequence
@@ -13,15 +14,29 @@ from scanner.errors import CollectorError, TransportError
 from scanner.model.facts import HostFacts
 from scanner.model.host import Host
 from scanner.model.outcome import HostOutcome, OutcomeKind
+from scanner.probes.collector import build_collector_script, dialect_for
 from scanner.transport.failures import outcome_kind
 from scanner.transport.settings import TransportSettings
-from scanner.transport.winrm import HostSession
+from scanner.transport.winrm import HostSession, RemoteVersions, ScriptChoice
 
 Parser = Callable[[str, Sequence[Any]], HostFacts]
 
 
+@functools.cache
+def collector_script(dialect: str) -> str:
+    """The collector in ``dialect``, built once per process (its CREATE_PIPELINE body is then
+    serialised once per dialect and protocol version, see transport.serializer)."""
+    return build_collector_script(dialect)
+
+
+def collector_for(remote: RemoteVersions) -> str:
+    """The collector for a host, in the dialect its handshake calls for: "ps2" (PowerShell 2.0 on
+    CLR 2.0) for a 2.x PowerShell, or a protocol-2.1 host that did not say; "ps3" otherwise."""
+    return collector_script(dialect_for(remote.powershell))
+
+
 class CollectorSession(Session):
-    def __init__(self, host: Host, settings: TransportSettings, script: str, parse: Parser,
+    def __init__(self, host: Host, settings: TransportSettings, script: ScriptChoice, parse: Parser,
                  tls_context: ssl.SSLContext | None = None, interner: Interner | None = None) -> None:
         self._host = host
         self._transport = HostSession(host, settings, script, tls_context)
@@ -41,8 +56,10 @@ class CollectorSession(Session):
             facts = self._parse(self._host.name, answer.output)
         except CollectorError as err:
             return HostOutcome(self._host, OutcomeKind.PROBE_ERROR, str(err),
-                               auth_mechanism=answer.auth_mechanism, duration_s=answer.elapsed_s)
+                               auth_mechanism=answer.auth_mechanism, duration_s=answer.elapsed_s,
+                               ps_version=answer.remote.powershell, psrp_protocol=answer.remote.protocol)
         if self._interner is not None:
             self._interner.facts(facts)
         return HostOutcome(self._host, OutcomeKind.OK, "", facts=facts,
-                           auth_mechanism=answer.auth_mechanism, duration_s=answer.elapsed_s)
+                           auth_mechanism=answer.auth_mechanism, duration_s=answer.elapsed_s,
+                           ps_version=answer.remote.powershell, psrp_protocol=answer.remote.protocol)

@@ -43,6 +43,7 @@ from scanner.model.matrix import Cell
 from scanner.model.outcome import HostOutcome, OutcomeKind
 from scanner.model.verdict import Verdict
 from scanner.transport.settings import TransportSettings
+from scanner.transport.winrm import ScriptChoice
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class _Start:
 
     settings: TransportSettings
     password: str | None
-    script: str
+    script: ScriptChoice  # a module-level function pickles by name
     exchange_version: str
     params: Any  # EvaluationParams (imported lazily: the engine pulls in the catalog)
     https: bool  # some host uses HTTPS: build the sweep's TLS context once
@@ -90,7 +91,7 @@ class ShardPool:
             runner = SweepRunner(shards.session, limits, observers)
     """
 
-    def __init__(self, workers: int, settings: TransportSettings, script: str, params: Any,
+    def __init__(self, workers: int, settings: TransportSettings, script: ScriptChoice, params: Any,
                  https: bool) -> None:
         if workers < 1:
             raise ValueError("a shard pool needs at least one worker")

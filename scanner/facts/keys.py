@@ -229,18 +229,3 @@ SETUP_ORG_FACTS: tuple[FactSpec, ...] = (
              "setup_lookup: {base, found, dacl_protected}} (absent: no organisation)",
              "nTSecurityDescriptor (DACL, SD flags control) of msExchAdminGroup objects"),
 )
-
-
-# Host facts the rules read that the collector adds in its next version (see the shared contract): declared
-# here so the catalog accepts the rules that read them; until a host reports them their rules say UNKNOWN.
-# The collector's own declaration replaces this block.
-PENDING_HOST_FACTS: tuple[FactSpec, ...] = (
-    FactSpec("policy.gpo_machine", "{enable_scripts: int|None, execution_policy: str|None} "
-             "(absent: the key does not exist)", r"HKLM\SOFTWARE\Policies\Microsoft\Windows\PowerShell"),
-    FactSpec("policy.gpo_user", "{account: str, policy: None | {enable_scripts: int|None, "
-             "execution_policy: str|None}}", r"HKCU\SOFTWARE\Policies\Microsoft\Windows\PowerShell of the "
-             "account the scan runs as"),
-    FactSpec("exchange.v14_setup", "{msi_install_path: str|None, exsetup_version: str|None} "
-             "(absent: no v14\\Setup key)", r"HKLM\SOFTWARE\Microsoft\ExchangeServer\v14\Setup\MsiInstallPath, "
-             r"<MsiInstallPath>\bin\ExSetup.exe file version"),
-)

@@ -29,6 +29,10 @@ class HostOutcome:
     facts: HostFacts | None = None
     auth_mechanism: str | None = None  # what was negotiated: ntlm, kerberos, basic, ...
     duration_s: float = 0.0
+    # what the host's PSRP handshake said: its PowerShell version and protocol version (None: the
+    # session did not get that far)
+    ps_version: str | None = None
+    psrp_protocol: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -1,5 +1,6 @@
-"""HTTP authentication as a Windows WinRM listener does it: Basic, and Negotiate (SPNEGO/NTLM) with a
-pyspnego acceptor per TCP connection. Wrong credentials get 401 with the challenge headers again.
+"""HTTP authentication as a Windows WinRM listener does it: Basic (local accounts only), and Negotiate
+(SPNEGO/NTLM) with a pyspnego acceptor per TCP connection. Wrong credentials get 401 with the challenge
+headers again.
 
 pyspnego's NTLM acceptor reads the accepted accounts from the file named by the NTLM_USER_FILE
 environment variable, which is process-wide: :class:`NtlmUserFile` writes it in the simulator's work
@@ -149,13 +150,34 @@ def _basic(
         always_401
         or not sep
         or not (state.tls or host.allow_unencrypted)
-        or not credentials.matches(user, password)
+        or not basic_account_ok(host, credentials, user, password)
     ):
         state.user = None
         return AuthOutcome(False, challenge(host), "fail")
-    event = "" if state.user == user and state.scheme == "basic" else "ok"
-    state.user, state.scheme, state.ctx = user, "basic", None
+    # the shell's Owner reads as Windows names a local account: HOST\name
+    name = user.rpartition("\\")[2]
+    account = f"{host.name}\\{name}"
+    event = "" if state.user == account and state.scheme == "basic" else "ok"
+    state.user, state.scheme, state.ctx = account, "basic", None
     return AuthOutcome(True, (), event)
+
+
+def basic_account_ok(host: SimHost, credentials: Credentials, user: str, password: str) -> bool:
+    """Whether the listener takes this user over Basic. Windows' WinRM checks Basic credentials
+    against the local account database only: a domain account (DOMAIN\\user, user@domain) is refused,
+    and a plain name, ``.\\name`` or ``HOST\\name`` is the host's local account of that name.
+    Source: ConnectionOptions.UserName, Remarks (a domain account with Negotiate or Kerberos, a local
+    account with Basic), https://learn.microsoft.com/en-us/windows/win32/winrm/connectionoptions-username"""
+    if "@" in user:
+        return False
+    prefix, sep, name = user.rpartition("\\")
+    if sep and prefix.casefold() not in (".", host.name.casefold()):
+        return False
+    return (
+        credentials.local
+        and name.casefold() == credentials.username.casefold()
+        and password == credentials.password
+    )
 
 
 def _negotiate(

@@ -9,7 +9,7 @@ from dataclasses import replace
 from scanner.simulator import auth, crypto, http, scripts, wsman
 from scanner.simulator.faults import FaultSpec, WsmanFault, quota_fault
 from scanner.simulator.profiles import Credentials, SimHost
-from scanner.simulator.psrp import ClientGone, Shell
+from scanner.simulator.psrp import ClientGone, Shell, remoting
 from scanner.simulator.stats import HostCounters, HostStats
 
 _GARBAGE_CONNECT = b"\x00\x01SSH-2.0-OpenSSH_9.2p1 not-a-wsman-listener\r\n\r\n"
@@ -34,6 +34,7 @@ class HostRuntime:
         self.idle_timeout_s = idle_timeout_s if idle_timeout_s is not None else host.idle_timeout_s
         self.max_shells = max_shells if max_shells is not None else host.max_shells
         self.strict_cbt = strict_cbt
+        self.remoting = remoting(host)  # the versions its handshake gives, its MaxEnvelopeSizekb
         self.counters = HostCounters()
         self.cbt: dict[bool, bytes] = {}  # tls -> channel-binding data of the host's certificate
         self._shells: dict[str, Shell] = {}
@@ -181,6 +182,13 @@ class HostRuntime:
             self.counters.auth_fail += 1
             return http.HttpResponse(401, auth.challenge(self.host))
 
+        if len(body) > self.remoting.max_envelope:
+            # A request over MaxEnvelopeSizekb gets HTTP 413 with no SOAP body: Windows' client reports
+            # it as ERROR_WSMAN_HTTP_REQUEST_TOO_LARGE_STATUS (0x80338111, "...the request size exceeded
+            # the configured MaxEnvelopeSize quota", winerror.h); [MS-WSMV] 2.2.4.10: MaxEnvelopeSizekb
+            # also limits the size of the client's request packets.
+            self.counters.envelopes_refused += 1
+            return http.HttpResponse(413)
         try:
             request = wsman.parse(body)
         except wsman.BadRequest:

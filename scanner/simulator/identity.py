@@ -33,6 +33,11 @@ class Identity:
     domain_sid: str = "S-1-5-21-3623811015-3361044348-30300820"
 
 
+def _value(m: Machine, path: str, name: str) -> RegValue | None:
+    key = m.reg("HKLM", path)
+    return key.value(name) if key is not None else None
+
+
 def sz(text: str) -> RegValue:
     return RegValue("REG_SZ", text)
 
@@ -54,14 +59,15 @@ def with_identity(m: Machine, ident: Identity, overridden: Collection[str],
     if "computer.dns_hostname" not in overridden:
         tcpip["Hostname"] = sz(ident.name)
     if "computer.nv_domain" not in overridden:
-        tcpip["NV Domain"] = sz(ident.domain_dns)
+        # System Properties writes the primary DNS suffix to both values; a workgroup server has neither
+        tcpip["NV Domain"] = tcpip.get("Domain") or _value(m, _TCPIP, "Domain")
     if tcpip:
         reg[_TCPIP] = tcpip
     if "computer.ad_site" not in overridden and ident.ad_site:
         reg[_NETLOGON] = {"DynamicSiteName": sz(ident.ad_site)}
     if not account_fixed:
-        domain, _, user = ident.account.rpartition("\\")
-        env["USERDOMAIN"], env["USERNAME"] = domain or ident.netbios, user
+        account_domain, _, user = ident.account.rpartition("\\")
+        env["USERDOMAIN"], env["USERNAME"] = account_domain or ident.netbios, user
     wmi: Mapping[str, Any] = m.wmi
     if "local.administrators" not in overridden or admins is not None:
         members = admins if admins is not None else [

@@ -5,7 +5,7 @@ A site file (YAML) describes a simulated Windows estate in a few lines, however 
     name: contoso
     seed: 42
     domain: {dns: contoso.test, netbios: CONTOSO}
-    credentials: {username: svc-exready, password: "..."}
+    credentials: {username: svc-exready, password: "..."}   # local: true -> a local account (Basic)
     defaults: {schemes: [http], auth: [negotiate, basic]}
     baseline: {os: "Windows Server 2012 R2 Standard", facts: {...}, absent: [...]}
     variants:
@@ -71,12 +71,14 @@ BUILTIN = "builtin"
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """The simulated domain's account. The password never appears in repr()."""
+    """The site's account: a domain account, or with ``local`` a local account that every host has
+    (the only kind Windows' WinRM takes over Basic). The password never appears in repr()."""
 
     username: str
     password: str = field(repr=False)
     domain_netbios: str = ""
     domain_dns: str = ""
+    local: bool = False
 
     def accepted_usernames(self) -> tuple[str, ...]:
         """The spellings a Windows host accepts for this account (Basic and NTLM)."""
@@ -308,8 +310,13 @@ class _SiteBuilder:
         creds = self.mapping(doc.get("credentials"), "credentials")
         if not creds.get("username") or creds.get("password") is None:
             raise self.fail("credentials need a username and a password")
-        credentials = Credentials(str(creds["username"]), str(creds["password"]), netbios, self.domain_dns)
-        self.account = f"{netbios}\\{credentials.username}"
+        unknown_creds = set(creds) - {"username", "password", "local"}
+        if unknown_creds:
+            raise self.fail(f"credentials: unknown key(s) {', '.join(sorted(map(str, unknown_creds)))}")
+        credentials = Credentials(
+            str(creds["username"]), str(creds["password"]), netbios, self.domain_dns, bool(creds.get("local"))
+        )
+        self.credentials = credentials
 
         base = _Profile()
         self.apply(base, self.mapping(doc.get("defaults") or {}, "defaults"), "defaults")
@@ -542,7 +549,7 @@ class _SiteBuilder:
             if key is not None:
                 self._built[key] = built
         frozen, overridden, admins, account_fixed = built
-        ident = Identity(p.name, self.domain_dns, self.netbios, p.ad_site, self.account)
+        ident = Identity(p.name, self.domain_dns, self.netbios, p.ad_site, self.account_of(p.name))
         machine = with_identity(frozen, ident, overridden, admins, account_fixed)
         return SimHost(
             name=p.name,
@@ -560,6 +567,11 @@ class _SiteBuilder:
             idle_timeout_s=prof.idle_timeout_s,
             allow_unencrypted=prof.allow_unencrypted,
         )
+
+    def account_of(self, host: str) -> str:
+        """The account the scan runs as, as the host names it (DOMAIN\\user; HOST\\user when local)."""
+        c = self.credentials
+        return f"{host if c.local else self.netbios}\\{c.username}"
 
     def build_machine(self, prof: _Profile, what: str) -> _Built:
         """The profile's machine: its OS base, then each layer's machine edits and fact overrides; then
@@ -588,7 +600,8 @@ class _SiteBuilder:
         except EditError as exc:
             raise self.fail(f"{what}: {exc}") from None
         overridden = frozenset(prof.facts)
-        check = with_identity(frozen, Identity("SIMCHECK", self.domain_dns, self.netbios, "Check-Site", self.account),
+        check = with_identity(frozen, Identity("SIMCHECK", self.domain_dns, self.netbios, "Check-Site",
+                                               self.account_of("SIMCHECK")),
                               overridden, d.admins, d.account_fixed)
         try:
             got = collect_facts(check, dialect_for(check.ps_version))
@@ -735,8 +748,6 @@ CATALOG_BASELINE_ABSENT = (
     "policy.gpo_machine",
     "exchange.setup",
     "exchange.v14_setup",
-    "file.wmspdmod_dll",
-    "file.wmspdmoe_dll",
     "exchange.adaccess_config_dc",
     "exchange.edge_adam_data_path",
 )
@@ -769,6 +780,15 @@ IIS_COMPONENTS = (
     "AdminService",
     "ManagementConsole",
 )
+# Windows Server 2008 R2 names (Server Manager's 2008 R2 feature ids) of the features Exchange 2013 needs there
+WINDOWS_FEATURES_2008R2 = (
+    "NET-Framework",
+    "NET-HTTP-Activation",
+    "RSAT-Web-Server",
+    "RSAT-Clustering",
+    "RPC-over-HTTP-proxy",
+    "Web-ISAPI-Ext",
+)
 WINDOWS_FEATURES = (
     "RSAT-Clustering",
     "RSAT-Clustering-CmdInterface",
@@ -790,8 +810,6 @@ def catalog_baseline_facts() -> dict[str, Any]:
         "os.product_type": "ServerNT",
         "os.edition_id": "ServerStandard",
         "os.current_type": "Multiprocessor Free",
-        "ps.clr_version": "4.0.30319.42000",
-        "netfx3.http_activation": False,
         "policy.gpo_user": {"account": "CONTOSO\\exready", "policy": None},
         "computer.domain_role": 3,
         "services.start": {
@@ -817,6 +835,9 @@ def catalog_baseline_facts() -> dict[str, Any]:
         "iis.url_rewrite_version": "7.2.1993",
         "ucma.speech_assembly": True,
         "wif.v35": True,
+        "netfx3.http_activation": False,  # .NET 3.5's WCF HTTP activation: only Windows Server 2008 R2 needs it
+        "file.wmspdmod_dll": {"path": sys32 + "wmspdmod.dll", "version": "12.0.9600.17415"},
+        "file.wmspdmoe_dll": {"path": sys32 + "wmspdmoe.dll", "version": "12.0.9600.17415"},
         "exchange.legacy_roles": [],
         "windows.features": {**{name: True for name in WINDOWS_FEATURES}, "WinRM-IIS-Ext": False},
         "local.administrators": [
@@ -826,30 +847,23 @@ def catalog_baseline_facts() -> dict[str, Any]:
     }
 
 
-def features_2008r2() -> dict[str, bool]:
-    """The Exchange 2013 prerequisites on Windows Server 2008 R2 SP1 installed, by the names the collector
-    reports for that Windows (every feature it reads there but the WinRM IIS extension)."""
-    from scanner.probes.manifest import FEATURE_IDS_2008R2
-
-    return {name: name != "WinRM-IIS-Ext" for name, _ in FEATURE_IDS_2008R2}
-
-
 def seed_variants_document() -> dict[str, dict[str, Any]]:
     """One variant per seed readiness rule that fails on it."""
     return {
         "kb2619234-missing": {
+            # otherwise ready for Exchange 2013: WMF 4.0, the 2008 R2 features and WCF HTTP activation
             "os": "Windows Server 2008 R2 Enterprise",
-            "ps_version": "3.0",
+            "ps_version": "4.0",
             "facts": {
                 "os.current_build": "7601",
+                "windows.features": {**{name: True for name in WINDOWS_FEATURES_2008R2}, "WinRM-IIS-Ext": False},
+                "netfx3.http_activation": True,
                 "file.rpchttp_dll": {
                     "path": "C:\\Windows\\System32\\rpchttp.dll",
                     "version": "6.1.7601.17514",
                 },
                 "file.rpcrt4_dll": {"path": "C:\\Windows\\System32\\rpcrt4.dll", "version": "6.1.7601.17514"},
                 "hotfix.ids": ["KB976902", "KB2506143"],
-                # 2008 R2 keeps no component cache: its features by their Win32_ServerFeature names
-                "windows.features": features_2008r2(),
             },
         },
         "ucma-missing": {"absent": ["ucma.version"]},

@@ -23,6 +23,7 @@ from psrpcore.types import (
     PSInvocationState,
     PSRPMessageType,
     PSVersion,
+    SessionCapability,
 )
 
 from scanner.simulator import clixml, scripts
@@ -43,35 +44,121 @@ def fragment_size(max_envelope: int) -> int:
     return max(22, (max_envelope - 4096) * 3 // 4)
 
 
-def _build_version(host: SimHost) -> str:
-    build = ""
-    f = host.facts.get("os.current_build")
-    if f is not None and f.value is not None:
-        build = str(f.value)
-    known = {
-        "7600": "6.1.7600.16385",
-        "7601": "6.1.7601.17514",
-        "9200": "6.2.9200.16384",
-        "9600": "6.3.9600.16384",
-    }
-    return known.get(build, f"10.0.{build}.1" if build.isdigit() else "6.3.9600.16384")
+# What each Windows PowerShell answers in its PSRP handshake. A WinRM 2.0 host (Windows PowerShell 2.0,
+# Windows Server 2008 R2) speaks protocol 2.1 with a 150 KB MaxEnvelopeSizekb; PowerShell 3.0/4.0
+# speak 2.2 and 5.x speaks 2.3, over WinRM 3.0, whose default is 500 KB. Source: the sessions recorded
+# against real hosts in pypsrp's tests/tests_pypsrp/responses/test_psrp_run_protocol_version_2.{1,2,3}
+# .yml (2008 R2: PSVersion 2.0, CLRVersion 2.0.50727.5420, WSManStackVersion 2.0, protocol 2.1; 2016:
+# PSVersion 5.1.14393.2248, CLRVersion 4.0.30319.42000, WSManStackVersion 3.0, protocol 2.3), and
+# [MS-WSMV] 2.2.4.10 ConfigType (MaxEnvelopeSizekb "SHOULD be 500 but MAY be 150"),
+# https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-wsmv/932240de-3943-4ed3-a162-8b3c4de5a286
+_CLR2 = "2.0.50727.5420"  # .NET 2.0 SP2 on Windows Server 2008 R2 SP1 (the recorded 2.1 session)
+_CLR4 = "4.0.30319.42000"  # .NET 4.6 and later
+# PSVersionTable.BuildVersion is the file version of System.Management.Automation.dll, which comes with
+# the PowerShell (WMF) release: the OS's own for 2.0 (7600 RTM / 7601 SP1), then 3.0's, 4.0's and 5.1's.
+_BUILD_V2 = {"7600": "6.1.7600.16385", "7601": "6.1.7601.17514"}
+_BUILD_BY_PS = {"3": "6.2.9200.16384", "4": "6.3.9600.16384", "5": "10.0.14393.0"}
+
+
+@dataclass(frozen=True, slots=True)
+class Remoting:
+    """What one simulated host says about itself in the PSRP handshake, and its WS-Man limits."""
+
+    ps_version: str  # "2.0", "4.0", "5.1.14393.0"
+    clr_version: str
+    protocol: str  # PSRemotingProtocolVersion: "2.1", "2.2", "2.3"
+    max_envelope_kb: int  # MaxEnvelopeSizekb
+    build_version: str  # PSVersionTable.BuildVersion
+
+    @property
+    def wsman_stack(self) -> str:
+        return "2.0" if self.protocol == "2.1" else "3.0"
+
+    @property
+    def max_envelope(self) -> int:
+        return self.max_envelope_kb * 1024
+
+
+def _protocol_for(ps: str) -> str:
+    major = ps.split(".", 1)[0]
+    return {"1": "2.1", "2": "2.1", "3": "2.2", "4": "2.2"}.get(major, "2.3")
+
+
+def _os_build(host: SimHost) -> str:
+    machine = getattr(host, "machine", None)
+    if machine is not None:
+        return str(getattr(machine, "os_build", "") or "")
+    facts = getattr(host, "facts", None) or {}
+    f = facts.get("os.current_build")
+    return str(f.value) if f is not None and f.value is not None else ""
+
+
+def remoting(host: SimHost) -> Remoting:
+    """The host's remoting versions: from its machine model when it has one, else derived from its
+    PowerShell version as each Windows ships it."""
+    machine = getattr(host, "machine", None)
+    ps = str(getattr(machine, "ps_version", "") or getattr(host, "ps_version", "") or "4.0")
+    if "." not in ps:
+        ps = f"{ps}.0"
+    protocol = str(getattr(machine, "psrp_protocol", "") or _protocol_for(ps))
+    clr = str(getattr(machine, "clr_version", "") or (_CLR2 if protocol == "2.1" else _CLR4))
+    envelope = int(getattr(machine, "max_envelope_kb", 0) or (150 if protocol == "2.1" else 500))
+    major = ps.split(".", 1)[0]
+    if major in ("1", "2"):
+        build_version = _BUILD_V2.get(_os_build(host), "6.1.7601.17514")
+    elif major == "5" and ps.count(".") >= 3:
+        build_version = f"10.0.{ps.split('.', 2)[2]}"  # 5.1.14393.0 is build 10.0.14393.0
+    else:
+        build_version = _BUILD_BY_PS.get(major, "10.0.14393.0")
+    return Remoting(ps, clr, protocol, envelope, build_version)
+
+
+_TABLE_ORDER = {
+    "2.1": ("WSManStackVersion", "PSCompatibleVersions", "SerializationVersion", "BuildVersion", "PSVersion",
+            "CLRVersion", "PSRemotingProtocolVersion"),
+    "2.2": ("PSVersion", "PSCompatibleVersions", "BuildVersion", "CLRVersion", "WSManStackVersion",
+            "PSRemotingProtocolVersion", "SerializationVersion"),
+    "2.3": ("PSVersion", "PSEdition", "PSCompatibleVersions", "CLRVersion", "BuildVersion", "WSManStackVersion",
+            "PSRemotingProtocolVersion", "SerializationVersion"),
+}
 
 
 def application_private_data(host: SimHost) -> dict[str, Any]:
-    ps = host.ps_version if host.ps_version.count(".") >= 1 else f"{host.ps_version}.0"
-    compatible = [v for v in ("1.0", "2.0", "3.0", "4.0", "5.0", "5.1") if v <= ps[:3]]
-    return {
-        "PSVersionTable": {
-            "PSVersion": PSVersion(ps),
-            "PSEdition": "Desktop",
-            "PSCompatibleVersions": [PSVersion(v) for v in compatible or ["1.0", "2.0"]],
-            "BuildVersion": PSVersion(_build_version(host)),
-            "CLRVersion": PSVersion("4.0.30319.42000"),
-            "WSManStackVersion": PSVersion("3.0"),
-            "PSRemotingProtocolVersion": PSVersion("2.2"),
-            "SerializationVersion": PSVersion("1.1.0.1"),
-        }
+    """APPLICATION_PRIVATE_DATA as the host's PowerShell sends it. PSCompatibleVersions lists every
+    version up to the host's own. PowerShell 3.0/4.0 (protocol 2.2) give PSVersion as 2.0 there, the
+    real version showing only in PSCompatibleVersions, and 4.0 adds its remote debugger's state: as
+    recorded from a 2012 R2 host (PSCompatibleVersions 1.0-4.0, BuildVersion 6.3.9600.x, CLR 4.0)
+    in pypsrp's test_psrp_run_protocol_version_2.2.yml. PSEdition came with 5.1."""
+    r = remoting(host)
+    ladder = ("1.0", "2.0", "3.0", "4.0", "5.0")
+    compatible = [v for v in ladder if PSVersion(v) < PSVersion(r.ps_version)] + [r.ps_version]
+    table: dict[str, Any] = {
+        "PSVersion": PSVersion("2.0" if r.protocol == "2.2" else r.ps_version),
+        "PSCompatibleVersions": [PSVersion(v) for v in compatible],
+        "BuildVersion": PSVersion(r.build_version),
+        "CLRVersion": PSVersion(r.clr_version),
+        "WSManStackVersion": PSVersion(r.wsman_stack),
+        "PSRemotingProtocolVersion": PSVersion(r.protocol),
+        "SerializationVersion": PSVersion("1.1.0.1"),
     }
+    if r.ps_version.startswith("5.1"):
+        table["PSEdition"] = "Desktop"
+    # in the order each version's hashtable gives its keys (as recorded; the order carries no meaning)
+    order = _TABLE_ORDER.get(r.protocol, _TABLE_ORDER["2.3"])
+    table = {k: table[k] for k in sorted(table, key=lambda k: order.index(k) if k in order else len(order))}
+    if r.ps_version.startswith("4."):
+        return {"DebugMode": 1, "DebugStop": False, "PSVersionTable": table, "DebugBreakpointCount": 0}
+    return {"PSVersionTable": table}
+
+
+def session_capability(host: SimHost) -> SessionCapability:
+    """SESSION_CAPABILITY as the host sends it: its own protocol version; PSVersion is PSRP's own
+    field, 2.0 on every Windows PowerShell (as recorded from 2.1, 2.2 and 2.3 hosts)."""
+    return SessionCapability(
+        PSVersion=PSVersion("2.0"),
+        protocolversion=PSVersion(remoting(host).protocol),
+        SerializationVersion=PSVersion("1.1.0.1"),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +188,7 @@ class Shell:
         self.created = time.monotonic()
         self.last_used = self.created
         self.pool = psrpcore.ServerRunspacePool(application_private_data=application_private_data(host))
+        self.pool.our_capability = session_capability(host)
         try:
             # psrpcore queues its SESSION_CAPABILITY before it learns the pool id; seed it so the
             # message header carries the id the client chose (pypsrp uses it as the ShellId)
@@ -108,11 +196,17 @@ class Shell:
         except ValueError:
             pass
         self.pipelines: dict[uuid.UUID, psrpcore.ServerPipeline] = {}
+        self.command_ids: dict[uuid.UUID, uuid.UUID] = {}  # WS-Man CommandId -> PSRP pipeline id
         self.queues: dict[uuid.UUID | None, deque[tuple[str, bytes]]] = {}
         self._changed = asyncio.Event()
         self._timers: set[asyncio.TimerHandle] = set()
 
     # -- state -----------------------------------------------------------------------------------
+
+    def pipeline_id(self, command_id: uuid.UUID) -> uuid.UUID:
+        """The PSRP pipeline a WS-Man CommandId names (the same id, except on WinRM 2.0; a client that
+        names the pipeline's own id is let through, as pypsrp's ctrl_c signal does)."""
+        return self.command_ids.get(command_id, command_id)
 
     def touch(self) -> None:
         self.last_used = time.monotonic()
@@ -172,9 +266,24 @@ class Shell:
         Returns the number of pipelines started."""
         pipe = psrpcore.ServerPipeline(self.pool, command_id)  # must exist before CREATE_PIPELINE is fed
         self.pipelines[command_id] = pipe
+        started = self._start(self._feed(arguments, command_id), fragment, answer, delay_s)
+        self._drain(fragment)
+        return started
+
+    def _start(
+        self,
+        events: list[Any],
+        fragment: int,
+        answer: Callable[[scripts.PipelineRequest], scripts.ScriptAnswer],
+        delay_s: float,
+    ) -> int:
+        """Start and answer each pipeline whose CREATE_PIPELINE is complete in ``events``."""
         started = 0
-        for ev in self._feed(arguments, command_id):
+        for ev in events:
             if isinstance(ev, psrpcore.CreatePipelineEvent):
+                pipe = self.pipelines.get(ev.pipeline_id)
+                if pipe is None:
+                    continue
                 request = scripts.pipeline_request(ev.pipeline.commands)
                 pipe.start()
                 started += 1
@@ -182,7 +291,6 @@ class Shell:
                     self._later(delay_s, functools.partial(self._answer, pipe, answer, request, fragment))
                 else:
                     self._finish(pipe, answer(request), fragment)
-        self._drain(fragment)
         return started
 
     def _later(self, delay_s: float, fn: Callable[[], None]) -> None:
@@ -240,11 +348,21 @@ class Shell:
             )
         )  # noqa: SLF001
 
-    def send(self, streams: list[tuple[str, uuid.UUID | None, bytes]], fragment: int) -> None:
+    def send(
+        self,
+        streams: list[tuple[str, uuid.UUID | None, bytes]],
+        fragment: int,
+        answer: Callable[[scripts.PipelineRequest], scripts.ScriptAnswer],
+        delay_s: float = 0.0,
+    ) -> int:
+        """Input for the pool or a pipeline; returns the number of pipelines started (the rest of a
+        CREATE_PIPELINE that did not fit in the Command's envelope comes this way)."""
+        started = 0
         for name, pipeline_id, data in streams:
             kind = psrpcore.StreamType.prompt_response if name == "pr" else psrpcore.StreamType.default
-            self._feed(data, pipeline_id, kind)
+            started += self._start(self._feed(data, pipeline_id, kind), fragment, answer, delay_s)
         self._drain(fragment)
+        return started
 
     def signal(self, command_id: uuid.UUID, terminate: bool, ctrl_c: bool, fragment: int) -> None:
         pipe = self.pipelines.get(command_id)
@@ -258,6 +376,8 @@ class Shell:
             pipe.close()
             self.pipelines.pop(command_id, None)
             self.queues.pop(command_id, None)
+            for alias in [k for k, v in self.command_ids.items() if v == command_id]:
+                del self.command_ids[alias]
         self._drain(fragment)
 
     async def receive(

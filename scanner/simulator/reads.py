@@ -18,7 +18,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scanner.probes.manifest import (
     DECLARED_READS,
@@ -39,6 +39,9 @@ from scanner.probes.manifest import (
     WmiStrings,
 )
 from scanner.simulator.profiles import ABSENT, PRESENT, UNREADABLE, FactValue
+
+if TYPE_CHECKING:
+    from scanner.simulator.machine import Machine
 
 # Windows' own wording for what a real host reports.
 REGISTRY_DENIED = "Requested registry access is not allowed."
@@ -118,6 +121,12 @@ class RunsPowerShell(Protocol):
 
     @property
     def ps_version(self) -> str: ...
+
+
+if TYPE_CHECKING:
+
+    def _the_model_is_read_as_machine_like(machine: Machine) -> MachineLike:
+        return machine  # mypy checks that the simulator's machine model has the shape read here
 
 
 class ReadError(Exception):

@@ -19,6 +19,7 @@ class HostCounters:
     shells_refused: int = 0  # over the host's shell quota
     scripts_run: int = 0
     faults_injected: int = 0
+    envelopes_refused: int = 0  # requests over the host's MaxEnvelopeSizekb (HTTP 413)
 
     def snapshot(self) -> HostStats:
         return HostStats(**asdict(self))
@@ -36,6 +37,7 @@ class HostStats:
     shells_refused: int = 0
     scripts_run: int = 0
     faults_injected: int = 0
+    envelopes_refused: int = 0
     shells_open: int = 0
 
     def __add__(self, other: HostStats) -> HostStats:

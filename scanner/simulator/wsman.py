@@ -20,7 +20,7 @@ from scanner.simulator.faults import (
     WsmanFault,
     invalid_selectors,
 )
-from scanner.simulator.psrp import ClientGone, Shell, fragment_size
+from scanner.simulator.psrp import ClientGone, Remoting, Shell, fragment_size
 
 NS = {
     "s": "http://www.w3.org/2003/05/soap-envelope",
@@ -160,6 +160,7 @@ class ShellHost(Protocol):
     """What the dispatcher needs from the host: its shells, their quota, and what to count."""
 
     name: str
+    remoting: Remoting
 
     def shells(self) -> dict[str, Shell]: ...
 
@@ -184,7 +185,9 @@ async def dispatch(
     req: Request, host: ShellHost, owner: str, client_ip: str, client_gone: Callable[[], bool]
 ) -> bytes:
     """The answer envelope for one request; raises WsmanFault or ClientGone."""
-    frag = fragment_size(req.max_envelope)
+    # the client's MaxEnvelopeSize bounds the answer, capped at the host's own MaxEnvelopeSizekb
+    # ([MS-WSMAN] 3.1.4.1.9: larger values are taken as the configured maximum)
+    frag = fragment_size(min(req.max_envelope, host.remoting.max_envelope))
     if req.stage == "create":
         return _create(req, host, owner, client_ip, frag)
     if req.stage not in RESPONSE_ACTION:
@@ -205,8 +208,14 @@ async def dispatch(
         if cl is None:
             raise invalid_selectors("the command line")
         cmd_text = (cl.get("CommandId") or str(uuid.uuid4())).upper()
+        pipeline_id = _uuid(cmd_text, "the command")
+        if host.remoting.protocol == "2.1":
+            # WinRM 2.0 gives the command an id of its own, not the client's (the PSRP pipeline keeps the
+            # client's): recorded from a 2008 R2 host in pypsrp's test_psrp_run_protocol_version_2.1.yml
+            cmd_text = str(uuid.uuid4()).upper()
+        shell.command_ids[uuid.UUID(cmd_text)] = pipeline_id
         started = shell.command(
-            _uuid(cmd_text, "the command"),
+            pipeline_id,
             _b64(cl.findtext("rsp:Arguments", "", NS)),
             frag,
             host.answer,
@@ -223,9 +232,11 @@ async def dispatch(
         streams = []
         for st in req.body.findall("rsp:Send/rsp:Stream", NS):
             cid = st.get("CommandId")
-            target = _uuid(cid, "the command") if cid else None
+            target = shell.pipeline_id(_uuid(cid, "the command")) if cid else None
             streams.append((st.get("Name") or "stdin", target, _b64(st.text)))
-        shell.send(streams, frag)
+        # a CREATE_PIPELINE too large for one envelope goes on in Send ([MS-PSRP] 3.1.5.1.1)
+        for _ in range(shell.send(streams, frag, host.answer, host.script_delay_s())):
+            host.count_script()
         return envelope(RESPONSE_ACTION["send"], relates, "<rsp:SendResponse/>")
     if req.stage == "signal":
         sig = req.body.find("rsp:Signal", NS)
@@ -233,7 +244,7 @@ async def dispatch(
             raise invalid_selectors("the command")
         code = sig.findtext("rsp:Code", "", NS).strip()
         shell.signal(
-            _uuid(sig.get("CommandId"), "the command"),
+            shell.pipeline_id(_uuid(sig.get("CommandId"), "the command")),
             code == SIGNAL_TERMINATE,
             code.lower() in SIGNAL_CTRL_C,
             frag,
@@ -277,20 +288,26 @@ def _create(req: Request, host: ShellHost, owner: str, client_ip: str, frag: int
     except Exception:
         host.close_shell(shell_id)
         raise
-    idle = f"PT{shell.idle_timeout_s:.3f}S"
-    body = (
+    created = (
         f"<x:ResourceCreated><a:Address>{escape(host.listener_url())}</a:Address><a:ReferenceParameters>"
         f"<w:ResourceURI>{escape(req.resource_uri)}</w:ResourceURI><w:SelectorSet>"
         f'<w:Selector Name="ShellId">{shell_id}</w:Selector></w:SelectorSet></a:ReferenceParameters>'
         f"</x:ResourceCreated>"
-        f"<rsp:Shell><rsp:ShellId>{shell_id}</rsp:ShellId><rsp:Name>WinRM1</rsp:Name>"
+    )
+    if host.remoting.protocol == "2.1":
+        # WinRM 2.0 answers a Create with the shell's reference only (as recorded from a 2008 R2 host
+        # in pypsrp's test_psrp_run_protocol_version_2.1.yml); WinRM 3.0 added the rsp:Shell details
+        return envelope(RESPONSE_ACTION["create"], req.message_id, created)
+    idle = f"PT{shell.idle_timeout_s:.3f}S"
+    body = created + (
+        f"<rsp:Shell><rsp:ShellId>{shell_id}</rsp:ShellId>"
         f"<rsp:ResourceUri>{escape(req.resource_uri)}</rsp:ResourceUri><rsp:Owner>{escape(owner)}</rsp:Owner>"
         f"<rsp:ClientIP>{escape(client_ip)}</rsp:ClientIP>"
         f"<rsp:ProcessId>{4000 + len(host.shells())}</rsp:ProcessId>"
         f"<rsp:IdleTimeOut>{idle}</rsp:IdleTimeOut><rsp:InputStreams>stdin pr</rsp:InputStreams>"
         f"<rsp:OutputStreams>stdout</rsp:OutputStreams><rsp:MaxIdleTimeOut>PT2147483.647S</rsp:MaxIdleTimeOut>"
         f"<rsp:Locale>en-US</rsp:Locale><rsp:DataLocale>en-US</rsp:DataLocale>"
-        f"<rsp:CompressionMode>XpressCompression</rsp:CompressionMode><rsp:ProfileLoaded>Yes</rsp:ProfileLoaded>"
+        f"<rsp:CompressionMode>NoCompression</rsp:CompressionMode><rsp:ProfileLoaded>Yes</rsp:ProfileLoaded>"
         f"<rsp:Encoding>UTF8</rsp:Encoding><rsp:BufferMode>Block</rsp:BufferMode><rsp:State>Connected</rsp:State>"
         f"<rsp:ShellRunTime>P0DT0H0M0S</rsp:ShellRunTime><rsp:ShellInactivity>P0DT0H0M0S</rsp:ShellInactivity>"
         f"</rsp:Shell>"
@@ -301,7 +318,7 @@ def _create(req: Request, host: ShellHost, owner: str, client_ip: str, frag: int
 async def _receive(req: Request, shell: Shell, frag: int, client_gone: Callable[[], bool]) -> bytes:
     ds = req.body.find("rsp:Receive/rsp:DesiredStream", NS)
     cmd_text = ds.get("CommandId") if ds is not None else None
-    command_id = _uuid(cmd_text, "the command") if cmd_text else None
+    command_id = shell.pipeline_id(_uuid(cmd_text, "the command")) if cmd_text else None
     try:
         result = await shell.receive(command_id, req.operation_timeout_s, frag, client_gone)
     finally:

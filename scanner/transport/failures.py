@@ -87,6 +87,10 @@ def classify(exc: BaseException, stage: str) -> TransportError | CollectorError:
         meaning = _WSMAN_FAULTS.get(code, _short(str(exc.reason or "")))
         return RemoteFault(f"WS-Man fault {code}{where}: {meaning}")
     if isinstance(exc, WinRMTransportError):
+        if exc.code == 413:
+            # Windows' own client names this ERROR_WSMAN_HTTP_REQUEST_TOO_LARGE_STATUS (0x80338111)
+            return RemoteFault(f"HTTP 413{where}: the request exceeded the host's MaxEnvelopeSize "
+                               "(MaxEnvelopeSizekb, 150 KB by default on WinRM 2.0)")
         return RemoteFault(f"HTTP {exc.code}{where}: the WinRM service answered with an error")
     if isinstance(exc, InvalidPSRPOperation):
         return RemoteFault(f"PowerShell remoting failed{where}: {_short(str(exc))}")

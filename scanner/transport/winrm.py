@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from pypsrp.complex_objects import PSInvocationState
+from pypsrp.exceptions import AuthenticationError
 from pypsrp.messages import CreatePipeline
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 
-from scanner.errors import CollectorError, DeadlineExceeded, TransportError
+from scanner.errors import AuthFailed, CollectorError, DeadlineExceeded, TransportError
 from scanner.model.host import AuthMethod, Host, Scheme
 from scanner.transport.failures import classify
 from scanner.transport.http import WinRMHttpTransport
@@ -36,18 +38,59 @@ _OWN_HTTP = frozenset({AuthMethod.NEGOTIATE, AuthMethod.NTLM, AuthMethod.KERBERO
 
 
 @dataclass(frozen=True, slots=True)
+class RemoteVersions:
+    """What the host said of itself when the runspace pool opened: the PSRP protocol version of its
+    SESSION_CAPABILITY, and from its PSVersionTable (APPLICATION_PRIVATE_DATA) PSVersion, CLRVersion
+    and PSCompatibleVersions."""
+
+    protocol: str | None = None
+    ps_version: str | None = None
+    clr_version: str | None = None
+    compatible: tuple[str, ...] = ()
+
+    @property
+    def powershell(self) -> str | None:
+        """The host's PowerShell version. The protocol names the engine: 2.1 is Windows PowerShell 2.0's
+        (WinRM 2.0), whatever else is said. PowerShell 3.0 and 4.0 give PSVersion as 2.0, their own
+        version only in PSCompatibleVersions (a 2012 R2 host recorded in pypsrp's test data,
+        test_psrp_run_protocol_version_2.2.yml): the highest of the two is the host's. A later protocol
+        with nothing above 2.x said is left unknown rather than taken for PowerShell 2.0."""
+        if self.protocol == "2.1":
+            return "2.0"
+        said = [v for v in (self.ps_version, *self.compatible) if v and _version_key(v) is not None]
+        if not said:
+            return None
+        best = max(said, key=lambda v: _version_key(v) or ())
+        if self.protocol is not None and best.split(".", 1)[0] in ("1", "2"):
+            return None
+        return best
+
+
+def _version_key(text: str) -> tuple[int, ...] | None:
+    try:
+        return tuple(int(p) for p in text.strip().split("."))
+    except ValueError:
+        return None
+
+
+# The script to run on a host, chosen from what its handshake said (or one script for every host).
+ScriptChoice = str | Callable[[RemoteVersions], str]
+
+
+@dataclass(frozen=True, slots=True)
 class RawAnswer:
     """What the collector script returned, before parsing."""
 
     output: list[Any]
     auth_mechanism: str | None
     elapsed_s: float
+    remote: RemoteVersions = RemoteVersions()
 
 
 class HostSession:
     """A single collector run on one host. ``run`` in a worker thread; ``abort`` from anywhere."""
 
-    def __init__(self, host: Host, settings: TransportSettings, script: str,
+    def __init__(self, host: Host, settings: TransportSettings, script: ScriptChoice,
                  tls_context: ssl.SSLContext | None = None) -> None:
         self.host = host
         self._settings = settings
@@ -72,12 +115,15 @@ class HostSession:
             use_fast_serializer(pool)
             pool.open()
             mechanism = _mechanism(wsman, self.host)
+            remote = remote_versions(pool)
+            script = self._script if isinstance(self._script, str) else self._script(remote)
             self.stage = "run"
-            output = self._invoke(pool, deadline)
+            output = self._invoke(pool, script, deadline)
             self.stage = "close"
             self._close(pool, wsman)
             pool = None
-            return RawAnswer(output=output, auth_mechanism=mechanism, elapsed_s=time.monotonic() - started)
+            return RawAnswer(output=output, auth_mechanism=mechanism, elapsed_s=time.monotonic() - started,
+                             remote=remote)
         except (TransportError, CollectorError):
             raise
         except Exception as exc:  # the seam: every foreign exception is mapped here
@@ -85,6 +131,11 @@ class HostSession:
                 raise DeadlineExceeded(
                     f"no complete answer within the {self._settings.deadline:g} s deadline "
                     f"(during {self.stage})") from None
+            if isinstance(exc, AuthenticationError) and self._basic_with_domain_account():
+                raise AuthFailed(
+                    f"authentication failed (during {self.stage}): Windows takes Basic for local accounts "
+                    "only, and this user name is a domain account's (DOMAIN\\user or user@domain); use "
+                    "a local account (name or .\\name), or Negotiate/Kerberos") from exc
             raise classify(exc, self.stage) from exc
         finally:
             if pool is not None and wsman is not None:
@@ -92,6 +143,18 @@ class HostSession:
             if wsman is not None:
                 wsman.close()
             watching(None)
+
+    def _basic_with_domain_account(self) -> bool:
+        # ConnectionOptions.UserName: a local account with Basic, a domain account with Negotiate or
+        # Kerberos (https://learn.microsoft.com/en-us/windows/win32/winrm/connectionoptions-username)
+        _, auth, _ = self._settings.endpoint(self.host)
+        user = self._settings.credentials.username or ""
+        if auth is not AuthMethod.BASIC:
+            return False
+        if "@" in user:
+            return True
+        prefix, sep, _ = user.partition("\\")
+        return bool(sep) and prefix not in (".", "") and prefix.casefold() != self.host.name.casefold()
 
     def _wsman(self) -> WSMan:
         s = self._settings
@@ -146,9 +209,9 @@ class HostSession:
         wsman.transport.session = session
         return wsman
 
-    def _invoke(self, pool: RunspacePool, deadline: float) -> list[Any]:
+    def _invoke(self, pool: RunspacePool, script: str, deadline: float) -> list[Any]:
         ps = _CollectorPowerShell(pool)
-        ps.add_script(self._script)
+        ps.add_script(script)
         ps.begin_invoke()
         op_timeout = self._settings.operation_timeout
         while ps.state == PSInvocationState.RUNNING:
@@ -225,6 +288,28 @@ class _WSMan(WSMan):
 
 
 _PAYLOAD_SIZES: dict[tuple[Any, ...], int] = {}
+
+
+def remote_versions(pool: RunspacePool) -> RemoteVersions:
+    """The versions an opened pool learnt from the host's handshake (None where it said nothing)."""
+    table: Any = None
+    data = getattr(pool.application_private_data, "data", None)
+    if isinstance(data, dict):
+        table = data.get("PSVersionTable")
+    if not isinstance(table, dict):
+        table = {}
+    compatible = table.get("PSCompatibleVersions")
+    return RemoteVersions(
+        protocol=_text(pool.protocol_version),
+        ps_version=_text(table.get("PSVersion")),
+        clr_version=_text(table.get("CLRVersion")),
+        compatible=tuple(t for t in map(_text, compatible) if t) if isinstance(compatible, list) else (),
+    )
+
+
+def _text(value: Any) -> str | None:
+    # pypsrp gives a Version as its text; anything else (absent, or an odd type) says nothing
+    return (value.strip() or None) if isinstance(value, str) else None
 
 
 def _mechanism(wsman: WSMan, host: Host) -> str | None:

@@ -719,4 +719,107 @@ CASES.update({
     },
 })
 
+# ---- Setup rules of the 2013 engine and the 2016/2019 logs (accounted for in setup_rules.yaml) -------------
+# The facts these rules read beyond the simulator's baseline, on a healthy host.
+SETUP_HEALTHY: dict[str, Any] = {
+    "computer.dns_hostname": "EX01", "computer.nv_domain": "contoso.test", "ps.clr_version": "4.0.30319.42000",
+    "netfx3.http_activation": True, "services.start": {**START, "RemoteRegistry": 2},
+    "file.wmspdmod_dll": _file("wmspdmod.dll", "12.0.9600.17415"),
+    "file.wmspdmoe_dll": _file("wmspdmoe.dll", "12.0.9600.17415"),
+}
+WS2008R2 = {**SETUP_HEALTHY, "os.current_build": "7601",
+            "windows.features": {"NET-Framework": True, "RSAT-Web-Server": True, "NET-HTTP-Activation": True}}
+E2016 = server("EX16", "Version 15.1 (Build 32507.6)", 16439, "15.1.2507.6")
+E2019 = server("EX19", "Version 15.2 (Build 31544.4)", 16439, "15.2.1544.4")
+
+
+def _setup(**facts: Any) -> dict[str, Any]:
+    return {**SETUP_HEALTHY, **facts}
+
+
+def _role_key(key: str, unpacked: str | None, configured: str | None) -> dict[str, Any]:
+    return {"key": key, "action": None, "watermark": None, "unpacked_version": unpacked,
+            "configured_version": configured}
+
+
+CASES.update({
+    "ComputerNameDiscrepancy": {
+        "pass": Case(facts=_setup(**{"computer.dns_hostname": "ex01"})),
+        "fail": Case(facts=_setup(**{"computer.dns_hostname": "ex01-new"})),
+        "not_applicable": EVERYWHERE,
+        "unknown": Case(facts=_setup(**{"computer.dns_hostname": UNREADABLE})),
+    },
+    "DNSDomainNameNotValid": {
+        "pass": Case(facts=_setup()),
+        "fail": Case(facts=_setup(**{"computer.nv_domain": "contoso_corp.test"})),
+        "not_applicable": EVERYWHERE,
+        "unknown": Case(facts=_setup(**{"computer.nv_domain": UNREADABLE})),
+    },
+    "ServerNameNotValid": {
+        "pass": Case(facts=_setup()),
+        "fail": Case(facts=_setup(**{"computer.name": "EX_01"})),
+        "not_applicable": NoNotApplicable("Setup checks the name on every Mailbox and Client Access install"),
+        "unknown": Case(facts=_setup(**{"computer.name": UNREADABLE})),
+    },
+    **{
+        rid: {
+            "pass": Case(facts=WS2008R2),
+            "fail": Case(facts={**WS2008R2, "windows.features": {"NET-Framework": feature != "NET-Framework",
+                                                                  "RSAT-Web-Server": feature != "RSAT-Web-Server"}}),
+            "not_applicable": Case(facts=_setup(**{"windows.features": {feature: None}})),
+            "unknown": Case(facts={**WS2008R2, "windows.features": UNREADABLE}),
+        }
+        for rid, feature in (("NETFrameworkNotInstalled", "NET-Framework"),
+                             ("RSATWebServerNotInstalled", "RSAT-Web-Server"))
+    },
+    "HttpActivationInstalled": {
+        "pass": Case(facts=WS2008R2),
+        "fail": Case(facts={**WS2008R2, "netfx3.http_activation": False}),
+        "not_applicable": Case(facts=_setup(**{"netfx3.http_activation": False})),
+        "unknown": Case(facts={**WS2008R2, "netfx3.http_activation": UNREADABLE}),
+    },
+    "LonghornWmspdmoxNotInstalled": {
+        "pass": Case(facts=_setup()),
+        "fail": Case(facts=_setup(**{"file.wmspdmoe_dll": ABSENT})),
+        "not_applicable": Case(facts=_setup(**{"file.wmspdmoe_dll": ABSENT, "reboot.pending": ["cbs_reboot_pending"]})),
+        "unknown": Case(facts=_setup(**{"file.wmspdmod_dll": UNREADABLE})),
+    },
+    "AllServersOfHigherVersionRule": {
+        "pass": Case(org={**PREPARED, "ad.exchange_servers": [E2013_MBX, E2016]}),
+        "fail": Case(org={**PREPARED, "ad.exchange_servers": [E2016, E2019]}),
+        "not_applicable": NoNotApplicable("Setup checks the organisation's servers on every Exchange 2013 install"),
+        "unknown": Case(reason="needs_active_directory"),
+    },
+    "RemoteRegException": {
+        "pass": Case(facts=_setup()),
+        "fail": Case(facts=_setup(**{"services.start": {**START, "RemoteRegistry": 4}})),
+        "not_applicable": EVERYWHERE,
+        "unknown": Case(facts=_setup(**{"services.start": START}), reason="fact_missing"),
+    },
+    **{
+        rid: {
+            "pass": Case(facts={"exchange.v15.roles": [_role_key(key, "15.0.1497.2", None)]}),
+            "fail": Case(facts={"exchange.v15.roles": [_role_key(key, "15.0.1497.2", "15.0.1497.2")]}),
+            "not_applicable": NoNotApplicable("Setup reads the role's key on every install of that role"),
+            "unknown": unreadable("exchange.v15.roles"),
+        }
+        for rid, key in (("MailboxMinVersionCheck", "MailboxRole"), ("BridgeheadMinVersionCheck", "HubTransportRole"),
+                         ("UnifiedMessagingMinVersionCheck", "UnifiedMessagingRole"),
+                         ("GatewayMinVersionCheck", "EdgeTransportRole"))
+    },
+    "ExreadyWmf4Prerequisite": {
+        "pass": Case(facts={**WS2008R2, "ps.version": "4.0"}),
+        "fail": Case(facts={**WS2008R2, "ps.version": "2.0", "ps.clr_version": "2.0.50727.5420"}),
+        "not_applicable": Case(facts=_setup(**{"ps.version": "2.0"})),
+        "unknown": Case(facts={**WS2008R2, "ps.version": UNREADABLE}),
+    },
+    "NoE16ServerWarning": {
+        "pass": Case(org={**GREENFIELD, "ad.exchange_servers": [E2016]}, version="2019"),
+        "fail": Case(org={**GREENFIELD, "ad.exchange_servers": [E2013_CU10]}, version="2019"),
+        "not_applicable": Case(org={**PREPARED, "ad.exchange_org": {**ORG, "object_version": 16763},
+                                    "ad.exchange_schema_version": 17003}, version="2019"),
+        "unknown": Case(reason="needs_active_directory", version="2019"),
+    },
+})
+
 OUTCOMES = ("pass", "fail", "not_applicable", "unknown")

@@ -94,3 +94,49 @@ def test_bad_input_is_one_line_and_exit_3(args: tuple[str, ...], text: str) -> N
     assert text in out
     assert "Traceback" not in out
     assert len([line for line in out.splitlines() if line.strip()]) == 1
+
+
+KNOWN = re.compile(r"Known Setup rules: (\d+) \(DC (\d+), LOG (\d+), D13 (\d+), D16 (\d+)\): (\d+) implemented, "
+                   r"(\d+) out of reach, (\d+) not applicable, (\d+) unaccounted\.")
+
+
+def test_list_accounts_for_every_known_setup_rule_by_source_and_version() -> None:
+    code, out = run("checks", "list")
+    assert code == 0, out
+    m = KNOWN.search(out)
+    assert m is not None, out[-2000:]
+    total, dc, log, d13, d16, implemented, oor, na, missing = (int(g) for g in m.groups())
+    assert (dc, d13, d16) == (205, 92, 42) and log > 150
+    assert implemented + oor + na == total and missing == 0
+    for version in ("2013", "2016", "2019"):
+        assert re.search(rf"^Exchange {version} Setup runs \d+ of them: \d+ implemented", out, re.MULTILINE)
+    row = next(line for line in out.splitlines() if line.startswith("LangPackInstalled "))
+    assert "not applicable" in row and "DC, LOG" in row
+    row = next(line for line in out.splitlines() if line.startswith("AllServersOfHigherVersionRule "))
+    assert "implemented" in row
+    row = next(line for line in out.splitlines() if line.startswith("ExreadyWmf4Prerequisite "))
+    assert "exready's own" in row
+
+
+def test_known_counts_in_french() -> None:
+    code, out = run("checks", "list", "-x", "2016", "--lang", "fr")
+    assert code == 0, out
+    assert "Règles connues du programme d'installation : " in out and "0 non couvertes." in out
+    assert "Le programme d'installation d'Exchange 2016 en exécute " in out
+
+
+def test_explain_a_rule_that_does_not_apply() -> None:
+    code, out = run("checks", "explain", "langpackinstalled")
+    assert code == 0, out
+    assert out.startswith("LangPackInstalled") and "not applicable" in out and "language packs" in out
+    assert "Known from: DC, LOG" in out
+    code, out = run("checks", "explain", "RemoteRegException")
+    assert code == 0 and "Known from: DC, LOG" in out
+
+
+def test_explain_names_the_source_of_a_rule_that_is_not_setups() -> None:
+    code, out = run("checks", "explain", "ExreadyWmf4Prerequisite")
+    assert code == 0, out
+    assert "not a Setup rule" in out and "prerequisites documentation" in out
+    assert "Known from: exready's own" in out and "(Setup rule)" not in out
+    assert "ps.clr_version" in out and "ps.version" in out

@@ -1,85 +1,19 @@
-"""A minimal machine in the shape of the simulator's machine model (scanner/simulator/machine.py's contract),
-for the read evaluator's tests: registry keys, files, WMI instances, services, environment."""
+"""Sample machines of the simulator's machine model (scanner.simulator.machine) for the read evaluator's
+tests: a 2012 R2 Exchange server, a French 2008 R2 on PowerShell 2.0, an empty one."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
+from scanner.simulator.machine import Machine, RegKey, RegValue, SimFile, SimService, dword, key_tree, sz
 
-@dataclass(frozen=True, slots=True)
-class RegValue:
-    kind: str
-    data: Any
-
-
-@dataclass(frozen=True, slots=True)
-class RegKey:
-    values: Mapping[str, RegValue] = field(default_factory=dict)
-    subkeys: Mapping[str, RegKey] = field(default_factory=dict)
-    denied: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class SimFile:
-    version: str | None = None
-    text: str | None = None
-    denied: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class SimService:
-    start: int
-    status: str
-
-
-@dataclass(frozen=True, slots=True)
-class Machine:
-    os_caption: str
-    os_build: int
-    ps_version: str
-    clr_version: str
-    hklm: RegKey
-    hkcu: RegKey
-    files: Mapping[str, SimFile]
-    wmi: Mapping[str, tuple[Mapping[str, Any], ...]]
-    services: Mapping[str, SimService]
-    env: Mapping[str, str]
-
-    def reg(self, hive: str, path: str) -> RegKey | None:
-        key: RegKey | None = self.hklm if hive.upper() == "HKLM" else self.hkcu
-        for part in path.split("\\"):
-            if key is None:
-                return None
-            key = next((v for k, v in key.subkeys.items() if k.casefold() == part.casefold()), None)
-        return key
-
-    def file(self, path: str) -> SimFile | None:
-        return next((v for k, v in self.files.items() if k.casefold() == path.casefold()), None)
-
-
-def sz(text: str) -> RegValue:
-    return RegValue("REG_SZ", text)
-
-
-def dword(n: int) -> RegValue:
-    return RegValue("REG_DWORD", n)
+__all__ = ["Machine", "RegKey", "RegValue", "SimFile", "SimService", "dword", "sz", "tree"]
 
 
 def tree(entries: Mapping[str, Mapping[str, RegValue]]) -> RegKey:
     """A registry hive from {path: {value name: value}}; every key on a path exists."""
-    root: dict[str, Any] = {"values": {}, "subkeys": {}}
-    for path, values in entries.items():
-        node = root
-        for part in path.split("\\"):
-            node = node["subkeys"].setdefault(part, {"values": {}, "subkeys": {}})
-        node["values"].update(values)
-
-    def build(node: dict[str, Any]) -> RegKey:
-        return RegKey(dict(node["values"]), {k: build(v) for k, v in node["subkeys"].items()})
-
-    return build(root)
+    return key_tree(entries)
 
 
 CV = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
@@ -132,8 +66,8 @@ def windows_2012r2() -> Machine:
             'processorArchitecture="MSIL"': RegValue("REG_MULTI_SZ", ["x"])},
     }
     return Machine(
-        os_caption="Windows Server 2012 R2 Standard", os_build=9600, ps_version="5.1.14409.1005",
-        clr_version="4.0.30319.42000",
+        os_caption="Windows Server 2012 R2 Standard", os_build=9600, server_core=False,
+        ps_version="5.1.14409.1005", clr_version="4.0.30319.42000", psrp_protocol="2.3", max_envelope_kb=500,
         hklm=tree(hklm),
         hkcu=tree({"SOFTWARE\\Policies\\Microsoft\\Windows\\PowerShell": {"ExecutionPolicy": sz("Restricted")}}),
         files={SYS32 + "rpchttp.dll": SimFile("6.3.9600.17415"), SYS32 + "kernel32.dll": SimFile("6.3.9600.18895"),
@@ -173,7 +107,7 @@ def windows_2008r2_french_ps2() -> Machine:
                 {"ID": 35, "ParentID": 0, "Name": "Expérience utilisateur"})
     return replace(
         base, os_caption="Windows Server 2008 R2 Enterprise", os_build=7601, ps_version="2.0",
-        clr_version="2.0.50727.5420", hklm=hklm, hkcu=tree({}),
+        clr_version="2.0.50727.5420", psrp_protocol="2.1", max_envelope_kb=150, hklm=hklm, hkcu=tree({}),
         files={SYS32 + "rpchttp.dll": SimFile("6.1.7601.17514")},
         wmi={**base.wmi, "Win32_ServerFeature": features},
         env={"COMPUTERNAME": "EX10", "USERDOMAIN": "CONTOSO", "USERNAME": "setup"},
@@ -182,5 +116,6 @@ def windows_2008r2_french_ps2() -> Machine:
 
 def empty_machine() -> Machine:
     """Nothing there at all (every read finds nothing, or fails)."""
-    return Machine(os_caption="", os_build=0, ps_version="5.1", clr_version="4.0.30319.42000", hklm=tree({}),
-                   hkcu=tree({}), files={}, wmi={}, services={}, env={"COMPUTERNAME": "EMPTY"})
+    return Machine(os_caption="", os_build=0, server_core=False, ps_version="5.1", clr_version="4.0.30319.42000",
+                   psrp_protocol="2.3", max_envelope_kb=500, hklm=tree({}), hkcu=tree({}), files={}, wmi={},
+                   services={}, env={"COMPUTERNAME": "EMPTY"})

@@ -78,7 +78,7 @@ def site_document(*, healthy: int, prefix: str, faults: bool = True, skip: tuple
     hosts.extend(extra_hosts or [])
     return {
         "name": "scale-tests", "seed": 11, "domain": {"dns": "contoso.test", "netbios": "CONTOSO"},
-        "credentials": {"username": USER, "password": PASSWORD},
+        "credentials": {"username": USER, "password": PASSWORD, "local": True},
         "defaults": {"schemes": ["http"], "auth": ["negotiate", "basic"]},
         "baseline": baseline_document(), "variants": seed_variants_document(),
         "ad_sites": [

@@ -68,7 +68,7 @@ def site_document() -> dict[str, Any]:
         "name": "simulator-tests",
         "seed": 7,
         "domain": {"dns": "contoso.test", "netbios": "CONTOSO"},
-        "credentials": {"username": USER, "password": PASSWORD},
+        "credentials": {"username": USER, "password": PASSWORD, "local": True},
         "defaults": {"schemes": ["http", "https"]},
         "baseline": baseline_document(),
         "variants": seed_variants_document(),

@@ -52,6 +52,7 @@ CASES = [
     (WSManFaultError(2150859174, "HOST", "quota", "", None), "connect", OutcomeKind.REMOTE_FAULT,
      "concurrent-operations quota"),
     (WinRMTransportError("http", 503, "busy"), "connect", OutcomeKind.REMOTE_FAULT, "HTTP 503"),
+    (WinRMTransportError("http", 413, ""), "run", OutcomeKind.REMOTE_FAULT, "exceeded the host's MaxEnvelopeSize"),
     (InvalidPSRPOperation("broken"), "connect", OutcomeKind.REMOTE_FAULT, "PowerShell remoting failed"),
     (_xml_error(), "run", OutcomeKind.REMOTE_FAULT, "not WS-Man XML"),
     (NoCredentialError(context_msg="no Kerberos ticket"), "connect", OutcomeKind.AUTH_FAILED, "could not start"),

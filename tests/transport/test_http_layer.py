@@ -242,7 +242,7 @@ def test_ntlm_uses_hashes_derived_once_and_kerberos_the_password(monkeypatch: py
 def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatorThread]:
     doc = {
         "name": "http-layer", "seed": 3, "domain": {"dns": "contoso.test", "netbios": "CONTOSO"},
-        "credentials": {"username": USER, "password": PASSWORD},
+        "credentials": {"username": USER, "password": PASSWORD, "local": True},
         "baseline": "builtin", "defaults": {"schemes": ["http"], "auth": ["negotiate", "basic"]},
         "ad_sites": [{"name": "Paris", "pattern": "HTTP{n:02d}", "addresses": "127.61.1.0/28", "count": 2}],
         "hosts": [{"name": "TLS01", "ad_site": "Paris", "address": "127.61.2.1", "schemes": ["https"],

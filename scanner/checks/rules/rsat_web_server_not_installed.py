@@ -1,0 +1,33 @@
+"""On Windows Server 2008 R2 Setup asks Server Manager whether the RSAT-Web-Server feature is installed
+(Get-WindowsFeature RSAT-Web-Server) and refuses to go on without it; on later Windows it does not ask. (Setup
+behaviour: Exchange 2013 CU23 readiness engine; the 2016/2019 Setup logs show the rule evaluated too,
+where it can only pass. Prerequisite: Microsoft's Exchange 2013 prerequisites page, Windows Server 2008
+R2 SP1 feature list.)
+"""
+
+from __future__ import annotations
+
+from scanner.checks import common, setup_common
+from scanner.checks.context import RuleContext
+from scanner.model.rule import RuleMeta, Scope, Severity, Text
+from scanner.model.verdict import Verdict
+
+FEATURE = "RSAT-Web-Server"
+
+META = RuleMeta(
+    id="RSATWebServerNotInstalled",
+    severity=Severity.ERROR,
+    scope=Scope.HOST,
+    versions=("2013", "2016", "2019"),
+    title=Text(
+        en="The IIS management tools feature (RSAT-Web-Server) is missing on Windows Server 2008 R2",
+        fr="La fonctionnalité des outils de gestion IIS (RSAT-Web-Server) est absente de Windows Server 2008 R2",
+    ),
+    remediation=setup_common.add_2008r2_feature_remediation(FEATURE),
+    help_url=setup_common.PREREQUISITES_2013,
+    facts=("os.current_build", "windows.features"),
+)
+
+
+def evaluate(ctx: RuleContext) -> Verdict:
+    return common.judge_feature(ctx, FEATURE, only=setup_common.ONLY_2008R2)
