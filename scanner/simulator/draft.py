@@ -255,7 +255,10 @@ class Draft:
         if clr:
             self.clr_version = clr
         elif major >= 3 and self.clr_version.startswith("2."):
-            self.clr_version = "4.0.30319.42000" if major >= 5 else "4.0.30319.34209"
+            release = self.get_value("SOFTWARE\\Microsoft\\NET Framework Setup\\NDP\\v4\\Full", "Release")
+            # .NET 4.6 and later (Release 393295+) report 4.0.30319.42000; 4.5.2's build otherwise
+            new = major >= 5 or (isinstance(release, int) and release >= 393295)
+            self.clr_version = "4.0.30319.42000" if new else "4.0.30319.34209"
         elif major <= 2:
             self.clr_version = "2.0.50727.5420"
 

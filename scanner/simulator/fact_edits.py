@@ -207,7 +207,7 @@ def _computer_name(d: Draft, fact: FactValue) -> None:
 def _ps_version(d: Draft, fact: FactValue) -> None:
     if fact.status != PRESENT:
         raise EditError("ps.version: $PSVersionTable is always there")
-    d.set_powershell(str(fact.value), clr=d.clr_version if not _ps_major(str(fact.value)) <= 2 else None)
+    d.set_powershell(str(fact.value))
 
 
 def _ps_major(version: str) -> int:

@@ -246,6 +246,7 @@ class _Profile:
 
     os: str = "ws2012r2"
     ps_version: str | None = None
+    ps_layer: int = -1  # the layer that set ps_version: a PowerShell installed then
     # per layer (defaults, baseline, variant, host), its machine edits; each fact with the layer that set it
     edits: list[Mapping[str, Any]] = field(default_factory=list)
     facts: dict[str, tuple[int, FactValue]] = field(default_factory=dict)
@@ -359,9 +360,9 @@ class _SiteBuilder:
                 resolve_os(prof.os)
             except EditError as exc:
                 raise self.fail(f"{what}: {exc}") from None
-        if "ps_version" in raw:
-            prof.ps_version = str(raw["ps_version"])
         layer = len(prof.edits)
+        if "ps_version" in raw:
+            prof.ps_version, prof.ps_layer = str(raw["ps_version"]), layer
         prof.edits.append(self.mapping(raw.get("machine") or {}, f"{what} machine"))
         for fname, value in self.mapping(raw.get("facts") or {}, f"{what} facts").items():
             prof.facts[self.fact_name(fname, what)] = (layer, FactValue(PRESENT, value))
@@ -587,9 +588,9 @@ class _SiteBuilder:
                 d.set_value(_CURRENT_VERSION, "ProductName", caption)
             if edition:
                 d.set_value(_CURRENT_VERSION, "EditionID", edition + ("Core" if d.server_core else ""))
-            if prof.ps_version:
-                d.set_powershell(prof.ps_version)
             for layer, edits in enumerate(prof.edits):
+                if layer == prof.ps_layer and prof.ps_version:
+                    d.set_powershell(prof.ps_version)
                 apply_machine_edits(d, edits)
                 for name in ordered([n for n, (lay, _) in prof.facts.items() if lay == layer]):
                     apply_fact(d, name, prof.facts[name][1])
@@ -847,6 +848,12 @@ def catalog_baseline_facts() -> dict[str, Any]:
     }
 
 
+def features_2008r2_ready() -> dict[str, bool]:
+    """windows.features of a Windows Server 2008 R2 with Exchange 2013's prerequisites, by the names the
+    collector reports there (Win32_ServerFeature IDs): for site files whose baseline is a later Windows."""
+    return {**{name: True for name in WINDOWS_FEATURES_2008R2}, "WinRM-IIS-Ext": False}
+
+
 def seed_variants_document() -> dict[str, dict[str, Any]]:
     """One variant per seed readiness rule that fails on it."""
     return {
@@ -856,7 +863,7 @@ def seed_variants_document() -> dict[str, dict[str, Any]]:
             "ps_version": "4.0",
             "facts": {
                 "os.current_build": "7601",
-                "windows.features": {**{name: True for name in WINDOWS_FEATURES_2008R2}, "WinRM-IIS-Ext": False},
+                "windows.features": features_2008r2_ready(),
                 "netfx3.http_activation": True,
                 "file.rpchttp_dll": {
                     "path": "C:\\Windows\\System32\\rpchttp.dll",
