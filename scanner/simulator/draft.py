@@ -226,6 +226,13 @@ class Draft:
         if installed is None:
             raise EditError(f"{name} exists on every Windows Server 2008 R2: it is installed or not (true/false)")
         feature_name, ident = known
+        if feature_name == "NET-HTTP-Activation":  # installing WCF HTTP activation writes its Setup key
+            key = ("SOFTWARE\\Microsoft\\NET Framework Setup\\NDP\\v3.0\\Setup\\"
+                   "Windows Communication Foundation\\HTTPActivation")
+            if installed:
+                self.ensure(key)
+            else:
+                self.remove_key(key)
         rows = [r for r in self.wmi.setdefault("Win32_ServerFeature", []) if int(r.get("ID", -1)) != ident]
         if installed:
             rows.append({"ID": ident, "Name": feature_name, "ParentID": 0})
