@@ -98,7 +98,8 @@ def site_document(local: bool = True) -> dict[str, Any]:
         "hosts": [
             {"name": "R2-PS2", "address": "127.44.0.1", "os": "Windows Server 2008 R2 Enterprise",
              "ps_version": "2.0",
-             "facts": {"os.current_build": "7601", "windows.features": features_2008r2_ready()}},
+             "facts": {"os.current_build": "7601", "windows.features": features_2008r2_ready(),
+                       "netfx3.http_activation": True}},
             {"name": "R2-PS4", "address": "127.44.0.2", "ps_version": "4.0"},
             {"name": "S16-PS51", "address": "127.44.0.3", "os": "Windows Server 2016 Standard",
              "ps_version": "5.1.14393.0", "facts": {"os.current_build": "14393", "windows.features": features_2016()}},
