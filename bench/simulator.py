@@ -96,7 +96,7 @@ def session(host: SimHost, mode: Mode, ca_file: str | None) -> None:
             port=port,
             ssl=mode.ssl,
             auth=mode.auth,
-            username="CONTOSO\\svc-exready",
+            username="svc-exready",
             password=PASSWORD,
             connection_timeout=10,
             read_timeout=30,
@@ -196,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             base_network="127.90.0.0/16",
             password=PASSWORD,
         )
+        doc["credentials"]["local"] = True  # Windows' WinRM takes Basic for a local account only
         site_file = write_site_file(doc, Path(tmp) / "bench-site.yaml")
         with SimulatorProcess(site_file, Path(tmp) / "sim") as sim:
             server = psutil.Process(sim.pid)

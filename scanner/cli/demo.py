@@ -178,7 +178,7 @@ def demo(
     no_directory: Annotated[bool, typer.Option(
         "--no-directory", help="Skip the second section (judged with a simulated directory).")] = False,
 ) -> None:
-    """Scan a simulated site of about 60 Windows servers (on loopback) and show the matrix."""
+    """Scan a simulated site of about 70 Windows servers (on loopback) and show the matrix."""
     from scanner.simulator.runner import SimulatorThread  # the simulator is only needed here
 
     check_target(exchange, None)

@@ -198,3 +198,33 @@ def key_tree(entries: Mapping[str, Mapping[str, RegValue]], denied: frozenset[st
                       node["path"].casefold() in folded_denied)
 
     return build(root)
+
+
+def edit_hive(root: RegKey, changes: Mapping[str, Mapping[str, RegValue | None]]) -> RegKey:
+    """``root`` with values set (None: removed) at the given paths, every key on a path created; the keys
+    not on a path are shared with ``root`` (cheap per host: a few keys rebuilt, not the hive)."""
+    tree: dict[str, Any] = {}
+    for path, values in changes.items():
+        node = tree
+        for part in (p for p in path.split("\\") if p):
+            node = node.setdefault(part.casefold(), {"name": part, "sub": {}})["sub"]
+        node["\0values"] = {**node.get("\0values", {}), **values}
+
+    def rebuild(key: RegKey | None, spec: dict[str, Any]) -> RegKey:
+        key = key or RegKey()
+        values = dict(key.values)
+        for name, v in spec.get("\0values", {}).items():
+            for k in [k for k in values if k.casefold() == name.casefold()]:
+                del values[k]
+            if v is not None:
+                values[name] = v
+        subkeys = dict(key.subkeys)
+        for folded, child in spec.items():
+            if folded == "\0values":
+                continue
+            existing = next((k for k in subkeys if k.casefold() == folded), None)
+            old = subkeys.pop(existing) if existing is not None else None
+            subkeys[existing or child["name"]] = rebuild(old, child["sub"])
+        return RegKey(Caseless(values), Caseless(subkeys), key.denied)
+
+    return rebuild(root, tree)

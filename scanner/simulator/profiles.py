@@ -21,9 +21,16 @@ A site file (YAML) describes a simulated Windows estate in a few lines, however 
       - {name: PAR-EX01, ad_site: Paris-HQ, address: 127.20.1.250, variant: caferole}
       - {name: PAR-EX02, address: 127.20.1.251, schemes: [http, https], https_port: 443, fault: hang}
 
-A profile (baseline, variant or host) may set: os, ps_version, facts (present values), absent (fact
-names), unreadable (fact name -> error text), fault, schemes, auth, max_shells, idle_timeout_s,
-allow_unencrypted. ``baseline: builtin`` and ``variants: builtin`` take the bundled ones.
+A profile (baseline, variant or host) describes a machine: ``os`` names an OS base machine
+(scanner/simulator/os: ws2008r2sp1, ws2008r2sp1-wmf4, ws2012, ws2012r2, ws2016, ws2019, ws2022 and their
+``-core`` variants) or a Windows caption ("Windows Server 2008 R2 Enterprise": that release's base with
+this ProductName); ``ps_version`` another Windows PowerShell (a WMF installed); ``machine`` edits it
+(registry, hkcu, denied, files, services, wmi, features, updates, powershell, env: see
+scanner.simulator.draft). Fact-level overrides stay: facts (present values), absent (fact names),
+unreadable (fact name -> error text) are translated into the machine edit that makes the collector read
+them (scanner.simulator.fact_edits), and an override the machine cannot answer as asked is refused.
+A profile may also set fault, schemes, auth, max_shells, idle_timeout_s, allow_unencrypted.
+``baseline: builtin`` and ``variants: builtin`` take the bundled ones.
 
 The same file and seed always give the same hosts.
 """
@@ -42,7 +49,13 @@ import yaml
 
 from scanner.errors import SimulatorError
 from scanner.facts.keys import CATALOG_FACTS, RETIRED_FACTS, SEED_FACTS
+from scanner.simulator.draft import EditError, apply_machine_edits
+from scanner.simulator.fact_edits import apply_fact, mismatches, ordered
+from scanner.simulator.factvalue import ABSENT, PRESENT, UNREADABLE, FactValue
 from scanner.simulator.faults import FaultSpec, parse_fault
+from scanner.simulator.identity import Identity, with_identity
+from scanner.simulator.machine import Machine
+from scanner.simulator.osbase import base_machine, resolve_os
 
 HTTP_PORT = 5985
 HTTPS_PORT = 5986
@@ -50,19 +63,10 @@ SCHEMES = ("http", "https")
 AUTH_SCHEMES = ("negotiate", "basic")
 FACT_NAMES: frozenset[str] = frozenset(f.name for f in (*SEED_FACTS, *CATALOG_FACTS, *RETIRED_FACTS))
 
-PRESENT, ABSENT, UNREADABLE = "present", "absent", "unreadable"
+__all__ = ["ABSENT", "PRESENT", "UNREADABLE", "FactValue"]  # re-exported: the read evaluator imports them here
 # ``baseline: builtin`` / ``variants: builtin``: the healthy 2012 R2 profile and the seed-rule variants
 # of baseline_document() and seed_variants_document(), so a generated site stays a few lines
 BUILTIN = "builtin"
-
-
-@dataclass(frozen=True, slots=True)
-class FactValue:
-    """One fact as the collector reports it."""
-
-    status: str  # present | absent | unreadable
-    value: Any = None
-    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +107,9 @@ class SimHost:
     http_port: int | None
     https_port: int | None
     auth: tuple[str, ...]
-    facts: Mapping[str, FactValue] = field(compare=False, repr=False)
+    machine: Machine = field(compare=False, repr=False)
     fault: FaultSpec | None = None
     variant: str | None = None
-    ps_version: str = "4.0"
     max_shells: int = 30
     idle_timeout_s: float = 7200.0
     allow_unencrypted: bool = False
@@ -114,6 +117,17 @@ class SimHost:
     @property
     def schemes(self) -> tuple[str, ...]:
         return tuple(s for s, p in (("http", self.http_port), ("https", self.https_port)) if p is not None)
+
+    @property
+    def ps_version(self) -> str:
+        return self.machine.ps_version
+
+    @property
+    def facts(self) -> Mapping[str, FactValue]:
+        """What the collector of this host's own dialect reads on its machine."""
+        from scanner.simulator.scripts import machine_facts  # the answer path, cached per machine
+
+        return machine_facts(self.machine)
 
     @property
     def fault_label(self) -> str:
@@ -213,6 +227,7 @@ _TOP_KEYS = {
 _PROFILE_KEYS = {
     "os",
     "ps_version",
+    "machine",
     "facts",
     "absent",
     "unreadable",
@@ -229,9 +244,12 @@ _PROFILE_KEYS = {
 class _Profile:
     """A host profile while it is being assembled (baseline, then variant, then host overrides)."""
 
-    os: str = "Windows Server 2012 R2 Standard"
-    ps_version: str = "4.0"
-    facts: dict[str, FactValue] = field(default_factory=dict)
+    os: str = "ws2012r2"
+    ps_version: str | None = None
+    ps_layer: int = -1  # the layer that set ps_version: a PowerShell installed then
+    # per layer (defaults, baseline, variant, host), its machine edits; each fact with the layer that set it
+    edits: list[Mapping[str, Any]] = field(default_factory=list)
+    facts: dict[str, tuple[int, FactValue]] = field(default_factory=dict)
     fault: FaultSpec | None = None
     schemes: tuple[str, ...] = ("http",)
     auth: tuple[str, ...] = AUTH_SCHEMES
@@ -240,7 +258,11 @@ class _Profile:
     allow_unencrypted: bool = False
 
     def copy(self) -> _Profile:
-        return replace(self, facts=dict(self.facts))
+        return replace(self, edits=list(self.edits), facts=dict(self.facts))
+
+    @property
+    def fact_values(self) -> dict[str, FactValue]:
+        return {name: f for name, (_, f) in self.facts.items()}
 
 
 @dataclass
@@ -255,6 +277,11 @@ class _Planned:
 
 
 _HOST_KEYS = {"variant", "name", "ad_site", "address", "fqdn", "http_port", "https_port"}
+# host keys that make a machine of its own (the others only place the host)
+_MACHINE_SHAPING = {"os", "ps_version", "machine", "facts", "absent", "unreadable"}
+_CURRENT_VERSION = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
+# a profile's frozen machine, the facts its site file set, its Administrators, whether it set the account
+_Built = tuple[Machine, frozenset[str], list[tuple[str, str]] | None, bool]
 
 
 class _SiteBuilder:
@@ -279,6 +306,8 @@ class _SiteBuilder:
         domain = self.mapping(doc.get("domain") or {}, "domain")
         self.domain_dns = str(domain.get("dns", "contoso.test")).lower()
         netbios = str(domain.get("netbios", self.domain_dns.split(".")[0])).upper()
+        self.netbios = netbios
+        self._built: dict[str, _Built] = {}
         creds = self.mapping(doc.get("credentials"), "credentials")
         if not creds.get("username") or creds.get("password") is None:
             raise self.fail("credentials need a username and a password")
@@ -288,6 +317,7 @@ class _SiteBuilder:
         credentials = Credentials(
             str(creds["username"]), str(creds["password"]), netbios, self.domain_dns, bool(creds.get("local"))
         )
+        self.credentials = credentials
 
         base = _Profile()
         self.apply(base, self.mapping(doc.get("defaults") or {}, "defaults"), "defaults")
@@ -326,17 +356,23 @@ class _SiteBuilder:
             raise self.fail(f"{what}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
         if "os" in raw:
             prof.os = str(raw["os"])
+            try:
+                resolve_os(prof.os)
+            except EditError as exc:
+                raise self.fail(f"{what}: {exc}") from None
+        layer = len(prof.edits)
         if "ps_version" in raw:
-            prof.ps_version = str(raw["ps_version"])
+            prof.ps_version, prof.ps_layer = str(raw["ps_version"]), layer
+        prof.edits.append(self.mapping(raw.get("machine") or {}, f"{what} machine"))
         for fname, value in self.mapping(raw.get("facts") or {}, f"{what} facts").items():
-            prof.facts[self.fact_name(fname, what)] = FactValue(PRESENT, value)
+            prof.facts[self.fact_name(fname, what)] = (layer, FactValue(PRESENT, value))
         absent = raw.get("absent") or []
         if not isinstance(absent, list):
             raise self.fail(f"{what}: absent is a list of fact names")
         for fname in absent:
-            prof.facts[self.fact_name(fname, what)] = FactValue(ABSENT)
+            prof.facts[self.fact_name(fname, what)] = (layer, FactValue(ABSENT))
         for fname, err in self.mapping(raw.get("unreadable") or {}, f"{what} unreadable").items():
-            prof.facts[self.fact_name(fname, what)] = FactValue(UNREADABLE, None, str(err))
+            prof.facts[self.fact_name(fname, what)] = (layer, FactValue(UNREADABLE, None, str(err)))
         if "fault" in raw:
             prof.fault = parse_fault(raw["fault"], f"{self.where}: {what}")
         if "schemes" in raw:
@@ -500,41 +536,83 @@ class _SiteBuilder:
 
     def materialise(self, p: _Planned, base: _Profile) -> SimHost:
         prof = (self.variants[p.variant] if p.variant else base).copy()
+        key: str | None = p.variant or ""
         if p.overrides:
-            self.apply(prof, {k: v for k, v in p.overrides.items() if k != "fault"}, f"host {p.name}")
+            own = {k: v for k, v in p.overrides.items() if k != "fault"}
+            self.apply(prof, own, f"host {p.name}")
+            if set(own) & _MACHINE_SHAPING:
+                key = None  # a machine of its own
         fault = p.fault if p.fault is not None else prof.fault
-        facts = dict(prof.facts)
-        facts.setdefault("computer.name", FactValue(PRESENT, p.name))
-        facts.setdefault("computer.domain", FactValue(PRESENT, self.domain_dns))
-        facts.setdefault("os.caption", FactValue(PRESENT, prof.os))
-        facts.setdefault("ps.version", FactValue(PRESENT, prof.ps_version))
-        # facts collector 1.2.0 added: the CLR Windows PowerShell runs on (2.0 for PowerShell 2.0, 4.0 from
-        # 3.0 on), the DNS host name, and the primary DNS suffix set for the next start (System Properties
-        # writes both suffix values)
-        clr = "2.0.50727.5420" if prof.ps_version.startswith("2.") else "4.0.30319.42000"
-        facts.setdefault("ps.clr_version", FactValue(PRESENT, clr))
-        facts.setdefault("computer.dns_hostname", FactValue(PRESENT, p.name))
-        domain = facts["computer.domain"]
-        facts.setdefault("computer.nv_domain", domain if domain.status == PRESENT else FactValue(ABSENT))
-        if p.ad_site:  # what Netlogon would have found for a host in that site
-            facts.setdefault("computer.ad_site", FactValue(PRESENT, p.ad_site))
+        what = f"host {p.name}" if key is None else (f"variant {key}" if key else "baseline")
+        built = self._built.get(key) if key is not None else None
+        if built is None:
+            built = self.build_machine(prof, what)
+            if key is not None:
+                self._built[key] = built
+        frozen, overridden, admins, account_fixed = built
+        ident = Identity(p.name, self.domain_dns, self.netbios, p.ad_site, self.account_of(p.name))
+        machine = with_identity(frozen, ident, overridden, admins, account_fixed)
         return SimHost(
             name=p.name,
             fqdn=p.fqdn or f"{p.name.lower()}.{self.domain_dns}",
             ad_site=p.ad_site,
-            os_caption=prof.os,
+            os_caption=machine.os_caption,
             address=p.address,
             http_port=self.port(p, "http_port", HTTP_PORT) if "http" in prof.schemes else None,
             https_port=self.port(p, "https_port", HTTPS_PORT) if "https" in prof.schemes else None,
             auth=prof.auth,
-            facts=facts,
+            machine=machine,
             fault=fault,
             variant=p.variant,
-            ps_version=prof.ps_version,
             max_shells=prof.max_shells,
             idle_timeout_s=prof.idle_timeout_s,
             allow_unencrypted=prof.allow_unencrypted,
         )
+
+    def account_of(self, host: str) -> str:
+        """The account the scan runs as, as the host names it (DOMAIN\\user; HOST\\user when local)."""
+        c = self.credentials
+        return f"{host if c.local else self.netbios}\\{c.username}"
+
+    def build_machine(self, prof: _Profile, what: str) -> _Built:
+        """The profile's machine: its OS base, then each layer's machine edits and fact overrides; then
+        read as the collector reads it, refusing any override it does not answer as asked."""
+        from scanner.probes.collector import dialect_for  # the read evaluator's side, needed only here
+        from scanner.simulator.reads import collect_facts
+
+        try:
+            base, caption, edition = resolve_os(prof.os)
+            d = base_machine(base)
+            if caption:
+                d.os_caption = caption
+                d.set_value(_CURRENT_VERSION, "ProductName", caption)
+            if edition:
+                d.set_value(_CURRENT_VERSION, "EditionID", edition + ("Core" if d.server_core else ""))
+            for layer, edits in enumerate(prof.edits):
+                if layer == prof.ps_layer and prof.ps_version:
+                    d.set_powershell(prof.ps_version)
+                apply_machine_edits(d, edits)
+                for name in ordered([n for n, (lay, _) in prof.facts.items() if lay == layer]):
+                    apply_fact(d, name, prof.facts[name][1])
+            caption_now = d.get_value(_CURRENT_VERSION, "ProductName")
+            if caption_now:
+                d.os_caption = str(caption_now)
+            frozen = d.freeze()
+        except EditError as exc:
+            raise self.fail(f"{what}: {exc}") from None
+        overridden = frozenset(prof.facts)
+        check = with_identity(frozen, Identity("SIMCHECK", self.domain_dns, self.netbios, "Check-Site",
+                                               self.account_of("SIMCHECK")),
+                              overridden, d.admins, d.account_fixed)
+        try:
+            got = collect_facts(check, dialect_for(check.ps_version))
+        except ValueError as exc:
+            raise self.fail(f"{what}: {exc}") from None
+        wrong = mismatches(prof.fact_values, got)
+        if wrong:
+            more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
+            raise self.fail(f"{what}: on {frozen.os_caption} (build {frozen.os_build}) {wrong[0]}{more}")
+        return frozen, overridden, d.admins, d.account_fixed
 
     def port(self, p: _Planned, key: str, default: int) -> int:
         raw = (p.overrides or {}).get(key, default)
@@ -770,6 +848,12 @@ def catalog_baseline_facts() -> dict[str, Any]:
     }
 
 
+def features_2008r2_ready() -> dict[str, bool]:
+    """windows.features of a Windows Server 2008 R2 with Exchange 2013's prerequisites, by the names the
+    collector reports there (Win32_ServerFeature IDs): for site files whose baseline is a later Windows."""
+    return {**{name: True for name in WINDOWS_FEATURES_2008R2}, "WinRM-IIS-Ext": False}
+
+
 def seed_variants_document() -> dict[str, dict[str, Any]]:
     """One variant per seed readiness rule that fails on it."""
     return {
@@ -779,7 +863,7 @@ def seed_variants_document() -> dict[str, dict[str, Any]]:
             "ps_version": "4.0",
             "facts": {
                 "os.current_build": "7601",
-                "windows.features": {**{name: True for name in WINDOWS_FEATURES_2008R2}, "WinRM-IIS-Ext": False},
+                "windows.features": features_2008r2_ready(),
                 "netfx3.http_activation": True,
                 "file.rpchttp_dll": {
                     "path": "C:\\Windows\\System32\\rpchttp.dll",

@@ -1,14 +1,21 @@
 """What a simulated host answers to a pipeline. The simulator never runs PowerShell: it recognises
-the scanner's collector script by the marker on its first line (``# exready-collector <version>``)
-and answers as the script does: one string, the host's facts in the wire shape of scanner.facts.keys as
-compact JSON. Any other script fails as a real host fails on a command it does not know.
+the scanner's collector script by the marker on its first line (``# exready-collector <version>
+<dialect>``) and answers as the script of that dialect does on the host's machine: the collector's reads
+evaluated against the machine model (scanner.simulator.reads), as one string, the facts in the wire
+shape of scanner.facts.keys as compact JSON. A ps3 script on Windows PowerShell 2.0 fails as Windows
+fails; any other script fails as a real host fails on a command it does not know.
+
+Answers are kept per (collector version, dialect, machine): hosts that share a machine object (a host
+and its copies with other addresses, or a site loaded once and scanned many times) read it once.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,8 +23,10 @@ from psrpcore.types import ErrorCategory, ErrorCategoryInfo, ErrorRecord, NETExc
 
 from scanner.facts.keys import COLLECTOR_MARKER
 from scanner.simulator import reads
+from scanner.simulator.factvalue import PRESENT, UNREADABLE, FactValue
 from scanner.simulator.faults import DEFAULT_SCRIPT_ERROR
-from scanner.simulator.profiles import PRESENT, UNREADABLE, FactValue, SimHost
+from scanner.simulator.machine import Machine
+from scanner.simulator.profiles import SimHost
 
 WIRE_SCHEMA = 2  # what scanner/probes/ps/footer.ps1 writes
 _MARKER_LINE = re.compile(r"^\s*#\s*" + re.escape(COLLECTOR_MARKER) + r"\s+(\S+)")
@@ -88,21 +97,69 @@ def answer(host: SimHost, request: PipelineRequest) -> ScriptAnswer:
     version = collector_version(request.script)
     if version is None:
         return ScriptAnswer(error=command_not_found(_first_command(request.script)))
-    failure = dialect_failure(host, request.script)
+    failure = dialect_failure(host.machine, request.script)
     if failure is not None:  # the ps3 collector on Windows PowerShell 2.0
         return ScriptAnswer(error=failure, collector=True)
     fault = host.fault
     if fault is not None and fault.kind == "script_error":
         return ScriptAnswer(error=script_failure(fault.message or DEFAULT_SCRIPT_ERROR), collector=True)
-    facts = dict(host.facts)
+    dialect = collector_dialect(request.script)
     if fault is not None and fault.kind == "partial_facts":
+        facts = dict(_read(host.machine, dialect))
         for name in fault.missing:
             facts.pop(name, None)
         for name, err in fault.unreadable:
             facts[name] = FactValue(UNREADABLE, None, err)
-    text = collector_answer(version, facts)
+        text = collector_answer(version, facts)
+    else:
+        text = _cached_answer(host.machine, version, dialect)
     output = tuple(out_string_stream(text)) if request.out_string else (text,)
     return ScriptAnswer(output=output, collector=True)
+
+
+# (id(machine), version, dialect) -> (machine, text); the machine is kept so its id stays its own
+_CACHE_SIZE = 4096
+_answers: OrderedDict[tuple[int, str, str], tuple[Machine, str]] = OrderedDict()
+_facts: OrderedDict[tuple[int, str], tuple[Machine, Mapping[str, FactValue]]] = OrderedDict()
+_lock = threading.Lock()  # the simulator thread and a test's thread may both ask
+
+
+def _read(machine: Machine, dialect: str) -> Mapping[str, FactValue]:
+    key = (id(machine), dialect)
+    with _lock:
+        hit = _facts.get(key)
+        if hit is not None and hit[0] is machine:
+            _facts.move_to_end(key)
+            return hit[1]
+    facts = reads.collect_facts(machine, dialect)
+    with _lock:
+        _facts[key] = (machine, facts)
+        if len(_facts) > _CACHE_SIZE:
+            _facts.popitem(last=False)
+    return facts
+
+
+def _cached_answer(machine: Machine, version: str, dialect: str) -> str:
+    key = (id(machine), version, dialect)
+    with _lock:
+        hit = _answers.get(key)
+        if hit is not None and hit[0] is machine:
+            _answers.move_to_end(key)
+            return hit[1]
+    text = collector_answer(version, dict(_read(machine, dialect)))
+    with _lock:
+        _answers[key] = (machine, text)
+        if len(_answers) > _CACHE_SIZE:
+            _answers.popitem(last=False)
+    return text
+
+
+def machine_facts(machine: Machine, dialect: str | None = None) -> Mapping[str, FactValue]:
+    """What the collector reads on ``machine``: in ``dialect``, by default the one exready sends to
+    its PowerShell (ps2 on Windows PowerShell 2.0, else ps3)."""
+    from scanner.probes.collector import dialect_for
+
+    return _read(machine, dialect or dialect_for(machine.ps_version))
 
 
 def collector_answer(version: str, facts: dict[str, FactValue]) -> str:

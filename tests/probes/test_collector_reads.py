@@ -195,7 +195,8 @@ def test_a_simulated_powershell_2_host_answers_only_the_ps2_collector() -> None:
     from scanner.simulator.scripts import PipelineRequest, answer
 
     site = load_site(Path(__file__).resolve().parents[2] / "samples" / "sites" / "demo.yaml")
-    host = replace(next(h for h in site.hosts if h.fault is None), ps_version="2.0")
+    healthy = next(h for h in site.hosts if h.fault is None)
+    host = replace(healthy, machine=replace(healthy.machine, ps_version="2.0"))
     refused = answer(host, PipelineRequest(build_collector_script("ps3")))
     assert refused.error is not None and refused.collector and refused.output == ()
     assert "'ConvertTo-Json' is not recognized" in str(refused.error.Exception.Message)
@@ -204,7 +205,7 @@ def test_a_simulated_powershell_2_host_answers_only_the_ps2_collector() -> None:
     hf = parse_collector_output(host.name, list(answered.output))
     assert hf.facts["computer.name"].value == host.name
     # the same host on PowerShell 4.0 answers both
-    modern = replace(host, ps_version="4.0")
+    modern = replace(host, machine=replace(host.machine, ps_version="4.0"))
     assert answer(modern, PipelineRequest(build_collector_script("ps3"))).error is None
 
 

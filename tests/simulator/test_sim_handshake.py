@@ -24,7 +24,7 @@ from pypsrp.wsman import NAMESPACES, OptionSet, SelectorSet, WSMan
 from tests_sim_support import PASSWORD, USER, fast, wsman_for
 
 from scanner.simulator import SimulatorThread, build_site
-from scanner.simulator.profiles import baseline_document
+from scanner.simulator.profiles import baseline_document, features_2008r2_ready
 
 # The server's side of the real 2.1 exchange (test_psrp_run_protocol_version_2.1.yml), field by field.
 REAL_2_1_SESSION_CAPABILITY = {"protocolversion": "2.1", "PSVersion": "2.0", "SerializationVersion": "1.1.0.1"}
@@ -78,6 +78,11 @@ POWERSHELL = "http://schemas.microsoft.com/powershell/Microsoft.PowerShell"
 RSP = NAMESPACES["rsp"]
 
 
+def features_2016() -> dict[str, bool | None]:
+    """The baseline's features on Windows Server 2016, which has no Server-Gui-Mgmt-Infra feature."""
+    return {**baseline_document()["facts"]["windows.features"], "Server-Gui-Mgmt-Infra": None}
+
+
 def _rsp(name: str) -> str:
     return f"{{{RSP}}}{name}"
 
@@ -92,10 +97,12 @@ def site_document(local: bool = True) -> dict[str, Any]:
         "baseline": base,
         "hosts": [
             {"name": "R2-PS2", "address": "127.44.0.1", "os": "Windows Server 2008 R2 Enterprise",
-             "ps_version": "2.0", "facts": {"os.current_build": "7601"}},
+             "ps_version": "2.0",
+             "facts": {"os.current_build": "7601", "windows.features": features_2008r2_ready(),
+                       "netfx3.http_activation": True}},
             {"name": "R2-PS4", "address": "127.44.0.2", "ps_version": "4.0"},
             {"name": "S16-PS51", "address": "127.44.0.3", "os": "Windows Server 2016 Standard",
-             "ps_version": "5.1.14393.0", "facts": {"os.current_build": "14393"}},
+             "ps_version": "5.1.14393.0", "facts": {"os.current_build": "14393", "windows.features": features_2016()}},
         ],
     }
 

@@ -43,7 +43,7 @@ def _doc(**extra: Any) -> dict[str, Any]:
 
 def test_demo_site_has_every_seed_variant_twice_and_the_promised_faults() -> None:
     site = load_site(DEMO)
-    assert 55 <= len(site.hosts) <= 65
+    assert 65 <= len(site.hosts) <= 75
     assert set(site.ad_sites()) == {"Paris-HQ", "Lyon-DR"}
     variants = Counter(h.variant for h in site.hosts)
     for v in ("kb2619234-missing", "ucma-missing", "ucma-old", "caferole", "watermark", "ucma-unreadable"):

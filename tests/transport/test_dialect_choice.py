@@ -22,12 +22,17 @@ from scanner.model.outcome import OutcomeKind
 from scanner.pipeline import ScanRequest, scan
 from scanner.probes.collector import dialect_for
 from scanner.simulator import SimulatorThread, build_site
-from scanner.simulator.profiles import baseline_document
+from scanner.simulator.profiles import baseline_document, features_2008r2_ready
 from scanner.transport.settings import TransportSettings
 from scanner.transport.winrm import HostSession, RemoteVersions
 
 USER = "svc-dialect"
 PASSWORD = "Dialect-Pass-7!"  # noqa: S105 - the simulated lab's account
+
+
+def features_2016() -> dict[str, bool | None]:
+    """The baseline's features on Windows Server 2016, which has no Server-Gui-Mgmt-Infra feature."""
+    return {**baseline_document()["facts"]["windows.features"], "Server-Gui-Mgmt-Infra": None}
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +44,11 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatorThread]:
         "baseline": baseline_document(),
         "hosts": [
             {"name": "R2-PS2", "address": "127.62.0.1", "os": "Windows Server 2008 R2 Enterprise",
-             "ps_version": "2.0", "facts": {"os.current_build": "7601"}},
+             "ps_version": "2.0",
+             "facts": {"os.current_build": "7601", "windows.features": features_2008r2_ready(),
+                       "netfx3.http_activation": True}},
             {"name": "S16-PS51", "address": "127.62.0.2", "ps_version": "5.1.14393.0",
-             "facts": {"os.current_build": "14393"}},
+             "facts": {"os.current_build": "14393", "windows.features": features_2016()}},
             {"name": "R2-PS4", "address": "127.62.0.3", "ps_version": "4.0"},
         ],
     }
