@@ -29,7 +29,7 @@ class UnknownReason(StrEnum):
     FACT_UNREADABLE = "fact_unreadable"  # the collector said it could not read it
     NEEDS_AD = "needs_active_directory"
     NEEDS_INPUT = "needs_input"  # e.g. the installer account was not named
-    RULE_ERROR = "rule_error"  # the rule itself raised: a bug in exready, the text is in the detail
+    RULE_ERROR = "rule_error"  # the rule itself raised: a bug in exready; the detail names the rule, the log the error
 
 
 @dataclass(frozen=True, slots=True)
