@@ -267,7 +267,8 @@ def place_hosts(
         directory.deadline.check("resolving host names")
         budget = max(0.1, directory.deadline.remaining())
         timeout = min(timeout, budget)
-    resolved = resolve_names(to_resolve, timeout, budget=budget) if to_resolve else {}
+    resolved = (resolve_names(to_resolve, timeout, budget=budget, servers=settings.dns_servers)
+                if to_resolve else {})
     hosts: list[Host] = []
     notes: dict[str, str] = {}
     for r in records:

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from scanner.credentials import Credentials
+from scanner.directory.sites import DnsServer
 from scanner.errors import UsageError
 
 AD_PASSWORD_ENV = "EXREADY_AD_PASSWORD"  # noqa: S105 - the name of a variable, not a password
@@ -118,7 +119,9 @@ class DiscoverySettings:
     page_size: int = 500
     # Where host addresses come from, for the site lookup (AD does not store addresses):
     resolve: Mapping[str, str] = field(default_factory=dict)  # upper-case short name or FQDN -> address
-    use_dns: bool = True  # ask the system resolver (short timeout) for names not in ``resolve``
+    use_dns: bool = True  # ask DNS (short timeout) for names not in ``resolve``
+    # the DNS servers to ask (A records, these only); empty: the system resolver
+    dns_servers: tuple[DnsServer, ...] = ()
     dns_timeout: float = 2.0
     deadline: float = 120.0  # wall-clock bound for the whole discovery, bind included
 
@@ -131,6 +134,8 @@ class DiscoverySettings:
             raise UsageError("--stale-days must be a positive number of days")
         if self.deadline <= 0:
             raise UsageError("the discovery deadline must be positive")
+        if self.dns_servers and not self.use_dns:
+            raise UsageError("--ad-dns-server and --no-dns contradict each other: choose one")
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,18 +5,23 @@ AD does not store addresses either, so the address comes from, in this order:
 1. the user: ``--resolve NAME=ADDRESS`` or a hosts-format ``--resolve-file`` (also the address the
    transport will connect to);
 2. the system resolver (``socket.getaddrinfo`` on the dNSHostName), with a short timeout per name,
-   unless ``--no-dns``. A name that does not resolve leaves the site unknown, with that reason.
+   unless ``--no-dns``; or, with ``--ad-dns-server``, those DNS servers only (A records, dnspython).
+   A name that does not resolve leaves the site unknown, with that reason.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 import time
 from collections.abc import Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+
+import dns.exception
+import dns.rdatatype
+import dns.resolver
 
 from scanner.errors import UsageError
 
@@ -107,36 +112,128 @@ def lookup_given(resolve: Mapping[str, str], short_name: str, fqdn: str | None) 
     return resolve.get(short_name.upper())
 
 
+@dataclass(frozen=True, slots=True)
+class DnsServer:
+    """A DNS server to ask for computer addresses instead of the system resolver."""
+
+    address: str
+    port: int = 53
+
+    def __str__(self) -> str:
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return f"{host}:{self.port}"
+
+
+def parse_dns_server(text: str, option: str = "--ad-dns-server") -> DnsServer:
+    """``ADDRESS``, ``ADDRESS:PORT`` or ``[IPv6]:PORT``. A name is refused: asking the system resolver
+    where the DNS server is would bring back the resolver this option is there to avoid."""
+    raw = text.strip()
+    host, port_text = raw, ""
+    if raw.startswith("["):
+        host, sep, rest = raw[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise UsageError(f"{option} {text!r}: expected [IPv6]:PORT")
+        port_text = rest[1:] if rest else ""
+        if rest and not port_text:
+            raise UsageError(f"{option} {text!r}: the port is missing after ':'")
+    elif raw.count(":") == 1:
+        host, port_text = raw.split(":")
+        if not port_text:
+            raise UsageError(f"{option} {text!r}: the port is missing after ':'")
+    try:
+        address = str(ipaddress.ip_address(host))
+    except ValueError:
+        raise UsageError(f"{option} {text!r}: expected an IP address, optionally with :PORT") from None
+    port = 53
+    if port_text:
+        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+            raise UsageError(f"{option} {text!r}: the port must be a number from 1 to 65535")
+        port = int(port_text)
+    return DnsServer(address, port)
+
+
 def resolve_names(names: Iterable[str], timeout: float, workers: int = 32,
-                  budget: float | None = None) -> dict[str, str | None]:
-    """Resolve names through the system resolver in parallel; a name that fails or takes longer than
-    ``timeout`` maps to None, and so does every name still pending when ``budget`` seconds (the
-    discovery's remaining deadline) are spent. getaddrinfo cannot be cancelled, so a stuck lookup is
-    abandoned (its thread ends on its own) rather than waited for."""
+                  budget: float | None = None,
+                  servers: tuple[DnsServer, ...] = ()) -> dict[str, str | None]:
+    """Resolve names in parallel; a name that fails or takes longer than ``timeout`` maps to None, and so
+    does every name still pending when ``budget`` seconds (the discovery's remaining deadline) are spent.
+
+    With ``servers``, A records are asked of those servers only (dnspython), each query's lifetime
+    bounded by the time left. Without, the system resolver: getaddrinfo cannot be cancelled, so a stuck
+    lookup is abandoned rather than waited for, in a daemon thread, so that the process does not wait
+    for it at exit either (a ThreadPoolExecutor's workers are joined at interpreter exit, whatever
+    shutdown(wait=False) says: that kept the process alive ~10 s after its output)."""
     unique = sorted({n for n in names if n})
     results: dict[str, str | None] = dict.fromkeys(unique)
     if not unique:
         return results
-    pool = ThreadPoolExecutor(max_workers=min(workers, len(unique)), thread_name_prefix="exready-dns")
-    try:
-        futures: dict[Future[str | None], str] = {pool.submit(_first_address, n): n for n in unique}
-        pending = set(futures)
-        # one overall bound: every lookup runs in parallel, each gets at most ~timeout of wall time
-        spent = timeout * (1 + len(unique) // max(1, min(workers, len(unique))))
-        end = time.monotonic() + (spent if budget is None else min(spent, budget))
-        while pending:
+    lanes = max(1, min(workers, len(unique)))
+    # one overall bound: every lookup runs in parallel, each gets at most ~timeout of wall time
+    spent = timeout * (1 + len(unique) // lanes)
+    end = time.monotonic() + (spent if budget is None else min(spent, budget))
+    if servers:
+        resolver = _dns_resolver(servers)
+
+        def lookup(name: str) -> str | None:
+            return _ask_server(resolver, name, timeout, end)
+    else:
+        lookup = _first_address
+    queue = list(unique)
+    lock = threading.Lock()
+    finished = threading.Condition(lock)
+
+    def lane() -> None:
+        while True:
+            with lock:
+                if not queue or time.monotonic() >= end:
+                    return
+                name = queue.pop()
+            try:
+                address = lookup(name)
+            except (OSError, UnicodeError, ValueError):
+                address = None
+            with finished:
+                results[name] = address
+                done.add(name)
+                finished.notify_all()
+
+    done: set[str] = set()
+    for i in range(lanes):
+        threading.Thread(target=lane, name=f"exready-dns-{i}", daemon=True).start()
+    with finished:
+        while len(done) < len(unique):
             left = end - time.monotonic()
             if left <= 0:
                 break
-            done, pending = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
-            for fut in done:
-                try:
-                    results[futures[fut]] = fut.result()
-                except OSError:
-                    results[futures[fut]] = None
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-    return results
+            finished.wait(left)
+        queue.clear()  # lanes still running take no new name
+        # names still pending map to None; later answers are not taken
+        return {n: (results[n] if n in done else None) for n in unique}
+
+
+def _dns_resolver(servers: tuple[DnsServer, ...]) -> dns.resolver.Resolver:
+    resolver = dns.resolver.Resolver(configure=False)  # not /etc/resolv.conf: only the named servers
+    resolver.nameservers = [s.address for s in servers]
+    resolver.nameserver_ports = {s.address: s.port for s in servers}
+    resolver.port = servers[0].port
+    return resolver
+
+
+def _ask_server(resolver: dns.resolver.Resolver, name: str, timeout: float, end: float) -> str | None:
+    """The first A record of ``name`` (taken as absolute: the FQDN from AD), or None."""
+    lifetime = min(timeout, end - time.monotonic())
+    if lifetime <= 0:
+        return None
+    qname = name if name.endswith(".") else name + "."
+    try:
+        answer = resolver.resolve(qname, "A", lifetime=lifetime, search=False, raise_on_no_answer=False)
+    except dns.exception.DNSException:
+        return None
+    for rrset in answer.response.answer:
+        if rrset.rdtype == dns.rdatatype.A:
+            for rdata in rrset:
+                return str(rdata.address)
+    return None
 
 
 def _first_address(name: str) -> str | None:
