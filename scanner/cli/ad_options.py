@@ -28,7 +28,7 @@ from scanner.directory.settings import (
     SearchScopeSpec,
     parse_dc_url,
 )
-from scanner.directory.sites import parse_resolve_items, read_hosts_file
+from scanner.directory.sites import parse_dns_server, parse_resolve_items, read_hosts_file
 from scanner.errors import UsageError
 
 PANEL = "Active Directory"
@@ -165,6 +165,16 @@ AdNoDns = Annotated[
         help="Do not ask DNS for addresses: sites come only from --resolve/--resolve-file.",
     ),
 ]
+AdDnsServer = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ad-dns-server",
+        metavar="ADDRESS[:PORT]",
+        rich_help_panel=PANEL,
+        help="Ask this DNS server (A records of the computers' FQDNs; repeatable) instead of the system "
+        "resolver, within --ad-deadline. An IP address, [IPv6]:PORT for a port with IPv6.",
+    ),
+]
 AdTimeout = Annotated[
     float,
     typer.Option(
@@ -218,12 +228,16 @@ def ad_settings(
     resolve: list[str] | None = None,
     resolve_file: Path | None = None,
     no_dns: bool = False,
+    dns_servers: list[str] | None = None,
     timeout: float = 10.0,
     deadline: float = 120.0,
     credentials: Credentials | None = None,
 ) -> AdSettings:
     """Validate the --ad* values and read the bind password. Raises UsageError / CredentialError."""
     endpoint = parse_dc_url(url, starttls=starttls)
+    servers = tuple(parse_dns_server(s) for s in dns_servers or [])
+    if servers and no_dns:
+        raise UsageError("--ad-dns-server and --no-dns contradict each other: choose one")
     if insecure and ca_file is not None:
         raise UsageError("--ad-ca-file and --ad-insecure-skip-tls-verify contradict each other: choose one")
     if ad_auth is AdAuth.KERBEROS and ad_user is None:
@@ -257,6 +271,7 @@ def ad_settings(
         stale_days=stale_days or None,  # 0: no cutoff
         resolve=given,
         use_dns=not no_dns,
+        dns_servers=servers,
         deadline=deadline,
     )
     return AdSettings(bind=bind, discovery=discovery)

@@ -20,6 +20,7 @@ from scanner.cli.ad_options import (
     AdBase,
     AdCaFile,
     AdDeadline,
+    AdDnsServer,
     AdInsecure,
     AdName,
     AdNoDns,
@@ -232,6 +233,7 @@ def inventory(
     resolve: AdResolve = None,
     resolve_file: AdResolveFile = None,
     no_dns: AdNoDns = False,
+    ad_dns_server: AdDnsServer = None,
     ad_timeout: AdTimeout = 10.0,
     ad_deadline: AdDeadline = 120.0,
     output: Annotated[
@@ -282,6 +284,7 @@ def inventory(
         resolve=resolve,
         resolve_file=resolve_file,
         no_dns=no_dns,
+        dns_servers=ad_dns_server,
         timeout=ad_timeout,
         deadline=ad_deadline,
     )

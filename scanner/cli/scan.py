@@ -14,6 +14,7 @@ from scanner.cli.ad_options import (
     AdBase,
     AdCaFile,
     AdDeadline,
+    AdDnsServer,
     AdInsecure,
     AdName,
     AdNoDns,
@@ -94,6 +95,7 @@ def scan(
     resolve: AdResolve = None,
     resolve_file: AdResolveFile = None,
     no_dns: AdNoDns = False,
+    ad_dns_server: AdDnsServer = None,
     ad_timeout: AdTimeout = 10.0,
     ad_deadline: AdDeadline = 120.0,
     user: User = None,
@@ -142,7 +144,8 @@ def scan(
             ad, ad_user=ad_user, ad_auth=ad_auth, starttls=starttls, ca_file=ad_ca_file, tls_name=ad_tls_name,
             insecure=ad_insecure, allow_cleartext=ad_allow_cleartext_bind, bases=base, ous=ou, names=name,
             stale_days=stale_days, resolve=resolve,
-            resolve_file=resolve_file, no_dns=no_dns, timeout=ad_timeout, deadline=ad_deadline)
+            resolve_file=resolve_file, no_dns=no_dns, dns_servers=ad_dns_server,
+            timeout=ad_timeout, deadline=ad_deadline)
         if inventory is None:
             found = discover_hosts(settings)
             hosts, source, org = found.hosts, found.source, found.org

@@ -108,7 +108,7 @@ def _ad_inventory(ad: AdConfig, where: str) -> tuple[tuple[Host, ...], OrgFacts,
         tls_name=ad.tls_name, insecure=ad.insecure_skip_tls_verify,
         allow_cleartext=ad.allow_cleartext_bind, bases=list(ad.base), ous=list(ad.ou),
         names=list(ad.name), stale_days=ad.stale_days, resolve_file=ad.resolve_file, no_dns=ad.no_dns,
-        timeout=ad.timeout, deadline=ad.deadline, credentials=bind_credentials)
+        dns_servers=list(ad.dns_server), timeout=ad.timeout, deadline=ad.deadline, credentials=bind_credentials)
     inv = discover_hosts(settings)
     return inv.hosts, inv.org, f"ad:{inv.source}"
 

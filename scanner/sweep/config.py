@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 from scanner.checks.targets import latest_cu
 from scanner.credentials import PASSWORD_ENV
 from scanner.directory.settings import DEFAULT_STALE_DAYS
-from scanner.errors import ConfigError
+from scanner.directory.sites import parse_dns_server
+from scanner.errors import ConfigError, UsageError
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -69,6 +70,7 @@ class AdConfig:
     stale_days: int | None = DEFAULT_STALE_DAYS  # 0 or None: no cutoff
     resolve_file: Path | None = None
     no_dns: bool = False
+    dns_server: tuple[str, ...] = ()  # ADDRESS[:PORT], checked when read
     timeout: float = 10.0
     deadline: float = 120.0
 
@@ -403,12 +405,25 @@ def _ad(inv: _Table) -> AdConfig:
         stale_days=inv.integer("stale_days", DEFAULT_STALE_DAYS, 0, 36500),
         resolve_file=inv.path("resolve_file"),
         no_dns=inv.boolean("no_dns", False),
+        dns_server=_dns_servers(inv),
         timeout=inv.number("ad_timeout", 10.0, 0.1, 600),
         deadline=inv.number("ad_deadline", 120.0, 1, 86400),
     )
     if auth != "kerberos" and user is None:
         raise ConfigError(f"{inv.source}: [inventory] ad_auth = {auth!r} needs ad_user")
+    if config.no_dns and config.dns_server:
+        raise ConfigError(f"{inv.source}: [inventory] ad_dns_server and no_dns contradict each other: choose one")
     return config
+
+
+def _dns_servers(inv: _Table) -> tuple[str, ...]:
+    values = inv.text_list("ad_dns_server")
+    for value in values:
+        try:
+            parse_dns_server(value, option="ad_dns_server")
+        except UsageError as exc:
+            raise ConfigError(f"{inv.source}: [inventory] {exc}") from None
+    return values
 
 
 def _check_credentials(
@@ -450,6 +465,7 @@ file = "servers.yaml"        # a plain list, CSV or YAML inventory
 # stale_days = 90            # leave out computers with no logon for 90 days (the default; 0: off)
 # resolve_file = "hosts.txt"
 # no_dns = false
+# ad_dns_server = ["10.0.0.53"]   # ask these DNS servers (ADDRESS[:PORT]), not the system resolver
 # ad_timeout = 10
 # ad_deadline = 120
 

@@ -26,7 +26,8 @@ from scanner.directory.connection import Deadline
 from scanner.directory.discovery import discover
 from scanner.directory.settings import DiscoverySettings
 from scanner.directory.sites import SITE_NOT_RESOLVED, DnsServer, parse_dns_server, resolve_names
-from scanner.errors import UsageError
+from scanner.errors import ConfigError, UsageError
+from scanner.sweep.config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -157,3 +158,28 @@ def test_cli_rejects_bad_dns_servers_in_one_line(command: str, args: list[str], 
     assert text in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+AD_CONFIG = '[inventory]\nad = "ldaps://dc1.corp.test"\nad_user = "svc@corp.test"\n'
+
+
+def test_sweep_config_reads_dns_servers(tmp_path: Path) -> None:
+    path = tmp_path / "site.toml"
+    path.write_text(AD_CONFIG + 'ad_dns_server = ["127.0.0.1:5353", "::1"]\n', encoding="utf-8")
+    ad = load_config(path).ad
+    assert ad is not None and ad.dns_server == ("127.0.0.1:5353", "::1")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('ad_dns_server = "dns.corp.test"', "ad_dns_server 'dns.corp.test': expected an IP address"),
+        ('ad_dns_server = ["10.0.0.1"]\nno_dns = true', "contradict"),
+    ],
+)
+def test_sweep_config_rejects_bad_dns_servers(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "site.toml"
+    path.write_text(AD_CONFIG + line + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_config(path)
+    assert str(path) in str(caught.value)
