@@ -15,9 +15,9 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from psrpcore.types import ErrorCategory, ErrorCategoryInfo, ErrorRecord, NETException
 
@@ -33,6 +33,7 @@ _MARKER_LINE = re.compile(r"^\s*#\s*" + re.escape(COLLECTOR_MARKER) + r"\s+(\S+)
 _DIALECT = re.compile(r"(?m)^\s*#\s*" + re.escape(COLLECTOR_MARKER) + r"\s+\S+\s+(ps\d)\b")
 _MARKER_ANY_LINE = re.compile(r"(?m)^\s*#\s*" + re.escape(COLLECTOR_MARKER) + r"\s+(\S+)")
 _FIRST_WORD = re.compile(r"[^\s;|(){}]+")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,41 +118,43 @@ def answer(host: SimHost, request: PipelineRequest) -> ScriptAnswer:
     return ScriptAnswer(output=output, collector=True)
 
 
-# (id(machine), version, dialect) -> (machine, text); the machine is kept so its id stays its own
-_CACHE_SIZE = 4096
-_answers: OrderedDict[tuple[int, str, str], tuple[Machine, str]] = OrderedDict()
-_facts: OrderedDict[tuple[int, str], tuple[Machine, Mapping[str, FactValue]]] = OrderedDict()
-_lock = threading.Lock()  # the simulator thread and a test's thread may both ask
+class _PerMachine:
+    """A bounded LRU cache of what was computed for a machine object (and a few strings). Machines are
+    not hashable by value (their hives are mappings), so the key is the object's id, and the machine is
+    kept beside the value so that id cannot be reused by another machine while the entry lives."""
+
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[int, tuple[str, ...]], tuple[Machine, Any]] = OrderedDict()
+        self._lock = threading.Lock()  # the simulator thread and a test's thread may both ask
+
+    def get(self, machine: Machine, key: tuple[str, ...], compute: Callable[[], _T]) -> _T:
+        full = (id(machine), key)
+        with self._lock:
+            hit = self._entries.get(full)
+            if hit is not None and hit[0] is machine:
+                self._entries.move_to_end(full)
+                return cast(_T, hit[1])
+        value = compute()
+        with self._lock:
+            self._entries[full] = (machine, value)
+            if len(self._entries) > self.SIZE:
+                self._entries.popitem(last=False)
+        return value
+
+
+_facts = _PerMachine()  # (dialect) -> the facts the collector reads
+_answers = _PerMachine()  # (collector version, dialect) -> the answer's JSON text
 
 
 def _read(machine: Machine, dialect: str) -> Mapping[str, FactValue]:
-    key = (id(machine), dialect)
-    with _lock:
-        hit = _facts.get(key)
-        if hit is not None and hit[0] is machine:
-            _facts.move_to_end(key)
-            return hit[1]
-    facts = reads.collect_facts(machine, dialect)
-    with _lock:
-        _facts[key] = (machine, facts)
-        if len(_facts) > _CACHE_SIZE:
-            _facts.popitem(last=False)
-    return facts
+    return _facts.get(machine, (dialect,), lambda: reads.collect_facts(machine, dialect))
 
 
 def _cached_answer(machine: Machine, version: str, dialect: str) -> str:
-    key = (id(machine), version, dialect)
-    with _lock:
-        hit = _answers.get(key)
-        if hit is not None and hit[0] is machine:
-            _answers.move_to_end(key)
-            return hit[1]
-    text = collector_answer(version, dict(_read(machine, dialect)))
-    with _lock:
-        _answers[key] = (machine, text)
-        if len(_answers) > _CACHE_SIZE:
-            _answers.popitem(last=False)
-    return text
+    return _answers.get(machine, (version, dialect),
+                        lambda: collector_answer(version, dict(_read(machine, dialect))))
 
 
 def machine_facts(machine: Machine, dialect: str | None = None) -> Mapping[str, FactValue]:
