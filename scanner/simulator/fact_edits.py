@@ -69,8 +69,13 @@ def apply_fact(d: Draft, name: str, fact: FactValue) -> None:
     _apply_read(d, read, fact)
 
 
-def _regpath(d: Draft, path: str, fact: FactValue, write: Callable[[Node], None]) -> None:
-    """present: ``write`` into the key; unreadable: the key denied."""
+def _regpath(d: Draft, path: str, fact: FactValue, write: Callable[[Node], None],
+             absent: Callable[[], None] | None = None) -> None:
+    """present: ``write`` into the key; unreadable: the key denied; absent: ``absent()`` (a fact read from
+    this key that may be absent must say how)."""
+    if fact.status == ABSENT and absent is not None:
+        absent()
+        return
     if fact.status == UNREADABLE:
         d.ensure(path).denied = True
         return
@@ -223,72 +228,61 @@ def _clr_version(d: Draft, fact: FactValue) -> None:
 
 def _dotnet_release(d: Draft, fact: FactValue) -> None:
     path = "SOFTWARE\\Microsoft\\NET Framework Setup\\NDP\\v4\\Full"
-    if fact.status == ABSENT:
-        d.del_value(path, "Release")
-    elif fact.status == UNREADABLE:
-        d.ensure(path).denied = True
-    else:
-        d.set_value(path, "Release", int(fact.value))
+
+    def write(node: Node) -> None:
+        node.set_value("Release", reg_value(int(fact.value)))
         # .NET 4.6 and later report CLR 4.0.30319.42000 (Environment.Version,
         # https://learn.microsoft.com/en-us/dotnet/api/system.environment.version); PowerShell 3.0+ runs on it
         if int(fact.value) >= 393295 and _ps_major(d.ps_version) >= 3:
             d.clr_version = "4.0.30319.42000"
 
+    _regpath(d, path, fact, write, absent=lambda: d.del_value(path, "Release"))
+
 
 def _ad_site(d: Draft, fact: FactValue) -> None:
-    if fact.status == ABSENT:
+    def absent() -> None:
         d.del_value(_NETLOGON, "SiteName")
         d.del_value(_NETLOGON, "DynamicSiteName")
-    elif fact.status == UNREADABLE:
-        d.ensure(_NETLOGON).denied = True
-    else:
-        d.set_value(_NETLOGON, "DynamicSiteName", str(fact.value))
+
+    _regpath(d, _NETLOGON, fact, lambda node: node.set_value("DynamicSiteName", reg_value(str(fact.value))),
+             absent=absent)
 
 
 def _gc_ready(d: Draft, fact: FactValue) -> None:
-    if fact.status == ABSENT:
-        d.del_value(_NTDS, "Global Catalog Promotion Complete")
-    elif fact.status == UNREADABLE:
-        d.ensure(_NTDS).denied = True
-    else:
-        d.set_value(_NTDS, "Global Catalog Promotion Complete", 1 if fact.value else 0)
+    name = "Global Catalog Promotion Complete"
+    _regpath(d, _NTDS, fact, lambda node: node.set_value(name, reg_value(1 if fact.value else 0)),
+             absent=lambda: d.del_value(_NTDS, name))
 
 
 def _v15_roles(d: Draft, fact: FactValue) -> None:
-    if fact.status == ABSENT:
-        d.remove_key(_V15)
-        return
-    if fact.status == UNREADABLE:
-        d.ensure(_V15).denied = True
-        return
-    v15 = d.ensure(_V15)
-    v15.denied = False
-    v15.subkeys.clear()
-    for role in _list(fact.value, "exchange.v15.roles"):
-        r = _table(role, "exchange.v15.roles[]")
-        node = d.ensure(f"{_V15}\\{r['key']}")
-        for field_name, vname in (("action", "Action"), ("watermark", "Watermark"),
-                                  ("unpacked_version", "UnpackedVersion"), ("configured_version", "ConfiguredVersion")):
-            if r.get(field_name) is not None:
-                node.set_value(vname, MRegValue("REG_SZ", str(r[field_name])))
+    def write(v15: Node) -> None:
+        v15.subkeys.clear()
+        for role in _list(fact.value, "exchange.v15.roles"):
+            r = _table(role, "exchange.v15.roles[]")
+            node = d.ensure(f"{_V15}\\{r['key']}")
+            for field_name, vname in (("action", "Action"), ("watermark", "Watermark"),
+                                      ("unpacked_version", "UnpackedVersion"),
+                                      ("configured_version", "ConfiguredVersion")):
+                if r.get(field_name) is not None:
+                    node.set_value(vname, MRegValue("REG_SZ", str(r[field_name])))
+
+    _regpath(d, _V15, fact, write, absent=lambda: d.remove_key(_V15))
 
 
 def _exchange_setup(d: Draft, fact: FactValue) -> None:
     path = f"{_V15}\\Setup"
-    if fact.status == ABSENT:
-        d.remove_key(path)
-        return
-    if fact.status == UNREADABLE:
-        d.ensure(path).denied = True
-        return
-    v = _table(fact.value, "exchange.setup")
-    node = d.ensure(path)
-    for field_name, vname in (("newest_build", "NewestBuild"), ("services", "Services"),
-                              ("msi_install_path", "MsiInstallPath")):
-        if v.get(field_name) is None:
-            node.del_value(vname)
-        else:
-            node.set_value(vname, reg_value(int(v[field_name]) if field_name == "newest_build" else str(v[field_name])))
+
+    def write(node: Node) -> None:
+        v = _table(fact.value, "exchange.setup")
+        for field_name, vname in (("newest_build", "NewestBuild"), ("services", "Services"),
+                                  ("msi_install_path", "MsiInstallPath")):
+            if v.get(field_name) is None:
+                node.del_value(vname)
+            else:
+                raw = v[field_name]
+                node.set_value(vname, reg_value(int(raw) if field_name == "newest_build" else str(raw)))
+
+    _regpath(d, path, fact, write, absent=lambda: d.remove_key(path))
 
 
 def _legacy_roles(d: Draft, fact: FactValue) -> None:
@@ -313,35 +307,30 @@ def _legacy_roles(d: Draft, fact: FactValue) -> None:
 
 def _edge_adam(d: Draft, fact: FactValue) -> None:
     path = f"{_V15}\\EdgeTransportRole\\AdamSettings\\MsExchange"
-    if fact.status == ABSENT:
-        d.del_value(path, "DataFilesPath")
-        return
-    if fact.status == UNREADABLE:
-        d.ensure(path).denied = True
-        return
-    v = _table(fact.value, "exchange.edge_adam_data_path")
-    d.set_value(path, "DataFilesPath", str(v["path"]))
-    data = str(v["path"]).rstrip("\\") + "\\adamntds.dit"  # AD LDS's database in that folder
-    d.set_file(data, SimFile("") if v.get("exists") else None)
+
+    def write(node: Node) -> None:
+        v = _table(fact.value, "exchange.edge_adam_data_path")
+        node.set_value("DataFilesPath", reg_value(str(v["path"])))
+        data = str(v["path"]).rstrip("\\") + "\\adamntds.dit"  # AD LDS's database in that folder
+        d.set_file(data, SimFile("") if v.get("exists") else None)
+
+    _regpath(d, path, fact, write, absent=lambda: d.del_value(path, "DataFilesPath"))
 
 
 def _v14_setup(d: Draft, fact: FactValue) -> None:
     path = f"{_V14}\\Setup"
-    if fact.status == ABSENT:
-        d.remove_key(path)
-        return
-    if fact.status == UNREADABLE:
-        d.ensure(path).denied = True
-        return
-    v = _table(fact.value, "exchange.v14_setup")
-    node = d.ensure(path)
-    msi = v.get("msi_install_path")
-    if msi is None:
-        node.del_value("MsiInstallPath")
-        return
-    node.set_value("MsiInstallPath", MRegValue("REG_SZ", str(msi)))
-    exe = str(msi).rstrip("\\") + "\\bin\\ExSetup.exe"
-    d.set_file(exe, None if v.get("exsetup_version") is None else SimFile(str(v["exsetup_version"])))
+
+    def write(node: Node) -> None:
+        v = _table(fact.value, "exchange.v14_setup")
+        msi = v.get("msi_install_path")
+        if msi is None:
+            node.del_value("MsiInstallPath")
+            return
+        node.set_value("MsiInstallPath", MRegValue("REG_SZ", str(msi)))
+        exe = str(msi).rstrip("\\") + "\\bin\\ExSetup.exe"
+        d.set_file(exe, None if v.get("exsetup_version") is None else SimFile(str(v["exsetup_version"])))
+
+    _regpath(d, path, fact, write, absent=lambda: d.remove_key(path))
 
 
 _REBOOT_SOURCES = ("cbs_reboot_pending", "windows_update_reboot_required", "pending_file_rename",
