@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import ssl
 import time
 from collections.abc import Callable, Sequence
@@ -22,17 +21,12 @@ from scanner.transport.winrm import HostSession, RemoteVersions, ScriptChoice
 Parser = Callable[[str, Sequence[Any]], HostFacts]
 
 
-@functools.cache
-def collector_script(dialect: str) -> str:
-    """The collector in ``dialect``, built once per process (its CREATE_PIPELINE body is then
-    serialised once per dialect and protocol version, see transport.serializer)."""
-    return build_collector_script(dialect)
-
-
 def collector_for(remote: RemoteVersions) -> str:
     """The collector for a host, in the dialect its handshake calls for: "ps2" (PowerShell 2.0 on
-    CLR 2.0) for a 2.x PowerShell, or a protocol-2.1 host that did not say; "ps3" otherwise."""
-    return collector_script(dialect_for(remote.powershell))
+    CLR 2.0) for a 2.x PowerShell, or a protocol-2.1 host that did not say; "ps3" otherwise. The script is
+    built once per process and dialect (build_collector_script caches it), so its CREATE_PIPELINE body is
+    serialised once per dialect and protocol version too (transport.serializer)."""
+    return build_collector_script(dialect_for(remote.powershell))
 
 
 class CollectorSession(Session):

@@ -12,7 +12,7 @@ import pytest
 
 from scanner.checks.catalog import load_catalog
 from scanner.collect.runner import SweepLimits
-from scanner.collect.session import CollectorSession, collector_for, collector_script
+from scanner.collect.session import CollectorSession, collector_for
 from scanner.credentials import Credentials, Secret
 from scanner.evaluate.engine import EvaluationParams
 from scanner.facts.parse import parse_collector_output
@@ -20,7 +20,7 @@ from scanner.inventory.file import load_inventory
 from scanner.model.host import AuthMethod, Host, Scheme
 from scanner.model.outcome import OutcomeKind
 from scanner.pipeline import ScanRequest, scan
-from scanner.probes.collector import dialect_for
+from scanner.probes.collector import build_collector_script, dialect_for
 from scanner.simulator import SimulatorThread, build_site
 from scanner.simulator.profiles import baseline_document, features_2008r2_ready
 from scanner.transport.settings import TransportSettings
@@ -140,10 +140,10 @@ def test_the_host_s_powershell_from_what_its_handshake_said() -> None:
 
 
 def test_each_dialect_s_script_is_built_once_per_process() -> None:
-    assert collector_script("ps2") is collector_script("ps2")
-    assert collector_script("ps3") is collector_script("ps3")
-    assert collector_for(RemoteVersions("2.1")) is collector_script("ps2")
-    assert collector_script("ps2") != collector_script("ps3")
+    assert build_collector_script("ps2") is build_collector_script("ps2")
+    assert build_collector_script("ps3") is build_collector_script("ps3")
+    assert collector_for(RemoteVersions("2.1")) is build_collector_script("ps2")
+    assert build_collector_script("ps2") != build_collector_script("ps3")
 
 
 def test_the_choice_travels_to_worker_processes_by_name() -> None:
@@ -231,7 +231,7 @@ def test_negotiate_takes_the_same_domain_account(basic_sim: SimulatorThread) -> 
 def test_the_ps3_collector_would_stop_on_a_powershell_2_host(sim: SimulatorThread) -> None:
     """Why the choice matters: Windows PowerShell 2.0 has no ConvertTo-Json, so the ps3 collector stops
     there with CommandNotFoundException; the ps2 one, chosen from the handshake, answers."""
-    forced = CollectorSession(_host(sim, "R2-PS2"), _settings(), collector_script("ps3"),
+    forced = CollectorSession(_host(sim, "R2-PS2"), _settings(), build_collector_script("ps3"),
                               parse_collector_output).run_outcome()
     assert forced.kind is OutcomeKind.PROBE_ERROR and "ConvertTo-Json" in forced.reason
     chosen = CollectorSession(_host(sim, "R2-PS2"), _settings(), collector_for,
