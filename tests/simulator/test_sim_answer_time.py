@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from scanner.errors import SimulatorError
-from scanner.simulator.profiles import generate_site_document, build_site
+from scanner.simulator.profiles import build_site, generate_site_document
 from scanner.simulator.timing import AnswerTime, parse_answer_time
 
 

@@ -25,7 +25,8 @@ class _Connection:
 
 def _transport(read_timeout: float) -> tuple[WinRMHttpTransport, _Connection]:
     transport = WinRMHttpTransport("127.0.0.1", 5986, https=True, path="wsman", auth="basic", username="u",
-                                   password="p", tls=None, connection_timeout=5.0, read_timeout=read_timeout,
+                                   password="p",  # noqa: S106 - no host sees it
+                                   tls=None, connection_timeout=5.0, read_timeout=read_timeout,
                                    watch=SocketWatch())
     conn = _Connection()
     transport._conn = conn  # type: ignore[assignment]  # the socket is not what is tested here
