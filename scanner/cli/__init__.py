@@ -12,7 +12,7 @@ Exit codes (stable; schedulers read them):
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from typer._click.core import Context
@@ -63,6 +63,31 @@ class _ExreadyGroup(TyperGroup):
             raise typer.Exit(EXIT_RUN_FAILED) from None
 
 
+def installed_version() -> str:
+    """The installed distribution's version; this tree's own when it runs from a checkout."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("exready")
+    except PackageNotFoundError:
+        from scanner import __version__
+
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"exready {installed_version()}")
+        raise typer.Exit(EXIT_OK)
+
+
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, callback=_print_version, help="Print the version and exit.")] = False,
+) -> None:
+    """Read-only Exchange readiness scanner for Windows server fleets."""
+
+
 def build_app() -> typer.Typer:
     app = typer.Typer(
         name="exready",
@@ -72,6 +97,7 @@ def build_app() -> typer.Typer:
         pretty_exceptions_enable=False,
         add_completion=False,
     )
+    app.callback()(_root)
     for name in COMMAND_MODULES:
         importlib.import_module(f"scanner.cli.{name}").register(app)
     return app
