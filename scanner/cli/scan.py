@@ -60,7 +60,7 @@ from scanner.cli.scan_options import (
     sweep_limits,
     transport_settings,
 )
-from scanner.cli.scanning import Outputs, exit_code, print_result, run_scan, write_outputs
+from scanner.cli.scanning import Outputs, exit_code, print_result, run_scan, say_run_failure, write_outputs
 from scanner.credentials import PASSWORD_ENV, resolve_credentials
 from scanner.directory.installer import read_installer
 from scanner.directory.settings import DEFAULT_STALE_DAYS, AdAuth
@@ -179,6 +179,7 @@ def scan(
     run = run_scan(request, catalog, progress=not no_progress)
     write_outputs(run.result, outputs)
     print_result(run.result, outputs)
+    say_run_failure(run.result, outputs.lang)
     raise typer.Exit(exit_code(run.result, run.signal_name))
 
 

@@ -22,6 +22,7 @@ from scanner.collect.progress import ProgressObserver
 from scanner.collect.runner import SweepStats
 from scanner.i18n import Lang, t
 from scanner.model.matrix import CellStatus
+from scanner.model.outcome import OutcomeKind
 from scanner.model.run import ScanResult
 from scanner.pipeline import ScanRequest, scan
 from scanner.report.csv_safe import CsvDialect
@@ -134,6 +135,27 @@ def write_outputs(result: ScanResult, outputs: Outputs) -> None:
             write_findings_csv(result, outputs.findings_csv, rules, outputs.csv_dialect, outputs.lang.value)
         if outputs.html is not None:
             write_html(result, outputs.html, rules, None, outputs.lang.value)
+
+
+def run_failure(result: ScanResult, lang: Lang = Lang.EN) -> str | None:
+    """One line saying why the run failed (exit 3) when the outcomes say it, else None."""
+    if not result.info.breaker_opened:
+        return None
+    refused = [o for o in result.outcomes if o.kind is OutcomeKind.AUTH_FAILED]
+    skipped = sum(1 for o in result.outcomes if o.kind is OutcomeKind.NOT_ATTEMPTED)
+    if not refused:
+        return t("breaker_stopped_short", lang, skipped=skipped)
+    first = refused[0]
+    reason = " ".join((first.reason or first.kind.value).split())  # one line, whatever the transport said
+    return t("breaker_stopped", lang, failed=len(refused), host=first.host.name, reason=reason, skipped=skipped)
+
+
+def say_run_failure(result: ScanResult, lang: Lang) -> None:
+    """Why this run failed, in one line on stderr, when it did. Scanning commands call it with or without
+    --quiet: --quiet drops the table, never the reason for exit 3."""
+    failure = run_failure(result, lang)
+    if failure is not None:
+        typer.echo(f"exready: error: {failure}", err=True)
 
 
 def print_result(result: ScanResult, outputs: Outputs) -> None:

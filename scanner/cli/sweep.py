@@ -25,7 +25,7 @@ from scanner.cli.scan_options import (
     sweep_limits,
     transport_settings,
 )
-from scanner.cli.scanning import Outputs, exit_code, print_result, run_scan, write_outputs
+from scanner.cli.scanning import Outputs, exit_code, print_result, run_scan, say_run_failure, write_outputs
 from scanner.collect.observer import ScanObserver
 from scanner.credentials import Credentials, resolve_credentials
 from scanner.errors import CredentialError, HistoryError, UsageError
@@ -343,6 +343,7 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
             f"(exready diff {changes.old.run_id} {result.info.run_id})")
     if store is not None:
         typer.echo(f"recorded as run {result.info.run_id} in {store.path}", err=True)
+    say_run_failure(result, lang)
     if recorder is not None and recorder.failure is not None:
         raise HistoryError(f"the sweep ran and its reports were written, but {recorder.failure}")
     code = apply_fail_on(exit_code(result, run.signal_name), config.fail_on)
