@@ -4,10 +4,11 @@ and turning a result into an exit code."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
@@ -20,6 +21,7 @@ from scanner.collect.limits import check_file_limit
 from scanner.collect.observer import ScanObserver
 from scanner.collect.progress import ProgressObserver
 from scanner.collect.runner import SweepStats
+from scanner.errors import UsageError
 from scanner.i18n import Lang, t
 from scanner.model.matrix import CellStatus
 from scanner.model.outcome import OutcomeKind
@@ -44,6 +46,23 @@ class Outputs:
     @property
     def paths(self) -> tuple[Path, ...]:
         return tuple(p for p in (self.csv, self.findings_csv, self.html, self.json) if p is not None)
+
+
+def check_output_paths(outputs: Mapping[str, Path | None]) -> None:
+    """Every file the run will write can be written: not a folder, in a folder that exists and that this
+    process may write in. Called before the scan, so a mistyped path costs one line, not a sweep.
+    ``outputs`` maps the option that named it ("--csv") to the path."""
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        if path.is_dir():
+            raise UsageError(f"{option} {path}: is a folder; name a file")
+        folder = path.parent
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "no such folder"
+            raise UsageError(f"{option} {path}: {folder} {what}")
+        if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            raise UsageError(f"{option} {path}: not writable by this user")
 
 
 @dataclass(frozen=True, slots=True)

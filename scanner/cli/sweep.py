@@ -25,7 +25,15 @@ from scanner.cli.scan_options import (
     sweep_limits,
     transport_settings,
 )
-from scanner.cli.scanning import Outputs, exit_code, print_result, run_scan, say_run_failure, write_outputs
+from scanner.cli.scanning import (
+    Outputs,
+    check_output_paths,
+    exit_code,
+    print_result,
+    run_scan,
+    say_run_failure,
+    write_outputs,
+)
 from scanner.collect.observer import ScanObserver
 from scanner.credentials import Credentials, resolve_credentials
 from scanner.errors import CredentialError, HistoryError, UsageError
@@ -283,6 +291,12 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise UsageError(f"cannot create {path.parent}: {exc.strerror or exc}") from None
+    given = {"csv": csv, "findings": findings_csv, "html": html, "json": json, "log": log_json}
+    names = {"csv": ("--csv", "csv"), "findings": ("--findings-csv", "findings_csv"), "html": ("--html", "html"),
+             "json": ("--json", "json"), "log": ("--log-json", "log_json")}
+    # the option when given, else the configuration key that named the file
+    check_output_paths({names[k][0] if given[k] is not None else f"[outputs] {names[k][1]}": p
+                        for k, p in paths.items()})
 
     credentials = sweep_credentials(config.credentials, where)
     w = config.winrm
