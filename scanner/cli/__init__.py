@@ -12,12 +12,14 @@ Exit codes (stable; schedulers read them):
 from __future__ import annotations
 
 import importlib
+import types
 from typing import Annotated, Any
 
 import typer
+from typer._click.core import Command as ClickCommand
 from typer._click.core import Context
 from typer._click.exceptions import UsageError as ClickUsageError
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 from scanner.errors import ExreadyError
 
@@ -41,9 +43,44 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+def _argument_usage(param: TyperArgument) -> str:
+    """HOST when required, [RUN] when optional, with "..." when it takes several: the usual Unix form
+    (typer writes {HOST}, and [[RUN]] when the metavar already has its brackets)."""
+    name = (param.metavar or (param.name or "").upper()).strip("[]{}")
+    name = name if param.required else f"[{name}]"
+    return f"{name}..." if param.nargs != 1 else name
+
+
+def _usage_pieces(command: ClickCommand, ctx: Context) -> list[str]:
+    pieces = [command.options_metavar] if command.options_metavar else []
+    return pieces + [_argument_usage(p) for p in command.get_params(ctx) if isinstance(p, TyperArgument)]
+
+
+def _no_type(ctx: Context) -> None:
+    return None
+
+
+def _tidy(command: ClickCommand) -> None:
+    """Help that reads like a well-kept CLI: usage lines in the usual form, and an argument listed by its
+    name alone (typer adds a type placeholder such as <str>)."""
+    if isinstance(command, TyperGroup):
+        for sub in command.commands.values():
+            _tidy(sub)
+        return
+    command.collect_usage_pieces = types.MethodType(_usage_pieces, command)  # type: ignore[method-assign]
+    for param in command.params:
+        if isinstance(param, TyperArgument):
+            setattr(param, "display_type_rich", _no_type)  # noqa: B010 - an instance's own, not the class's
+
+
 class _ExreadyGroup(TyperGroup):
     """Maps our errors to one line and exit 3, and usage errors (typer's vendored click) (exit 2 by default, which
-    would read as "some host unknown") to exit 3 as well."""
+    would read as "some host unknown") to exit 3 as well. Tidies every command's help once built."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for command in self.commands.values():
+            _tidy(command)
 
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         try:
@@ -96,6 +133,7 @@ def build_app() -> typer.Typer:
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         add_completion=False,
+        rich_markup_mode=None,
     )
     app.callback()(_root)
     for name in COMMAND_MODULES:

@@ -33,7 +33,7 @@ JsonOutOpt = Annotated[Path | None, typer.Option("--json", metavar="FILE", help=
 
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", "-C", metavar="FILE",
-    help="A sweep configuration (TOML): use the database its \\[history] db names (--db wins).")]
+    help="A sweep configuration (TOML): use the database its [history] db names (--db wins).")]
 
 
 def db_path(db: Path | None, config: Path | None) -> Path:
@@ -66,7 +66,7 @@ def rules_by_id() -> dict[str, RuleMeta]:
 def history_list(
     db: DbOpt = None,
     config: ConfigOpt = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Newest runs to show.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help="Newest runs to show.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout instead of a table.")] = False,
 ) -> None:
     """The sweeps in the history database, newest first."""
@@ -250,9 +250,9 @@ def pick_pair(store: HistoryStore, run_a: str | None, run_b: str | None) -> tupl
 
 
 def diff(
-    run_a: Annotated[str | None, typer.Argument(metavar="[RUN_A]", help="The older run (default: the "
+    run_a: Annotated[str | None, typer.Argument(metavar="RUN_A", help="The older run (default: the "
                      "second newest complete run).")] = None,
-    run_b: Annotated[str | None, typer.Argument(metavar="[RUN_B]", help="The newer run (default: the "
+    run_b: Annotated[str | None, typer.Argument(metavar="RUN_B", help="The newer run (default: the "
                      "newest complete run).")] = None,
     db: DbOpt = None,
     config: ConfigOpt = None,

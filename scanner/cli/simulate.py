@@ -49,25 +49,29 @@ def register(app: typer.Typer) -> None:
             metavar="SITE", help="Site file (YAML), or a bundled site's name: demo or faults.")],
         workdir: Annotated[
             Path | None,
-            typer.Option(help="Where to write the CA and NTLM files (default: a temporary directory)."),
+            typer.Option(metavar="DIR", help="Where to write the CA and NTLM files (default: a temporary "
+                         "directory)."),
         ] = None,
         duration: Annotated[
-            float | None, typer.Option(help="Stop by itself after this many seconds.")
+            float | None, typer.Option(metavar="SECONDS", help="Stop by itself after this many seconds.")
         ] = None,
         address_mode: Annotated[
             str,
             typer.Option(
+                metavar="auto|address|port",
                 help="auto: one loopback address per host, falling back to a port on 127.0.0.1; "
                 "address: addresses only; port: a port per host on 127.0.0.1."
             ),
         ] = "auto",
         write_inventory: Annotated[
             Path | None,
-            typer.Option(help="Also write the hosts as an inventory CSV for 'exready scan --inventory'."),
+            typer.Option(metavar="FILE",
+                         help="Also write the hosts as an inventory CSV for 'exready scan --inventory'."),
         ] = None,
         idle_timeout: Annotated[
             float | None,
-            typer.Option(help="Close shells idle for this many seconds (default: each host's IdleTimeOut)."),
+            typer.Option(metavar="SECONDS",
+                         help="Close shells idle for this many seconds (default: each host's IdleTimeOut)."),
         ] = None,
     ) -> None:
         """Run simulated Windows hosts (WinRM/PSRP on loopback) until Ctrl-C or SIGTERM."""

@@ -175,21 +175,24 @@ def sweep(
     example_config: Annotated[bool, typer.Option(
         "--example-config", help="Print a commented configuration with every key, and exit.")] = False,
     inventory: Annotated[Path | None, typer.Option(
-        "--inventory", "-i", metavar="FILE", help="Inventory file (overrides \\[inventory]).")] = None,
+        "--inventory", "-i", metavar="FILE", help="Inventory file (overrides [inventory]).")] = None,
     exchange: Annotated[str | None, typer.Option(
         "--exchange", "-x", metavar="2013|2016|2019", help="Target Exchange version.")] = None,
     cu: Annotated[int | None, typer.Option(
         "--cu", min=0, metavar="N", help="Target cumulative update.")] = None,
     user: Annotated[str | None, typer.Option(
-        "--user", "-u", metavar="USER", help="WinRM account (password from \\[credentials]).")] = None,
-    concurrency: Annotated[int | None, typer.Option("--concurrency", "-c", min=1, max=1024)] = None,
+        "--user", "-u", metavar="USER", help="WinRM account (password from [credentials]).")] = None,
+    concurrency: Annotated[int | None, typer.Option(
+        "--concurrency", "-c", min=1, max=1024, metavar="N",
+        help="Hosts scanned at once (default: [limits] concurrency, else 32).")] = None,
     workers: Annotated[int | None, typer.Option(
-        "--workers", "-w", min=0, max=64,
+        "--workers", "-w", min=0, max=64, metavar="N",
         help="Processes that run the WinRM sessions; 0: one per core, up to 4, from 200 hosts.")] = None,
-    deadline: Annotated[float | None, typer.Option("--deadline", min=1, help="Seconds per host.")] = None,
+    deadline: Annotated[float | None, typer.Option(
+        "--deadline", min=1, metavar="SECONDS", help="Seconds one host may take, connect to close.")] = None,
     db: Annotated[Path | None, typer.Option(
         "--db", metavar="FILE", envvar="EXREADY_DB", rich_help_panel=SWEEP,
-        help="History database (default: \\[history] db, else the user's state directory).")] = None,
+        help="History database (default: [history] db, else the user's state directory).")] = None,
     no_history: Annotated[bool, typer.Option(
         "--no-history", rich_help_panel=SWEEP, help="Do not record this sweep.")] = False,
     lock_wait: Annotated[float | None, typer.Option(
@@ -206,7 +209,7 @@ def sweep(
     csv: CsvOut = None,
     csv_dialect: Annotated[CsvDialect | None, typer.Option(
         "--csv-dialect", case_sensitive=False, rich_help_panel=OUT,
-        help="excel (comma) or excel-fr (semicolon and a BOM); default: \\[outputs] csv_dialect.")] = None,
+        help="excel (comma) or excel-fr (semicolon and a BOM); default: [outputs] csv_dialect.")] = None,
     findings_csv: Annotated[Path | None, typer.Option(
         "--findings-csv", metavar="FILE", rich_help_panel=OUT,
         help="Write one row per host and failing, warning or unknown rule.")] = None,
