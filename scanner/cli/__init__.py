@@ -98,6 +98,12 @@ class _ExreadyGroup(TyperGroup):
         except ExreadyError as exc:
             typer.echo(f"exready: error: {exc}", err=True)
             raise typer.Exit(EXIT_RUN_FAILED) from None
+        except KeyboardInterrupt:
+            # Ctrl-C outside a scan (which handles it itself), e.g. at the password prompt: the documented
+            # 130, not click's "Aborted!" and 1
+            typer.echo("", err=True)
+            typer.echo("exready: interrupted", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def installed_version() -> str:
