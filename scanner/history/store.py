@@ -101,7 +101,8 @@ class HistoryStore:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise HistoryError(f"cannot create {self.path.parent}: {exc.strerror or exc}") from exc
+                raise HistoryError(f"history database {self.path}: cannot create its folder {self.path.parent}: "
+                                   f"{exc.strerror or exc}") from exc
         try:
             if read_only:
                 uri = f"{self.path.resolve().as_uri()}?mode=ro"

@@ -74,3 +74,16 @@ def test_an_output_the_user_may_not_write(tmp_path: Path, monkeypatch: pytest.Mo
     with pytest.raises(UsageError, match=r"^--html .*x.html: not writable by this user$"):
         check_output_paths({"--html": tmp_path / "x.html"})
     check_output_paths({"--html": None})
+
+
+@pytest.mark.parametrize("where", ["under-a-file", "a-folder"])
+def test_sweep_refuses_a_history_database_it_cannot_write_before_scanning(tmp_path: Path, where: str) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    db = blocker / "h.db" if where == "under-a-file" else tmp_path
+    result = CliRunner().invoke(build_app(), [
+        "sweep", "--inventory", str(_inventory(tmp_path)), "--user", "u", "--db", str(db), "--no-progress",
+    ], env={"EXREADY_PASSWORD": "p"})
+    assert not isinstance(result.exception, NoScan)
+    assert result.exit_code == EXIT_RUN_FAILED, result.output
+    assert len(result.output.splitlines()) == 1 and str(db) in result.output
