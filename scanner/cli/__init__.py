@@ -14,6 +14,7 @@ import typer
 from typer._click.core import Command as ClickCommand
 from typer._click.core import Context
 from typer._click.exceptions import UsageError as ClickUsageError
+from typer._click.formatting import HelpFormatter
 from typer.core import TyperArgument, TyperGroup
 
 from scanner.errors import ExreadyError
@@ -60,6 +61,28 @@ def _no_type(ctx: Context) -> None:
     return None
 
 
+def _format_options(command: ClickCommand, ctx: Context, formatter: HelpFormatter) -> None:
+    """Arguments, then the options in the sections the commands give them (rich_help_panel: WinRM,
+    Limits, Outputs, ...), the unsectioned ones first under "Options"."""
+    args: list[tuple[str, str]] = []
+    sections: dict[str, list[tuple[str, str]]] = {"Options": []}
+    for param in command.get_params(ctx):
+        record = param.get_help_record(ctx)
+        if record is None:
+            continue
+        if isinstance(param, TyperArgument):
+            args.append(record)
+        else:
+            sections.setdefault(getattr(param, "rich_help_panel", None) or "Options", []).append(record)
+    if args:
+        with formatter.section("Arguments"):
+            formatter.write_dl(args)
+    for name, records in sections.items():
+        if records:
+            with formatter.section(name):
+                formatter.write_dl(records)
+
+
 def _tidy(command: ClickCommand) -> None:
     """Help that reads like a well-kept CLI: usage lines in the usual form, and an argument listed by its
     name alone (typer adds a type placeholder such as <str>)."""
@@ -68,6 +91,7 @@ def _tidy(command: ClickCommand) -> None:
             _tidy(sub)
         return
     command.collect_usage_pieces = types.MethodType(_usage_pieces, command)  # type: ignore[method-assign]
+    command.format_options = types.MethodType(_format_options, command)  # type: ignore[method-assign]
     for param in command.params:
         if isinstance(param, TyperArgument):
             setattr(param, "display_type_rich", _no_type)  # noqa: B010 - an instance's own, not the class's
