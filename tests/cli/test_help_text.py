@@ -71,3 +71,8 @@ def test_version() -> None:
     result = CliRunner().invoke(build_app(), ["--version"])
     assert (result.exit_code, result.output) == (EXIT_OK, f"exready {installed_version()}\n")
     assert re.fullmatch(r"\d+\.\d+\.\d+\S*", installed_version())
+
+
+def test_scan_options_keep_their_sections() -> None:
+    headings = [line for line in _help(("scan",)).splitlines() if line and not line.startswith(" ")]
+    assert headings[1:] == ["Options:", "Active Directory:", "WinRM:", "Limits:", "Outputs:"]
