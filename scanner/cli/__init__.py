@@ -84,8 +84,8 @@ def _format_options(command: ClickCommand, ctx: Context, formatter: HelpFormatte
 
 
 def _tidy(command: ClickCommand) -> None:
-    """Help that reads like a well-kept CLI: usage lines in the usual form, and an argument listed by its
-    name alone (typer adds a type placeholder such as <str>)."""
+    """Help that reads like a well-kept CLI: usage lines in the usual form, options in their sections, and
+    an argument listed by its name alone (typer adds a type placeholder such as <str>)."""
     if isinstance(command, TyperGroup):
         for sub in command.commands.values():
             _tidy(sub)
@@ -163,6 +163,7 @@ def build_app() -> typer.Typer:
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         add_completion=False,
+        # plain help: typer's rich tables cut long option names at 80 columns and write <bool> after flags
         rich_markup_mode=None,
     )
     app.callback()(_root)
