@@ -161,7 +161,7 @@ def directory_section(result: ScanResult, doc: FactsDocument, path: Path, catalo
 
 def demo(
     site: Annotated[Path | None, typer.Option(
-        "--site", metavar="FILE",
+        "--site", metavar="SITE",
         help="Site file to simulate, or a bundled site's name: demo (the default) or faults.")] = None,
     out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Where to write the reports.")]
     = Path("exready-demo"),
