@@ -60,7 +60,15 @@ from scanner.cli.scan_options import (
     sweep_limits,
     transport_settings,
 )
-from scanner.cli.scanning import Outputs, exit_code, print_result, run_scan, write_outputs
+from scanner.cli.scanning import (
+    Outputs,
+    check_output_paths,
+    exit_code,
+    print_result,
+    run_scan,
+    say_run_failure,
+    write_outputs,
+)
 from scanner.collect.limits import AUTO_CONCURRENCY
 from scanner.credentials import PASSWORD_ENV, resolve_credentials
 from scanner.directory.installer import read_installer
@@ -130,6 +138,7 @@ def scan(
     The servers come from --inventory FILE, or from Active Directory with --ad URL. With both, the
     file says what to scan and AD gives the organisation facts that the AD-level rules need."""
     check_target(exchange, cu)
+    check_output_paths({"--csv": csv, "--json": json, "--findings-csv": findings_csv, "--html": html})
     if inventory is None and ad is None:
         raise UsageError("say what to scan: --inventory FILE, or --ad URL to read the servers from AD")
     hosts: tuple[Host, ...] = ()
@@ -180,6 +189,7 @@ def scan(
     run = run_scan(request, catalog, progress=not no_progress)
     write_outputs(run.result, outputs)
     print_result(run.result, outputs)
+    say_run_failure(run.result, outputs.lang)
     raise typer.Exit(exit_code(run.result, run.signal_name))
 
 

@@ -47,24 +47,27 @@ ConfigurationName = Annotated[str, typer.Option(
     "--configuration-name", metavar="NAME", rich_help_panel=WINRM,
     help="PowerShell session configuration (endpoint) to open, e.g. a constrained or JEA endpoint's name.")]
 Concurrency = Annotated[int, typer.Option(
-    "--concurrency", "-c", min=0, max=MAX_CONCURRENCY, rich_help_panel=LIMITS,
+    "--concurrency", "-c", min=0, max=MAX_CONCURRENCY, metavar="N", rich_help_panel=LIMITS,
     help="Hosts scanned at once (up to 5000). 0, the default: 128 per CPU core, at most 1024, within the "
          "free memory; the line it prints says what was chosen.")]
 Workers = Annotated[int, typer.Option(
-    "--workers", "-w", min=0, max=64, rich_help_panel=LIMITS,
+    "--workers", "-w", min=0, max=64, metavar="N", rich_help_panel=LIMITS,
     help="Processes that run the WinRM sessions (one uses about one CPU core). 0: one per core, up to 4, "
          "for 200 hosts or more.")]
 Deadline = Annotated[float, typer.Option(
-    "--deadline", min=1, rich_help_panel=LIMITS, help="Seconds one host may take, connect to close.")]
+    "--deadline", min=1, metavar="SECONDS", rich_help_panel=LIMITS,
+    help="Seconds one host may take, connect to close.")]
 ConnectTimeout = Annotated[float, typer.Option(
-    "--connect-timeout", min=0.1, rich_help_panel=LIMITS, help="Seconds to open a TCP connection.")]
+    "--connect-timeout", min=0.1, metavar="SECONDS", rich_help_panel=LIMITS,
+    help="Seconds to open a TCP connection.")]
 ReadTimeout = Annotated[float, typer.Option(
-    "--read-timeout", min=1, rich_help_panel=LIMITS,
+    "--read-timeout", min=1, metavar="SECONDS", rich_help_panel=LIMITS,
     help="Seconds one socket read may wait (longer than --operation-timeout).")]
 OperationTimeout = Annotated[int, typer.Option(
-    "--operation-timeout", min=1, rich_help_panel=LIMITS, help="WS-Man OperationTimeout of one long-poll.")]
+    "--operation-timeout", min=1, metavar="SECONDS", rich_help_panel=LIMITS,
+    help="WS-Man OperationTimeout of one long-poll.")]
 Breaker = Annotated[int, typer.Option(
-    "--auth-breaker", min=0, rich_help_panel=LIMITS,
+    "--auth-breaker", min=0, metavar="N", rich_help_panel=LIMITS,
     help="Stop after this many consecutive authentication failures, so the account is not locked out "
          "(0: off).")]
 Exchange = Annotated[str, typer.Option(

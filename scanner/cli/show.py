@@ -43,7 +43,7 @@ def load_result(report: Path | None, run: str, db: Path | None) -> ScanResult:
         return read_json_report(report)
     from scanner.history.store import HistoryStore, default_db_path
 
-    with HistoryStore(db or default_db_path(), create=False) as store:
+    with HistoryStore(db or default_db_path(), create=False, read_only=True) as store:
         return store.load_result(store.resolve(run))
 
 

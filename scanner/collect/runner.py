@@ -196,7 +196,8 @@ class SweepRunner:
 
     def _breaker_reason(self) -> str:
         account = f" with {self._limits.breaker_account}" if self._limits.breaker_account else ""
-        return (f"not attempted: authentication breaker ({self._limits.breaker_threshold} consecutive "
+        # the outcome's kind (not_attempted) already says so: the reason gives why, without repeating it
+        return (f"authentication breaker ({self._limits.breaker_threshold} consecutive "
                 f"authentication failures{account}; stopped so the account is not locked out)")
 
     async def _wait_for_room(self, breaker: _Breaker, stop: asyncio.Event) -> None:

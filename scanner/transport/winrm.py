@@ -21,7 +21,7 @@ from pypsrp.messages import CreatePipeline
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 
-from scanner.errors import AuthFailed, CollectorError, DeadlineExceeded, TransportError
+from scanner.errors import AuthFailed, CollectorError, DeadlineExceeded, TransportError, UsageError
 from scanner.model.host import AuthMethod, Host, Scheme
 from scanner.transport.failures import classify
 from scanner.transport.http import WinRMHttpTransport
@@ -102,6 +102,13 @@ class HostSession:
     def abort(self) -> None:
         self._watch.abort()
 
+    def _port(self) -> int | None:
+        """The port this session connects to, for the error messages; None when the settings refuse it."""
+        try:
+            return self._settings.endpoint(self.host)[2]
+        except UsageError:
+            return None
+
     def run(self) -> RawAnswer:
         """Raise ``TransportError`` or ``CollectorError``; never anything else."""
         started = time.monotonic()
@@ -136,7 +143,7 @@ class HostSession:
                     f"authentication failed (during {self.stage}): Windows takes Basic for local accounts "
                     "only, and this user name is a domain account's (DOMAIN\\user or user@domain); use "
                     "a local account (name or .\\name), or Negotiate/Kerberos") from exc
-            raise classify(exc, self.stage) from exc
+            raise classify(exc, self.stage, self._port()) from exc
         finally:
             if pool is not None and wsman is not None:
                 self._close(pool, wsman)

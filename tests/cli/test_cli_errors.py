@@ -82,6 +82,7 @@ def test_unreachable_host_keeps_its_row_and_exit_is_2(inventory: Path, tmp_path:
     rows = out.read_text(encoding="utf-8").splitlines()
     assert len(rows) == 1 + 4
     assert all(",UNKNOWN," in r and "connection refused" in r for r in rows[1:])
+    assert all("is WinRM listening on port 1?" in r for r in rows[1:])  # the port it tried, named
 
 
 CLEARTEXT = "without --starttls would send the bind password in clear"

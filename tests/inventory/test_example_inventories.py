@@ -1,4 +1,4 @@
-"""The example inventories shipped in inventories/ load, and agree with each other."""
+"""The example inventories shipped in scanner/samples/inventories/ load, and agree with each other."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from scanner.inventory.file import load_inventory
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "inventories"
+EXAMPLES = Path(__file__).resolve().parents[2] / "scanner" / "samples" / "inventories"
 
 
 @pytest.mark.parametrize("name", ["servers.txt", "servers.csv", "servers.yaml"])

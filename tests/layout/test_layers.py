@@ -11,7 +11,7 @@ import scanner
 
 # Lowest first. Each name is a package or module directly under ``scanner``.
 LAYERS: tuple[str, ...] = (
-    "model", "errors", "exitcodes", "i18n", "credentials", "facts", "directory", "inventory", "transport",
+    "model", "errors", "exitcodes", "bundled", "i18n", "credentials", "facts", "directory", "inventory", "transport",
     "probes", "simulator", "collect", "checks", "evaluate", "matrix", "history", "report", "sweep",
     "pipeline", "cli", "__main__",
 )
