@@ -109,7 +109,7 @@ def classify(exc: BaseException, stage: str) -> TransportError | CollectorError:
 def _socket_or_http(exc: BaseException, stage: str, where: str) -> TransportError | None:
     """Our HTTP layer's failures: the socket's own errors, TLS's, and a peer that breaks HTTP."""
     if isinstance(exc, CertificateNameMismatch):
-        return TlsError(f"TLS failed{where}: {exc.reason()}")
+        return TlsError(f"TLS failed{where}: {exc.explain()}")
     if isinstance(exc, ssl.SSLError):  # SSLCertVerificationError included
         return TlsError(f"TLS failed{where}: {_ssl_reason(exc)}")
     if isinstance(exc, ConnectTimedOut):

@@ -37,15 +37,15 @@ class TlsName:
     source: str  # "the inventory's tls_name", "--tls-name", "the host's FQDN", "the address connected to"...
 
 
-def check_tls_name_pattern(pattern: str) -> None:
+def check_tls_name_pattern(pattern: str, option: str = "--tls-name") -> None:
     """Refuse a --tls-name pattern with an unknown placeholder or a character no host name has (UsageError)."""
     for field in _PLACEHOLDER.findall(pattern):
         if field not in _FIELDS:
-            raise UsageError(f"--tls-name {pattern!r}: unknown placeholder {{{field}}} "
+            raise UsageError(f"{option} {pattern!r}: unknown placeholder {{{field}}} "
                              f"(known: {', '.join('{' + f + '}' for f in _FIELDS)})")
     literal = _PLACEHOLDER.sub("x", pattern)
     if not literal or "{" in literal or "}" in literal or not _is_name(literal.lower()):
-        raise UsageError(f"--tls-name {pattern!r}: expected a host name, or a pattern such as "
+        raise UsageError(f"{option} {pattern!r}: expected a host name, or a pattern such as "
                          "'{name}.corp.example' ({name}: the short name, {fqdn}, {address})")
 
 

@@ -91,7 +91,7 @@ class CertificateNameMismatch(ssl.SSLCertVerificationError):
         self.carried = carried
         self.source = source
 
-    def reason(self) -> str:
+    def explain(self) -> str:
         """One line: what was checked, what the certificate names, and how to name the right one."""
         if self.carried:
             shown = ", ".join(self.carried[:_MAX_NAMES_SHOWN])
