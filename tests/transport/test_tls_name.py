@@ -219,3 +219,15 @@ def test_the_inventory_reads_a_tls_name_column(tmp_path: Path) -> None:
     listed.write_text("ex01.corp.example address=10.0.0.1 tls_name=bad_name!\n", encoding="utf-8")
     with pytest.raises(InventoryError, match=r"hosts.txt:1: tls_name 'bad_name!' is not a host name"):
         load_inventory(listed)
+
+
+def test_the_sweep_config_takes_a_tls_name_and_refuses_a_bad_one(tmp_path: Path) -> None:
+    from scanner.errors import ConfigError
+    from scanner.sweep.config import load_config
+
+    path = tmp_path / "site.toml"
+    path.write_text('[inventory]\nfile = "servers.txt"\n[winrm]\ntls_name = "{name}.corp.example"\n', encoding="utf-8")
+    assert load_config(path).winrm.tls_name == "{name}.corp.example"
+    path.write_text('[inventory]\nfile = "servers.txt"\n[winrm]\ntls_name = "{fqdn"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"site.toml: \[winrm\] tls_name '\{fqdn': expected a host name"):
+        load_config(path)
