@@ -231,3 +231,23 @@ def test_the_sweep_config_takes_a_tls_name_and_refuses_a_bad_one(tmp_path: Path)
     path.write_text('[inventory]\nfile = "servers.txt"\n[winrm]\ntls_name = "{fqdn"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"site.toml: \[winrm\] tls_name '\{fqdn': expected a host name"):
         load_config(path)
+
+
+def test_the_names_read_from_a_certificate_are_its_dns_names_and_addresses_else_its_cn() -> None:
+    from scanner.simulator.certs import CertificateAuthority
+    from scanner.transport.tls import CertificateNameMismatch, _names_of
+
+    ca = CertificateAuthority()
+    assert _names_of(ca.issue("ex01", ["ex01.corp.example", "mail.corp.example"], ["10.0.0.1"]).der) == (
+        "ex01.corp.example", "mail.corp.example", "10.0.0.1")
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    assert _names_of(ca.cert.public_bytes(Encoding.DER)) == ("exready fleet simulator CA",)  # no SAN: the CN
+    assert _names_of(b"\x30\x03garbage") is None
+    names = tuple(f"n{i}.corp.example" for i in range(9))
+    many = CertificateNameMismatch("10.0.0.1", names, "the address connected to")
+    assert many.explain().startswith("the certificate names n0.corp.example, n1.corp.example, n2.corp.example, "
+                                     "n3.corp.example, n4.corp.example, n5.corp.example and 3 more, not 10.0.0.1 "
+                                     "(the address connected to)")
+    unread = CertificateNameMismatch("ex01.corp.example", None)
+    assert unread.explain().startswith("the certificate names another host, not ex01.corp.example (the name checked)")
