@@ -18,8 +18,9 @@ anything else is refused, so a construct nobody thought of fails instead of pass
   name: a scope or drive prefix reaches outside the script (``$env:PATH = ...`` changes the host process's
   environment, ``${C:\\x.txt} = ...`` writes a file, ``${function:Get-X} = '...'`` redefines a function),
   and PowerShell's own automatic variables cannot be declared (``$ExecutionContext = 1`` would otherwise
-  put the engine variable on the list). An element is assigned (``$t['k'] = v``) only in a table the script
-  made: a variable every assignment of which is a hash literal.
+  put the engine variable on the list); ``$null = ...`` discards. An element is assigned (``$t['k'] = v``)
+  only in a table the script made: a variable every assignment of which is a hash literal;
+- comments, except ``#requires``, which is a directive (``-Modules`` imports a module, running its code).
 
 It is a guard for code we write, not a sandbox for hostile code. scanner.probes.ps2_api checks the other
 promise of the ps2 dialect (only what Windows PowerShell 2.0 and .NET 2.0 provide) on the same tree.
@@ -168,6 +169,7 @@ ENGINE_VARIABLES = frozenset(
     ShellId StackTrace switch this true""".split()
 )
 _PLAIN_VARIABLE = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
+_REQUIRES = re.compile(r"#\s*requires\b", re.IGNORECASE)
 
 
 @cache
@@ -335,6 +337,9 @@ def _note(n: tree_sitter.Node, inv: Inventory) -> None:
             inv.uses.append(Use(line, "property", name))
     elif n.type == "variable":
         inv.uses.append(Use(line, "variable", text(n)))
+    elif n.type == "comment" and _REQUIRES.match(text(n)):
+        # not a comment: #requires -Modules imports (runs) a module before the script starts
+        inv.problems.append(f"line {line}: {text(n)[:40]} is a directive (it can import a module), not a comment")
     elif n.type == "expandable_string_literal" and "$" in text(n):
         inv.problems.append(f"line {line}: a variable or subexpression inside a double-quoted string cannot be checked")
     elif n.type == "left_assignment_expression":
@@ -354,8 +359,8 @@ def _note(n: tree_sitter.Node, inv: Inventory) -> None:
         elif target.type in ("variable", "cast_expression"):  # $x = ..., [xml]$x = ...
             variable = next((v for v in walk(target) if v.type == "variable"), None)
             name = text(variable if variable is not None else target)
-            if name.casefold() in ENGINE_VARIABLES or (
-                    not _PLAIN_VARIABLE.fullmatch(name) and name.casefold() not in PREFERENCE_VARIABLES):
+            if name.casefold() != "$null" and (name.casefold() in ENGINE_VARIABLES or not (
+                    _PLAIN_VARIABLE.fullmatch(name) or name.casefold() in PREFERENCE_VARIABLES)):
                 inv.problems.append(f"line {line}: assigning to {name} reaches outside the script (a scope or drive "
                                     "prefix, or one of PowerShell's automatic variables)")
         else:

@@ -111,6 +111,8 @@ OUTSIDE_THE_SCRIPT = [
     ("foreach ($env:PATH in @('C:\\evil')) { }", "variable $env:PATH"),
     ("$k = Get-ExHklm; $k['x'] = 1", "assigning to an element of $k"),
     ("$t = @{}; $t = Get-ExHklm; $t['x'] = 1", "assigning to an element of $t"),
+    ("$p = @{ Name = 'W3SVC'; ComputerName = 'other' }; $x = Get-Service @p", "variable @p"),  # splatting
+    ("#requires -Modules SomeModule\n$x = 1", "#requires -Modules SomeModule is a directive"),
 ]
 
 
@@ -126,6 +128,8 @@ def test_assignments_outside_the_script_are_refused(sample: str, expected: str) 
     "$t = @{ a = 1 }; if ($true) { $t = @{} }; $t['b'] = 2",
     "[xml]$x = '<a/>'",
     "$ErrorActionPreference = 'Stop'",
+    "$null = ConvertTo-Json -InputObject 1",
+    "# a comment that requires nothing\n$x = 1",
 ])
 def test_the_script_s_own_variables_and_tables_stay_allowed(sample: str) -> None:
     assert read_only_violations(sample) == []
