@@ -124,9 +124,12 @@ class HttpConnection:
                     raise ConnectTimedOut(f"no TLS handshake with {self.host}:{self.port} within "
                                           f"{self._connect_timeout:g} s") from exc
                 except ssl.SSLCertVerificationError as exc:
-                    raise explain_name_mismatch(exc, expected=self._server_hostname, host=self.host,
-                                                port=self.port, timeout=self._connect_timeout,
-                                                watch=self._watch) from exc
+                    explained = explain_name_mismatch(exc, expected=self._server_hostname, host=self.host,
+                                                      port=self.port, timeout=self._connect_timeout,
+                                                      watch=self._watch)
+                    if explained is exc:
+                        raise
+                    raise explained from exc
         except BaseException:
             sock.close()
             raise

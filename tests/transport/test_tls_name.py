@@ -251,3 +251,12 @@ def test_the_names_read_from_a_certificate_are_its_dns_names_and_addresses_else_
                                      "(the address connected to)")
     unread = CertificateNameMismatch("ex01.corp.example", None)
     assert unread.explain().startswith("the certificate names another host, not ex01.corp.example (the name checked)")
+
+
+@pytest.mark.simulator
+def test_an_untrusted_certificate_is_still_reported_as_untrusted(sim: SimulatorThread) -> None:
+    settings = TransportSettings(credentials=Credentials(USER, Secret(PASSWORD)), scheme=Scheme.HTTPS,
+                                 auth=AuthMethod.BASIC, deadline=20.0, connection_timeout=3.0)
+    outcome = _scan(sim, _host(sim, "TLS01"), settings)  # the system's trust store: not the simulator's CA
+    assert outcome.kind is OutcomeKind.TLS_ERROR
+    assert outcome.reason == "TLS failed (during connect): the certificate is not trusted (give the CA with --ca-file)"
