@@ -152,8 +152,8 @@ def _names_of(der: bytes) -> tuple[str, ...] | None:
         ]
         if not names:
             names = [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
-    except ValueError:
-        return None
+    except Exception:  # noqa: BLE001 - the peer's bytes (ValueError, DuplicateExtension, InvalidVersion...):
+        return None  # a certificate that does not parse only costs the names in a message
     # printable and short: the names come from the peer
     clean = [" ".join(n.split())[:100] for n in names if n and n.isprintable()]
     return tuple(dict.fromkeys(clean)) or None

@@ -260,3 +260,29 @@ def test_an_untrusted_certificate_is_still_reported_as_untrusted(sim: SimulatorT
     outcome = _scan(sim, _host(sim, "TLS01"), settings)  # the system's trust store: not the simulator's CA
     assert outcome.kind is OutcomeKind.TLS_ERROR
     assert outcome.reason == "TLS failed (during connect): the certificate is not trusted (give the CA with --ca-file)"
+
+
+def test_reading_the_names_of_a_mangled_certificate_never_raises() -> None:
+    import random
+    import warnings
+
+    from scanner.simulator.certs import CertificateAuthority
+    from scanner.transport.tls import _names_of
+
+    der = CertificateAuthority().issue("ex01", ["ex01.corp.example"], ["10.0.0.1"]).der
+    rng = random.Random(14)  # noqa: S311 - a reproducible fuzz, not a secret
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cryptography warns of negative serial numbers it still parses
+        for _ in range(20000):
+            mangled = bytearray(der)
+            for _ in range(rng.randint(1, 8)):
+                at = rng.randrange(len(mangled))
+                roll = rng.random()
+                if roll < 0.6:
+                    mangled[at] = rng.randrange(256)
+                elif roll < 0.8:
+                    del mangled[at]
+                else:
+                    mangled.insert(at, rng.randrange(256))
+            names = _names_of(bytes(mangled))
+            assert names is None or all(isinstance(n, str) and n.isprintable() and len(n) <= 100 for n in names)
