@@ -43,6 +43,11 @@ CaFile = Annotated[Path | None, typer.Option(
 Insecure = Annotated[bool, typer.Option(
     "--insecure-skip-tls-verify", rich_help_panel=WINRM,
     help="Do not verify HTTPS certificates (labs only).")]
+TlsName = Annotated[str | None, typer.Option(
+    "--tls-name", metavar="NAME", rich_help_panel=WINRM,
+    help="Name to verify in HTTPS certificates (and send as SNI) instead of each host's FQDN: a name, or a "
+         "pattern with {name} (short name), {fqdn}, {address}, e.g. '{name}.corp.example'. The inventory's "
+         "tls_name column wins for its host.")]
 ConfigurationName = Annotated[str, typer.Option(
     "--configuration-name", metavar="NAME", rich_help_panel=WINRM,
     help="PowerShell session configuration (endpoint) to open, e.g. a constrained or JEA endpoint's name.")]
@@ -98,7 +103,8 @@ Quiet = Annotated[bool, typer.Option(
 
 def transport_settings(credentials: Credentials, *, scheme: Scheme, auth: AuthMethod, ca_file: Path | None,
                        insecure: bool, connect_timeout: float, read_timeout: float, operation_timeout: int,
-                       deadline: float, configuration_name: str = "Microsoft.PowerShell") -> TransportSettings:
+                       deadline: float, configuration_name: str = "Microsoft.PowerShell",
+                       tls_name: str | None = None) -> TransportSettings:
     if insecure and ca_file is not None:
         raise UsageError("--ca-file and --insecure-skip-tls-verify contradict each other")
     if ca_file is not None and not ca_file.is_file():
@@ -112,7 +118,8 @@ def transport_settings(credentials: Credentials, *, scheme: Scheme, auth: AuthMe
     return TransportSettings(
         credentials=credentials, scheme=scheme, auth=auth, ca_file=ca_file, verify_tls=not insecure,
         connection_timeout=connect_timeout, read_timeout=read_timeout,
-        operation_timeout=operation_timeout, deadline=deadline, configuration_name=configuration_name)
+        operation_timeout=operation_timeout, deadline=deadline, configuration_name=configuration_name,
+        tls_name=tls_name)
 
 
 def sweep_limits(concurrency: int, deadline: float, breaker: int, account: str, workers: int = 0) -> SweepLimits:

@@ -318,7 +318,7 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
         credentials, scheme=Scheme(w.scheme), auth=AuthMethod(w.auth), ca_file=w.ca_file,
         insecure=w.insecure_skip_tls_verify, connect_timeout=w.connect_timeout, read_timeout=w.read_timeout,
         operation_timeout=w.operation_timeout, deadline=config.limits.deadline,
-        configuration_name=w.configuration_name)
+        configuration_name=w.configuration_name, tls_name=w.tls_name)
     request = ScanRequest(
         hosts=target.hosts,
         transport=transport,

@@ -337,7 +337,7 @@ class HistoryStore:
             position = int(row.fetchone()[0])
         db.execute(
             "INSERT INTO run_hosts (run_id, position, name, fqdn, address, site, port, scheme, auth, source,"
-            " is_dc, os, tags_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " is_dc, os, tags_json, tls_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 run_id,
                 position,
@@ -352,6 +352,7 @@ class HistoryStore:
                 int(host.is_dc),
                 host.os,
                 json.dumps(list(host.tags)),
+                host.tls_name,
             ),
         )
 
@@ -500,7 +501,7 @@ class HistoryStore:
         """The run's inventory, in order."""
         with self._errors("read the run's hosts"):
             rows = self._conn.execute(
-                "SELECT name, fqdn, address, site, port, scheme, auth, source, is_dc, os, tags_json"
+                "SELECT name, fqdn, address, site, port, scheme, auth, source, is_dc, os, tags_json, tls_name"
                 " FROM run_hosts WHERE run_id = ? ORDER BY position",
                 (run_id,),
             ).fetchall()
@@ -653,4 +654,5 @@ def _host_from_row(r: Sequence[Any]) -> Host:
         is_dc=bool(r[8]),
         os=r[9],
         tags=tuple(json.loads(r[10])),
+        tls_name=r[11],
     )

@@ -23,6 +23,7 @@ from scanner.credentials import PASSWORD_ENV
 from scanner.directory.settings import DEFAULT_STALE_DAYS
 from scanner.directory.sites import parse_dns_server
 from scanner.errors import ConfigError, UsageError
+from scanner.transport.names import check_tls_name_pattern
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -86,6 +87,7 @@ class WinrmConfig:
     read_timeout: float = 30.0
     operation_timeout: int = 20
     configuration_name: str = "Microsoft.PowerShell"  # the PowerShell endpoint (JEA/constrained)
+    tls_name: str | None = None  # the name (or pattern) HTTPS certificates are checked for; default the FQDN
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +335,7 @@ def parse_config(raw: Mapping[str, Any], source: Path) -> SweepConfig:
         read_timeout=win.number("read_timeout", 30.0, 1, 3600),
         operation_timeout=win.integer("operation_timeout", 20, 1, 3600) or 20,
         configuration_name=win.text("configuration_name", "Microsoft.PowerShell") or "Microsoft.PowerShell",
+        tls_name=_tls_name(win),
     )
     win.done()
 
@@ -417,6 +420,16 @@ def _ad(inv: _Table) -> AdConfig:
     return config
 
 
+def _tls_name(win: _Table) -> str | None:
+    value = win.text("tls_name")
+    if value is not None:
+        try:
+            check_tls_name_pattern(value, option="tls_name")
+        except UsageError as exc:
+            raise ConfigError(f"{win.source}: [winrm] {exc}") from None
+    return value
+
+
 def _dns_servers(inv: _Table) -> tuple[str, ...]:
     values = inv.text_list("ad_dns_server")
     for value in values:
@@ -487,6 +500,7 @@ connect_timeout = 10
 read_timeout = 30
 operation_timeout = 20
 # configuration_name = "Microsoft.PowerShell"   # the PowerShell endpoint; a constrained/JEA one by name
+# tls_name = "{name}.corp.example"  # HTTPS: the name certificates carry, if not the FQDN ({name} {fqdn} {address})
 
 [limits]
 concurrency = 0              # hosts at once; 0: 128 per CPU core (at most 1024) within free memory

@@ -35,6 +35,7 @@ from scanner.errors import (
 )
 from scanner.model.outcome import OutcomeKind
 from scanner.transport.http import ConnectionClosed, ConnectTimedOut, HttpFailure, NotHttp, ReplyCutShort
+from scanner.transport.tls import CertificateNameMismatch
 
 # WS-Man fault codes a Windows host returns, with what to tell the user.
 _WSMAN_FAULTS: dict[int, str] = {
@@ -109,6 +110,8 @@ def classify(exc: BaseException, stage: str, port: int | None = None) -> Transpo
 
 def _socket_or_http(exc: BaseException, stage: str, where: str, on_port: str) -> TransportError | None:
     """Our HTTP layer's failures: the socket's own errors, TLS's, and a peer that breaks HTTP."""
+    if isinstance(exc, CertificateNameMismatch):
+        return TlsError(f"TLS failed{where}: {exc.explain()}")
     if isinstance(exc, ssl.SSLError):  # SSLCertVerificationError included
         return TlsError(f"TLS failed{where}: {_ssl_reason(exc)}")
     if isinstance(exc, ConnectTimedOut):

@@ -47,6 +47,7 @@ from pypsrp.exceptions import AuthenticationError, WinRMTransportError
 
 from scanner import __version__
 from scanner.transport.sockets import SocketWatch
+from scanner.transport.tls import explain_name_mismatch
 
 _MAX_LINE = 65_536
 _MAX_HEADERS = 100
@@ -123,6 +124,13 @@ class HttpConnection:
                 except TimeoutError as exc:
                     raise ConnectTimedOut(f"no TLS handshake with {self.host}:{self.port} within "
                                           f"{self._connect_timeout:g} s") from exc
+                except ssl.SSLCertVerificationError as exc:
+                    explained = explain_name_mismatch(exc, expected=self._server_hostname, host=self.host,
+                                                      port=self.port, timeout=self._connect_timeout,
+                                                      watch=self._watch)
+                    if explained is exc:
+                        raise
+                    raise explained from exc
         except BaseException:
             sock.close()
             raise
@@ -285,7 +293,7 @@ class WinRMHttpTransport:
     def __init__(self, server: str, port: int, *, https: bool, path: str, auth: str, username: str | None,
                  password: str | None, tls: ssl.SSLContext | None, connection_timeout: float,
                  read_timeout: float, watch: SocketWatch, hostname_override: str | None = None,
-                 encrypt: bool = True) -> None:
+                 encrypt: bool = True, tls_name: str | None = None) -> None:
         if auth not in ("basic", "negotiate", "ntlm", "kerberos"):
             raise ValueError(f"the HTTP transport does not do {auth!r} authentication")
         self.server = server
@@ -300,8 +308,9 @@ class WinRMHttpTransport:
         self.connection_timeout = connection_timeout
         self.read_timeout = read_timeout
         self._hostname_override = hostname_override
+        # tls_name: the name the certificate is checked against and SNI asks for (default: ``server``)
         self._conn = HttpConnection(server, port, tls=tls if https else None, watch=watch,
-                                    connect_timeout=connection_timeout)
+                                    connect_timeout=connection_timeout, server_hostname=tls_name)
         self.wrap_required = encrypt and not https and auth != "basic"
         self.encryption: WinRMEncryption | None = None
         self._context: Any = None

@@ -17,3 +17,5 @@ def test_example_inventory_loads(name: str) -> None:
     assert [h.name for h in inv.hosts] == ["PAR-EX01", "PAR-EX02", "LYO-EX01", "LYO-EDGE01"]
     edge = inv.hosts[3]
     assert (edge.address, edge.scheme, edge.auth) == ("10.20.9.5", "https", "basic")
+    # a workgroup Edge server: no FQDN in the inventory, its certificate's name given instead
+    assert (edge.fqdn, edge.tls_name) == (None, "lyo-edge01.dmz.example")
