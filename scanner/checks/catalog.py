@@ -20,11 +20,11 @@ import yaml
 
 from scanner.checks.registry import RULE_MODULES, RULES_PACKAGE
 from scanner.checks.rule import OutOfReach, OutOfReachKind, Rule, snake_case
+from scanner.checks.targets import EXCHANGE_VERSIONS
 from scanner.errors import CatalogError
 from scanner.facts import keys
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 
-EXCHANGE_VERSIONS: tuple[str, ...] = ("2013", "2016", "2019")
 ROLES_SCHEMA = 1
 OUT_OF_REACH_SCHEMA = 1
 TITLE_MAX = 150

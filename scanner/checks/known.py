@@ -57,6 +57,8 @@ class KnownRule:
             found.add("2013")
         if "D16" in self.sources:
             found.update(("2016", "2019"))
+        if "2019" in found:
+            found.add("SE")  # SE RTM's Setup is the 2019 CU15 one (scanner/checks/targets.py)
         return tuple(v for v in EXCHANGE_VERSIONS if v in found)
 
 

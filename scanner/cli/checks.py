@@ -30,6 +30,7 @@ from scanner.checks.known import (
 )
 from scanner.checks.registry import RULES_PACKAGE
 from scanner.checks.rule import OutOfReach, Rule
+from scanner.cli.scan_options import exchange_option
 from scanner.errors import UsageError
 from scanner.facts import keys
 from scanner.i18n import Lang, default_lang
@@ -344,7 +345,8 @@ def render_not_applicable(entry: NotApplicable, lang: Lang) -> str:
 
 
 ExchangeOpt = Annotated[str | None, typer.Option(
-    "--exchange", "-x", metavar="2013|2016|2019", help="Only the rules of this Exchange version, and its counts.")]
+    "--exchange", "-x", metavar="2013|2016|2019|SE", callback=exchange_option,
+    help="Only the rules of this Exchange version, and its counts.")]
 LangOpt = Annotated[Lang | None, typer.Option(
     "--lang", case_sensitive=False, help="en or fr (default: $EXREADY_LANG, else the locale).")]
 

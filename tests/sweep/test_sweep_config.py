@@ -119,7 +119,7 @@ lock_wait = 600
             "fail_on = 'sometimes'\n" + MINIMAL,
             r"top level fail_on: expected one of 'blocked', 'unknown', 'never'",
         ),
-        ("exchange = 2010\n" + MINIMAL, r"exchange: expected one of 2013, 2016, 2019, got 2010"),
+        ("exchange = 2010\n" + MINIMAL, r"exchange: expected one of 2013, 2016, 2019, SE, got 2010"),
         (MINIMAL + "[winrm]\nscheme = 'ftp'\n", r"\[winrm\] scheme"),
         (MINIMAL + "[outputs]\ncsv = 'm-{host}.csv'\n", r"only \{run_id\} and \{date\}"),
         (MINIMAL + "[history]\nlock_wait = -1\n", r"\[history\] lock_wait"),

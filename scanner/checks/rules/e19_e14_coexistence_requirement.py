@@ -11,7 +11,7 @@ META = RuleMeta(
     id="E19E14CoexistenceRequirement",
     severity=Severity.ERROR,
     scope=Scope.ORG,
-    versions=("2019",),
+    versions=("2019", "SE"),
     title=Text(
         en="Exchange 2010 servers are still part of the organisation",
         fr="Des serveurs Exchange 2010 font encore partie de l'organisation",
@@ -27,4 +27,4 @@ META = RuleMeta(
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    return forbidden_version(ctx, "Version 14.", "Exchange 2010", "Exchange 2019")
+    return forbidden_version(ctx, "Version 14.", "Exchange 2010", f"Exchange {ctx.exchange_version}")

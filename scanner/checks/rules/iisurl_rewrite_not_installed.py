@@ -15,7 +15,7 @@ META = RuleMeta(
     id="IISURLRewriteNotInstalled",
     severity=Severity.ERROR,
     scope=Scope.HOST,
-    versions=("2016", "2019"),
+    versions=("2016", "2019", "SE"),
     title=Text(
         en="IIS URL Rewrite Module is not installed",
         fr="Le module IIS URL Rewrite n'est pas installé",
@@ -35,7 +35,7 @@ META = RuleMeta(
 )
 
 REGISTRY = r"HKLM\SOFTWARE\Microsoft\IIS Extensions\URL Rewrite\Version"
-FIRST_CU = {"2016": 22, "2019": 11}
+FIRST_CU = {"2016": 22, "2019": 11, "SE": 0}  # SE: from RTM (it is 2019 CU15 code)
 
 
 def evaluate(ctx: RuleContext) -> Verdict:

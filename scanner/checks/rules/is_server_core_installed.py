@@ -5,6 +5,7 @@ InstallationType ('Server', 'Server Core', 'Nano Server') tells them apart.
 from __future__ import annotations
 
 from scanner.checks.context import RuleContext
+from scanner.checks.targets import family
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
 
@@ -12,7 +13,7 @@ META = RuleMeta(
     id="IsServerCoreInstalled",
     severity=Severity.ERROR,
     scope=Scope.HOST,
-    versions=("2016", "2019"),
+    versions=("2016", "2019", "SE"),
     title=Text(
         en=("Windows Server Core or Nano Server is installed (Exchange 2016 needs the Desktop Experience)"),
         fr=("Windows Server Core ou Nano Server est installé (Exchange 2016 exige l'expérience utilisateur)"),
@@ -38,8 +39,10 @@ def evaluate(ctx: RuleContext) -> Verdict:
         "registry": r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\InstallationType",
         "installation_type": kind,
     }
-    if ctx.exchange_version == "2019":
-        return ctx.not_applicable(f"Exchange 2019 supports Server Core (InstallationType {kind})", evidence)
+    if family(ctx.exchange_version) == "2019":
+        return ctx.not_applicable(
+            f"Exchange {ctx.exchange_version} supports Server Core (InstallationType {kind})", evidence
+        )
     if kind.casefold() == "server":
         return ctx.passed("Windows Server with the Desktop Experience", evidence)
     return ctx.failed(f"InstallationType is {kind!r}, not 'Server'", evidence)
