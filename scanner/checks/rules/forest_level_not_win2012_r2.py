@@ -12,6 +12,7 @@ for it has not been seen.
 from __future__ import annotations
 
 from scanner.checks import forest_levels
+from scanner.checks import se_sources as se
 from scanner.checks.context import RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
@@ -34,6 +35,7 @@ META = RuleMeta(
     ),
     help_url=forest_levels.SYSTEM_REQUIREMENTS_2019,
     facts=("ad.forest",),
+    sources=(se.FOREST_LEVEL,),  # the Exchange SE values (scanner/checks/se_sources.py)
 )
 
 

@@ -4,6 +4,7 @@ InstallationType ('Server', 'Server Core', 'Nano Server') tells them apart.
 
 from __future__ import annotations
 
+from scanner.checks import se_sources as se
 from scanner.checks.context import RuleContext
 from scanner.checks.targets import family
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
@@ -30,6 +31,7 @@ META = RuleMeta(
     ),
     help_url="https://learn.microsoft.com/exchange/plan-and-deploy/deployment-ref/ms-exch-setupreadiness-isservercoreinstalled",
     facts=("os.installation_type",),
+    sources=(se.SERVER_CORE,),  # the Exchange SE values (scanner/checks/se_sources.py)
 )
 
 

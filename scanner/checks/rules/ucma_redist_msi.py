@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from scanner.checks import se_sources as se
 from scanner.checks.context import RuleContext
 from scanner.facts.version import Version
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
@@ -26,6 +27,7 @@ META = RuleMeta(
     ),
     help_url="https://learn.microsoft.com/exchange/ucma-4-0-core-runtime-not-installed-exchange-2013-help",
     facts=("ucma.version",),
+    sources=(se.UCMA,),  # the Exchange SE values (scanner/checks/se_sources.py)
 )
 
 MINIMUM = Version.of(5, 0, 8308, 0)
