@@ -190,8 +190,8 @@ def test_product_and_support_from_the_build() -> None:
 
 
 def test_support_status_lists_what_still_has_to_go() -> None:
-    v = judge("ExreadyExchangeSupportStatus", {}, org=org(server("EX16", "15.1.2507.6"), server("SE01", "15.2.2562.17")),
-              version="SE")
+    mixed = org(server("EX16", "15.1.2507.6"), server("SE01", "15.2.2562.17"))
+    v = judge("ExreadyExchangeSupportStatus", {}, org=mixed, version="SE")
     assert v.status is Status.WARN and v.evidence["out_of_support"] == ["EX16 (Exchange 2016)"]
     v = judge("ExreadyExchangeSupportStatus", {}, org=org(server("SE01", "15.2.2562.17")), version="SE")
     assert v.status is Status.PASS
