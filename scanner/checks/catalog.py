@@ -20,7 +20,7 @@ import yaml
 
 from scanner.checks.registry import RULE_MODULES, RULES_PACKAGE
 from scanner.checks.rule import OutOfReach, OutOfReachKind, Rule, snake_case
-from scanner.checks.targets import EXCHANGE_VERSIONS
+from scanner.checks.targets import EXCHANGE_VERSIONS as EXCHANGE_VERSIONS  # re-exported: the one list of versions
 from scanner.errors import CatalogError
 from scanner.facts import keys
 from scanner.model.rule import RuleMeta, Scope, Severity, Source, SourceStatus, Text
