@@ -106,4 +106,5 @@ def test_in_place_upgrade_from_the_server_object(org: OrgFacts, host: str, statu
 def test_the_support_status_lists_every_server_still_to_go(org: OrgFacts) -> None:
     v = judge("ExreadyExchangeSupportStatus", org)
     assert v.status is Status.WARN
-    assert len(v.evidence["out_of_support"]) == 8 and not any(s.startswith("SE01") for s in v.evidence["out_of_support"])
+    gone = v.evidence["out_of_support"]
+    assert len(gone) == 8 and not any(s.startswith("SE01") for s in gone)
