@@ -147,8 +147,8 @@ def test_list_for_exchange_se_accounts_for_every_rule() -> None:
     assert code == 0, out
     assert "Exchange SE: 42 documented rules: 38 implemented, 4 out of reach, 0 unaccounted" in out
     assert f"({len(catalog().rules_for('SE'))} rules judged in all)" in out and "Exchange 2019:" not in out
-    m = re.search(r"^Exchange SE Setup runs (\d+) of them: (\d+) implemented, (\d+) out of reach, (\d+) not applicable, "
-                  r"(\d+) judged for another version only", out, re.MULTILINE)
+    m = re.search(r"^Exchange SE Setup runs (\d+) of them: (\d+) implemented, (\d+) out of reach, "
+                  r"(\d+) not applicable, (\d+) judged for another version only", out, re.MULTILINE)
     assert m is not None, out[-1500:]
     runs, implemented, oor, na, other = (int(g) for g in m.groups())
     assert implemented + oor + na + other == runs
