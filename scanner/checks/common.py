@@ -206,7 +206,7 @@ def core_2019_exemption(ctx: RuleContext, component: str) -> Verdict | None:
     if kind.casefold() != "server core":
         return None
     return ctx.not_applicable(
-        f"Exchange 2019 on Server Core: {component} is a desktop tool, not required there",
+        f"Exchange {ctx.exchange_version} on Server Core: {component} is a desktop tool, not required there",
         {
             "registry": r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\InstallationType",
             "installation_type": kind,

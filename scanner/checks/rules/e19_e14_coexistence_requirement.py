@@ -17,9 +17,10 @@ META = RuleMeta(
         fr="Des serveurs Exchange 2010 font encore partie de l'organisation",
     ),
     remediation=Text(
-        en="Migrate off the listed Exchange 2010 servers and uninstall them before installing Exchange 2019.",
+        en="Migrate off the listed Exchange 2010 servers and uninstall them before installing Exchange 2019 "
+        "or SE.",
         fr="Migrez les données des serveurs Exchange 2010 indiqués et désinstallez-les avant d'installer "
-        "Exchange 2019.",
+        "Exchange 2019 ou SE.",
     ),
     help_url="https://learn.microsoft.com/exchange/plan-and-deploy/deployment-ref/readiness-checks",
     facts=("ad.exchange_servers",),

@@ -22,11 +22,11 @@ META = RuleMeta(
     remediation=Text(
         en=(
             "Exchange 2016 needs Windows Server with the Desktop Experience: reinstall Windows with "
-            "it, or install Exchange 2019, which supports Server Core."
+            "it, or install Exchange 2019 or SE, which support Server Core."
         ),
         fr=(
             "Exchange 2016 exige Windows Server avec l'expérience utilisateur : réinstallez Windows "
-            "avec celle-ci, ou installez Exchange 2019, qui prend en charge Server Core."
+            "avec celle-ci, ou installez Exchange 2019 ou SE, qui prennent en charge Server Core."
         ),
     ),
     help_url="https://learn.microsoft.com/exchange/plan-and-deploy/deployment-ref/ms-exch-setupreadiness-isservercoreinstalled",
