@@ -58,11 +58,12 @@ BUILD_2025 = Source("Windows Server 2025 is build 26100 (version 24H2)", WINDOWS
 NET_SUPPORT = Source(
     "SE RTM supports .NET Framework 4.8 and 4.8.1; Setup refuses a Release below 528040 (4.8)",
     "https://eightwone.com/author/mdrooij/page/28/",
-    SourceStatus.INFERRED,
-    f"{NOT_IN_SET} (supportability matrix). The Exchange MVP table linked lists 4.8 and 4.8.1 for SE RTM; "
-    "Microsoft's HealthChecker recommends 4.8.1 for SE except on Windows Server 2019 "
-    f"({CSS_OS_ANALYZER}). Setup's own threshold is not published: exready applies the lowest supported "
-    "version, as for Exchange 2019.",
+    SourceStatus.CONTRADICTORY,
+    f"{NOT_IN_SET} (supportability matrix). The Exchange MVP table linked lists 4.8 and 4.8.1 for SE RTM but "
+    "4.8.1 only for Exchange 2019 CU14/CU15, whose code SE RTM is; Microsoft's HealthChecker recommends 4.8.1 "
+    f"for 2019 CU14+ and SE except on Windows Server 2019 ({CSS_OS_ANALYZER}), where 4.8.1 does not install. "
+    "exready accepts 4.8 (Release 528040) as the minimum, as the SE row says; Setup's own threshold is not "
+    "published.",
 )
 NET_RELEASE = Source(".NET Framework 4.8 is Release 528040 or later, 4.8.1 is 533320 or later", NET_RELEASES)
 URL_REWRITE = Source(
