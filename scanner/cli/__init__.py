@@ -1,12 +1,7 @@
 """The command line: a thin adapter over the pipeline. Commands live in one module each and register
 themselves on the app in ``build_app``; nothing runs at import time.
 
-Exit codes (stable; schedulers read them):
-  0  every host scanned and nothing blocked
-  1  some host is blocked for some role
-  2  some host is unknown (not scanned, or a fact missing); takes precedence over 1
-  3  the run itself failed (bad input, no inventory, DC unreachable, corrupt history)
-  130 interrupted (Ctrl-C), 143 terminated (SIGTERM)
+Exit codes: see ``scanner.exitcodes``.
 """
 
 from __future__ import annotations
@@ -20,13 +15,18 @@ from typer._click.exceptions import UsageError as ClickUsageError
 from typer.core import TyperGroup
 
 from scanner.errors import ExreadyError
+from scanner.exitcodes import (
+    EXIT_BLOCKED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_RUN_FAILED,
+    EXIT_TERMINATED,
+    EXIT_UNKNOWN,
+)
 
-EXIT_OK = 0
-EXIT_BLOCKED = 1
-EXIT_UNKNOWN = 2
-EXIT_RUN_FAILED = 3
-EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143
+# The exit codes are re-exported: the commands and their tests name them from here.
+__all__ = ["EXIT_BLOCKED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_RUN_FAILED", "EXIT_TERMINATED", "EXIT_UNKNOWN",
+           "build_app", "main"]
 
 # Each module defines ``register(app: typer.Typer) -> None``.
 COMMAND_MODULES: tuple[str, ...] = (

@@ -37,10 +37,11 @@ from scanner.evaluate.engine import EvaluationParams
 from scanner.facts.serial import FactsDocument, facts_from_json
 from scanner.i18n import Lang, t
 from scanner.inventory.file import load_inventory
+from scanner.matrix.judge import assemble
 from scanner.model.rule import Severity
 from scanner.model.run import ScanResult
 from scanner.model.verdict import Status
-from scanner.pipeline import ScanRequest, assemble
+from scanner.pipeline import ScanRequest
 from scanner.report.csv_safe import CsvDialect
 from scanner.report.table import summary_table
 from scanner.transport.settings import TransportSettings
