@@ -11,11 +11,11 @@ from typing import Any
 
 from scanner.checks import org_common
 from scanner.checks.context import RuleContext
+from scanner.checks.upgrade_mode import EX2019_CU14 as EX2019_CU14  # the first 2019 CU beside/under SE
 from scanner.facts.lifecycle import product_of
 from scanner.facts.version import Version
 
 EX2016_CU23 = Version.parse("15.1.2507.6")  # the last 2016 CU, the one SE coexists with
-EX2019_CU14 = Version.parse("15.2.1544.4")  # the first 2019 CU SE coexists with and installs over
 SE_RTM = Version.parse("15.2.2562.17")
 
 

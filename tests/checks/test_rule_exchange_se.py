@@ -195,3 +195,24 @@ def test_support_status_lists_what_still_has_to_go() -> None:
     assert v.status is Status.WARN and v.evidence["out_of_support"] == ["EX16 (Exchange 2016)"]
     v = judge("ExreadyExchangeSupportStatus", {}, org=org(server("SE01", "15.2.2562.17")), version="SE")
     assert v.status is Status.PASS
+
+
+# ---- Upgrade mode: SE over 2019 CU14/CU15 ------------------------------------------------------------------
+
+def test_an_in_place_upgrade_skips_the_install_mode_rules() -> None:
+    facts = {"computer.name": "EX01", "exchange.v15.roles": keys("15.2.1748.10")}
+    ad = org(server("EX01", "15.2.1748.10"))
+    assert judge("MailboxRoleAlreadyExists", facts, org=ad, version="2019").status is Status.FAIL
+    v = judge("MailboxRoleAlreadyExists", facts, org=ad, version="SE")
+    assert v.status is Status.NOT_APPLICABLE and "Upgrade mode" in v.detail
+    node = {**facts, "services.start": {"ClusSvc": 2}}  # a DAG member
+    assert judge("ClusSvcInstalledRoleBlock", node, version="SE").status is Status.NOT_APPLICABLE
+    assert judge("ClusSvcInstalledRoleBlock", node, version="2019").status is Status.FAIL
+
+
+def test_install_mode_rules_still_run_where_se_is_not_an_in_place_upgrade() -> None:
+    for installed in ("15.1.2507.6", "15.2.1258.12"):  # 2016 CU23, 2019 CU13: no in-place upgrade to SE
+        facts = {"computer.name": "EX01", "exchange.v15.roles": keys(installed), "services.start": {"ClusSvc": 2}}
+        assert judge("MailboxRoleAlreadyExists", facts, org=org(server("EX01", installed)),
+                     version="SE").status is Status.FAIL
+        assert judge("ClusSvcInstalledRoleBlock", facts, version="SE").status is Status.FAIL

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from scanner.checks import common
 from scanner.checks.context import RuleContext
+from scanner.checks.upgrade_mode import install_mode_only
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
 
@@ -30,7 +31,7 @@ META = RuleMeta(
         ),
     ),
     help_url="https://learn.microsoft.com/exchange/only-the-mailbox-role-can-be-installed-on-a-cluster-server-clussvcinstalledroleblock-exchange-2013-help",
-    facts=("services.start",),
+    facts=("services.start", "exchange.v15.roles"),
 )
 
 SERVICE = "ClusSvc"
@@ -38,4 +39,8 @@ FAILURE = "the Cluster service is set to start automatically (a failover cluster
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
+    # a DAG member upgraded in place to SE is a cluster node; Setup's Upgrade mode does not run this rule
+    upgrade = install_mode_only(ctx)
+    if upgrade is not None:
+        return upgrade
     return common.judge_service_start(ctx, SERVICE, FAILURE, common.automatic)

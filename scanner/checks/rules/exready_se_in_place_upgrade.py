@@ -10,16 +10,16 @@ was read, the Exchange server object named like this computer is the fallback.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from scanner.checks import org_common, se_common
 from scanner.checks import se_sources as se
-from scanner.checks.context import FactUnavailable, RuleContext
+from scanner.checks.context import RuleContext
+from scanner.checks.upgrade_mode import configured_build
 from scanner.facts.lifecycle import product_of
 from scanner.facts.version import Version
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
-from scanner.model.verdict import UnknownReason, Verdict
+from scanner.model.verdict import Verdict
 
 META = RuleMeta(
     id="ExreadySeInPlaceUpgrade",
@@ -46,23 +46,6 @@ META = RuleMeta(
 V15_KEY = r"HKLM\SOFTWARE\Microsoft\ExchangeServer\v15"
 
 
-def _local_build(ctx: RuleContext) -> tuple[Version | None, list[dict[str, Any]]]:
-    """The highest configured role version under v15, and the keys read (evidence)."""
-    roles = ctx.optional("exchange.v15.roles") or []
-    if not isinstance(roles, list):
-        raise FactUnavailable(UnknownReason.FACT_UNREADABLE, "exchange.v15.roles", "exchange.v15.roles is not a list")
-    keys: list[dict[str, Any]] = []
-    best: Version | None = None
-    for r in roles:
-        if not isinstance(r, Mapping):
-            continue
-        configured = Version.try_parse(r.get("configured_version"))
-        keys.append({"key": r.get("key"), "configured_version": r.get("configured_version")})
-        if configured is not None and (best is None or configured > best):
-            best = configured
-    return best, keys
-
-
 def _ad_build(ctx: RuleContext) -> tuple[Version | None, str | None]:
     """The version of the AD server object named like this computer (None: none, or AD not read)."""
     if not ctx.has_ad:
@@ -75,7 +58,7 @@ def _ad_build(ctx: RuleContext) -> tuple[Version | None, str | None]:
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    build, keys = _local_build(ctx)
+    build, keys = configured_build(ctx)
     evidence: dict[str, Any] = {"registry": V15_KEY, "role_keys": keys, "in_place_from": ["Exchange 2019 CU14",
                                                                                          "Exchange 2019 CU15"]}
     source = "v15 role keys"
