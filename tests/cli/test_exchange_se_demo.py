@@ -24,6 +24,7 @@ def test_demo_for_exchange_se(tmp_path: Path) -> None:
         assert "BLOCKED: ValidOSVersion" in rows[host]
     for host in ("PAR-EX01", "LYO-EX01"):  # Exchange 2013 installed: no in-place upgrade to SE
         assert "BLOCKED: ExreadySeInPlaceUpgrade" in rows[host]
+    assert rows["LYO-EX19"].split()[2] == "READY*"  # Exchange 2019 CU15 in a DAG: SE installs in place
     found = {line.split()[0]: line.split() for line in section.splitlines() if line.strip()}
     assert found["ExreadySeExchange2013Block"][1:3] == ["error", "fail"]
     assert found["ExreadyExchangeSupportStatus"][1:3] == ["warning", "warn"]
