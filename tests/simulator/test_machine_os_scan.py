@@ -19,7 +19,7 @@ from scanner.model.verdict import Status
 from scanner.probes import build_collector_script
 from scanner.report.json_report import read_json_report
 from scanner.simulator import SimulatorThread, build_site
-from scanner.simulator.osbase import base_names
+from scanner.simulator.osbase import base_names, resolve_os
 
 pytestmark = pytest.mark.simulator
 
@@ -164,3 +164,9 @@ def test_windows_server_2025_ships_dotnet_481_enough_for_se(scanned_se: Any) -> 
         assert _verdict(scanned_se, base, "MinimumFrameworkNotInstalled").status is Status.PASS
     core = _verdict(scanned_se, "ws2025-core", "IsServerCoreInstalled")
     assert core.status is Status.NOT_APPLICABLE and "Exchange SE supports Server Core" in core.detail
+
+
+@pytest.mark.parametrize(("caption", "edition"), [("Windows Server 2025 Datacenter", "ServerDatacenter"),
+                                                  ("Windows Server 2025 Standard", "ServerStandard")])
+def test_a_windows_server_2025_caption_names_the_2025_base(caption: str, edition: str) -> None:
+    assert resolve_os(caption) == ("ws2025", caption, edition)
