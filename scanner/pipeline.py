@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from scanner import __version__
 from scanner.checks.catalog import Catalog
 from scanner.collect.observer import NullObserver, ScanObserver
+from scanner.collect.order import slow_first
 from scanner.collect.runner import Session, SweepLimits, SweepRunner, SweepStats
 from scanner.collect.session import CollectorSession, collector_for
 from scanner.collect.shard import ShardPool
@@ -46,6 +47,8 @@ class ScanRequest:
     inventory_source: str
     prior: Mapping[str, HostOutcome] = field(default_factory=dict)  # resume: hosts already finished
     run_id: str | None = None
+    # seconds each host is expected to take (from the last run): the slow ones start first
+    expected: Mapping[str, float] = field(default_factory=dict)
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -69,7 +72,7 @@ async def scan(request: ScanRequest, catalog: Catalog, observers: Sequence[ScanO
         observer.run_started(info, request.hosts)
 
     https = _any_https(request)
-    todo = [h for h in request.hosts if h.name not in request.prior]
+    todo = slow_first([h for h in request.hosts if h.name not in request.prior], request.expected)
     workers = effective_workers(request.limits.workers, len(todo))
     evaluated: Mapping[str, Evaluated] = {}
     interner = Interner()  # thousands of hosts share most of their facts' and verdicts' values

@@ -61,6 +61,7 @@ from scanner.cli.scan_options import (
     transport_settings,
 )
 from scanner.cli.scanning import Outputs, exit_code, print_result, run_scan, write_outputs
+from scanner.collect.limits import AUTO_CONCURRENCY
 from scanner.credentials import PASSWORD_ENV, resolve_credentials
 from scanner.directory.installer import read_installer
 from scanner.directory.settings import DEFAULT_STALE_DAYS, AdAuth
@@ -105,7 +106,7 @@ def scan(
     ca_file: CaFile = None,
     insecure_skip_tls_verify: Insecure = False,
     configuration_name: ConfigurationName = "Microsoft.PowerShell",
-    concurrency: Concurrency = 32,
+    concurrency: Concurrency = AUTO_CONCURRENCY,
     workers: Workers = 0,
     deadline: Deadline = 120.0,
     connect_timeout: ConnectTimeout = 10.0,

@@ -10,6 +10,7 @@ import typer
 
 from scanner.checks.catalog import EXCHANGE_VERSIONS
 from scanner.checks.targets import make_target, normalize_version
+from scanner.collect.limits import MAX_CONCURRENCY
 from scanner.collect.runner import SweepLimits
 from scanner.credentials import PASSWORD_ENV, Credentials
 from scanner.errors import UsageError
@@ -46,7 +47,9 @@ ConfigurationName = Annotated[str, typer.Option(
     "--configuration-name", metavar="NAME", rich_help_panel=WINRM,
     help="PowerShell session configuration (endpoint) to open, e.g. a constrained or JEA endpoint's name.")]
 Concurrency = Annotated[int, typer.Option(
-    "--concurrency", "-c", min=1, max=1024, rich_help_panel=LIMITS, help="Hosts scanned at once.")]
+    "--concurrency", "-c", min=0, max=MAX_CONCURRENCY, rich_help_panel=LIMITS,
+    help="Hosts scanned at once (up to 5000). 0, the default: 128 per CPU core, at most 1024, within the "
+         "free memory; the line it prints says what was chosen.")]
 Workers = Annotated[int, typer.Option(
     "--workers", "-w", min=0, max=64, rich_help_panel=LIMITS,
     help="Processes that run the WinRM sessions (one uses about one CPU core). 0: one per core, up to 4, "

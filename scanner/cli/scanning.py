@@ -16,7 +16,7 @@ import typer
 
 from scanner.checks.catalog import Catalog
 from scanner.cli import EXIT_BLOCKED, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, EXIT_TERMINATED, EXIT_UNKNOWN
-from scanner.collect.limits import check_file_limit
+from scanner.collect.limits import AUTO_CONCURRENCY, auto_concurrency, check_file_limit
 from scanner.collect.observer import ScanObserver
 from scanner.collect.progress import ProgressObserver
 from scanner.collect.runner import SweepStats
@@ -56,6 +56,10 @@ def run_scan(request: ScanRequest, catalog: Catalog, observers: Sequence[ScanObs
              progress: bool = True) -> ScanRun:
     """Run the sweep on a fresh event loop; Ctrl-C and SIGTERM stop new work and let in-flight hosts
     finish within their grace, so every output is still written."""
+    if request.limits.concurrency == AUTO_CONCURRENCY:
+        chosen, why = auto_concurrency(sum(1 for h in request.hosts if h.name not in request.prior))
+        typer.echo(why, err=True)
+        request = replace(request, limits=replace(request.limits, concurrency=chosen))
     limit = check_file_limit(request.limits.concurrency, request.limits.abandon_cap)
     if limit.message:
         typer.echo(limit.message, err=True)

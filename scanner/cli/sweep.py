@@ -28,7 +28,9 @@ from scanner.cli.scan_options import (
     transport_settings,
 )
 from scanner.cli.scanning import Outputs, exit_code, print_result, run_scan, write_outputs
+from scanner.collect.limits import MAX_CONCURRENCY
 from scanner.collect.observer import ScanObserver
+from scanner.collect.order import expected_seconds
 from scanner.credentials import Credentials, resolve_credentials
 from scanner.errors import CredentialError, HistoryError, UsageError
 from scanner.evaluate.engine import EvaluationParams
@@ -177,7 +179,9 @@ def sweep(
         "--cu", min=0, metavar="N", help="Target cumulative update.")] = None,
     user: Annotated[str | None, typer.Option(
         "--user", "-u", metavar="USER", help="WinRM account (password from \\[credentials]).")] = None,
-    concurrency: Annotated[int | None, typer.Option("--concurrency", "-c", min=1, max=1024)] = None,
+    concurrency: Annotated[int | None, typer.Option(
+        "--concurrency", "-c", min=0, max=MAX_CONCURRENCY,
+        help="Hosts scanned at once (overrides \\[limits]); 0: chosen from the CPU cores and free memory.")] = None,
     workers: Annotated[int | None, typer.Option(
         "--workers", "-w", min=0, max=64,
         help="Processes that run the WinRM sessions; 0: one per core, up to 4, from 200 hosts.")] = None,
@@ -242,7 +246,7 @@ def sweep(
         config = replace(config, credentials=replace(config.credentials, user=user, source=source))
     if concurrency is not None or deadline is not None or workers is not None:
         config = replace(config, limits=replace(
-            config.limits, concurrency=concurrency or config.limits.concurrency,
+            config.limits, concurrency=config.limits.concurrency if concurrency is None else concurrency,
             deadline=deadline or config.limits.deadline,
             workers=config.limits.workers if workers is None else workers))
     chosen_lang = lang or (Lang(config.outputs.lang) if config.outputs.lang else None)
@@ -266,6 +270,14 @@ def sweep(
     finally:
         if store is not None:
             store.close()
+
+
+def _expected(store: HistoryStore | None, deadline: float) -> dict[str, float]:
+    """How long each host took in the last complete sweep: the slow and the hung start first tonight."""
+    if store is None:
+        return {}
+    last = store.last_complete(1)
+    return expected_seconds(store.durations(last[0]), deadline) if last else {}
 
 
 def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore | None, target: Target,
@@ -304,6 +316,7 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
         inventory_source=target.inventory_source,
         prior=target.prior,
         run_id=target.run_id,
+        expected=_expected(store, config.limits.deadline),
     )
     observers: list[ScanObserver] = []
     recorder = HistoryRecorder(store, catalog.roles(target.exchange), target.org) if store is not None else None

@@ -60,6 +60,7 @@ class SweepStats:
     breaker_opened: bool = False
     interrupted: bool = False
     workers: int = 1  # processes that ran the sessions
+    peak_in_flight: int = 0  # the most sessions open at once
     started: float = field(default_factory=time.monotonic)
     finished: float = 0.0
 
@@ -158,6 +159,7 @@ class SweepRunner:
         if breaker.open:
             return HostOutcome(host, OutcomeKind.NOT_ATTEMPTED, self._breaker_reason())
         self._in_flight += 1
+        self.stats.peak_in_flight = max(self.stats.peak_in_flight, self._in_flight)
         try:
             return await self._attempt(host, executor, stop, stop_task)
         finally:

@@ -417,6 +417,14 @@ class HistoryStore:
                 )
             ]
 
+    def durations(self, run_id: str) -> dict[str, tuple[str, float]]:
+        """Each recorded host's outcome kind and how long it took, without its facts: what the next
+        sweep needs to start last time's slow hosts first."""
+        with self._errors("read outcomes"):
+            rows = self._conn.execute(
+                "SELECT host, kind, duration_s FROM outcomes WHERE run_id = ?", (run_id,)).fetchall()
+        return {str(name): (str(kind), float(duration or 0.0)) for name, kind, duration in rows}
+
     def previous_complete(self, run_id: str) -> str | None:
         """The newest complete run that started before ``run_id`` (what "changes since the previous
         sweep" compares with), or None."""

@@ -1,7 +1,7 @@
 """The sweep configuration file (TOML): everything a recurring, unattended sweep needs.
 
 Every key is checked: an unknown key, a value of the wrong type or out of range is a ConfigError
-naming the file and the key (``site.toml: [limits] concurrency: expected an integer from 1 to 1024,
+naming the file and the key (``site.toml: [limits] concurrency: expected an integer from 0 to 5000,
 got "many"``). Relative paths are relative to the configuration file, so a scheduler can run the sweep
 from any working directory. Output paths may hold ``{date}`` (UTC, YYYY-MM-DD) and ``{run_id}``.
 
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from scanner.checks.targets import EXCHANGE_VERSIONS, latest_cu, normalize_version
+from scanner.collect.limits import AUTO_CONCURRENCY, MAX_CONCURRENCY
 from scanner.credentials import PASSWORD_ENV
 from scanner.directory.settings import DEFAULT_STALE_DAYS
 from scanner.directory.sites import parse_dns_server
@@ -89,7 +90,7 @@ class WinrmConfig:
 
 @dataclass(frozen=True, slots=True)
 class LimitsConfig:
-    concurrency: int = 32
+    concurrency: int = AUTO_CONCURRENCY  # 0: chosen from the machine (collect.limits.auto_concurrency)
     deadline: float = 120.0
     auth_breaker: int = 5
     workers: int = 0  # processes running the sessions; 0: one per core (up to 4) from 200 hosts
@@ -339,7 +340,7 @@ def parse_config(raw: Mapping[str, Any], source: Path) -> SweepConfig:
 
     lim = top.table("limits")
     limits = LimitsConfig(
-        concurrency=lim.integer("concurrency", 32, 1, 1024) or 32,
+        concurrency=lim.integer("concurrency", AUTO_CONCURRENCY, 0, MAX_CONCURRENCY) or AUTO_CONCURRENCY,
         deadline=lim.number("deadline", 120.0, 1, 86400),
         auth_breaker=lim.integer("auth_breaker", 5, 0, 1000) or 0,
         workers=lim.integer("workers", 0, 0, 64) or 0,
@@ -490,7 +491,7 @@ operation_timeout = 20
 # configuration_name = "Microsoft.PowerShell"   # the PowerShell endpoint; a constrained/JEA one by name
 
 [limits]
-concurrency = 32
+concurrency = 0              # hosts at once; 0: 128 per CPU core (at most 1024) within free memory
 deadline = 120               # seconds per host
 auth_breaker = 5             # consecutive authentication failures that stop the sweep; 0: off
 workers = 0                  # processes running the sessions; 0: one per core (up to 4) from 200 hosts

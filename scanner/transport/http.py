@@ -17,7 +17,8 @@ Protocol choices, each as a Windows WinRM listener expects them:
 - Basic (HTTPS only, enforced by the settings) sends its header on every request.
 
 A read timeout ends the session: the read timeout is longer than the WS-Man operation timeout, so a
-host that answers at all answers before it (pypsrp would resend a Receive up to five times).
+host that answers at all answers before it (pypsrp would resend a Receive up to five times). pypsrp's
+own read timeout for a Receive (the operation timeout plus 2 s) is raised to the user's.
 
 Every error leaves as a plain exception the seam in ``scanner.transport.failures`` maps: OSError and
 ssl.SSLError from the socket, the ``HttpFailure`` family below for a peer that breaks HTTP, and
@@ -320,8 +321,11 @@ class WinRMHttpTransport:
 
     def send(self, message: bytes, *, retries_on_read_timeout: int = 0,
              timeout: float | tuple[float, float] | None = None) -> bytes:
-        read_timeout = self.read_timeout if timeout is None else (
-            timeout[1] if isinstance(timeout, tuple) else float(timeout))
+        # pypsrp asks for OperationTimeout + 2 s on a long-poll Receive: a loaded server that sends its
+        # w:TimedOut a little late would end the session. The user's read timeout (longer than the
+        # operation timeout, checked in the settings) is the floor.
+        read_timeout = self.read_timeout if timeout is None else max(self.read_timeout, (
+            timeout[1] if isinstance(timeout, tuple) else float(timeout)))
         if self._basic is None and not self._authenticated:
             self._authenticate()
         headers: list[tuple[str, str]] = []

@@ -31,7 +31,7 @@ def inventory(tmp_path: Path) -> Path:
     (["scan", "--inventory", "{inv}", "--user", "u", "--read-timeout", "5", "--operation-timeout", "10"],
      "must be longer than the operation timeout"),
     (["scan", "--inventory", "{inv}", "--user", "u", "--exchange", "2010"], "unknown Exchange version"),
-    (["scan", "--inventory", "{inv}", "--user", "u", "--concurrency", "0"], "--concurrency"),
+    (["scan", "--inventory", "{inv}", "--user", "u", "--concurrency", "5001"], "--concurrency"),
     (["scan", "--inventory", "{inv}", "--user", "u", "--no-such-option"], "No such option"),
     (["scan", "--inventory", "{inv}", "--user", "u", "-x", "2019", "--cu", "23"],
      "--cu for Exchange 2019 must be between 0 (RTM) and 15, not 23"),
