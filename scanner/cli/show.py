@@ -11,7 +11,16 @@ import typer
 
 from scanner.checks.catalog import load_catalog
 from scanner.cli import EXIT_BLOCKED, EXIT_OK, EXIT_UNKNOWN
-from scanner.cli.scan_options import CsvDialectOpt, CsvOut, Cu, JsonOut, LangOpt, check_target, lang_or_default
+from scanner.cli.scan_options import (
+    CsvDialectOpt,
+    CsvOut,
+    Cu,
+    JsonOut,
+    LangOpt,
+    check_target,
+    exchange_option,
+    lang_or_default,
+)
 from scanner.cli.scanning import Outputs, exit_code, print_result, write_outputs
 from scanner.errors import FactsError, UsageError
 from scanner.evaluate.engine import EvaluationParams, evaluate_organisation
@@ -69,7 +78,8 @@ def evaluate(
     report: Annotated[Path, typer.Argument(
         metavar="FACTS.json", help="A JSON report written by --json, or saved facts (samples/facts/).")],
     exchange: Annotated[str | None, typer.Option(
-        "--exchange", "-x", metavar="2013|2016|2019", help="Target version (default: the report's).")] = None,
+        "--exchange", "-x", metavar="2013|2016|2019|SE", callback=exchange_option,
+        help="Target version (default: the report's).")] = None,
     cu: Cu = None,
     directory: Annotated[list[Path] | None, typer.Option(
         "--directory", metavar="FILE",

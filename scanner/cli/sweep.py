@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from scanner.checks.catalog import Catalog, load_catalog
+from scanner.checks.targets import EXCHANGE_VERSIONS, normalize_version
 from scanner.cli.scan_options import (
     CsvOut,
     JsonOut,
@@ -21,6 +22,7 @@ from scanner.cli.scan_options import (
     NoProgress,
     Quiet,
     check_target,
+    exchange_option,
     lang_or_default,
     sweep_limits,
     transport_settings,
@@ -179,7 +181,8 @@ def sweep(
     inventory: Annotated[Path | None, typer.Option(
         "--inventory", "-i", metavar="FILE", help="Inventory file (overrides [inventory]).")] = None,
     exchange: Annotated[str | None, typer.Option(
-        "--exchange", "-x", metavar="2013|2016|2019", help="Target Exchange version.")] = None,
+        "--exchange", "-x", metavar="2013|2016|2019|SE", callback=exchange_option,
+        help="Target Exchange version.")] = None,
     cu: Annotated[int | None, typer.Option(
         "--cu", min=0, metavar="N", help="Target cumulative update.")] = None,
     user: Annotated[str | None, typer.Option(
@@ -238,8 +241,9 @@ def sweep(
     if inventory is not None:
         config = replace(config, inventory_file=inventory, ad=None)
     if exchange is not None:
-        if exchange not in ("2013", "2016", "2019"):
-            raise UsageError(f"--exchange {exchange!r}: expected 2013, 2016 or 2019")
+        exchange = normalize_version(exchange)
+        if exchange not in EXCHANGE_VERSIONS:
+            raise UsageError(f"--exchange {exchange!r}: expected {', '.join(EXCHANGE_VERSIONS)}")
         config = replace(config, exchange=exchange)
     if cu is not None:
         config = replace(config, cu=cu)
