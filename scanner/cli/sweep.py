@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -36,6 +36,7 @@ from scanner.cli.scanning import (
     say_run_failure,
     write_outputs,
 )
+from scanner.cli.stopping import StopSignals
 from scanner.collect.limits import MAX_CONCURRENCY
 from scanner.collect.observer import ScanObserver
 from scanner.collect.order import expected_seconds
@@ -62,6 +63,9 @@ from scanner.sweep.config import (
 )
 from scanner.sweep.password_file import read_password_file
 from scanner.sweep.policy import apply_fail_on
+
+if TYPE_CHECKING:
+    from scanner.report.events import EventLog
 
 SWEEP = "Sweep"
 OUT = "Outputs"
@@ -344,26 +348,42 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
 
         events = EventLog(paths["log"])
         observers.append(events)
+    with StopSignals() as signals:  # until the outputs are written: a late Ctrl-C waits for them
+        signals.expect(paths[key] for key in ("csv", "json", "findings", "html"))
+        code = _scan_and_report(request, catalog, observers, events, recorder, store, paths, lang, dialect,
+                                signals, config, no_progress=no_progress, quiet=quiet)
+    if recorder is not None and recorder.failure is not None:
+        raise HistoryError(f"the sweep ran and its reports were written, but {recorder.failure}")
+    raise typer.Exit(code)
+
+
+def _scan_and_report(request: ScanRequest, catalog: Catalog, observers: list[ScanObserver],
+                     events: EventLog | None, recorder: HistoryRecorder | None, store: HistoryStore | None,
+                     paths: dict[str, Path | None], lang: Lang, dialect: CsvDialect, signals: StopSignals,
+                     config: SweepConfig, *, no_progress: bool, quiet: bool) -> int:
+    """Scan, write the reports and say what was written; the exit code by ``--fail-on``."""
     try:
-        run = run_scan(request, catalog, observers, progress=not no_progress)
+        run = run_scan(request, catalog, observers, progress=not no_progress, signals=signals)
     finally:
         if events is not None:
             events.close()
     result = run.result
 
     outputs = Outputs(csv=paths["csv"], csv_dialect=dialect, json=paths["json"], lang=lang, quiet=quiet)
-    write_outputs(result, outputs)
+    write_outputs(result, outputs, signals)
     rules = {m.id: m for m in catalog.all_meta()}
     if paths["findings"] is not None:
         from scanner.report.findings_csv import write_findings_csv
 
         write_findings_csv(result, paths["findings"], rules, dialect, lang.value)
+        signals.wrote(paths["findings"])
     previous = _previous(store, result.info.run_id)
     changes: RunDiff | None = diff_results(previous, result) if previous is not None else None
     if paths["html"] is not None:
         from scanner.report.html import write_html
 
         write_html(result, paths["html"], rules, changes, lang.value)
+        signals.wrote(paths["html"])
     print_result(result, outputs)
     for key in ("findings", "html", "log"):
         if paths[key] is not None and not quiet:
@@ -374,13 +394,10 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
             f"{len(changes.newly_ready)} newly ready, {len(changes.newly_unknown)} newly unknown cell(s); "
             f"{len(changes.added_hosts)} host(s) added, {len(changes.removed_hosts)} gone "
             f"(exready diff {changes.old.run_id} {result.info.run_id})")
-    if store is not None:
+    if store is not None and (recorder is None or recorder.failure is None):
         typer.echo(f"recorded as run {result.info.run_id} in {store.path}", err=True)
     say_run_failure(result, lang)
-    if recorder is not None and recorder.failure is not None:
-        raise HistoryError(f"the sweep ran and its reports were written, but {recorder.failure}")
-    code = apply_fail_on(exit_code(result, run.signal_name), config.fail_on)
-    raise typer.Exit(code)
+    return apply_fail_on(exit_code(result, run.signal_name), config.fail_on)
 
 
 def register(app: typer.Typer) -> None:
