@@ -14,6 +14,7 @@ import typer
 from scanner.checks.catalog import Catalog
 from scanner.cli import EXIT_BLOCKED, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, EXIT_TERMINATED, EXIT_UNKNOWN
 from scanner.cli.stopping import StopSignals
+from scanner.cli.terminal import echo
 from scanner.collect.limits import AUTO_CONCURRENCY, auto_concurrency, check_file_limit
 from scanner.collect.observer import ScanObserver
 from scanner.collect.progress import ProgressObserver
@@ -159,15 +160,15 @@ def print_result(result: ScanResult, outputs: Outputs) -> None:
     if outputs.quiet:
         return
     lang = outputs.lang
-    typer.echo(matrix_table(result, lang))
-    typer.echo("")
-    typer.echo(t("summary", lang))
-    typer.echo(summary_table(result, lang))
+    echo(matrix_table(result, lang))  # host names, sites and reasons come from the inventory and hosts
+    echo("")
+    echo(t("summary", lang))
+    echo(summary_table(result, lang))
     ok = sum(1 for o in result.outcomes if o.ok)
     typer.echo("")
     typer.echo(t("hosts_scanned", lang, ok=ok, total=len(result.outcomes)))
     for path in outputs.paths:
-        typer.echo(t("wrote", lang, path=path))
+        echo(t("wrote", lang, path=path))
 
 
 def exit_code(result: ScanResult, signal_name: str | None = None) -> int:
