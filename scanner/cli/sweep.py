@@ -165,16 +165,25 @@ def _resume_target(store: HistoryStore, ref: str, config: SweepConfig) -> Target
 
 
 def _previous(store: HistoryStore | None, run_id: str) -> ScanResult | None:
-    """The newest complete run before this one, for "changes since the previous sweep"."""
+    """The newest complete run before this one, for "changes since the previous sweep". One that
+    cannot be read (a damaged database page, a corrupt row) costs the comparison, never tonight's
+    reports: a warning line says so."""
     if store is None:
         return None
-    previous_id = store.previous_complete(run_id)
-    if previous_id is None:
-        for candidate in store.last_complete(2):  # a brand-new run is not in the database yet
-            if candidate != run_id:
-                previous_id = candidate
-                break
-    return store.load_result(previous_id) if previous_id else None
+    previous_id: str | None = None
+    try:
+        previous_id = store.previous_complete(run_id)
+        if previous_id is None:
+            for candidate in store.last_complete(2):  # a brand-new run is not in the database yet
+                if candidate != run_id:
+                    previous_id = candidate
+                    break
+        return store.load_result(previous_id) if previous_id else None
+    except HistoryError as exc:
+        which = f"run {previous_id}" if previous_id else "the previous run"
+        typer.echo(f"exready sweep: warning: cannot read {which} to compare with ({exc}); the reports "
+                   "show no changes since the previous sweep", err=True)
+        return None
 
 
 def sweep(
@@ -353,7 +362,11 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
         code = _scan_and_report(request, catalog, observers, events, recorder, store, paths, lang, dialect,
                                 signals, config, no_progress=no_progress, quiet=quiet)
     if recorder is not None and recorder.failure is not None:
-        raise HistoryError(f"the sweep ran and its reports were written, but {recorder.failure}")
+        state = "recorded as interrupted" if recorder.closed_interrupted else "left unfinished"
+        raise HistoryError(
+            f"the sweep ran and its reports were written, but {recorder.failure}; run {target.run_id} is "
+            f"{state} in the history: once there is room, 'exready sweep --resume {target.run_id}' scans the "
+            "hosts it could not record")
     raise typer.Exit(code)
 
 
@@ -394,6 +407,9 @@ def _scan_and_report(request: ScanRequest, catalog: Catalog, observers: list[Sca
             f"{len(changes.newly_ready)} newly ready, {len(changes.newly_unknown)} newly unknown cell(s); "
             f"{len(changes.added_hosts)} host(s) added, {len(changes.removed_hosts)} gone "
             f"(exready diff {changes.old.run_id} {result.info.run_id})")
+    if recorder is not None and recorder.recovered is not None:
+        typer.echo(f"exready sweep: warning: a history write failed during the sweep ({recorder.recovered}); "
+                   "the whole run was stored at its end", err=True)
     if store is not None and (recorder is None or recorder.failure is None):
         typer.echo(f"recorded as run {result.info.run_id} in {store.path}", err=True)
     say_run_failure(result, lang)
