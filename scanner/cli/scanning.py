@@ -29,6 +29,7 @@ from scanner.report.csv_safe import CsvDialect
 from scanner.report.json_report import write_json_report
 from scanner.report.matrix_csv import write_matrix_csv
 from scanner.report.table import matrix_table, summary_table
+from scanner.transport.kerberos_check import kerberos_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,9 @@ def run_scan(request: ScanRequest, catalog: Catalog, observers: Sequence[ScanObs
     """Run the sweep on a fresh event loop; Ctrl-C and SIGTERM stop new work and let in-flight hosts
     finish within their grace, so every output is still written. ``signals``: the command's handlers,
     kept until its outputs are written (without them, handlers are installed for the scan alone)."""
+    problem = kerberos_problem(request.hosts, request.transport)
+    if problem is not None:  # once, before any host is contacted, not once per host
+        raise UsageError(problem)
     if signals is None:
         with StopSignals() as own:
             return run_scan(request, catalog, observers, progress, own)
