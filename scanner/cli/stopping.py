@@ -24,7 +24,7 @@ from typing import Any
 
 import typer
 
-from scanner.cli import EXIT_INTERRUPTED, EXIT_TERMINATED
+from scanner.exitcodes import EXIT_INTERRUPTED, EXIT_TERMINATED
 
 ABANDON_AT = 3  # the signal that abandons the outputs
 
@@ -101,7 +101,14 @@ class StopSignals:
         self.received.append(name)
         count = len(self.received)
         if count >= ABANDON_AT:
-            raise OutputsAbandoned(name)
+            if self._on_stop is None:  # writing the outputs: stop there (atomic writers drop their temp files)
+                raise OutputsAbandoned(name)
+            # Still scanning: an exception raised into the event loop would leave sessions running in
+            # threads that the interpreter then waits for at exit. Leave now: what each host has
+            # recorded in the history stays (the run reads as abandoned, and --resume finishes it), and
+            # worker processes exit when their pipe closes.
+            _say(self._abandoned_line(name))
+            os._exit(self._code())
         if count == 1:
             if self._on_stop is not None:
                 _say(f"exready: {name}: stopping; hosts in flight get a short grace, then the outputs are "
@@ -126,8 +133,13 @@ class StopSignals:
             signal.signal(signum, old)
         self._previous.clear()
         if isinstance(ev, OutputsAbandoned):
-            missing = self.missing()
-            what = ", ".join(str(p) for p in missing) if missing else "none (every output was written)"
-            typer.echo(f"exready: {ev.args[0] if ev.args else 'signal'} a third time: stopped at once; "
-                       f"outputs not written: {what}", err=True)
-            raise typer.Exit(EXIT_TERMINATED if self.first == "SIGTERM" else EXIT_INTERRUPTED) from None
+            typer.echo(self._abandoned_line(ev.args[0] if ev.args else "signal"), err=True)
+            raise typer.Exit(self._code()) from None
+
+    def _abandoned_line(self, name: str) -> str:
+        missing = self.missing()
+        what = ", ".join(str(p) for p in missing) if missing else "none (every output was written)"
+        return f"exready: {name} a third time: stopped at once; outputs not written: {what}"
+
+    def _code(self) -> int:
+        return EXIT_TERMINATED if self.first == "SIGTERM" else EXIT_INTERRUPTED

@@ -143,3 +143,21 @@ def test_ctrl_c_again_while_the_reports_are_written_waits_for_them(sim: Simulato
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert report["run"]["interrupted"] is True
     assert re.search(r"SIGINT again: writing the outputs", err), err
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_third_ctrl_c_stops_at_once_and_names_the_outputs_not_written(
+        sim: SimulatorThread, tmp_path: Path, workers: int) -> None:
+    inventory = sim.write_inventory(tmp_path / "inventory.csv")
+    proc = start(["scan", "--inventory", str(inventory), "--user", USER, "--concurrency", "8",
+                  "--workers", str(workers), "--deadline", "120", "--no-progress", "--quiet",
+                  "--csv", "matrix.csv", "--json", "report.json"], tmp_path)
+    wait_for_slow_hosts(sim, proc, running=8)
+    for _ in range(3):  # all within the hosts' grace: the sweep is still stopping
+        os.killpg(proc.pid, signal.SIGINT)
+        time.sleep(0.2)
+    returncode, err = finish(proc)
+    assert returncode == EXIT_INTERRUPTED, err
+    assert "Traceback" not in err
+    assert "SIGINT a third time: stopped at once; outputs not written: matrix.csv, report.json" in err, err
+    assert not (tmp_path / "matrix.csv").exists() and not (tmp_path / "report.json").exists()
