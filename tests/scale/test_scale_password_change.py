@@ -7,6 +7,7 @@ allows, until a host it starts after that failure accepts the credential again."
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -65,8 +66,12 @@ def test_a_password_changed_mid_sweep_costs_at_most_the_threshold_of_failed_logo
         tmp_path: Path) -> None:
     order = Order()
     with SimulatorThread(build_site(site("127.59")), tmp_path / "sim") as sim:
-        result, stats = sweep(request_for(sim, tmp_path / "inventory.csv", concurrency=CONCURRENCY,
-                                          breaker=THRESHOLD, deadline=20), order)
+        request = request_for(sim, tmp_path / "inventory.csv", concurrency=CONCURRENCY, breaker=THRESHOLD,
+                              deadline=60)
+        # generous timeouts: on a loaded machine, a slow connect must not pass for a refusal or a timeout
+        request = replace(request, transport=replace(request.transport, connection_timeout=20.0,
+                                                     read_timeout=30.0))
+        result, stats = sweep(request, order)
         sim_stats = sim.stats()
     kinds = {o.host.name: o.kind for o in result.outcomes}
     assert all(kinds[f"A{i:03d}"] is OutcomeKind.OK for i in range(GOOD))
