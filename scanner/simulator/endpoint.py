@@ -170,6 +170,8 @@ class HostRuntime:
             self.counters.auth_fail += 1
             if fault is not None and fault.kind == "always_401":
                 self.counters.faults_injected += 1
+                if fault.delay_s:  # a refusal that takes a while (NTLM pass-through to a distant DC)
+                    await asyncio.sleep(fault.delay_s)
         if not outcome.ok:
             return http.HttpResponse(401, outcome.headers)
 
