@@ -211,7 +211,8 @@ MALFORMED = [
     (OK + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", "unsupported Transfer-Encoding"),
     (CHUNKED + b"3\r\nabcdef\r\n0\r\n\r\n", "chunk longer than its size line says"),
     (CHUNKED + b"10\r\nabc", "inside a chunk"),
-    (CHUNKED + b"3\r\nabc\r\n0\r\n" + b"X-T: 1\r\n" * 200 + b"\r\n", "more than 100 header lines in the reply's trailers"),
+    (CHUNKED + b"3\r\nabc\r\n0\r\n" + b"X-T: 1\r\n" * 200 + b"\r\n",
+     "more than 100 header lines in the reply's trailers"),
     (CHUNKED + b"3\r\nabc\r\n0\r\n", "inside the reply's trailers"),
 ]
 
@@ -251,7 +252,8 @@ def _transport(addr: tuple[str, int], *, sealed: bool = False) -> http.WinRMHttp
 
 def _sealed_reply(body: bytes, content_type: bytes = b'multipart/encrypted;protocol="application/'
                   b'HTTP-SPNEGO-session-encrypted";boundary="Encrypted Boundary"') -> bytes:
-    return OK + b"Content-Type: " + content_type + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    length = str(len(body)).encode()
+    return OK + b"Content-Type: " + content_type + b"\r\nContent-Length: " + length + b"\r\n\r\n" + body
 
 
 def _part(plain: bytes, *, length: bytes | None = None, sig_len: bytes | None = None,
