@@ -257,7 +257,7 @@ def parse_collector_output(host: str, output: object) -> HostFacts:
     text = _the_text(host, output)
     if len(text) > MAX_ANSWER:
         raise AnswerTooLarge(f"{host}: the collector's answer is {len(text):,} characters, past the "
-                             f"{MAX_ANSWER // 1024} KiB cap (the collector's real answer is a few KB)")
+                             f"{MAX_ANSWER // (1024 * 1024)} MiB cap (the collector's real answer is a few KB)")
     table = _decode(host, text)
     marker = table.get(MARKER_KEY)
     if not isinstance(marker, str) or not marker.strip():

@@ -47,7 +47,7 @@ def test_healthy_hosts_beside_hostile_ones_are_scanned(outcomes: dict[str, HostO
     ("H-NEGCHUNK", "bad chunk size b'-1\\r\\n'"),
     ("H-NEGBIG", "bad chunk size b'-0x7fffffff\\r\\n'"),
     ("H-HUGE", "bytes in one session, past the 4 MiB cap on a host's answer"),
-    ("H-LARGE", "characters, past the 1024 KiB cap"),
+    ("H-LARGE", "characters, past the 1 MiB cap"),
     ("H-FATFACT", "'os.caption' is 100,0"),
 ])
 def test_a_hostile_host_is_a_remote_fault_with_the_size(outcomes: dict[str, HostOutcome], name: str,
