@@ -8,7 +8,7 @@ The simulator (this tree's, in a child process) runs hosts whose faults are the 
 
 Each host is scanned by one client process per tree (``CollectorSession.run_outcome``, the scan's own
 path, NTLM over HTTP with message encryption), which reports its outcome, wall time and peak RSS
-(ru_maxrss, the whole process). The client tree is chosen with PYTHONPATH.
+(ru_maxrss, the whole process; the peak working set on Windows). The client tree is chosen with PYTHONPATH.
 
     python bench/hostile_peer.py [--before /path/to/other/tree] [--flood 256] [--no-write]
 
@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -67,7 +66,14 @@ def client(inventory: str, name: str, password: str) -> None:
     started = time.monotonic()
     outcome = CollectorSession(host, settings, collector_for, parse_collector_output).run_outcome()
     elapsed = time.monotonic() - started
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    try:
+        import resource
+
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    except ImportError:  # Windows: the peak working set
+        import psutil
+
+        rss = int(getattr(psutil.Process().memory_info(), "peak_wset", 0))
     print(json.dumps({"kind": outcome.kind.value, "reason": outcome.reason, "seconds": round(elapsed, 2),
                       "peak_rss_mib": round(rss / MiB, 1)}))
 

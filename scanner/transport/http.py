@@ -63,8 +63,9 @@ _TOKEN = re.compile(r"(Kerberos|Negotiate|NTLM)\s*([^,]*),?", re.I)
 
 # What one WinRM host may send. pypsrp asks for envelopes of at most 500 KiB (MaxEnvelopeSize, 150 KiB
 # on WinRM 2.0), so a reply past 1 MiB is not a WS-Man envelope; a whole session (handshake, long-poll
-# faults and the collector's answer of a few KB) stays far below 4 MiB. ElementTree holds about 27
-# bytes per byte of small XML elements: a 28 MB reply of them took 765 MB, a 1 MiB one takes ~28 MB.
+# faults and the collector's answer of a few KB: about 16 KB in the simulator) stays far below 4 MiB.
+# ElementTree holds 20-30 bytes per byte of small XML elements: a 28 MB reply of them took 765 MB,
+# a 1 MiB one takes 22 MiB.
 MAX_REPLY = 1024 * 1024
 MAX_SESSION = 4 * 1024 * 1024
 
