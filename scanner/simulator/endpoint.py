@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import replace
 
 from scanner.simulator import auth, crypto, http, scripts, wsman
-from scanner.simulator.faults import FaultSpec, WsmanFault, quota_fault
+from scanner.simulator.faults import DEFAULT_FLOOD, FaultSpec, WsmanFault, quota_fault
 from scanner.simulator.profiles import Credentials, SimHost
 from scanner.simulator.psrp import ClientGone, Shell, remoting
 from scanner.simulator.stats import HostCounters, HostStats
@@ -243,6 +243,7 @@ class HostRuntime:
             "access_denied",
             "shell_quota",
             "wsman_fault",
+            "negative_chunk",
         }
         if kind not in acting:
             return None
@@ -259,6 +260,13 @@ class HostRuntime:
             return http.HttpResponse(
                 200, (("Content-Type", "application/soap+xml;charset=UTF-8"),), _GARBAGE_BODY
             )
+        if kind == "negative_chunk":
+            head = (
+                "HTTP/1.1 200 OK\r\nServer: Microsoft-HTTPAPI/2.0\r\n"
+                "Content-Type: application/soap+xml;charset=UTF-8\r\nTransfer-Encoding: chunked\r\n\r\n"
+                f"{fault.chunk}\r\n"
+            )
+            return http.Flood(head.encode("latin-1"), DEFAULT_FLOOD if fault.size is None else fault.size)
         if kind == "http_status":
             return http.HttpResponse(
                 fault.status or 500,

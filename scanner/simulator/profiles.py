@@ -667,6 +667,9 @@ ALL_FAULT_MIX: tuple[str | dict[str, Any], ...] = (
     "script_error",
     "partial_facts",
     "psrp_broken",
+    # hostile peers, at sizes that keep a large simulated site light: each is past the client's caps
+    {"kind": "negative_chunk", "stage": "receive", "nth": 2, "size": 4 * 1024 * 1024},
+    {"kind": "huge_answer", "size": 2 * 1024 * 1024},
 )
 
 
