@@ -38,6 +38,10 @@ class Session:
     def abort(self) -> None:  # pragma: no cover - protocol
         raise NotImplementedError
 
+    def on_accepted(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (from any thread) once the host has accepted the credential, before the
+        collector has answered. A session that cannot tell says nothing: its outcome says it."""
+
 
 SessionFactory = Callable[[Host], Session]
 
@@ -108,6 +112,13 @@ class _Breaker:
             self.consecutive = 0
         if outcome.ok or (outcome.kind is OutcomeKind.PROBE_ERROR and outcome.auth_mechanism is not None):
             self.proven = True  # the host accepted the credential
+
+    def accepted(self, attempt: int) -> None:
+        """A host took the credential at logon: it works (unless the host started before a doubt)."""
+        if self.threshold <= 0 or attempt < self._doubt_from:
+            return
+        self.proven = True
+        self.consecutive = 0
 
     def may_start(self, in_flight: int) -> bool:
         return self.open or self.proven or in_flight + self.consecutive < self.threshold
@@ -180,16 +191,21 @@ class SweepRunner:
         self.stats.peak_in_flight = max(self.stats.peak_in_flight, self._in_flight)
         attempt.append(breaker.begin())
         try:
-            return await self._attempt(host, executor, stop, stop_task)
+            return await self._attempt(host, executor, stop, stop_task, breaker, attempt[0])
         finally:
             self._in_flight -= 1
 
     async def _attempt(self, host: Host, executor: ThreadPoolExecutor, stop: asyncio.Event,
-                       stop_task: asyncio.Future[Any]) -> HostOutcome:
+                       stop_task: asyncio.Future[Any], breaker: _Breaker, attempt: int) -> HostOutcome:
         self._notify("host_started", host)
         started = time.monotonic()
         session = self._factory(host)
         loop = asyncio.get_running_loop()
+
+        def accepted() -> None:  # the session's thread: hand it to the loop, which owns the breaker
+            loop.call_soon_threadsafe(self._accepted, breaker, attempt)
+
+        session.on_accepted(accepted)
         start_async = getattr(session, "start_async", None)
         # A session run elsewhere (a worker process) needs no thread here to wait for it.
         future: asyncio.Future[Any] = start_async() if start_async is not None \
@@ -238,6 +254,12 @@ class SweepRunner:
             loop.create_task(self._wake())
 
         future.add_done_callback(released)
+
+    def _accepted(self, breaker: _Breaker, attempt: int) -> None:
+        was = breaker.proven
+        breaker.accepted(attempt)
+        if breaker.proven and not was:
+            asyncio.get_running_loop().create_task(self._wake())  # the hosts held back may start now
 
     async def _wake(self) -> None:
         assert self._gate is not None

@@ -40,6 +40,9 @@ class CollectorSession(Session):
     def abort(self) -> None:
         self._transport.abort()
 
+    def on_accepted(self, callback: Callable[[], None]) -> None:
+        self._transport.on_accepted(callback)
+
     def run_outcome(self) -> HostOutcome:
         started = time.monotonic()
         try:

@@ -97,6 +97,7 @@ class ShardPool:
         self._readers: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._pending: dict[int, tuple[int, Host, Future[HostOutcome]]] = {}
+        self._accepted: dict[int, Callable[[], None]] = {}  # ticket -> the runner's callback
         self._tickets = itertools.count(1)
         self.evaluated: dict[str, Evaluated] = {}
         self.interner = Interner()  # answers arrive as fresh copies: share what is equal
@@ -174,10 +175,12 @@ class ShardPool:
     def session(self, host: Host) -> Session:
         return RemoteSession(self, host)
 
-    def submit(self, host: Host) -> tuple[int, Future[HostOutcome]]:
+    def submit(self, host: Host, accepted: Callable[[], None] | None = None) -> tuple[int, Future[HostOutcome]]:
         future: Future[HostOutcome] = Future()
         with self._lock:
             ticket = next(self._tickets)
+            if accepted is not None:
+                self._accepted[ticket] = accepted
             worker = min(range(len(self._load)), key=self._load.__getitem__)  # the least busy
             self._load[worker] += 1
             self._pending[ticket] = (worker, host, future)
@@ -208,7 +211,12 @@ class ShardPool:
                 message = pickle.loads(conn.recv_bytes())  # noqa: S301 - our own worker, over our own pipe
             except (EOFError, OSError):
                 break
-            if message[0] == "done":
+            if message[0] == "accepted":
+                with self._lock:
+                    callback = self._accepted.pop(message[1], None)
+                if callback is not None:
+                    callback()
+            elif message[0] == "done":
                 _, ticket, outcome, evaluated = message
                 self.interner.outcome(outcome)
                 if evaluated is not None:
@@ -226,6 +234,7 @@ class ShardPool:
 
     def _finish(self, ticket: int, outcome: HostOutcome, evaluated: Evaluated | None) -> None:
         with self._lock:
+            self._accepted.pop(ticket, None)
             entry = self._pending.pop(ticket, None)
             if entry is None:
                 return
@@ -275,9 +284,13 @@ class RemoteSession(Session):
         self._host = host
         self._ticket: int | None = None
         self._aborted = threading.Event()
+        self._on_accepted: Callable[[], None] | None = None
+
+    def on_accepted(self, callback: Callable[[], None]) -> None:
+        self._on_accepted = callback  # the worker says when its session's host took the credential
 
     def run_outcome(self) -> HostOutcome:
-        ticket, future = self._pool.submit(self._host)
+        ticket, future = self._pool.submit(self._host, self._on_accepted)
         self._ticket = ticket
         if self._aborted.is_set():
             self._pool.abort(ticket)
@@ -285,7 +298,7 @@ class RemoteSession(Session):
 
     def start_async(self) -> asyncio.Future[HostOutcome]:
         """The same as ``run_outcome``, without a thread in this process to wait for the worker."""
-        ticket, future = self._pool.submit(self._host)
+        ticket, future = self._pool.submit(self._host, self._on_accepted)
         self._ticket = ticket
         if self._aborted.is_set():
             self._pool.abort(ticket)
@@ -354,6 +367,16 @@ def _worker_main(conn: Connection) -> None:
 
     def run(ticket: int, host: Host) -> None:
         session = CollectorSession(host, settings, start.script, parse_collector_output, tls)
+
+        def accepted() -> None:
+            try:
+                data = _dumps(("accepted", ticket))
+                with send_lock:
+                    conn.send_bytes(data)
+            except (OSError, ValueError):
+                pass  # the parent is gone
+
+        session.on_accepted(accepted)
         with sessions_lock:
             sessions[ticket] = session
         try:

@@ -215,6 +215,7 @@ class WinRMHttpTransport:
         self.read_timeout = read_timeout
         self._hostname_override = hostname_override
         # tls_name: the name the certificate is checked against and SNI asks for (default: ``server``)
+        self._watch = watch
         self._conn = HttpConnection(server, port, tls=tls if https else None, watch=watch,
                                     connect_timeout=connection_timeout, server_hostname=tls_name,
                                     max_body=MAX_REPLY)
@@ -263,6 +264,8 @@ class WinRMHttpTransport:
         content = self._content(reply)
         if reply.status == 401:
             raise AuthenticationError(f"Failed to authenticate the user {self.username} with {self.auth}")
+        if self._basic is not None:
+            self._watch.accepted()  # any answer but 401 means the host took the credential
         if reply.status >= 300:
             raise WinRMTransportError("http", reply.status, content.decode("utf-8", "replace"))
         if self._basic is not None:
@@ -299,6 +302,7 @@ class WinRMHttpTransport:
         if reply.status >= 300:
             raise WinRMTransportError("http", reply.status, reply.body.decode("utf-8", "replace"))
         self._authenticated = True
+        self._watch.accepted()
         if self.wrap_required:
             protocol = WinRMEncryption.KERBEROS if header.lower() == "kerberos" else WinRMEncryption.SPNEGO
             self.encryption = WinRMEncryption(self._context, protocol)
