@@ -54,6 +54,7 @@ from scanner.cli.scan_options import (
     ReadTimeout,
     SchemeOpt,
     User,
+    Wide,
     Workers,
     check_target,
     lang_or_default,
@@ -123,6 +124,7 @@ def scan(
     lang: LangOpt = None,
     no_progress: NoProgress = False,
     quiet: Quiet = False,
+    wide: Wide = False,
 ) -> None:
     """Scan servers over WinRM with read-only PowerShell and print which is ready for which role.
 
@@ -175,7 +177,7 @@ def scan(
         inventory_source=source,
     )
     outputs = Outputs(csv=csv, csv_dialect=csv_dialect, json=json, findings_csv=findings_csv, html=html,
-                      lang=lang_or_default(lang), quiet=quiet)
+                      lang=lang_or_default(lang), quiet=quiet, wide=wide)
     run = run_scan(request, catalog, progress=not no_progress)
     write_outputs(run.result, outputs)
     print_result(run.result, outputs)

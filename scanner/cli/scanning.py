@@ -27,7 +27,7 @@ from scanner.pipeline import ScanRequest, scan
 from scanner.report.csv_safe import CsvDialect
 from scanner.report.json_report import write_json_report
 from scanner.report.matrix_csv import write_matrix_csv
-from scanner.report.table import matrix_table, summary_table
+from scanner.report.table import matrix_table, summary_table, terminal_width
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,7 @@ class Outputs:
     html: Path | None = None
     lang: Lang = Lang.EN
     quiet: bool = False  # no matrix on stdout
+    wide: bool = False  # the matrix in its wide form, whatever the terminal's width
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -140,7 +141,7 @@ def print_result(result: ScanResult, outputs: Outputs) -> None:
     if outputs.quiet:
         return
     lang = outputs.lang
-    typer.echo(matrix_table(result, lang))
+    typer.echo(matrix_table(result, lang, width=None if outputs.wide else terminal_width()))
     typer.echo("")
     typer.echo(t("summary", lang))
     typer.echo(summary_table(result, lang))

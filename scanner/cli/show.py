@@ -11,7 +11,16 @@ import typer
 
 from scanner.checks.catalog import load_catalog
 from scanner.cli import EXIT_BLOCKED, EXIT_OK, EXIT_UNKNOWN
-from scanner.cli.scan_options import CsvDialectOpt, CsvOut, Cu, JsonOut, LangOpt, check_target, lang_or_default
+from scanner.cli.scan_options import (
+    CsvDialectOpt,
+    CsvOut,
+    Cu,
+    JsonOut,
+    LangOpt,
+    Wide,
+    check_target,
+    lang_or_default,
+)
 from scanner.cli.scanning import Outputs, exit_code, print_result, write_outputs
 from scanner.collect.dedup import Interner
 from scanner.errors import FactsError, UsageError
@@ -79,6 +88,7 @@ def evaluate(
     csv_dialect: CsvDialectOpt = CsvDialect.EXCEL,
     json: JsonOut = None,
     lang: LangOpt = None,
+    wide: Wide = False,
 ) -> None:
     """Judge saved facts again with today's rules. Offline: no host is contacted."""
     saved, installer = read_saved_with_installer(report)
@@ -95,7 +105,7 @@ def evaluate(
     # The saved facts were interned as they were read; so are the new verdicts and cells, which
     # keeps a big fleet's result compact and lets the JSON report encode each distinct value once.
     result = assemble(info, saved.outcomes, load_catalog(), params, interner=Interner())
-    outputs = Outputs(csv=csv, csv_dialect=csv_dialect, json=json, lang=lang_or_default(lang))
+    outputs = Outputs(csv=csv, csv_dialect=csv_dialect, json=json, lang=lang_or_default(lang), wide=wide)
     write_outputs(result, outputs)
     if result.outcomes:
         print_result(result, outputs)
