@@ -24,6 +24,7 @@ from scanner.model.host import Host
 from scanner.model.outcome import HostOutcome, OutcomeKind
 from scanner.model.run import RunInfo, ScanResult
 from scanner.model.verdict import Status, Verdict
+from scanner.report.json_report import read_json_report, result_to_v1_json
 from scanner.simulator.profiles import load_site
 
 SITES = Path(__file__).resolve().parents[2] / "samples" / "sites"
@@ -172,8 +173,8 @@ def test_exready_demo_shows_the_directory_section(tmp_path: Path) -> None:
     assert "Summary by role, with the simulated directory" in section
     for name in ("matrix.csv", "scan.json", "matrix-with-directory.csv", "scan-with-directory.json"):
         assert (tmp_path / name).is_file(), name
-    plain = json.loads((tmp_path / "scan.json").read_text(encoding="utf-8"))
-    judged = json.loads((tmp_path / "scan-with-directory.json").read_text(encoding="utf-8"))
+    plain = result_to_v1_json(read_json_report(tmp_path / "scan.json"))
+    judged = result_to_v1_json(read_json_report(tmp_path / "scan-with-directory.json"))
     assert plain["facts"]["org"]["facts"] == {}
     assert "ad.exchange_servers" in judged["facts"]["org"]["facts"]
     assert not any("Exchange2000or2003PresentInOrg" in r["blocking_rules"] for r in _csv(tmp_path / "matrix.csv"))
