@@ -38,6 +38,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     "severity": ("Severity", "Gravité"),
     "detail": ("Detail", "Détail"),
     "outcome": ("Outcome", "Résultat du scan"),
+    "warnings": ("Warnings", "Avertissements"),
+    "reason": ("Reason", "Raison"),
+    "evidence": ("Evidence", "Éléments"),
+    "n_rules": ("{count} rules: {names}", "{count} règles : {names}"),
     "pass": ("pass", "conforme"),
     "fail": ("fail", "échec"),
     "warn": ("warn", "avertissement"),
@@ -52,6 +56,7 @@ _WORDS: dict[str, tuple[str, str]] = {
                       "non évaluées sans Active Directory (analyser avec --ad) : {rules}"),
     "not_judged_installer": ("not judged without the installer account (--installer-account): {rules}",
                              "non évaluées sans le compte d'installation (--installer-account) : {rules}"),
+    "cell_not_judged": ("could not be judged: {rules}", "non évaluables : {rules}"),
     "and_more": ("{names} and {count} more", "{names} et {count} autres"),
     # how a host's scan ended (OutcomeKind), in the matrix's notes and in show
     "ok": ("ok", "ok"),

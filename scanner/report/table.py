@@ -174,25 +174,79 @@ def summary_table(result: ScanResult, lang: Lang = Lang.EN, fmt: str = "simple")
 
 
 def host_table(result: ScanResult, name: str, lang: Lang = Lang.EN, fmt: str = "simple") -> str:
-    """One host's outcome, cells and every verdict with its evidence."""
+    """One host's outcome, cells and every verdict with its evidence. What many verdicts say alike
+    (a host not scanned: every rule unknown for one reason; AD not read) is said once, on one row
+    naming how many rules it covers."""
     outcome = next(o for o in result.outcomes if o.host.name == name)
     lines = [
         f"{outcome.host.name}  {outcome.host.fqdn or ''}  {outcome.host.site or ''}".rstrip(),
-        f"{t('outcome', lang)}: {outcome.kind.value}"
+        f"{t('outcome', lang)}: {t(outcome.kind.value, lang)}"
         + (f" ({outcome.reason})" if outcome.reason else "")
         + (f"  auth={outcome.auth_mechanism}" if outcome.auth_mechanism else "")
         + f"  {outcome.duration_s:.2f} s",
         "",
-        tabulate([[c.role, cell_text(c, lang), ", ".join(c.warnings), c.reason] for c in result.cells_for(name)],
-                 headers=[t("role", lang), t("status", lang), "warnings", "reason"],
-                 tablefmt=fmt, disable_numparse=True),
+        tabulate([_cell_row(c, outcome, result.verdicts.get(name, ()), lang) for c in result.cells_for(name)],
+                 headers=[t("role", lang), t("status", lang), t("warnings", lang), t("reason", lang)],
+                 tablefmt=fmt, disable_numparse=True, maxcolwidths=[None, 60, 40, 60]),
         "",
     ]
-    verdicts = result.verdicts.get(name, ())
-    lines.append(tabulate([_verdict_row(v, lang) for v in verdicts],
-                          headers=[t("rule", lang), t("status", lang), t("detail", lang), "evidence"],
-                          tablefmt=fmt, disable_numparse=True, maxcolwidths=[None, None, 60, 60]))
+    lines.append(tabulate(_verdict_rows(result.verdicts.get(name, ()), lang),
+                          headers=[t("rule", lang), t("status", lang), t("detail", lang), t("evidence", lang)],
+                          tablefmt=fmt, disable_numparse=True, maxcolwidths=[46, None, 56, 48]))
     return "\n".join(lines)
+
+
+def _cell_row(c: Cell, outcome: HostOutcome, verdicts: Sequence[Verdict], lang: Lang) -> list[str]:
+    if not outcome.ok:  # every rule unknown for the reason the outcome line gives
+        return [c.role, t(c.status.value, lang), "", ""]
+    text = cell_text(c, lang, limit=3, not_consulted=not_consulted(verdicts))
+    return [c.role, text, ", ".join(c.warnings), _cell_reason(c, verdicts, lang)]
+
+
+def _cell_reason(c: Cell, verdicts: Sequence[Verdict], lang: Lang) -> str:
+    """The cell's reason; in French, said again from its verdicts (the cell keeps it in English)."""
+    if lang is Lang.EN or not c.reason:
+        return c.reason
+    skipped = not_consulted(verdicts)
+    unknown = [r for r in c.unknown if r not in skipped]
+    parts = []
+    if unknown:
+        names = ", ".join(unknown[:3])
+        parts.append(t("cell_not_judged", lang, rules=t("and_more", lang, names=names, count=len(unknown) - 3)
+                       if len(unknown) > 3 else names))
+    if set(c.unknown) & skipped:
+        parts.append(_legend_example(c, verdicts, lang))
+    return "; ".join(parts) or c.reason
+
+
+_GROUP_MIN = 3  # this many verdicts saying the same thing share one row
+
+
+def _verdict_rows(verdicts: Sequence[Verdict], lang: Lang) -> list[list[str]]:
+    """A row per verdict, except verdicts that could not be judged for one same reason and detail
+    (and evidence): one row for them all, at the first one's place."""
+    groups: dict[tuple[str, ...], list[Verdict]] = {}
+    for v in verdicts:
+        if v.status is Status.UNKNOWN:
+            groups.setdefault(_same(v), []).append(v)
+    rows = []
+    for v in verdicts:
+        group = groups.get(_same(v)) if v.status is Status.UNKNOWN else None
+        if group is None or len(group) < _GROUP_MIN:
+            rows.append(_verdict_row(v, lang))
+        elif group[0] is v:
+            names = ", ".join(g.rule_id for g in group[:_GROUP_MIN])
+            listed = t("and_more", lang, names=names, count=len(group) - _GROUP_MIN) if len(group) > _GROUP_MIN \
+                else names
+            row = _verdict_row(v, lang)
+            evidence = {r[3] for r in map(lambda g: _verdict_row(g, lang), group)}
+            rows.append([t("n_rules", lang, count=len(group), names=listed), row[1], row[2],
+                         row[3] if len(evidence) == 1 else ""])  # evidence: only when the same for all
+    return rows
+
+
+def _same(v: Verdict) -> tuple[str, ...]:
+    return (v.status.value, v.reason.value if v.reason else "", v.detail)
 
 
 def _verdict_row(v: Verdict, lang: Lang) -> list[str]:

@@ -160,11 +160,19 @@ def test_a_bad_directory_file_is_one_line_and_exit_3(tmp_path: Path) -> None:
 
 @pytest.mark.simulator
 def test_exready_demo_shows_the_directory_section(tmp_path: Path) -> None:
-    result = CliRunner().invoke(build_app(), ["demo", "--out", str(tmp_path), "--no-progress", "--lang", "en"])
+    result = CliRunner().invoke(build_app(), ["demo", "--out", str(tmp_path), "--no-progress", "--lang", "en"],
+                                env={"COLUMNS": "100"})
     assert result.exit_code == 0, result.output
     main, heading, section = result.output.partition(
         f"With the simulated directory ({DIRECTORY}): organisation-level findings")
     assert heading, result.output
+    # the matrix and its footnote fit the 100-column terminal, and the README's sample is what it prints
+    matrix = main.split("\n\nSummary by role")[0].splitlines()
+    assert matrix and max(len(line) for line in matrix) <= 100
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    sample = readme.split("## Reading the matrix", 1)[1].split("```\n", 2)[1].split("```")[0]
+    printed = set(matrix)
+    assert [line for line in sample.splitlines() if line and line not in printed] == []
     assert "Summary by role" in main
     rows = {line.split()[0]: line.split() for line in section.splitlines() if line.strip()}
     assert rows["Exchange2000or2003PresentInOrg"][1:3] == ["error", "fail"]
