@@ -104,7 +104,6 @@ _WORDS: Mapping[str, tuple[str, str]] = {
     "unknown": ("unknown", "inconnu"),
     "not_judged": ("not judged", "non évaluées"),
     "not_judged_count": ("{count} not judged", "{count} non évaluées"),
-    "not_judged_title": ("Not judged: {rules}", "Non évaluées : {rules}"),
     "legend": ("Legend", "Légende"),
     "legend_blocking": ("blocking rule: fails at error level, Setup would stop",
                         "règle bloquante : échec de niveau erreur, Setup s'arrêterait"),
@@ -113,9 +112,9 @@ _WORDS: Mapping[str, tuple[str, str]] = {
     "legend_unknown": ("could not be judged: a fact missing or unreadable",
                        "non évaluable : un fait manquant ou illisible"),
     "legend_not_judged": ("not judged: Active Directory or the installer account was not consulted "
-                          "(hover for the rules)",
+                          "(the host's details name them)",
                           "non évaluées : Active Directory ou le compte d'installation n'a pas été consulté "
-                          "(survoler pour les règles)"),
+                          "(le détail du serveur les nomme)"),
     "error": ("error", "erreur"),
     "warning": ("warning", "avertissement"),
 }
@@ -366,7 +365,7 @@ def _rule_list(kind: str, rules: Sequence[str]) -> str:
 def _cell_html(page: _Page, cell: Cell | None, skipped: frozenset[str] = frozenset()) -> str:
     """A cell: its status, then its rules told apart by kind: blocking (red), warning (amber), could
     not be judged (grey), and, counted only, those not judged because their source was not consulted
-    (their names in the tooltip). A READY cell never lists a rule under its status."""
+    (named in the host's details). A READY cell never lists a rule under its status."""
     if cell is None:
         return '<td class="cell"><span class="muted">–</span></td>'
     parts = [e(page.w(cell.status.value))]
@@ -378,10 +377,8 @@ def _cell_html(page: _Page, cell: Cell | None, skipped: frozenset[str] = frozens
         parts.append(f'<small class="why">{e(cell.reason)}</small>')  # not scanned: the outcome says why
     elif unknown:
         parts.append(_rule_list("unknown", unknown))
-    if not_judged:
-        title = page.w("not_judged_title", rules=" ".join(not_judged))
-        parts.append(f'<small class="not-judged" title="{a(title)}">'
-                     f'{e(page.w("not_judged_count", count=len(not_judged)))}</small>')
+    if not_judged:  # counted only: the host's details list them (their names here would weigh the page)
+        parts.append(f'<small class="not-judged">{e(page.w("not_judged_count", count=len(not_judged)))}</small>')
     return f'<td class="cell {cell.status.value}" data-status="{cell.status.value}">{"".join(parts)}</td>'
 
 

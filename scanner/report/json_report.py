@@ -170,8 +170,8 @@ def _result_from_v1(data: Mapping[str, Any]) -> ScanResult:
 #   verdict_bodies  [status, detail, evidence or null, reason or null] per distinct verdict, host aside
 #   cell_bodies     [role, status, blocking, warnings, unknown (rule indexes), reason] per distinct cell
 #
-# A host's line holds its host and outcome fields (empty ones left out), its facts as indexes into
-# fact_table, its verdicts as indexes into verdict_bodies (with their rules' indexes when their order
+# A host's line holds its host's fields (as format 1 has them, empty ones left out), its outcome, its
+# facts as indexes into fact_table, its verdicts as indexes into verdict_bodies (with their rules' indexes when their order
 # is not verdict_rules) and its cells as indexes into cell_bodies. Nothing is lost: result_from_json
 # gives back the ScanResult that was written.
 
@@ -277,13 +277,9 @@ def _host_fields(h: Host) -> dict[str, Any]:
 
 
 def _outcome_fields(o: HostOutcome) -> dict[str, Any]:
-    out: dict[str, Any] = {"kind": o.kind.value}
-    if o.reason:
-        out["reason"] = o.reason
-    if o.auth_mechanism:
-        out["auth_mechanism"] = o.auth_mechanism
-    if o.duration_s:
-        out["duration_s"] = round(o.duration_s, 3)
+    """As format 1 has them, and the PSRP versions when known."""
+    out: dict[str, Any] = {"kind": o.kind.value, "reason": o.reason, "auth_mechanism": o.auth_mechanism,
+                           "duration_s": round(o.duration_s, 3)}
     if o.ps_version:
         out["ps_version"] = o.ps_version
     if o.psrp_protocol:
@@ -304,7 +300,7 @@ def iter_json_report(result: ScanResult) -> Iterator[str]:
     for o in result.outcomes:
         name = o.host.name
         named.add(name)
-        entry: dict[str, Any] = {"host": _host_fields(o.host), "outcome": _outcome_fields(o)}
+        entry: dict[str, Any] = {**_host_fields(o.host), "outcome": _outcome_fields(o)}
         if o.facts is not None:
             entry["facts"] = w.host_facts(o.facts, name)
         if name in result.verdicts:
@@ -365,7 +361,7 @@ def _result_from_v2(data: Mapping[str, Any]) -> ScanResult:
     verdicts: dict[str, Sequence[Verdict]] = {}
     cells: list[Cell] = []
     for entry in data["hosts"]:
-        host = host_from_dict(entry["host"])
+        host = host_from_dict(entry)
         o = entry["outcome"]
         host_facts = None
         if entry.get("facts") is not None:
