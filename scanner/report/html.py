@@ -555,9 +555,9 @@ def _host_verdicts(page: _Page, verdicts: Sequence[Verdict], rules: Mapping[str,
         for (reason, detail), group in sorted(unknown.items(), key=lambda item: item[0][0] in skipped):
             only = group[0] if len(group) == 1 else None
             meta = rules.get(only.rule_id) if only else None
-            ids = e(" ".join(v.rule_id for v in group))
+            names = e(" ".join(v.rule_id for v in group))
             page.add(
-                f"<tr><td>{ids if only else f'<small class=rule-group>{ids}</small>'}</td>",
+                f"<tr><td>{names if only else f'<small class=rule-group>{names}</small>'}</td>",
                 f"<td>{_column_word(page, _NOT_JUDGED if reason in skipped else Status.UNKNOWN)}"
                 f"{f' ({e(reason)})' if reason else ''}</td>",
                 f"<td>{e(page.w(meta.severity.value)) if meta else ''}</td><td>{e(detail)}</td>",

@@ -171,9 +171,9 @@ def _result_from_v1(data: Mapping[str, Any]) -> ScanResult:
 #   cell_bodies     [role, status, blocking, warnings, unknown (rule indexes), reason] per distinct cell
 #
 # A host's line holds its host's fields (as format 1 has them, empty ones left out), its outcome, its
-# facts as indexes into fact_table, its verdicts as indexes into verdict_bodies (with their rules' indexes when their order
-# is not verdict_rules) and its cells as indexes into cell_bodies. Nothing is lost: result_from_json
-# gives back the ScanResult that was written.
+# facts as indexes into fact_table, its verdicts as indexes into verdict_bodies (with their rules'
+# indexes when their order is not verdict_rules) and its cells as indexes into cell_bodies. Nothing
+# is lost: result_from_json gives back the ScanResult that was written.
 
 
 def _compact(value: Any) -> str:

@@ -172,8 +172,9 @@ def test_screenshots_of_the_cells_the_legend_and_the_rules_table(tmp_path: Path)
     ready = next(c.host for c in result.cells if c.status is CellStatus.READY)
     blocked = next(c.host for c in result.cells if c.status is CellStatus.BLOCKED and c.unknown)
     unknown = next(c.host for c in result.cells if c.status is CellStatus.UNKNOWN and c.unknown)
+    warned = next(c.host for c in result.cells if c.status is CellStatus.READY_WITH_WARNINGS)
     report = tmp_path / "report.html"
-    write_html(_focused(result, [ready, blocked, unknown]), report, rules())
+    write_html(_focused(result, [ready, blocked, unknown, warned]), report, rules())
     text = report.read_text(encoding="utf-8")
     out = Path(SHOTS) if SHOTS else tmp_path
     out.mkdir(parents=True, exist_ok=True)
