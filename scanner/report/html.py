@@ -404,7 +404,7 @@ def _matrix(page: _Page, result: ScanResult, anchors: Mapping[str, str]) -> None
         f"{e(page.w('shown'))}</span>",
         "</div>",
         _legend(page),
-        '<table class="matrix"><thead><tr>',
+        f'<table class="matrix" style="--roles: {max(len(result.roles), 1)}"><thead><tr>',
         f"<th>{e(page.w('host'))}</th><th>{e(page.w('site'))}</th>",
         *(f"<th>{e(role)}</th>" for role in result.roles),
         "</tr></thead><tbody>",

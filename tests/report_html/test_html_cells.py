@@ -195,3 +195,36 @@ def test_screenshots_of_the_cells_the_legend_and_the_rules_table(tmp_path: Path)
             capture_output=True, text=True, timeout=120, check=False)
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert shot.stat().st_size > 10_000  # a rendered page, not a blank one
+
+
+@pytest.mark.browser
+def test_the_filter_shows_only_the_rows_naming_an_unknown_rule_in_the_browser(tmp_path: Path) -> None:
+    chromium = _chromium()
+    if chromium is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    result = demo()
+    cell = next(c for c in result.cells if c.status is CellStatus.UNKNOWN and c.unknown and not c.blocking
+                and any(r not in not_judged_ids(c.host) for r in c.unknown))
+    rule = next(r for r in cell.unknown if r not in not_judged_ids(cell.host))
+    expected = sorted({c.host for c in result.cells if rule in c.unknown and rule not in not_judged_ids(c.host)}
+                      | {c.host for c in result.cells if rule in (*c.blocking, *c.warnings)})
+    report = tmp_path / "report.html"
+    write_html(result, report, rules())
+    # after the report's own script: type the rule in the filter, then record what is displayed
+    probe = ('<script>var f = document.getElementById("host-filter"); f.value = "' + rule + '";'
+             'f.dispatchEvent(new Event("input"));'
+             'document.querySelectorAll("table.matrix tbody tr").forEach(function (r) {'
+             ' r.setAttribute("data-shown", getComputedStyle(r).display === "none" ? "0" : "1"); });</script>')
+    text = report.read_text(encoding="utf-8")
+    cut = text.rindex("</body>")
+    report.write_text(text[:cut] + probe + text[cut:], encoding="utf-8")
+    proc = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
+         "--disable-background-networking", "--disable-component-update",
+         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", report.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (table,) = [t for t in parse(proc.stdout).iter("table") if t.has_class("matrix")]
+    shown = sorted(r.attrs["data-host"] for r in table.iter("tbody")[0].iter("tr") if r.attrs.get("data-shown") == "1")
+    assert shown == expected and cell.host in shown
+    assert parse(proc.stdout).by_id("shown-count").text() == str(len(expected))
