@@ -94,7 +94,14 @@ def measure(browser: str, report: Path, work: Path, runs: int, blank_s: float) -
             loads.append(load)
     probe.unlink()
     return {"process_s": statistics.median(walls) - blank_s, "load_ms": statistics.median(loads) if loads else None,
-            "runs": runs}
+            "runs": runs, "load_runs_s": [round(x / 1000, 2) for x in loads], "loadavg": _loadavg()}
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
 
 
 def sizes(out: Path, hosts: int) -> dict[str, Any]:
@@ -121,14 +128,20 @@ def render(rows: dict[str, dict[str, Any]], hosts: int, started: str, machine: s
         f"{hosts} hosts of bench/sweep.py's site (bench/report_memory.py's result set, built by each checkout's "
         "own code); before and after measured in the same run. *Load + layout*: headless Chromium, from "
         "navigation start to the end of the page's load event with a full layout forced (parsed, laid out, "
-        "its filter script run). *Process*: the whole headless Chromium run minus the same for an empty page. "
-        f"Medians of {next(iter(rows.values()))['runs']} runs.", "",
+        "its filter script run). *Process*: the whole headless Chromium run (start, load, serialising the "
+        "whole DOM for --dump-dom, exit) minus the same for an empty page. "
+        f"Medians of {next(iter(rows.values()))['runs']} runs; each run's load + layout and the load average "
+        "(1, 5, 15 min) after them are listed under the table: the machine is shared, times move with it.", "",
         "| code | JSON format | scan.json | JSON bytes per host | report.html | load + layout s | process s |",
         "|---|---|---|---|---|---|---|",
     ]
     for name, r in rows.items():
         out.append(f"| {name}: {r['commit']} | {r['schema']} | {r['json_bytes'] / 2**20:.1f} MB | "
                    f"{r['json_per_host']:,.0f} | {r['html_bytes'] / 2**20:.1f} MB | {load(r)} | {r['process_s']:.2f} |")
+    out.append("")
+    for name, r in rows.items():
+        out.append(f"- {name}: load + layout {', '.join(f'{x:.2f}' for x in r['load_runs_s'])} s; "
+                   f"load average {r['loadavg']}")
     return "\n".join(out) + "\n"
 
 
