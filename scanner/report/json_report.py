@@ -21,7 +21,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from scanner.collect.dedup import Interner
 from scanner.errors import FactsError, UsageError
 from scanner.facts.installer import InstallerFacts
 from scanner.facts.serial import (
@@ -34,6 +33,7 @@ from scanner.facts.serial import (
 )
 from scanner.model.facts import FACTS_SCHEMA_VERSION, Fact, HostFacts
 from scanner.model.host import AuthMethod, Host, Scheme
+from scanner.model.intern import Interner
 from scanner.model.matrix import Cell, CellStatus
 from scanner.model.outcome import HostOutcome, OutcomeKind
 from scanner.model.run import RunInfo, ScanResult

@@ -12,14 +12,14 @@ from typer.testing import CliRunner
 
 from scanner.checks.catalog import load_catalog
 from scanner.cli import build_app
-from scanner.collect.dedup import Interner
 from scanner.evaluate.engine import EvaluationParams
 from scanner.i18n import Lang
+from scanner.matrix.judge import assemble
 from scanner.model.host import Host
+from scanner.model.intern import Interner
 from scanner.model.matrix import CellStatus
 from scanner.model.outcome import HostOutcome, OutcomeKind
 from scanner.model.run import ScanResult
-from scanner.pipeline import assemble
 from scanner.report.json_report import read_saved
 from scanner.report.table import host_table, matrix_table, terminal_width
 

@@ -14,14 +14,14 @@ import pytest
 from html_dom import Node, parse
 
 from scanner.checks.catalog import load_catalog
-from scanner.collect.dedup import Interner
 from scanner.evaluate.engine import EvaluationParams
 from scanner.matrix.build import NOT_CONSULTED
+from scanner.matrix.judge import assemble
+from scanner.model.intern import Interner
 from scanner.model.matrix import CellStatus
 from scanner.model.rule import RuleMeta, Severity
 from scanner.model.run import ScanResult
 from scanner.model.verdict import Status
-from scanner.pipeline import assemble
 from scanner.report.findings_csv import findings_rows
 from scanner.report.html import render_html, write_html
 from scanner.report.json_report import read_saved
