@@ -24,6 +24,7 @@ ExreadyError
            +-- DeadlineExceeded
            +-- TlsError
            +-- RemoteFault
+                +-- AnswerTooLarge  the collector's answer, or one of its facts, is past its size cap
       +-- CollectorError          the collector's answer could not be read
 """
 
@@ -114,6 +115,10 @@ class TlsError(TransportError):
 
 
 class RemoteFault(TransportError):
+    pass
+
+
+class AnswerTooLarge(RemoteFault):
     pass
 
 

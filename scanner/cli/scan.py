@@ -71,6 +71,7 @@ from scanner.cli.scanning import (
     say_run_failure,
     write_outputs,
 )
+from scanner.cli.stopping import StopSignals
 from scanner.collect.limits import AUTO_CONCURRENCY
 from scanner.credentials import PASSWORD_ENV, resolve_credentials
 from scanner.directory.installer import read_installer
@@ -191,11 +192,13 @@ def scan(
     )
     outputs = Outputs(csv=csv, csv_dialect=csv_dialect, json=json, findings_csv=findings_csv, html=html,
                       lang=lang_or_default(lang), quiet=quiet, wide=wide)
-    run = run_scan(request, catalog, progress=not no_progress)
-    write_outputs(run.result, outputs)
-    print_result(run.result, outputs)
-    say_run_failure(run.result, outputs.lang)
-    raise typer.Exit(exit_code(run.result, run.signal_name))
+    with StopSignals() as signals:  # until the outputs are written: a late Ctrl-C waits for them
+        signals.expect(outputs.paths)
+        run = run_scan(request, catalog, progress=not no_progress, signals=signals)
+        write_outputs(run.result, outputs, signals)
+        print_result(run.result, outputs)
+        say_run_failure(run.result, outputs.lang)
+    raise typer.Exit(exit_code(run.result, signals.first))
 
 
 def register(app: typer.Typer) -> None:

@@ -19,9 +19,11 @@ from scanner.cli.scan_options import (
     LangOpt,
     Wide,
     check_target,
+    exchange_option,
     lang_or_default,
 )
 from scanner.cli.scanning import Outputs, exit_code, print_result, write_outputs
+from scanner.cli.terminal import echo
 from scanner.errors import FactsError, UsageError
 from scanner.evaluate.engine import EvaluationParams, evaluate_organisation
 from scanner.facts.installer import InstallerFacts
@@ -68,7 +70,7 @@ def show(
     wanted = host.strip().lower()
     for outcome in result.outcomes:
         if wanted in (outcome.host.name.lower(), (outcome.host.fqdn or "").lower()):
-            typer.echo(host_table(result, outcome.host.name, lang_or_default(lang)))
+            echo(host_table(result, outcome.host.name, lang_or_default(lang)))  # fact values: remote text
             return
     source = str(report) if report is not None else f"run {result.info.run_id}"
     raise UsageError(t("no_host", lang_or_default(lang), name=host, source=source))
@@ -78,7 +80,8 @@ def evaluate(
     report: Annotated[Path, typer.Argument(
         metavar="FACTS.json", help="A JSON report written by --json, or saved facts (samples/facts/).")],
     exchange: Annotated[str | None, typer.Option(
-        "--exchange", "-x", metavar="2013|2016|2019", help="Target version (default: the report's).")] = None,
+        "--exchange", "-x", metavar="2013|2016|2019|SE", callback=exchange_option,
+        help="Target version (default: the report's).")] = None,
     cu: Cu = None,
     directory: Annotated[list[Path] | None, typer.Option(
         "--directory", metavar="FILE",
@@ -115,9 +118,9 @@ def evaluate(
     catalog = load_catalog()
     verdicts = evaluate_organisation(catalog, params)
     status = organisation_status(verdicts, catalog)
-    typer.echo(organisation_table(verdicts, status, outputs.lang))
+    echo(organisation_table(verdicts, status, outputs.lang))
     for path in outputs.paths:
-        typer.echo(t("wrote", outputs.lang, path=path))
+        echo(t("wrote", outputs.lang, path=path))
     raise typer.Exit(_ORG_EXIT[status])
 
 

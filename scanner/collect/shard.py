@@ -10,8 +10,10 @@ matrix cells, so evaluation is spread over the workers too. The result does not 
 workers there are.
 
 Workers are started with the ``spawn`` method (the only one on Windows, and safe with threads).
-They ignore SIGINT, which a terminal's Ctrl-C sends to the whole process group: the parent decides
-what an interrupt means. A worker whose parent goes away sees its pipe close and exits.
+They ignore SIGINT and SIGTERM: a terminal's Ctrl-C reaches the whole process group, and ``systemctl
+stop`` sends SIGTERM to every process of the unit's control group. Only the parent decides what a
+signal means (its hosts in flight end "interrupted"); a worker killed by it would turn them into
+internal errors. A worker whose parent goes away sees its pipe close and exits.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ import pickle
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -114,7 +117,8 @@ class ShardPool:
                 parent_end, child_end = ctx.Pipe(duplex=True)
                 proc = ctx.Process(target=_worker_main, args=(child_end,), name=f"exready-shard-{index}",
                                    daemon=True)
-                proc.start()
+                with _stop_signals_blocked():
+                    proc.start()
                 child_end.close()
                 parent_end.send(start)
                 self._procs.append(proc)
@@ -300,10 +304,41 @@ def _lost(host: Host, why: str) -> HostOutcome:
 # -- the worker process -------------------------------------------------------------------------------
 
 
+# The signals that stop a sweep. Windows has SIGTERM in the signal module, but nothing sends it to
+# another process there (a console's Ctrl-C arrives as SIGINT in every process attached to it).
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name))
+
+
+@contextmanager
+def _stop_signals_blocked() -> Iterator[None]:
+    """Block the stop signals in this thread while it starts a worker: the child inherits the mask
+    through fork and exec, so a signal sent to the group during its second of start-up stays pending
+    until the worker has chosen to ignore it, instead of killing it half-started. The parent starts
+    workers from an executor thread, so its own main thread still takes the signal at once.
+    Windows has no signal masks: there the window stays (and no one sends SIGTERM to a group)."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None:
+        yield
+        return
+    previous = mask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, previous)
+
+
+def _ignore_stop_signals() -> None:
+    """The parent alone decides what Ctrl-C or SIGTERM means (see the module's docstring)."""
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is not None:  # blocked while the parent started us; ignored now, so a pending one is dropped
+        mask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+
 def _worker_main(conn: Connection) -> None:
     """Run sessions as the parent asks, one thread each, until told to quit or the pipe closes."""
-    if hasattr(signal, "SIGINT"):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent decides
+    _ignore_stop_signals()
     start: _Start = conn.recv()
     from scanner.collect.session import CollectorSession
     from scanner.facts.parse import parse_collector_output

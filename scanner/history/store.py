@@ -321,6 +321,15 @@ class HistoryStore:
                 ],
             )
 
+    def mark_interrupted(self, run_id: str) -> None:
+        """Close a run whose history could not be written whole (a full disk): one small update, so
+        that it reads as an interrupted run to resume, not as a sweep that died."""
+        with self._transaction("record the run end") as db:
+            db.execute(
+                "UPDATE runs SET status = ?, finished = ? WHERE id = ? AND status = 'running'",
+                (RunStatus.INTERRUPTED.value, _now(), run_id),
+            )
+
     def save_result(self, result: ScanResult, hosts: Sequence[Host] | None = None) -> None:
         """Store a whole result at once (an imported JSON report, or a sweep run without a recorder)."""
         self.begin_run(result.info, hosts if hosts is not None else [o.host for o in result.outcomes])
@@ -571,6 +580,15 @@ class HistoryStore:
                 " WHERE run_id = ? ORDER BY position",
                 (run_id,),
             ).fetchall()
+        try:
+            return self._result(info, outcomes, roles_json, org_json, verdict_rows, cell_rows)
+        except (ValueError, TypeError) as exc:  # undecodable JSON, an unknown status: a damaged row
+            raise HistoryError(
+                f"history database {self.path}: run {run_id} is unreadable ({type(exc).__name__}: {exc})"
+            ) from exc
+
+    def _result(self, info: RunInfo, outcomes: list[HostOutcome], roles_json: str, org_json: str | None,
+                verdict_rows: list[Any], cell_rows: list[Any]) -> ScanResult:
         verdicts: dict[str, list[Verdict]] = {}
         for host, rule_id, status, detail, evidence_json, reason in verdict_rows:
             verdicts.setdefault(host, []).append(

@@ -27,6 +27,7 @@ from scanner.model.rule import RuleMeta
 from scanner.model.run import ScanResult
 from scanner.model.verdict import Status, Verdict
 from scanner.report.findings_csv import shown_status
+from scanner.report.html_servers import exchange_servers_section
 from scanner.report.table import not_consulted
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
@@ -222,6 +223,7 @@ def _render(page: _Page, result: ScanResult, rules: Mapping[str, RuleMeta], diff
     _changes(page, diff, anchors)
     _matrix(page, result, anchors)
     _rule_counts(page, result, rules)
+    page.add(exchange_servers_section(result, page.lang))  # empty without AD
     _unknown_hosts(page, result, anchors)
     _drilldown(page, result, rules, anchors)
     page.add(
