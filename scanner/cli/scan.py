@@ -55,6 +55,7 @@ from scanner.cli.scan_options import (
     SchemeOpt,
     TlsName,
     User,
+    Wide,
     Workers,
     check_target,
     lang_or_default,
@@ -135,6 +136,7 @@ def scan(
     lang: LangOpt = None,
     no_progress: NoProgress = False,
     quiet: Quiet = False,
+    wide: Wide = False,
 ) -> None:
     """Scan servers over WinRM with read-only PowerShell and print which is ready for which role.
 
@@ -189,7 +191,7 @@ def scan(
         inventory_source=source,
     )
     outputs = Outputs(csv=csv, csv_dialect=csv_dialect, json=json, findings_csv=findings_csv, html=html,
-                      lang=lang_or_default(lang), quiet=quiet)
+                      lang=lang_or_default(lang), quiet=quiet, wide=wide)
     with StopSignals() as signals:  # until the outputs are written: a late Ctrl-C waits for them
         signals.expect(outputs.paths)
         run = run_scan(request, catalog, progress=not no_progress, signals=signals)

@@ -101,6 +101,9 @@ JsonOut = Annotated[Path | None, typer.Option(
 LangOpt = Annotated[Lang | None, typer.Option(
     "--lang", case_sensitive=False, rich_help_panel=OUT,
     help="en or fr (default: $EXREADY_LANG, else the locale).")]
+Wide = Annotated[bool, typer.Option(
+    "--wide", rich_help_panel=OUT,
+    help="Print the matrix in its wide form (each cell names its first rule), whatever the terminal's width.")]
 NoProgress = Annotated[bool, typer.Option(
     "--no-progress", rich_help_panel=OUT, help="No progress bar, even on a terminal.")]
 Quiet = Annotated[bool, typer.Option(

@@ -28,7 +28,7 @@ from scanner.pipeline import ScanRequest, scan
 from scanner.report.csv_safe import CsvDialect
 from scanner.report.json_report import write_json_report
 from scanner.report.matrix_csv import write_matrix_csv
-from scanner.report.table import matrix_table, summary_table
+from scanner.report.table import matrix_table, summary_table, terminal_width
 from scanner.transport.kerberos_check import kerberos_problem
 
 
@@ -41,6 +41,7 @@ class Outputs:
     html: Path | None = None
     lang: Lang = Lang.EN
     quiet: bool = False  # no matrix on stdout
+    wide: bool = False  # the matrix in its wide form, whatever the terminal's width
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -164,7 +165,8 @@ def print_result(result: ScanResult, outputs: Outputs) -> None:
     if outputs.quiet:
         return
     lang = outputs.lang
-    echo(matrix_table(result, lang))  # host names, sites and reasons come from the inventory and hosts
+    # host names, sites and reasons come from the inventory and hosts
+    echo(matrix_table(result, lang, width=None if outputs.wide else terminal_width()))
     echo("")
     echo(t("summary", lang))
     echo(summary_table(result, lang))

@@ -17,6 +17,7 @@ from scanner.cli.scan_options import (
     Cu,
     JsonOut,
     LangOpt,
+    Wide,
     check_target,
     exchange_option,
     lang_or_default,
@@ -90,6 +91,7 @@ def evaluate(
     csv_dialect: CsvDialectOpt = CsvDialect.EXCEL,
     json: JsonOut = None,
     lang: LangOpt = None,
+    wide: Wide = False,
 ) -> None:
     """Judge saved facts again with today's rules. Offline: no host is contacted."""
     saved, installer = read_saved_with_installer(report)
@@ -106,7 +108,7 @@ def evaluate(
     # The saved facts were interned as they were read; so are the new verdicts and cells, which
     # keeps a big fleet's result compact and lets the JSON report encode each distinct value once.
     result = assemble(info, saved.outcomes, load_catalog(), params, interner=Interner())
-    outputs = Outputs(csv=csv, csv_dialect=csv_dialect, json=json, lang=lang_or_default(lang))
+    outputs = Outputs(csv=csv, csv_dialect=csv_dialect, json=json, lang=lang_or_default(lang), wide=wide)
     write_outputs(result, outputs)
     if result.outcomes:
         print_result(result, outputs)

@@ -20,12 +20,15 @@ from pathlib import Path
 
 from scanner.errors import UsageError
 from scanner.history.diff import CellChange, CellChangeKind, RuleChange, RuleChangeKind, RunDiff
+from scanner.matrix.build import NOT_CONSULTED
 from scanner.model.matrix import Cell, CellStatus
 from scanner.model.outcome import OutcomeKind
 from scanner.model.rule import RuleMeta
 from scanner.model.run import ScanResult
 from scanner.model.verdict import Status, Verdict
+from scanner.report.findings_csv import shown_status
 from scanner.report.html_servers import exchange_servers_section
+from scanner.report.table import not_consulted
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
@@ -100,6 +103,19 @@ _WORDS: Mapping[str, tuple[str, str]] = {
     "warn": ("warn", "avertissement"),
     "not_applicable": ("n/a", "sans objet"),
     "unknown": ("unknown", "inconnu"),
+    "not_judged": ("not judged", "non évaluées"),
+    "not_judged_count": ("{count} not judged", "{count} non évaluées"),
+    "legend": ("Legend", "Légende"),
+    "legend_blocking": ("blocking rule: fails at error level, Setup would stop",
+                        "règle bloquante : échec de niveau erreur, Setup s'arrêterait"),
+    "legend_warning": ("warning rule: fires at warning level, Setup would go on",
+                       "règle d'avertissement : signalée, Setup continuerait"),
+    "legend_unknown": ("could not be judged: a fact missing or unreadable",
+                       "non évaluable : un fait manquant ou illisible"),
+    "legend_not_judged": ("not judged: Active Directory or the installer account was not consulted "
+                          "(the host's details name them)",
+                          "non évaluées : Active Directory ou le compte d'installation n'a pas été consulté "
+                          "(le détail du serveur les nomme)"),
     "error": ("error", "erreur"),
     "warning": ("warning", "avertissement"),
 }
@@ -339,18 +355,44 @@ def _rule_changes(page: _Page, key: str, changes: Sequence[RuleChange], anchors:
     page.add("</tbody></table>")
 
 
-def _cell_html(page: _Page, cell: Cell | None) -> str:
+
+
+def _rule_list(kind: str, rules: Sequence[str]) -> str:
+    if not rules:
+        return ""
+    items = "".join(f"<li>{e(r)}</li>" for r in rules)
+    return f'<ul class="rules {kind}">{items}</ul>'
+
+
+def _cell_html(page: _Page, cell: Cell | None, skipped: frozenset[str] = frozenset()) -> str:
+    """A cell: its status, then its rules told apart by kind: blocking (red), warning (amber), could
+    not be judged (grey), and, counted only, those not judged because their source was not consulted
+    (named in the host's details). A READY cell never lists a rule under its status."""
     if cell is None:
         return '<td class="cell"><span class="muted">–</span></td>'
-    notes = cell.blocking or cell.warnings or cell.unknown
-    small = " ".join(notes) if notes else ""
-    if cell.status is CellStatus.UNKNOWN and cell.reason:
-        small = cell.reason
-    note = f"<small>{e(small)}</small>" if small else ""
-    return (
-        f'<td class="cell {cell.status.value}" data-status="{cell.status.value}">'
-        f"{e(page.w(cell.status.value))}{note}</td>"
-    )
+    parts = [e(page.w(cell.status.value))]
+    parts.append(_rule_list("blocking", cell.blocking))
+    parts.append(_rule_list("warning", cell.warnings))
+    unknown = [r for r in cell.unknown if r not in skipped]
+    not_judged = [r for r in cell.unknown if r in skipped]
+    if cell.status is CellStatus.UNKNOWN and not unknown and cell.reason:
+        parts.append(f'<small class="why">{e(cell.reason)}</small>')  # not scanned: the outcome says why
+    elif unknown:
+        parts.append(_rule_list("unknown", unknown))
+    if not_judged:  # counted only: the host's details list them (their names here would weigh the page)
+        parts.append(f'<small class="not-judged">{e(page.w("not_judged_count", count=len(not_judged)))}</small>')
+    return f'<td class="cell {cell.status.value}" data-status="{cell.status.value}">{"".join(parts)}</td>'
+
+
+def _legend(page: _Page) -> str:
+    items = [
+        f'<li><ul class="rules blocking"><li>{e(page.w("legend_blocking"))}</li></ul></li>',
+        f'<li><ul class="rules warning"><li>{e(page.w("legend_warning"))}</li></ul></li>',
+        f'<li><ul class="rules unknown"><li>{e(page.w("legend_unknown"))}</li></ul></li>',
+        f'<li><small class="not-judged">{e(page.w("not_judged_count", count="N"))}</small> '
+        f'{e(page.w("legend_not_judged"))}</li>',
+    ]
+    return f'<div class="legend" id="legend"><strong>{e(page.w("legend"))}</strong><ul>{"".join(items)}</ul></div>'
 
 
 def _matrix(page: _Page, result: ScanResult, anchors: Mapping[str, str]) -> None:
@@ -362,7 +404,9 @@ def _matrix(page: _Page, result: ScanResult, anchors: Mapping[str, str]) -> None
         f'<label><input type="checkbox" id="only-problems"> {e(page.w("only_problems"))}</label>',
         f'<span class="muted"><span id="shown-count">{len(result.outcomes)}</span> ',
         f"{e(page.w('shown'))}</span>",
-        '</div><table class="matrix"><thead><tr>',
+        "</div>",
+        _legend(page),
+        f'<table class="matrix" style="--roles: {max(len(result.roles), 1)}"><thead><tr>',
         f"<th>{e(page.w('host'))}</th><th>{e(page.w('site'))}</th>",
         *(f"<th>{e(role)}</th>" for role in result.roles),
         "</tr></thead><tbody>",
@@ -370,29 +414,39 @@ def _matrix(page: _Page, result: ScanResult, anchors: Mapping[str, str]) -> None
     for outcome in result.outcomes:
         host = outcome.host
         row = [cells.get((host.name, role)) for role in result.roles]
+        skipped = not_consulted(result.verdicts.get(host.name, ()))
         problem = any(c is not None and c.status in (CellStatus.BLOCKED, CellStatus.UNKNOWN) for c in row)
-        search = " ".join(
-            [host.name, host.fqdn or "", host.site or ""]
-            + [" ".join((*c.blocking, *c.warnings, c.status.value)) for c in row if c is not None]
-        ).lower()
+        # what the cells name: blocking, warning and unknown rules (those not judged are not findings)
+        named = {r for c in row if c is not None for r in (*c.blocking, *c.warnings, *c.unknown) if r not in skipped}
+        statuses = {c.status.value for c in row if c is not None}
+        search = " ".join([host.name, host.fqdn or "", host.site or "", *sorted(statuses), *sorted(named)]).lower()
         page.add(
             f'<tr data-host="{a(host.name)}" data-problem="{int(problem)}" data-search="{a(search)}">',
             f'<th class="host">{_host_link(host.name, anchors)}</th><td>{e(host.site or "")}</td>',
-            *(_cell_html(page, c) for c in row),
+            *(_cell_html(page, c, skipped) for c in row),
             "</tr>",
         )
     page.add("</tbody></table></section>")
 
 
+_NOT_JUDGED = "not_judged"  # the rules table's column for unknown verdicts whose source was not consulted
+_RULE_COLUMNS: tuple[Status | str, ...] = (Status.FAIL, Status.WARN, Status.UNKNOWN, _NOT_JUDGED, Status.PASS,
+                                           Status.NOT_APPLICABLE)
+
+
 def _rule_counts(page: _Page, result: ScanResult, rules: Mapping[str, RuleMeta]) -> None:
-    counts: dict[str, Counter[Status]] = {}
+    """Per rule, how many hosts it fails, warns (a warning-level rule that fires), could not be judged
+    on, was not judged on (AD or the installer account not consulted), passes and does not apply to."""
+    counts: dict[str, Counter[Status | str]] = {}
     for verdicts in result.verdicts.values():
         for v in verdicts:
-            counts.setdefault(v.rule_id, Counter())[v.status] += 1
+            column: Status | str = (_NOT_JUDGED if v.reason in NOT_CONSULTED
+                                    else shown_status(v, rules.get(v.rule_id)))
+            counts.setdefault(v.rule_id, Counter())[column] += 1
     page.add(
         f'<section id="rules"><h2>{e(page.w("rules"))}</h2><table class="counts"><thead><tr>',
         f"<th>{e(page.w('rule'))}</th><th>{e(page.w('title_col'))}</th><th>{e(page.w('severity'))}</th>",
-        *(f'<th class="num">{_status_word(page, s)}</th>' for s in _STATUS_ORDER),
+        *(f'<th class="num">{_column_word(page, c)}</th>' for c in _RULE_COLUMNS),
         "</tr></thead><tbody>",
     )
     for rule_id, counter in counts.items():
@@ -402,10 +456,16 @@ def _rule_counts(page: _Page, result: ScanResult, rules: Mapping[str, RuleMeta])
         link = f'<a href="{a(meta.help_url)}">{e(rule_id)}</a>' if meta and meta.help_url else e(rule_id)
         page.add(
             f"<tr><td>{link}</td><td>{e(title)}</td><td>{e(severity)}</td>",
-            *(f'<td class="num">{counter.get(s, 0)}</td>' for s in _STATUS_ORDER),
+            *(f'<td class="num">{counter.get(c, 0)}</td>' for c in _RULE_COLUMNS),
             "</tr>",
         )
     page.add("</tbody></table></section>")
+
+
+def _column_word(page: _Page, column: Status | str) -> str:
+    if isinstance(column, Status):
+        return _status_word(page, column)
+    return f'<span class="st-not-judged">{e(page.w(column))}</span>'
 
 
 def _unknown_hosts(page: _Page, result: ScanResult, anchors: Mapping[str, str]) -> None:
@@ -471,8 +531,9 @@ def _host_verdicts(page: _Page, verdicts: Sequence[Verdict], rules: Mapping[str,
     unreachable host, or AD not read, would otherwise repeat one line per rule); passing and
     not-applicable rules as one line each, so a fleet of thousands still makes a file a mail can carry."""
     problems = [v for v in verdicts if v.status in (Status.FAIL, Status.WARN)]
-    problems.sort(key=lambda v: _STATUS_ORDER.index(v.status))
+    problems.sort(key=lambda v: _STATUS_ORDER.index(shown_status(v, rules.get(v.rule_id))))
     unknown: dict[tuple[str, str], list[Verdict]] = {}
+    skipped = {r.value for r in NOT_CONSULTED}
     for v in verdicts:
         if v.status is Status.UNKNOWN:
             unknown.setdefault((v.reason.value if v.reason else "", v.detail), []).append(v)
@@ -488,16 +549,19 @@ def _host_verdicts(page: _Page, verdicts: Sequence[Verdict], rules: Mapping[str,
         for v in problems:
             meta = rules.get(v.rule_id)
             page.add(
-                f"<tr><td>{e(v.rule_id)}</td><td>{_status_word(page, v.status)}</td>",
+                f"<tr><td>{e(v.rule_id)}</td><td>{_status_word(page, shown_status(v, meta))}</td>",
                 f"<td>{e(page.w(meta.severity.value)) if meta else ''}</td><td>{e(v.detail)}</td>",
                 f"<td>{_evidence(v.evidence)}</td><td>{e(meta.remediation.get(page.lang) if meta else '')}</td></tr>",
             )
-        for (reason, detail), group in unknown.items():
+        # could not be judged first; not judged (the source was not consulted) after
+        for (reason, detail), group in sorted(unknown.items(), key=lambda item: item[0][0] in skipped):
             only = group[0] if len(group) == 1 else None
             meta = rules.get(only.rule_id) if only else None
+            names = e(" ".join(v.rule_id for v in group))
             page.add(
-                f"<tr><td>{e(' '.join(v.rule_id for v in group))}</td>",
-                f"<td>{_status_word(page, Status.UNKNOWN)}{f' ({e(reason)})' if reason else ''}</td>",
+                f"<tr><td>{names if only else f'<small class=rule-group>{names}</small>'}</td>",
+                f"<td>{_column_word(page, _NOT_JUDGED if reason in skipped else Status.UNKNOWN)}"
+                f"{f' ({e(reason)})' if reason else ''}</td>",
                 f"<td>{e(page.w(meta.severity.value)) if meta else ''}</td><td>{e(detail)}</td>",
                 f"<td>{_evidence(only.evidence) if only else ''}</td><td></td></tr>",
             )

@@ -24,6 +24,7 @@ from scanner.model.host import Host
 from scanner.model.outcome import HostOutcome, OutcomeKind
 from scanner.model.run import RunInfo, ScanResult
 from scanner.model.verdict import Status, Verdict
+from scanner.report.json_report import read_json_report, result_to_v1_json
 from scanner.simulator.profiles import load_site
 
 SITES = Path(__file__).resolve().parents[2] / "scanner" / "samples" / "sites"
@@ -170,11 +171,20 @@ def test_a_bad_directory_file_is_one_line_and_exit_3(tmp_path: Path) -> None:
 
 @pytest.mark.simulator
 def test_exready_demo_shows_the_directory_section(tmp_path: Path) -> None:
-    result = CliRunner().invoke(build_app(), ["demo", "--out", str(tmp_path), "--no-progress", "--lang", "en"])
+    result = CliRunner().invoke(build_app(), ["demo", "--out", str(tmp_path), "--no-progress", "--lang", "en"],
+                                env={"COLUMNS": "100"})
     assert result.exit_code == 0, result.output
     main, heading, section = result.output.partition(
         f"With the simulated directory ({DIRECTORY}): organisation-level findings")
     assert heading, result.output
+    # the matrix and its footnote fit the 100-column terminal, and the README's sample is what it prints
+    matrix = main.split("\n\nSummary by role")[0].splitlines()
+    matrix = matrix[next(i for i, line in enumerate(matrix) if line.startswith("Host ")):]
+    assert matrix and max(len(line) for line in matrix) <= 100
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    sample = readme.split("## Reading the matrix", 1)[1].split("```\n", 2)[1].split("```")[0]
+    printed = set(matrix)
+    assert [line for line in sample.splitlines() if line and line not in printed] == []
     assert "Summary by role" in main
     rows = {line.split()[0]: line.split() for line in section.splitlines() if line.strip()}
     assert rows["Exchange2000or2003PresentInOrg"][1:3] == ["error", "fail"]
@@ -183,8 +193,8 @@ def test_exready_demo_shows_the_directory_section(tmp_path: Path) -> None:
     assert "Summary by role, with the simulated directory" in section
     for name in ("matrix.csv", "scan.json", "matrix-with-directory.csv", "scan-with-directory.json"):
         assert (tmp_path / name).is_file(), name
-    plain = json.loads((tmp_path / "scan.json").read_text(encoding="utf-8"))
-    judged = json.loads((tmp_path / "scan-with-directory.json").read_text(encoding="utf-8"))
+    plain = result_to_v1_json(read_json_report(tmp_path / "scan.json"))
+    judged = result_to_v1_json(read_json_report(tmp_path / "scan-with-directory.json"))
     assert plain["facts"]["org"]["facts"] == {}
     assert "ad.exchange_servers" in judged["facts"]["org"]["facts"]
     assert not any("Exchange2000or2003PresentInOrg" in r["blocking_rules"] for r in _csv(tmp_path / "matrix.csv"))
