@@ -8,6 +8,7 @@ import getpass
 import os
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from scanner.errors import CredentialError
 
@@ -44,11 +45,15 @@ class Secret:
 class Credentials:
     username: str | None  # None: use the Kerberos ticket cache
     password: Secret | None = field(default=None, repr=False)
+    keytab: Path | None = None  # Kerberos: get the ticket from this client keytab (unattended sweeps)
+    ccache: Path | None = None  # Kerberos: this ticket cache file instead of the default one
 
     @property
     def label(self) -> str:
         """What may be shown: the account name, never the password."""
-        return self.username or "(Kerberos ticket cache)"
+        if self.keytab is not None:
+            return f"{self.username or '(first principal)'} (keytab {self.keytab})"
+        return self.username or (f"(Kerberos ticket cache {self.ccache})" if self.ccache else "(Kerberos ticket cache)")
 
 
 def resolve_credentials(username: str | None, env_var: str = PASSWORD_ENV, prompt: bool = True) -> Credentials:

@@ -34,7 +34,16 @@ from scanner.errors import (
     Unreachable,
 )
 from scanner.model.outcome import OutcomeKind
-from scanner.transport.http import ConnectionClosed, ConnectTimedOut, HttpFailure, NotHttp, ReplyCutShort
+from scanner.transport import kerberos
+from scanner.transport.http import (
+    ConnectionClosed,
+    ConnectTimedOut,
+    HttpFailure,
+    NotHttp,
+    NtlmRefused,
+    ReplyCutShort,
+)
+from scanner.transport.kerberos import ServicePrincipal
 
 # WS-Man fault codes a Windows host returns, with what to tell the user.
 _WSMAN_FAULTS: dict[int, str] = {
@@ -47,11 +56,18 @@ _WSMAN_FAULTS: dict[int, str] = {
 }
 
 
-def classify(exc: BaseException, stage: str) -> TransportError | CollectorError:
-    """Map ``exc``, raised during ``stage`` (connect, open, run, close), to our error tree."""
+def classify(exc: BaseException, stage: str, spn: ServicePrincipal | None = None) -> TransportError | CollectorError:
+    """Map ``exc``, raised during ``stage`` (connect, open, run, close), to our error tree. ``spn``: the
+    service principal the session asked a Kerberos ticket for, named in a failure's line."""
     if isinstance(exc, (TransportError, CollectorError)):
         return exc
     where = f" (during {stage})"
+    if isinstance(exc, NtlmRefused):
+        return AuthFailed(f"{kerberos.NTLM_REFUSED}{where}")
+    if isinstance(exc, SpnegoError):
+        line = kerberos.explain(exc, f"during {stage}", spn)
+        if line is not None:
+            return AuthFailed(line)
     if isinstance(exc, requests.exceptions.SSLError):
         return TlsError(f"TLS failed{where}: {_ssl_reason(exc)}")
     if isinstance(exc, requests.exceptions.ConnectTimeout):

@@ -25,6 +25,7 @@ from scanner.errors import AuthFailed, CollectorError, DeadlineExceeded, Transpo
 from scanner.model.host import AuthMethod, Host, Scheme
 from scanner.transport.failures import classify
 from scanner.transport.http import WinRMHttpTransport
+from scanner.transport.kerberos import SERVICE, client_credentials, has_kerberos_source, service_principal
 from scanner.transport.serializer import CACHE_KEY, use_fast_serializer
 from scanner.transport.settings import TransportSettings
 from scanner.transport.sockets import SocketWatch, watch_session, watching
@@ -136,7 +137,7 @@ class HostSession:
                     f"authentication failed (during {self.stage}): Windows takes Basic for local accounts "
                     "only, and this user name is a domain account's (DOMAIN\\user or user@domain); use "
                     "a local account (name or .\\name), or Negotiate/Kerberos") from exc
-            raise classify(exc, self.stage) from exc
+            raise classify(exc, self.stage, service_principal(self.host)) from exc
         finally:
             if pool is not None and wsman is not None:
                 self._close(pool, wsman)
@@ -163,9 +164,18 @@ class HostSession:
         password = creds.password.reveal() if creds.password is not None else None
         https = scheme is Scheme.HTTPS
         hostname_override = None
-        if self.host.fqdn and self.host.address and auth in (AuthMethod.NEGOTIATE, AuthMethod.KERBEROS):
-            # Connecting by address: Kerberos still needs the host's name for its service principal.
-            hostname_override = self.host.fqdn
+        service = SERVICE
+        kerberos: list[Any] | None = None
+        if auth in (AuthMethod.NEGOTIATE, AuthMethod.KERBEROS):
+            # Kerberos names the service by the host's FQDN, whatever address the socket connects to
+            spn = service_principal(self.host)
+            if spn is not None:
+                hostname_override, service = spn.hostname, spn.service
+            elif auth is AuthMethod.KERBEROS:
+                raise AuthFailed(f"Kerberos needs the host's name, and only the address {self.host.target} is "
+                                 "known: give the FQDN (the inventory's fqdn column)")
+            if auth is AuthMethod.KERBEROS or has_kerberos_source(creds):
+                kerberos = client_credentials(creds, with_password=auth is AuthMethod.KERBEROS)
         # pypsrp's annotations say bool/int, but it hands these to requests, which also takes a CA
         # bundle path for verification and float timeouts.
         kwargs: dict[str, Any] = {
@@ -175,6 +185,7 @@ class HostSession:
         }
         if hostname_override is not None:
             kwargs["negotiate_hostname_override"] = hostname_override
+            kwargs["negotiate_service"] = service
         wsman = _WSMan(
             self.host.target,
             port=port,
@@ -196,7 +207,7 @@ class HostSession:
                 self.host.target, port, https=https, path=s.http_path, auth=auth.value,
                 username=creds.username, password=password, tls=tls,
                 connection_timeout=s.connection_timeout, read_timeout=s.read_timeout,
-                watch=self._watch, hostname_override=hostname_override)
+                watch=self._watch, hostname_override=hostname_override, service=service, kerberos=kerberos)
             return wsman
         # CredSSP stays on pypsrp's own requests transport.
         session = wsman.transport._build_session()
