@@ -192,14 +192,14 @@ def _negotiate(
         in_token = base64.b64decode(token, validate=True)
     except binascii.Error:
         return AuthOutcome(False, challenge(host), "fail")
-    if state.ctx is None or state.ctx.complete:
-        # a new exchange on this connection starts a new context
-        bindings = None
-        if strict_cbt and state.cbt_app_data is not None:
-            bindings = spnego.channel_bindings.GssChannelBindings(application_data=state.cbt_app_data)
-        state.ctx = negotiate_acceptor(kerberos, not host.refuse_ntlm, bindings)
-        state.user = state.scheme = None
     try:
+        if state.ctx is None or state.ctx.complete:
+            # a new exchange on this connection starts a new context, for the mechanisms the client offers
+            bindings = None
+            if strict_cbt and state.cbt_app_data is not None:
+                bindings = spnego.channel_bindings.GssChannelBindings(application_data=state.cbt_app_data)
+            state.user = state.scheme = None
+            state.ctx = negotiate_acceptor(kerberos, not host.refuse_ntlm, bindings, in_token)
         if always_401 and _NTLM_AUTHENTICATE in in_token:
             raise PermissionError("credentials refused")
         out_token = state.ctx.step(in_token)

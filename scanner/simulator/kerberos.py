@@ -45,22 +45,42 @@ def acceptor_credentials(hosts: Iterable[SimHost], directory: Path | None) -> di
     return out
 
 
-def negotiate_acceptor(kerberos: Any, ntlm: bool, channel_bindings: Any) -> Any:
-    """A SPNEGO acceptor offering Kerberos with this host's credential (when it has one) and NTLM (unless
-    refused). pyspnego's own ``spnego.server(protocol="negotiate")`` would read the process-wide default
-    keytab; its NegotiateProxy takes the mechanism contexts to offer (private keywords of the pinned
-    version: the contexts and the GSSAPI credential)."""
+def negotiate_acceptor(kerberos: Any, ntlm: bool, channel_bindings: Any, first_token: bytes) -> Any:
+    """A SPNEGO acceptor for the mechanisms the client's first token offers that this host takes:
+    Kerberos with the host's own credential (when it has one), NTLM (unless refused); in the client's
+    order of preference. None offered that the host takes: ValueError (the listener answers 401).
+
+    pyspnego's ``spnego.server(protocol="negotiate")`` would read the process-wide default keytab; its
+    NegotiateProxy takes the contexts to offer instead (private keywords of the pinned version: the
+    contexts and the GSSAPI credential), and then chooses the first of them, so they are given in the
+    client's order, limited to the ones it offered."""
     import spnego
     from spnego._gss import GSSAPIProxy
     from spnego._negotiate import NegotiateProxy
-    from spnego._spnego import GSSMech
+    from spnego._spnego import GSSMech, NegTokenInit, unpack_token
 
+    offered: list[Any]
+    if first_token.startswith(b"NTLMSSP\x00"):
+        offered = [GSSMech.ntlm]
+    else:
+        token = unpack_token(first_token)
+        if isinstance(token, NegTokenInit):
+            offered = []
+            for oid in token.mech_types:
+                mech = next((m for m in (GSSMech.kerberos, GSSMech.ntlm) if NegotiateProxy._is_same_mech(m, oid)), None)
+                if mech is not None and mech not in offered:
+                    offered.append(mech)
+        else:
+            offered = [GSSMech.kerberos]  # a raw Kerberos AP-REQ (the client asked for Kerberos alone)
     contexts: dict[Any, Any] = {}
-    if kerberos is not None:
-        contexts[GSSMech.kerberos] = GSSAPIProxy(usage="accept", protocol="kerberos", channel_bindings=channel_bindings,
-                                                 _gssapi_credential=kerberos)
-    if ntlm:
-        contexts[GSSMech.ntlm] = spnego.server(protocol="ntlm", channel_bindings=channel_bindings)
+    for mech in offered:
+        if mech is GSSMech.kerberos and kerberos is not None:
+            contexts[mech] = GSSAPIProxy(usage="accept", protocol="kerberos", channel_bindings=channel_bindings,
+                                         _gssapi_credential=kerberos)
+        elif mech is GSSMech.ntlm and ntlm:
+            contexts[mech] = spnego.server(protocol="ntlm", channel_bindings=channel_bindings)
+    if not contexts:
+        raise ValueError("no mechanism offered that this host accepts")
     for ctx in contexts.values():
         ctx._is_wrapped = True  # as NegotiateProxy marks the contexts it builds itself
     return NegotiateProxy(usage="accept", protocol="negotiate", channel_bindings=channel_bindings,
