@@ -43,9 +43,9 @@ def write_krb5_conf(path: Path, kdc: str, realm: str = REALM) -> Path:
     return path
 
 
-def join_hosts(dc: SambaDC, hosts: Iterable[tuple[str, str]], keytab_dir: Path, *, spn: bool = True) -> list[str]:
-    """Computer accounts for (name, fqdn) pairs and one keytab per host in ``keytab_dir``; with
-    ``spn=False`` the accounts carry no HTTP/ principal (the KDC will not know it). Returns the names."""
+def join_hosts(dc: SambaDC, hosts: Iterable[tuple[str, str]], keytab_dir: Path) -> list[str]:
+    """Computer accounts for (name, fqdn) pairs and one keytab per host in ``keytab_dir``. Returns the
+    names."""
     import krb5
 
     pairs = list(hosts)
@@ -58,9 +58,8 @@ def join_hosts(dc: SambaDC, hosts: Iterable[tuple[str, str]], keytab_dir: Path, 
                 "userAccountControl": str(WORKSTATION_TRUST_ACCOUNT),
                 "dNSHostName": fqdn,
                 "unicodePwd": f'"{secrets.token_urlsafe(24)}"'.encode("utf-16-le"),
+                "servicePrincipalName": [f"HTTP/{fqdn}"],
             }
-            if spn:
-                attrs["servicePrincipalName"] = [f"HTTP/{fqdn}"]
             ok = conn.add(f"CN={name},CN=Computers,{dc.base_dn}", ["top", "person", "organizationalPerson", "user",
                                                                   "computer"], attrs)
             assert ok, conn.result

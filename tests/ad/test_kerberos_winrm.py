@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.samba, pytest.mark.simulator]
 DOMAIN = REALM.lower()
 JOINED = ("KRB01", "KRB02", "KRB03")
 NO_NTLM = "KRBNONTLM"  # joined, refuses NTLM
-NO_SPN = "KRBNOSPN"  # a computer account without HTTP/<fqdn>, and no keytab
+NO_SPN = "KRBNOSPN"  # no account in the domain: the KDC knows no principal for its name, it has no keytab
 SIM_USER, SIM_PASSWORD = "svc-scan", "Sim-Passw0rd!"  # the simulator's NTLM account  # noqa: S105
 ADMIN = f"Administrator@{REALM}"
 
@@ -68,7 +68,6 @@ def realm(samba: PopulatedDC, tmp_path_factory: pytest.TempPathFactory) -> Itera
     base = tmp_path_factory.mktemp("krb")
     keytabs = base / "keytabs"
     join_hosts(samba.dc, [(n, _fqdn(n)) for n in (*JOINED, NO_NTLM)], keytabs)
-    join_hosts(samba.dc, [(NO_SPN, _fqdn(NO_SPN))], base / "nospn", spn=False)
     conf = write_krb5_conf(base / "krb5.conf", samba.dc.ip)
     names = (*JOINED, NO_NTLM, NO_SPN)
     doc = {
