@@ -65,7 +65,7 @@ def classify(exc: BaseException, stage: str, spn: ServicePrincipal | None = None
     if isinstance(exc, NtlmRefused):
         return AuthFailed(f"{kerberos.NTLM_REFUSED}{where}")
     if isinstance(exc, SpnegoError):
-        line = kerberos.explain(exc, f"during {stage}", spn)
+        line = kerberos.explain_kerberos(exc, f"during {stage}", spn)
         if line is not None:
             return AuthFailed(line)
     if isinstance(exc, requests.exceptions.SSLError):

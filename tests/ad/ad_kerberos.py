@@ -16,7 +16,6 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-import ldap3
 from ad_samba import REALM, SBIN_PATH, SambaDC
 
 WORKSTATION_TRUST_ACCOUNT = 0x1000

@@ -164,7 +164,8 @@ def test_scan_with_a_keytab_for_an_unattended_sweep(realm: Realm, tmp_path: Path
         f'[credentials]\nsource = "kerberos"\nkeytab = "{keytab}"\n'
         '[winrm]\nauth = "kerberos"\n'
         f'[outputs]\njson = "{tmp_path / "sweep.json"}"\n', encoding="utf-8")
-    result = CliRunner().invoke(build_app(), ["sweep", "--config", str(config), "--no-history"], env={"EXREADY_LANG": "en"})
+    result = CliRunner().invoke(build_app(), ["sweep", "--config", str(config), "--no-history"],
+                                env={"EXREADY_LANG": "en"})
     report = tmp_path / "sweep.json"
     assert report.is_file(), result.output
     outcomes = {o.host.name: o for o in read_json_report(report).outcomes}
