@@ -244,6 +244,7 @@ def _tls(settings: BindSettings) -> ldap3.Tls:
 def _kerberos_args(settings: BindSettings) -> dict[str, Any]:
     try:
         import gssapi  # type: ignore[import-not-found,unused-ignore]  # optional extra
+        from gssapi.raw.misc import GSSError  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         raise UsageError(
             "--ad-auth kerberos needs the optional 'kerberos' extra: pip install 'exready[kerberos]' "
@@ -257,9 +258,10 @@ def _kerberos_args(settings: BindSettings) -> dict[str, Any]:
             acquired = gssapi.raw.acquire_cred_with_password(
                 name, password.reveal().encode(), usage="initiate"
             )
-        except gssapi.exceptions.GSSError as exc:
+        except GSSError as exc:
+            doing = f"getting a ticket for {user} from the password"
             raise DirectoryAuthError(
-                f"Kerberos could not get a ticket for {user}: {exc.gen_message()}"
+                explain_kerberos(exc, doing) or f"Kerberos could not get a ticket for {user}: {exc.gen_message()}"
             ) from None
         creds = gssapi.Credentials(acquired.creds)
     # The SPN is ldap/<the DC's name>: connect by FQDN, or give the name with --ad-tls-name when --ad

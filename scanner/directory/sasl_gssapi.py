@@ -26,7 +26,7 @@ _MAX_FRAME = 16 * 1024 * 1024  # RFC 4752: the largest buffer we take; a DC send
 _OUR_MAX = 0xFFFFFF  # what we accept, said in the bind's last message (3 bytes)
 
 
-class SaslFrameError(LDAPCommunicationError):
+class SaslFrameError(LDAPCommunicationError):  # type: ignore[misc]  # ldap3 ships no types
     """A security-layer frame that cannot be read or unwrapped."""
 
 
@@ -99,14 +99,15 @@ def gssapi_bind(conn: Any, controls: Any) -> Any:
     """RFC 4752 over ``conn`` (an open ldap3 connection whose sasl_credentials are (host, None, creds)):
     returns the last bind result, as ldap3's own sasl_gssapi does."""
     import gssapi
+    from gssapi.raw.misc import GSSError
 
     host, _, creds = conn.sasl_credentials
     tls = conn.server.ssl or conn.tls_started
     name = gssapi.Name(f"ldap@{host}", gssapi.NameType.hostbased_service)
-    flags = [gssapi.RequirementFlag.mutual_authentication, gssapi.RequirementFlag.integrity,
-             gssapi.RequirementFlag.out_of_sequence_detection]
+    flag = gssapi.RequirementFlag
+    flags = int(flag.mutual_authentication | flag.integrity | flag.out_of_sequence_detection)
     if not tls:
-        flags.append(gssapi.RequirementFlag.confidentiality)
+        flags |= int(flag.confidentiality)
     ctx = gssapi.SecurityContext(name=name, mech=gssapi.MechType.kerberos, creds=creds, usage="initiate",
                                  flags=flags, channel_bindings=_channel_bindings(conn.socket) if tls else None)
     in_token: bytes | None = None
@@ -132,7 +133,7 @@ def gssapi_bind(conn: Any, controls: Any) -> Any:
         size = 0 if choice == NO_LAYER else _OUR_MAX
         reply = ctx.wrap(bytes([choice]) + size.to_bytes(3, "big"), False).message
         result = send_sasl_negotiation(conn, controls, reply)
-    except (gssapi.exceptions.GSSError, LDAPCommunicationError):
+    except (GSSError, LDAPCommunicationError):
         abort_sasl_negotiation(conn, controls)
         raise
     if result["result"] == 0 and choice != NO_LAYER:
@@ -148,7 +149,7 @@ class SealedConnection(ldap3.Connection):  # type: ignore[misc]  # ldap3 ships n
             return super().do_sasl_bind(controls)
         self.last_error = None
         with self.connection_lock:
-            if self.sasl_in_progress:
+            if getattr(self, "sasl_in_progress", False):
                 return None
             self.sasl_in_progress = True  # as ldap3's own do_sasl_bind: its sender checks it
             try:

@@ -30,6 +30,7 @@ def acceptor_credentials(hosts: Iterable[SimHost], directory: Path | None) -> di
         raise SimulatorError(f"keytab directory {directory}: no such directory")
     try:
         import gssapi
+        from gssapi.raw.misc import GSSError
     except ImportError:
         raise SimulatorError("Kerberos hosts need the optional 'kerberos' extra: pip install 'exready[kerberos]'") \
             from None
@@ -40,7 +41,7 @@ def acceptor_credentials(hosts: Iterable[SimHost], directory: Path | None) -> di
             continue
         try:
             out[h.name] = gssapi.Credentials(usage="accept", store={"keytab": f"FILE:{path}"})
-        except gssapi.exceptions.GSSError as exc:
+        except GSSError as exc:
             raise SimulatorError(f"{h.name}: cannot read the keytab {path}: {exc.gen_message()}") from None
     return out
 
@@ -55,9 +56,10 @@ def negotiate_acceptor(kerberos: Any, ntlm: bool, channel_bindings: Any, first_t
     contexts and the GSSAPI credential), and then chooses the first of them, so they are given in the
     client's order, limited to the ones it offered."""
     import spnego
+    from spnego._context import GSSMech
     from spnego._gss import GSSAPIProxy
     from spnego._negotiate import NegotiateProxy
-    from spnego._spnego import GSSMech, NegTokenInit, unpack_token
+    from spnego._spnego import NegTokenInit, unpack_token
 
     offered: list[Any]
     if first_token.startswith(b"NTLMSSP\x00"):

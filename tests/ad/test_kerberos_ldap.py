@@ -14,7 +14,7 @@ from pathlib import Path
 import ldap3
 import pytest
 from ad_directory_data import READER, READER_PASSWORD
-from ad_kerberos import kinit, write_krb5_conf
+from ad_kerberos import kinit, require_kerberos, write_krb5_conf
 from ad_samba import SBIN_PATH, SambaDC
 from conftest import PopulatedDC
 from typer.testing import CliRunner
@@ -39,6 +39,7 @@ class LdapRealm:
 
 @pytest.fixture(scope="module")
 def ldap_realm(samba: PopulatedDC, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LdapRealm]:
+    require_kerberos()
     dc = samba.dc
     base = tmp_path_factory.mktemp("krb-ldap")
     # the DC's ldap/ principals: samba's dnsupdate service adds them, and the test DC runs without it

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from ad_directory_data import READER, READER_PASSWORD
-from ad_kerberos import join_hosts, kinit, skew_ccache, write_krb5_conf
+from ad_kerberos import join_hosts, kinit, require_kerberos, skew_ccache, write_krb5_conf
 from ad_samba import REALM, closed_loopback_port
 from conftest import PopulatedDC
 from typer.testing import CliRunner
@@ -65,6 +65,7 @@ def _fqdn(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def realm(samba: PopulatedDC, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Realm]:
+    require_kerberos()
     base = tmp_path_factory.mktemp("krb")
     keytabs = base / "keytabs"
     join_hosts(samba.dc, [(n, _fqdn(n)) for n in (*JOINED, NO_NTLM)], keytabs)
