@@ -68,6 +68,11 @@ def register(app: typer.Typer) -> None:
             float | None,
             typer.Option(help="Close shells idle for this many seconds (default: each host's IdleTimeOut)."),
         ] = None,
+        keytab_dir: Annotated[
+            Path | None,
+            typer.Option(help="Kerberos: a directory of <fqdn>.keytab files, one per host joined to the "
+                              "domain (its HTTP/<fqdn> key); those hosts accept Kerberos through Negotiate."),
+        ] = None,
     ) -> None:
         """Run simulated Windows hosts (WinRM/PSRP on loopback) until Ctrl-C or SIGTERM."""
         # imported here: the simulator is not needed by the other commands
@@ -88,6 +93,7 @@ def register(app: typer.Typer) -> None:
             wd,
             address_mode=address_mode,  # type: ignore[arg-type]
             idle_timeout_s=idle_timeout,
+            keytab_dir=keytab_dir,
         )
 
         def ready(srv: FleetServer) -> None:
