@@ -127,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
              "wall s/pass |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     n = len(hosts)
     for name, runs in rows.items():
-        for label, chosen in (("first (service tickets from the KDC)", runs[:1]),
-                              (f"later {len(runs) - 1} (tickets cached), median", runs[1:])):
+        for label, chosen in (("1 (Kerberos: service tickets from the KDC)", runs[:1]),
+                              (f"2-{len(runs)}, median (Kerberos: tickets in the cache)", runs[1:])):
             if not chosen:
                 continue
             lines.append(

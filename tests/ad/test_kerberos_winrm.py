@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ad_directory_data import READER, READER_PASSWORD
@@ -34,6 +35,7 @@ pytestmark = [pytest.mark.samba, pytest.mark.simulator]
 DOMAIN = REALM.lower()
 JOINED = ("KRB01", "KRB02", "KRB03")
 NO_NTLM = "KRBNONTLM"  # joined, refuses NTLM
+TLS = "KRBTLS"  # joined, HTTPS only: channel bindings instead of message encryption
 NO_SPN = "KRBNOSPN"  # no account in the domain: the KDC knows no principal for its name, it has no keytab
 SIM_USER, SIM_PASSWORD = "svc-scan", "Sim-Passw0rd!"  # the simulator's NTLM account  # noqa: S105
 ADMIN = f"Administrator@{REALM}"
@@ -47,6 +49,8 @@ class Realm:
     sim: SimulatorThread
     inventory: Path
     ticket: Path  # a cache kinit filled for Administrator
+    keytabs: Path
+    site: dict[str, Any]
 
     def inventory_of(self, *names: str) -> Path:
         """These hosts' rows without the auth column, so that --auth decides."""
@@ -68,15 +72,16 @@ def realm(samba: PopulatedDC, tmp_path_factory: pytest.TempPathFactory) -> Itera
     require_kerberos()
     base = tmp_path_factory.mktemp("krb")
     keytabs = base / "keytabs"
-    join_hosts(samba.dc, [(n, _fqdn(n)) for n in (*JOINED, NO_NTLM)], keytabs)
+    join_hosts(samba.dc, [(n, _fqdn(n)) for n in (*JOINED, NO_NTLM, TLS)], keytabs)
     conf = write_krb5_conf(base / "krb5.conf", samba.dc.ip)
-    names = (*JOINED, NO_NTLM, NO_SPN)
+    names = (*JOINED, NO_NTLM, NO_SPN, TLS)
     doc = {
         "name": "kerberos", "seed": 7, "domain": {"dns": DOMAIN, "netbios": "CORP"},
         "credentials": {"username": SIM_USER, "password": SIM_PASSWORD},
         "defaults": {"schemes": ["http"], "auth": ["negotiate"]},
         "ad_sites": [{"name": "HQ", "pattern": "X{n:02d}", "addresses": "127.61.1.0/24", "count": 0}],
-        "hosts": [{"name": n, "address": f"127.61.2.{i}", **({"refuse_ntlm": True} if n == NO_NTLM else {})}
+        "hosts": [{"name": n, "address": f"127.61.2.{i}", **({"refuse_ntlm": True} if n == NO_NTLM else {}),
+                   **({"schemes": ["https"]} if n == TLS else {})}
                   for i, n in enumerate(names, 1)],
     }
     saved = {k: os.environ.get(k) for k in ("KRB5_CONFIG", "KRB5CCNAME")}
@@ -87,7 +92,7 @@ def realm(samba: PopulatedDC, tmp_path_factory: pytest.TempPathFactory) -> Itera
         kinit(ADMIN, samba.dc.password, ticket)
         with SimulatorThread(build_site(doc), base / "sim", keytab_dir=keytabs) as sim:
             inventory = sim.write_inventory(base / "inventory.csv")
-            yield Realm(samba, base, conf, sim, inventory, ticket)
+            yield Realm(samba, base, conf, sim, inventory, ticket, keytabs, doc)
     finally:
         for k, v in saved.items():
             if v is None:
@@ -171,6 +176,22 @@ def test_scan_with_a_keytab_for_an_unattended_sweep(realm: Realm, tmp_path: Path
     assert report.is_file(), result.output
     outcomes = {o.host.name: o for o in read_json_report(report).outcomes}
     assert_kerberos_ok(outcomes, JOINED)
+
+
+def test_https_with_kerberos_binds_the_ticket_to_the_tls_channel(realm: Realm, tmp_path: Path) -> None:
+    ca = str(realm.sim.ca_file)
+    outcomes = scan(realm, realm.inventory_of(TLS), "--auth", "kerberos", "--ccache", str(realm.ticket),
+                    "--ca-file", ca)
+    assert_kerberos_ok(outcomes, (TLS,))
+    # a listener that checks channel bindings (Extended Protection) takes the same ticket: the client
+    # bound it to this TLS channel's certificate
+    doc = {**realm.site, "name": "kerberos-cbt",
+           "hosts": [{"name": TLS, "address": "127.61.3.1", "schemes": ["https"]}]}
+    with SimulatorThread(build_site(doc), tmp_path / "sim", keytab_dir=realm.keytabs, strict_cbt=True) as strict:
+        inventory = strict.write_inventory(tmp_path / "strict.csv")
+        outcomes = scan(realm, inventory, "--auth", "kerberos", "--ccache", str(realm.ticket),
+                        "--ca-file", str(strict.ca_file))
+    assert_kerberos_ok(outcomes, (TLS,))
 
 
 # --- an NTLM-refusing host ---------------------------------------------------------------------------
