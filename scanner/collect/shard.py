@@ -36,7 +36,7 @@ from typing import Any
 
 from scanner.collect.dedup import Interner
 from scanner.collect.runner import Session
-from scanner.credentials import Credentials, Secret
+from scanner.credentials import Secret
 from scanner.model.facts import Fact, HostFacts
 from scanner.model.host import Host
 from scanner.model.matrix import Cell
@@ -118,7 +118,7 @@ class ShardPool:
         ctx = multiprocessing.get_context("spawn")
         creds = self._settings.credentials
         start = _Start(
-            settings=replace(self._settings, credentials=Credentials(creds.username, None)),
+            settings=replace(self._settings, credentials=replace(creds, password=None)),
             password=creds.password.reveal() if creds.password is not None else None,
             script=self._script, exchange_version=self._params.exchange_version, params=self._params,
             https=self._https)
@@ -324,8 +324,8 @@ def _worker_main(conn: Connection) -> None:
     from scanner.transport.tls import sweep_tls_context
 
     creds = start.settings.credentials
-    settings = replace(start.settings, credentials=Credentials(
-        creds.username, Secret(start.password) if start.password is not None else None))
+    settings = replace(start.settings, credentials=replace(
+        creds, password=Secret(start.password) if start.password is not None else None))
     catalog = load_catalog()
     tls = sweep_tls_context(settings) if start.https else None
     send_lock = threading.Lock()

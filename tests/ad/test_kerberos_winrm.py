@@ -11,6 +11,7 @@ makes no DNS look-up.
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from typing import Any
 import pytest
 from ad_directory_data import READER, READER_PASSWORD
 from ad_kerberos import join_hosts, kinit, require_kerberos, skew_ccache, write_krb5_conf
-from ad_samba import REALM, closed_loopback_port
+from ad_samba import REALM, SBIN_PATH, closed_loopback_port
 from conftest import PopulatedDC
 from typer.testing import CliRunner
 
@@ -154,16 +155,20 @@ def test_scan_with_a_password_and_no_kinit(realm: Realm) -> None:
     assert not Path(os.environ["KRB5CCNAME"].removeprefix("FILE:")).exists()  # no cache file was written
 
 
-def test_scan_with_a_keytab_for_an_unattended_sweep(realm: Realm, tmp_path: Path) -> None:
-    keytab = tmp_path / "svc.keytab"
+@pytest.fixture(scope="module")
+def reader_keytab(realm: Realm) -> Path:
+    """The reader account's keys, exported from the DC: a service account's keytab."""
+    keytab = realm.dir / "svc.keytab"
     dc = realm.dc.dc
-    import subprocess
-
-    from ad_samba import SBIN_PATH
     done = subprocess.run(["samba-tool", "domain", "exportkeytab", str(keytab), f"--principal={READER}",
                            "-s", str(dc.directory / "etc" / "smb.conf")],
                           capture_output=True, env={**os.environ, "PATH": SBIN_PATH}, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
+    return keytab
+
+
+def test_scan_with_a_keytab_for_an_unattended_sweep(realm: Realm, reader_keytab: Path, tmp_path: Path) -> None:
+    keytab = reader_keytab
     config = tmp_path / "sweep.toml"
     config.write_text(
         f'[inventory]\nfile = "{realm.inventory_of(*JOINED)}"\n'
@@ -192,6 +197,12 @@ def test_https_with_kerberos_binds_the_ticket_to_the_tls_channel(realm: Realm, t
         outcomes = scan(realm, inventory, "--auth", "kerberos", "--ccache", str(realm.ticket),
                         "--ca-file", str(strict.ca_file))
     assert_kerberos_ok(outcomes, (TLS,))
+
+
+def test_a_keytab_reaches_the_worker_processes(realm: Realm, reader_keytab: Path) -> None:
+    outcomes = scan(realm, realm.inventory_of(*JOINED), "--auth", "kerberos", "--keytab", str(reader_keytab),
+                    "--user", f"{READER}@{REALM}", "--workers", "2")
+    assert_kerberos_ok(outcomes, JOINED)
 
 
 # --- an NTLM-refusing host ---------------------------------------------------------------------------
