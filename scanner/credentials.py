@@ -116,6 +116,13 @@ def no_such_principal(spn: object | None) -> str:
             f"has in AD (the inventory's fqdn column), or register the SPN (setspn -S {name} <account>)")
 
 
+def ticket_refused(spn: object | None) -> str:
+    name = str(spn) if spn is not None else "HTTP/<host>"
+    return (f"the host refused the Kerberos ticket for {name}: its key is not the one the KDC holds (a machine "
+            "password or keytab out of step with AD, or another machine answers at this address: check the "
+            "inventory's address for this FQDN)")
+
+
 _MINOR = re.compile(r"Minor \((\d+)\)")
 _MAJOR = re.compile(r"Major \((\d+)\)")
 

@@ -39,6 +39,7 @@ from scanner.transport.http import (
     ConnectionClosed,
     ConnectTimedOut,
     HttpFailure,
+    KerberosRefused,
     NotHttp,
     NtlmRefused,
     ReplyCutShort,
@@ -64,6 +65,8 @@ def classify(exc: BaseException, stage: str, spn: ServicePrincipal | None = None
     where = f" (during {stage})"
     if isinstance(exc, NtlmRefused):
         return AuthFailed(f"{kerberos.NTLM_REFUSED}{where}")
+    if isinstance(exc, KerberosRefused):
+        return AuthFailed(f"{kerberos.ticket_refused(spn)}{where}")
     if isinstance(exc, SpnegoError):
         line = kerberos.explain_kerberos(exc, f"during {stage}", spn)
         if line is not None:

@@ -277,6 +277,12 @@ def spnego_credentials(username: str | None, password: str | None) -> tuple[Any,
     return [spnego.NTLMHash(username=username, lm_hash=lm, nt_hash=nt)], None
 
 
+class KerberosRefused(AuthenticationError):
+    """The host answered our Kerberos ticket with 401 and no token: it could not decrypt the ticket with
+    its own key (a keytab or machine password out of step with the KDC, or another machine at this
+    address)."""
+
+
 class NtlmRefused(AuthenticationError):
     """The host answered our first NTLM token with 401 and no challenge, while still offering
     Negotiate: it takes no NTLM (a domain that restricts it), and we had no Kerberos credential."""
@@ -417,6 +423,8 @@ class WinRMHttpTransport:
                 # no token back: the host refused this scheme or these credentials outright
                 if first and provider != "kerberos" and not self._kerberos and "negotiate" in offered.lower():
                     raise NtlmRefused(f"the host refused NTLM for {self.username}")
+                if first and provider == "kerberos":
+                    raise KerberosRefused("the host refused the Kerberos ticket")
                 other = _offered_scheme(offered)
                 if other is not None and other.lower() != header.lower():
                     return reply, other, _provider_for(self.auth, other), True

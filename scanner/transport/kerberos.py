@@ -28,6 +28,7 @@ from scanner.credentials import (
     Credentials,
     explain_kerberos,
     no_such_principal,
+    ticket_refused,
 )
 from scanner.errors import AuthFailed
 from scanner.model.host import Host
@@ -152,4 +153,4 @@ _NO_EXTRA = ("Kerberos needs the optional 'kerberos' extra: pip install 'exready
 
 __all__ = ["EXPIRED", "KDC_UNREACHABLE", "NO_TICKET", "NTLM_REFUSED", "SKEW", "SERVICE", "ServicePrincipal",
            "client_credentials", "explain_kerberos", "has_kerberos_source", "kerberos_principal",
-           "no_such_principal", "service_principal"]
+           "no_such_principal", "service_principal", "ticket_refused"]

@@ -37,6 +37,7 @@ DOMAIN = REALM.lower()
 JOINED = ("KRB01", "KRB02", "KRB03")
 NO_NTLM = "KRBNONTLM"  # joined, refuses NTLM
 TLS = "KRBTLS"  # joined, HTTPS only: channel bindings instead of message encryption
+STALE = "KRBSTALE"  # joined, but its keytab is gone: it cannot read the tickets the KDC issues for it
 NO_SPN = "KRBNOSPN"  # no account in the domain: the KDC knows no principal for its name, it has no keytab
 SIM_USER, SIM_PASSWORD = "svc-scan", "Sim-Passw0rd!"  # the simulator's NTLM account  # noqa: S105
 ADMIN = f"Administrator@{REALM}"
@@ -73,9 +74,10 @@ def realm(samba: PopulatedDC, tmp_path_factory: pytest.TempPathFactory) -> Itera
     require_kerberos()
     base = tmp_path_factory.mktemp("krb")
     keytabs = base / "keytabs"
-    join_hosts(samba.dc, [(n, _fqdn(n)) for n in (*JOINED, NO_NTLM, TLS)], keytabs)
+    join_hosts(samba.dc, [(n, _fqdn(n)) for n in (*JOINED, NO_NTLM, TLS, STALE)], keytabs)
+    (keytabs / f"{_fqdn(STALE)}.keytab").unlink()
     conf = write_krb5_conf(base / "krb5.conf", samba.dc.ip)
-    names = (*JOINED, NO_NTLM, NO_SPN, TLS)
+    names = (*JOINED, NO_NTLM, NO_SPN, TLS, STALE)
     doc = {
         "name": "kerberos", "seed": 7, "domain": {"dns": DOMAIN, "netbios": "CORP"},
         "credentials": {"username": SIM_USER, "password": SIM_PASSWORD},
@@ -246,6 +248,12 @@ def test_no_such_service_principal(realm: Realm) -> None:
     outcomes = scan(realm, realm.inventory_of(NO_SPN), "--auth", "kerberos", "--ccache", str(realm.ticket))
     reason = assert_auth_failed(outcomes, NO_SPN, "the KDC knows no service principal")
     assert f"HTTP/{_fqdn(NO_SPN)}" in reason
+
+
+def test_a_host_that_cannot_read_its_ticket(realm: Realm) -> None:
+    outcomes = scan(realm, realm.inventory_of(STALE), "--auth", "kerberos", "--ccache", str(realm.ticket))
+    reason = assert_auth_failed(outcomes, STALE, "the host refused the Kerberos ticket")
+    assert f"HTTP/{_fqdn(STALE)}" in reason
 
 
 def test_kdc_unreachable(realm: Realm, tmp_path: Path) -> None:
