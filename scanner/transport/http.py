@@ -421,10 +421,11 @@ class WinRMHttpTransport:
             in_token = base64.b64decode(match.group(2)) if match and match.group(2).strip() else None
             if reply.status == 401 and in_token is None and not context.complete:
                 # no token back: the host refused this scheme or these credentials outright
-                if first and provider != "kerberos" and not self._kerberos and "negotiate" in offered.lower():
-                    raise NtlmRefused(f"the host refused NTLM for {self.username}")
-                if first and provider == "kerberos":
-                    raise KerberosRefused("the host refused the Kerberos ticket")
+                if first and "negotiate" in offered.lower():  # it speaks Negotiate, yet refused this token
+                    if provider == "kerberos":
+                        raise KerberosRefused("the host refused the Kerberos ticket")
+                    if not self._kerberos:
+                        raise NtlmRefused(f"the host refused NTLM for {self.username}")
                 other = _offered_scheme(offered)
                 if other is not None and other.lower() != header.lower():
                     return reply, other, _provider_for(self.auth, other), True
