@@ -60,6 +60,8 @@ class SealedSocket:
         head = self._exactly(4)
         if not head:
             return  # the peer closed: ldap3 sees an empty read, as from a plain socket
+        if len(head) < 4:
+            raise SaslFrameError("the connection ended inside a security-layer frame's length")
         length = struct.unpack(">I", head)[0]
         if length == 0 or length > _MAX_FRAME:
             raise SaslFrameError(f"a security-layer frame of {length} bytes")
