@@ -1,4 +1,5 @@
-"""Suite-wide rules: under CI (CI=true), a test that needs Samba or Chromium may not skip."""
+"""Suite-wide rules: under CI (CI=true), a test that needs Samba or Chromium, or the wheel-install test, may
+not skip."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Generator
 
 import pytest
 
-_MUST_RUN_IN_CI = ("samba", "browser")
+_MUST_RUN_IN_CI = ("samba", "browser", "install")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -30,6 +30,7 @@ from scanner.checks.known import (
 )
 from scanner.checks.registry import RULES_PACKAGE
 from scanner.checks.rule import OutOfReach, Rule
+from scanner.cli.scan_options import exchange_option
 from scanner.errors import UsageError
 from scanner.facts import keys
 from scanner.i18n import Lang, default_lang
@@ -99,6 +100,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "remediation_en": ("Remediation (English)", "Correction (anglais)"),
     "remediation_fr": ("Remediation (French)", "Correction (français)"),
     "help": ("Help", "Aide"),
+    "sources": ("Where its values come from", "D'où viennent ses valeurs"),
     "why_oor": ("Why exready does not judge it", "Pourquoi exready ne l'évalue pas"),
     "kind": ("Kind", "Nature"),
     "doc_2013": ("Exchange 2013 readiness page", "page de préparation Exchange 2013"),
@@ -306,8 +308,18 @@ def render_explain(catalog: Catalog, entry: Rule | OutOfReach, lang: Lang) -> st
     out += ["", _w("evidence", lang) + colon, wrap.fill(_w("evidence_text", lang))]
     out += ["", _w("remediation_en", lang) + colon, wrap.fill(meta.remediation.en)]
     out += ["", _w("remediation_fr", lang) + colon, wrap.fill(meta.remediation.fr)]
+    if meta.sources:
+        out += ["", _w("sources", lang) + colon]
+        for s in meta.sources:
+            out.append(f"  - {s.value} [{s.status.value}]")
+            out.append(f"      {s.url or '-'}")
+            if s.note:
+                out.append(textwrap.fill(s.note, width=100, initial_indent="      ", subsequent_indent="      "))
     out += ["", f"{_w('help', lang)}{colon} {meta.help_url}"]
     return "\n".join(out)
+
+
+SUGGESTIONS = 6  # ids suggested for a name that is no rule's
 
 
 def find_entry(catalog: Catalog, name: str, lang: Lang) -> Rule | OutOfReach | NotApplicable:
@@ -320,9 +332,12 @@ def find_entry(catalog: Catalog, name: str, lang: Lang) -> Rule | OutOfReach | N
         if n.id.casefold() == wanted:
             return n
     ids = [r.id for r in catalog.rules] + [o.id for o in catalog.out_of_reach] + [n.id for n in na]
+    # a part of an id ("ucma") first, then ids spelled nearly the same ("UcmaRedistMs")
+    containing = sorted(i for i in ids if wanted and wanted in i.casefold())
     close = difflib.get_close_matches(wanted, [i.casefold() for i in ids], n=3, cutoff=0.6)
-    names = [next(i for i in ids if i.casefold() == c) for c in close]
-    hint = _w("did_you_mean", lang, names=", ".join(names)) if names else ""
+    names = list(dict.fromkeys(containing + [next(i for i in ids if i.casefold() == c) for c in close]))
+    shown = ", ".join(names[:SUGGESTIONS]) + (", ..." if len(names) > SUGGESTIONS else "")
+    hint = _w("did_you_mean", lang, names=shown) if names else ""
     raise UsageError(_w("no_rule", lang, name=name, hint=hint))
 
 
@@ -344,7 +359,8 @@ def render_not_applicable(entry: NotApplicable, lang: Lang) -> str:
 
 
 ExchangeOpt = Annotated[str | None, typer.Option(
-    "--exchange", "-x", metavar="2013|2016|2019", help="Only the rules of this Exchange version, and its counts.")]
+    "--exchange", "-x", metavar="2013|2016|2019|SE", callback=exchange_option,
+    help="Only the rules of this Exchange version, and its counts.")]
 LangOpt = Annotated[Lang | None, typer.Option(
     "--lang", case_sensitive=False, help="en or fr (default: $EXREADY_LANG, else the locale).")]
 

@@ -11,6 +11,7 @@ import typer
 from tabulate import tabulate
 
 from scanner.cli.scan_options import CsvDialectOpt, CsvOut, LangOpt, lang_or_default
+from scanner.cli.terminal import echo
 from scanner.errors import HistoryError, UsageError
 from scanner.history.diff import CellChangeKind, RuleChangeKind, RunDiff, diff_results
 from scanner.history.store import HistoryStore, RunStatus, default_db_path
@@ -31,8 +32,27 @@ FindingsOut = Annotated[Path | None, typer.Option(
 JsonOutOpt = Annotated[Path | None, typer.Option("--json", metavar="FILE", help="Write the JSON report.")]
 
 
-def open_store(db: Path | None) -> HistoryStore:
-    return HistoryStore(db or default_db_path(), create=False)
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", "-C", metavar="FILE",
+    help="A sweep configuration (TOML): use the database its [history] db names (--db wins).")]
+
+
+def db_path(db: Path | None, config: Path | None) -> Path:
+    """--db (or $EXREADY_DB), else the configuration's [history] db, else the default: what a sweep uses."""
+    if db is not None:
+        return db
+    if config is not None:
+        from scanner.sweep.config import load_config
+
+        configured = load_config(config).history.db
+        if configured is not None:
+            return configured
+    return default_db_path()
+
+
+def open_store(db: Path | None, config: Path | None = None, *, read_only: bool = True) -> HistoryStore:
+    """The history database of --db / --config, read-only unless the command writes (prune)."""
+    return HistoryStore(db_path(db, config), create=False, read_only=read_only)
 
 
 def rules_by_id() -> dict[str, RuleMeta]:
@@ -46,11 +66,12 @@ def rules_by_id() -> dict[str, RuleMeta]:
 
 def history_list(
     db: DbOpt = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Newest runs to show.")] = 20,
+    config: ConfigOpt = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help="Newest runs to show.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout instead of a table.")] = False,
 ) -> None:
     """The sweeps in the history database, newest first."""
-    with open_store(db) as store:
+    with open_store(db, config) as store:
         runs = store.list_runs(limit)
         path = store.path
     if as_json:
@@ -70,7 +91,7 @@ def history_list(
          str(r.cells.get("BLOCKED", 0)), str(r.cells.get("UNKNOWN", 0)), r.inventory_source]
         for r in runs
     ]
-    typer.echo(tabulate(rows, headers=["run", "started (UTC)", "status", "exchange", "hosts done",
+    echo(tabulate(rows, headers=["run", "started (UTC)", "status", "exchange", "hosts done",
                                        "blocked cells", "unknown cells", "inventory"],
                         disable_numparse=True))
     if any(r.status is RunStatus.ABANDONED for r in runs):
@@ -95,6 +116,7 @@ def history_show(
     run: Annotated[str, typer.Argument(
         metavar="RUN", help="A run id (or a unique prefix), 'last', 'last~1'.")] = "last",
     db: DbOpt = None,
+    config: ConfigOpt = None,
     reevaluate: Annotated[bool, typer.Option(
         "--reevaluate", help="Judge the stored facts again with today's rules (offline).")] = False,
     csv: CsvOut = None,
@@ -109,14 +131,14 @@ def history_show(
     from scanner.cli.scanning import Outputs, print_result, write_outputs
 
     chosen = lang_or_default(lang)
-    with open_store(db) as store:
+    with open_store(db, config) as store:
         result = load_run(store, run, reevaluate)
         summary = store.summary(result.info.run_id)
         unfinished = store.unfinished_hosts(result.info.run_id)
         previous_id = store.previous_complete(result.info.run_id)
         previous = store.load_result(previous_id) if previous_id and html is not None else None
     info = result.info
-    typer.echo(f"run {info.run_id}: {summary.status.value}, Exchange {info.exchange_version}, "
+    echo(f"run {info.run_id}: {summary.status.value}, Exchange {info.exchange_version}, "
                f"started {info.started_at}, finished {info.finished_at or '-'}, {info.inventory_source}")
     if not result.cells and not reevaluate:
         typer.echo("this run never reached its end, so it has no matrix: use --reevaluate to judge the "
@@ -140,7 +162,7 @@ def history_show(
         print_result(result, outputs)
     if unfinished:
         names = ", ".join(h.name for h in unfinished[:10]) + (" ..." if len(unfinished) > 10 else "")
-        typer.echo(f"{len(unfinished)} host(s) not finished: {names}")
+        echo(f"{len(unfinished)} host(s) not finished: {names}")
 
 
 # ---- history prune ----------------------------------------------------------------------------
@@ -154,6 +176,7 @@ def history_prune(
     vacuum: Annotated[bool, typer.Option(
         "--vacuum", help="Then give the freed space back to the file system (rewrites the file).")] = False,
     db: DbOpt = None,
+    config: ConfigOpt = None,
     lock_wait: Annotated[float, typer.Option(
         "--lock-wait", min=0, metavar="SECONDS", help="Wait this long for a running sweep.")] = 0.0,
 ) -> None:
@@ -164,7 +187,7 @@ def history_prune(
         raise UsageError("say what to delete: --keep N and/or --older-than DAYS")
     before = (datetime.now(UTC) - timedelta(days=older_than)).isoformat(timespec="seconds") \
         if older_than is not None else None
-    with open_store(db) as store:
+    with open_store(db, config, read_only=False) as store:
         store.lock(lock_wait)
         deleted = store.prune(keep=keep, before=before)
         if vacuum:
@@ -228,11 +251,12 @@ def pick_pair(store: HistoryStore, run_a: str | None, run_b: str | None) -> tupl
 
 
 def diff(
-    run_a: Annotated[str | None, typer.Argument(metavar="[RUN_A]", help="The older run (default: the "
+    run_a: Annotated[str | None, typer.Argument(metavar="RUN_A", help="The older run (default: the "
                      "second newest complete run).")] = None,
-    run_b: Annotated[str | None, typer.Argument(metavar="[RUN_B]", help="The newer run (default: the "
+    run_b: Annotated[str | None, typer.Argument(metavar="RUN_B", help="The newer run (default: the "
                      "newest complete run).")] = None,
     db: DbOpt = None,
+    config: ConfigOpt = None,
     reevaluate: Annotated[bool, typer.Option(
         "--reevaluate", help="Judge both runs with today's rules first, so only the servers' changes "
         "show, not the rules'.")] = False,
@@ -242,7 +266,7 @@ def diff(
 ) -> None:
     """What changed between two sweeps: hosts newly blocked, ready or unknown per role, rules that
     appeared or cleared per host, hosts added to or gone from the inventory."""
-    with open_store(db) as store:
+    with open_store(db, config) as store:
         a, b = pick_pair(store, run_a, run_b)
         if a == b:
             raise UsageError(f"both sides are run {a}: name two different runs")
@@ -256,7 +280,7 @@ def diff(
     if json is not None and str(json) == "-":
         typer.echo(jsonlib.dumps(data, indent=2, ensure_ascii=False))
         return
-    typer.echo(render_diff(changes, lang_or_default(lang)))
+    echo(render_diff(changes, lang_or_default(lang)))
     if json is not None:
         try:
             json.write_text(jsonlib.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

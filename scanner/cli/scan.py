@@ -55,6 +55,7 @@ from scanner.cli.scan_options import (
     Quiet,
     ReadTimeout,
     SchemeOpt,
+    TlsName,
     User,
     Workers,
     check_target,
@@ -63,7 +64,17 @@ from scanner.cli.scan_options import (
     transport_settings,
     winrm_credentials,
 )
-from scanner.cli.scanning import Outputs, exit_code, print_result, run_scan, write_outputs
+from scanner.cli.scanning import (
+    Outputs,
+    check_output_paths,
+    exit_code,
+    print_result,
+    run_scan,
+    say_run_failure,
+    write_outputs,
+)
+from scanner.cli.stopping import StopSignals
+from scanner.collect.limits import AUTO_CONCURRENCY
 from scanner.credentials import PASSWORD_ENV
 from scanner.directory.installer import read_installer
 from scanner.directory.settings import DEFAULT_STALE_DAYS, AdAuth
@@ -109,8 +120,9 @@ def scan(
     auth: AuthOpt = AuthMethod.NEGOTIATE,
     ca_file: CaFile = None,
     insecure_skip_tls_verify: Insecure = False,
+    tls_name: TlsName = None,
     configuration_name: ConfigurationName = "Microsoft.PowerShell",
-    concurrency: Concurrency = 32,
+    concurrency: Concurrency = AUTO_CONCURRENCY,
     workers: Workers = 0,
     deadline: Deadline = 120.0,
     connect_timeout: ConnectTimeout = 10.0,
@@ -134,6 +146,7 @@ def scan(
     The servers come from --inventory FILE, or from Active Directory with --ad URL. With both, the
     file says what to scan and AD gives the organisation facts that the AD-level rules need."""
     check_target(exchange, cu)
+    check_output_paths({"--csv": csv, "--json": json, "--findings-csv": findings_csv, "--html": html})
     if inventory is None and ad is None:
         raise UsageError("say what to scan: --inventory FILE, or --ad URL to read the servers from AD")
     hosts: tuple[Host, ...] = ()
@@ -174,17 +187,21 @@ def scan(
         transport=transport_settings(
             credentials, scheme=scheme, auth=auth, ca_file=ca_file, insecure=insecure_skip_tls_verify,
             connect_timeout=connect_timeout, read_timeout=read_timeout,
-            operation_timeout=operation_timeout, deadline=deadline, configuration_name=configuration_name),
+            operation_timeout=operation_timeout, deadline=deadline, configuration_name=configuration_name,
+            tls_name=tls_name),
         limits=sweep_limits(concurrency, deadline, auth_breaker, credentials.label, workers),
         params=params,
         inventory_source=source,
     )
     outputs = Outputs(csv=csv, csv_dialect=csv_dialect, json=json, findings_csv=findings_csv, html=html,
                       lang=lang_or_default(lang), quiet=quiet)
-    run = run_scan(request, catalog, progress=not no_progress)
-    write_outputs(run.result, outputs)
-    print_result(run.result, outputs)
-    raise typer.Exit(exit_code(run.result, run.signal_name))
+    with StopSignals() as signals:  # until the outputs are written: a late Ctrl-C waits for them
+        signals.expect(outputs.paths)
+        run = run_scan(request, catalog, progress=not no_progress, signals=signals)
+        write_outputs(run.result, outputs, signals)
+        print_result(run.result, outputs)
+        say_run_failure(run.result, outputs.lang)
+    raise typer.Exit(exit_code(run.result, signals.first))
 
 
 def register(app: typer.Typer) -> None:

@@ -11,19 +11,29 @@ import typer
 
 from scanner.checks.catalog import load_catalog
 from scanner.cli import EXIT_BLOCKED, EXIT_OK, EXIT_UNKNOWN
-from scanner.cli.scan_options import CsvDialectOpt, CsvOut, Cu, JsonOut, LangOpt, check_target, lang_or_default
+from scanner.cli.scan_options import (
+    CsvDialectOpt,
+    CsvOut,
+    Cu,
+    JsonOut,
+    LangOpt,
+    check_target,
+    exchange_option,
+    lang_or_default,
+)
 from scanner.cli.scanning import Outputs, exit_code, print_result, write_outputs
-from scanner.collect.dedup import Interner
+from scanner.cli.terminal import echo
 from scanner.errors import FactsError, UsageError
 from scanner.evaluate.engine import EvaluationParams, evaluate_organisation
 from scanner.facts.installer import InstallerFacts
 from scanner.facts.serial import facts_from_json
 from scanner.i18n import t
 from scanner.matrix.build import organisation_status
+from scanner.matrix.judge import assemble
 from scanner.model.facts import OrgFacts
+from scanner.model.intern import Interner
 from scanner.model.matrix import CellStatus
 from scanner.model.run import ScanResult
-from scanner.pipeline import assemble
 from scanner.report.csv_safe import CsvDialect
 from scanner.report.json_report import read_json_report, read_saved_with_installer
 from scanner.report.table import host_table, organisation_table
@@ -43,7 +53,7 @@ def load_result(report: Path | None, run: str, db: Path | None) -> ScanResult:
         return read_json_report(report)
     from scanner.history.store import HistoryStore, default_db_path
 
-    with HistoryStore(db or default_db_path(), create=False) as store:
+    with HistoryStore(db or default_db_path(), create=False, read_only=True) as store:
         return store.load_result(store.resolve(run))
 
 
@@ -59,7 +69,7 @@ def show(
     wanted = host.strip().lower()
     for outcome in result.outcomes:
         if wanted in (outcome.host.name.lower(), (outcome.host.fqdn or "").lower()):
-            typer.echo(host_table(result, outcome.host.name, lang_or_default(lang)))
+            echo(host_table(result, outcome.host.name, lang_or_default(lang)))  # fact values: remote text
             return
     source = str(report) if report is not None else f"run {result.info.run_id}"
     raise UsageError(t("no_host", lang_or_default(lang), name=host, source=source))
@@ -69,7 +79,8 @@ def evaluate(
     report: Annotated[Path, typer.Argument(
         metavar="FACTS.json", help="A JSON report written by --json, or saved facts (samples/facts/).")],
     exchange: Annotated[str | None, typer.Option(
-        "--exchange", "-x", metavar="2013|2016|2019", help="Target version (default: the report's).")] = None,
+        "--exchange", "-x", metavar="2013|2016|2019|SE", callback=exchange_option,
+        help="Target version (default: the report's).")] = None,
     cu: Cu = None,
     directory: Annotated[list[Path] | None, typer.Option(
         "--directory", metavar="FILE",
@@ -105,9 +116,9 @@ def evaluate(
     catalog = load_catalog()
     verdicts = evaluate_organisation(catalog, params)
     status = organisation_status(verdicts, catalog)
-    typer.echo(organisation_table(verdicts, status, outputs.lang))
+    echo(organisation_table(verdicts, status, outputs.lang))
     for path in outputs.paths:
-        typer.echo(t("wrote", outputs.lang, path=path))
+        echo(t("wrote", outputs.lang, path=path))
     raise typer.Exit(_ORG_EXIT[status])
 
 

@@ -9,11 +9,12 @@ import os
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from scanner.checks.catalog import Catalog, load_catalog
+from scanner.checks.targets import EXCHANGE_VERSIONS, normalize_version
 from scanner.cli.scan_options import (
     CsvOut,
     JsonOut,
@@ -21,12 +22,24 @@ from scanner.cli.scan_options import (
     NoProgress,
     Quiet,
     check_target,
+    exchange_option,
     lang_or_default,
     sweep_limits,
     transport_settings,
 )
-from scanner.cli.scanning import Outputs, exit_code, print_result, run_scan, write_outputs
+from scanner.cli.scanning import (
+    Outputs,
+    check_output_paths,
+    exit_code,
+    print_result,
+    run_scan,
+    say_run_failure,
+    write_outputs,
+)
+from scanner.cli.stopping import StopSignals
+from scanner.collect.limits import MAX_CONCURRENCY
 from scanner.collect.observer import ScanObserver
+from scanner.collect.order import expected_seconds
 from scanner.credentials import Credentials, resolve_credentials
 from scanner.errors import CredentialError, HistoryError, UsageError
 from scanner.evaluate.engine import EvaluationParams
@@ -50,6 +63,9 @@ from scanner.sweep.config import (
 )
 from scanner.sweep.password_file import read_password_file
 from scanner.sweep.policy import apply_fail_on
+
+if TYPE_CHECKING:
+    from scanner.report.events import EventLog
 
 SWEEP = "Sweep"
 OUT = "Outputs"
@@ -153,16 +169,25 @@ def _resume_target(store: HistoryStore, ref: str, config: SweepConfig) -> Target
 
 
 def _previous(store: HistoryStore | None, run_id: str) -> ScanResult | None:
-    """The newest complete run before this one, for "changes since the previous sweep"."""
+    """The newest complete run before this one, for "changes since the previous sweep". One that
+    cannot be read (a damaged database page, a corrupt row) costs the comparison, never tonight's
+    reports: a warning line says so."""
     if store is None:
         return None
-    previous_id = store.previous_complete(run_id)
-    if previous_id is None:
-        for candidate in store.last_complete(2):  # a brand-new run is not in the database yet
-            if candidate != run_id:
-                previous_id = candidate
-                break
-    return store.load_result(previous_id) if previous_id else None
+    previous_id: str | None = None
+    try:
+        previous_id = store.previous_complete(run_id)
+        if previous_id is None:
+            for candidate in store.last_complete(2):  # a brand-new run is not in the database yet
+                if candidate != run_id:
+                    previous_id = candidate
+                    break
+        return store.load_result(previous_id) if previous_id else None
+    except HistoryError as exc:
+        which = f"run {previous_id}" if previous_id else "the previous run"
+        typer.echo(f"exready sweep: warning: cannot read {which} to compare with ({exc}); the reports "
+                   "show no changes since the previous sweep", err=True)
+        return None
 
 
 def sweep(
@@ -171,21 +196,26 @@ def sweep(
     example_config: Annotated[bool, typer.Option(
         "--example-config", help="Print a commented configuration with every key, and exit.")] = False,
     inventory: Annotated[Path | None, typer.Option(
-        "--inventory", "-i", metavar="FILE", help="Inventory file (overrides \\[inventory]).")] = None,
+        "--inventory", "-i", metavar="FILE", help="Inventory file (overrides [inventory]).")] = None,
     exchange: Annotated[str | None, typer.Option(
-        "--exchange", "-x", metavar="2013|2016|2019", help="Target Exchange version.")] = None,
+        "--exchange", "-x", metavar="2013|2016|2019|SE", callback=exchange_option,
+        help="Target Exchange version.")] = None,
     cu: Annotated[int | None, typer.Option(
         "--cu", min=0, metavar="N", help="Target cumulative update.")] = None,
     user: Annotated[str | None, typer.Option(
-        "--user", "-u", metavar="USER", help="WinRM account (password from \\[credentials]).")] = None,
-    concurrency: Annotated[int | None, typer.Option("--concurrency", "-c", min=1, max=1024)] = None,
+        "--user", "-u", metavar="USER", help="WinRM account (password from [credentials]).")] = None,
+    concurrency: Annotated[int | None, typer.Option(
+        "--concurrency", "-c", min=0, max=MAX_CONCURRENCY, metavar="N",
+        help="Hosts scanned at once (default: [limits] concurrency); 0: chosen from the CPU cores and free "
+             "memory.")] = None,
     workers: Annotated[int | None, typer.Option(
-        "--workers", "-w", min=0, max=64,
+        "--workers", "-w", min=0, max=64, metavar="N",
         help="Processes that run the WinRM sessions; 0: one per core, up to 4, from 200 hosts.")] = None,
-    deadline: Annotated[float | None, typer.Option("--deadline", min=1, help="Seconds per host.")] = None,
+    deadline: Annotated[float | None, typer.Option(
+        "--deadline", min=1, metavar="SECONDS", help="Seconds one host may take, connect to close.")] = None,
     db: Annotated[Path | None, typer.Option(
         "--db", metavar="FILE", envvar="EXREADY_DB", rich_help_panel=SWEEP,
-        help="History database (default: \\[history] db, else the user's state directory).")] = None,
+        help="History database (default: [history] db, else the user's state directory).")] = None,
     no_history: Annotated[bool, typer.Option(
         "--no-history", rich_help_panel=SWEEP, help="Do not record this sweep.")] = False,
     lock_wait: Annotated[float | None, typer.Option(
@@ -202,7 +232,7 @@ def sweep(
     csv: CsvOut = None,
     csv_dialect: Annotated[CsvDialect | None, typer.Option(
         "--csv-dialect", case_sensitive=False, rich_help_panel=OUT,
-        help="excel (comma) or excel-fr (semicolon and a BOM); default: \\[outputs] csv_dialect.")] = None,
+        help="excel (comma) or excel-fr (semicolon and a BOM); default: [outputs] csv_dialect.")] = None,
     findings_csv: Annotated[Path | None, typer.Option(
         "--findings-csv", metavar="FILE", rich_help_panel=OUT,
         help="Write one row per host and failing, warning or unknown rule.")] = None,
@@ -228,8 +258,9 @@ def sweep(
     if inventory is not None:
         config = replace(config, inventory_file=inventory, ad=None)
     if exchange is not None:
-        if exchange not in ("2013", "2016", "2019"):
-            raise UsageError(f"--exchange {exchange!r}: expected 2013, 2016 or 2019")
+        exchange = normalize_version(exchange)
+        if exchange not in EXCHANGE_VERSIONS:
+            raise UsageError(f"--exchange {exchange!r}: expected {', '.join(EXCHANGE_VERSIONS)}")
         config = replace(config, exchange=exchange)
     if cu is not None:
         config = replace(config, cu=cu)
@@ -242,7 +273,7 @@ def sweep(
         config = replace(config, credentials=replace(config.credentials, user=user, source=source))
     if concurrency is not None or deadline is not None or workers is not None:
         config = replace(config, limits=replace(
-            config.limits, concurrency=concurrency or config.limits.concurrency,
+            config.limits, concurrency=config.limits.concurrency if concurrency is None else concurrency,
             deadline=deadline or config.limits.deadline,
             workers=config.limits.workers if workers is None else workers))
     chosen_lang = lang or (Lang(config.outputs.lang) if config.outputs.lang else None)
@@ -268,6 +299,14 @@ def sweep(
             store.close()
 
 
+def _expected(store: HistoryStore | None, deadline: float) -> dict[str, float]:
+    """How long each host took in the last complete sweep: the slow and the hung start first tonight."""
+    if store is None:
+        return {}
+    last = store.last_complete(1)
+    return expected_seconds(store.durations(last[0]), deadline) if last else {}
+
+
 def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore | None, target: Target,
          lang: Lang, dialect: CsvDialect, *, csv: Path | None, findings_csv: Path | None, html: Path | None,
          json: Path | None, log_json: Path | None, no_progress: bool, quiet: bool) -> None:
@@ -287,6 +326,12 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise UsageError(f"cannot create {path.parent}: {exc.strerror or exc}") from None
+    given = {"csv": csv, "findings": findings_csv, "html": html, "json": json, "log": log_json}
+    names = {"csv": ("--csv", "csv"), "findings": ("--findings-csv", "findings_csv"), "html": ("--html", "html"),
+             "json": ("--json", "json"), "log": ("--log-json", "log_json")}
+    # the option when given, else the configuration key that named the file
+    check_output_paths({names[k][0] if given[k] is not None else f"[outputs] {names[k][1]}": p
+                        for k, p in paths.items()})
 
     credentials = sweep_credentials(config.credentials, where)
     w = config.winrm
@@ -294,7 +339,7 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
         credentials, scheme=Scheme(w.scheme), auth=AuthMethod(w.auth), ca_file=w.ca_file,
         insecure=w.insecure_skip_tls_verify, connect_timeout=w.connect_timeout, read_timeout=w.read_timeout,
         operation_timeout=w.operation_timeout, deadline=config.limits.deadline,
-        configuration_name=w.configuration_name)
+        configuration_name=w.configuration_name, tls_name=w.tls_name)
     request = ScanRequest(
         hosts=target.hosts,
         transport=transport,
@@ -304,6 +349,7 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
         inventory_source=target.inventory_source,
         prior=target.prior,
         run_id=target.run_id,
+        expected=_expected(store, config.limits.deadline),
     )
     observers: list[ScanObserver] = []
     recorder = HistoryRecorder(store, catalog.roles(target.exchange), target.org) if store is not None else None
@@ -315,26 +361,46 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
 
         events = EventLog(paths["log"])
         observers.append(events)
+    with StopSignals() as signals:  # until the outputs are written: a late Ctrl-C waits for them
+        signals.expect(paths[key] for key in ("csv", "json", "findings", "html"))
+        code = _scan_and_report(request, catalog, observers, events, recorder, store, paths, lang, dialect,
+                                signals, config, no_progress=no_progress, quiet=quiet)
+    if recorder is not None and recorder.failure is not None:
+        state = "recorded as interrupted" if recorder.closed_interrupted else "left unfinished"
+        raise HistoryError(
+            f"the sweep ran and its reports were written, but {recorder.failure}; run {target.run_id} is "
+            f"{state} in the history: once there is room, 'exready sweep --resume {target.run_id}' scans the "
+            "hosts it could not record")
+    raise typer.Exit(code)
+
+
+def _scan_and_report(request: ScanRequest, catalog: Catalog, observers: list[ScanObserver],
+                     events: EventLog | None, recorder: HistoryRecorder | None, store: HistoryStore | None,
+                     paths: dict[str, Path | None], lang: Lang, dialect: CsvDialect, signals: StopSignals,
+                     config: SweepConfig, *, no_progress: bool, quiet: bool) -> int:
+    """Scan, write the reports and say what was written; the exit code by ``--fail-on``."""
     try:
-        run = run_scan(request, catalog, observers, progress=not no_progress)
+        run = run_scan(request, catalog, observers, progress=not no_progress, signals=signals)
     finally:
         if events is not None:
             events.close()
     result = run.result
 
     outputs = Outputs(csv=paths["csv"], csv_dialect=dialect, json=paths["json"], lang=lang, quiet=quiet)
-    write_outputs(result, outputs)
+    write_outputs(result, outputs, signals)
     rules = {m.id: m for m in catalog.all_meta()}
     if paths["findings"] is not None:
         from scanner.report.findings_csv import write_findings_csv
 
         write_findings_csv(result, paths["findings"], rules, dialect, lang.value)
+        signals.wrote(paths["findings"])
     previous = _previous(store, result.info.run_id)
     changes: RunDiff | None = diff_results(previous, result) if previous is not None else None
     if paths["html"] is not None:
         from scanner.report.html import write_html
 
         write_html(result, paths["html"], rules, changes, lang.value)
+        signals.wrote(paths["html"])
     print_result(result, outputs)
     for key in ("findings", "html", "log"):
         if paths[key] is not None and not quiet:
@@ -345,12 +411,13 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
             f"{len(changes.newly_ready)} newly ready, {len(changes.newly_unknown)} newly unknown cell(s); "
             f"{len(changes.added_hosts)} host(s) added, {len(changes.removed_hosts)} gone "
             f"(exready diff {changes.old.run_id} {result.info.run_id})")
-    if store is not None:
+    if recorder is not None and recorder.recovered is not None:
+        typer.echo(f"exready sweep: warning: a history write failed during the sweep ({recorder.recovered}); "
+                   "the whole run was stored at its end", err=True)
+    if store is not None and (recorder is None or recorder.failure is None):
         typer.echo(f"recorded as run {result.info.run_id} in {store.path}", err=True)
-    if recorder is not None and recorder.failure is not None:
-        raise HistoryError(f"the sweep ran and its reports were written, but {recorder.failure}")
-    code = apply_fail_on(exit_code(result, run.signal_name), config.fail_on)
-    raise typer.Exit(code)
+    say_run_failure(result, lang)
+    return apply_fail_on(exit_code(result, run.signal_name), config.fail_on)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,8 +10,10 @@ matrix cells, so evaluation is spread over the workers too. The result does not 
 workers there are.
 
 Workers are started with the ``spawn`` method (the only one on Windows, and safe with threads).
-They ignore SIGINT, which a terminal's Ctrl-C sends to the whole process group: the parent decides
-what an interrupt means. A worker whose parent goes away sees its pipe close and exits.
+They ignore SIGINT and SIGTERM: a terminal's Ctrl-C reaches the whole process group, and ``systemctl
+stop`` sends SIGTERM to every process of the unit's control group. Only the parent decides what a
+signal means (its hosts in flight end "interrupted"); a worker killed by it would turn them into
+internal errors. A worker whose parent goes away sees its pipe close and exits.
 """
 
 from __future__ import annotations
@@ -26,19 +28,21 @@ import pickle
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from types import TracebackType
 from typing import Any
 
-from scanner.collect.dedup import Interner
 from scanner.collect.runner import Session
 from scanner.credentials import Secret
+from scanner.model.evaluated import Evaluated
 from scanner.model.facts import Fact, HostFacts
 from scanner.model.host import Host
+from scanner.model.intern import Interner
 from scanner.model.matrix import Cell
 from scanner.model.outcome import HostOutcome, OutcomeKind
 from scanner.model.verdict import Verdict
@@ -47,28 +51,12 @@ from scanner.transport.winrm import ScriptChoice
 
 log = logging.getLogger(__name__)
 
+# Judges one finished outcome with the sweep's evaluation parameters (``scanner.matrix.judge.judge_loaded``).
+Judge = Callable[[HostOutcome, Any], Evaluated]
+
 # How long a worker gets to start (spawn re-imports the package) and to stop.
 _START_TIMEOUT = 60.0
 _STOP_TIMEOUT = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class Evaluated:
-    """A worker's judgement of one outcome: the verdicts and cells ``pipeline.assemble`` would build."""
-
-    outcome: HostOutcome
-    verdicts: tuple[Verdict, ...]
-    cells: tuple[Cell, ...]
-
-
-def judge(outcome: HostOutcome, catalog: Any, params: Any) -> Evaluated:
-    """The verdicts and cells of ``outcome`` (``catalog``: a Catalog, ``params``: EvaluationParams,
-    both imported lazily: the engine pulls in the catalog)."""
-    from scanner.evaluate.engine import evaluate_host
-    from scanner.matrix.build import build_cells
-
-    verdicts = tuple(evaluate_host(outcome, catalog, params))
-    return Evaluated(outcome, verdicts, tuple(build_cells(outcome, verdicts, catalog, params.exchange_version)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +67,7 @@ class _Start:
     settings: TransportSettings
     password: str | None
     script: ScriptChoice  # a module-level function pickles by name
+    judge: Judge  # so is this one: the worker judges what it ran without importing the layers above
     exchange_version: str
     params: Any  # EvaluationParams (imported lazily: the engine pulls in the catalog)
     https: bool  # some host uses HTTPS: build the sweep's TLS context once
@@ -87,17 +76,18 @@ class _Start:
 class ShardPool:
     """``workers`` processes that run host sessions for the parent's runner::
 
-        with ShardPool(2, settings, script, params) as shards:
+        with ShardPool(2, settings, script, judge_loaded, params, https) as shards:
             runner = SweepRunner(shards.session, limits, observers)
     """
 
-    def __init__(self, workers: int, settings: TransportSettings, script: ScriptChoice, params: Any,
-                 https: bool) -> None:
+    def __init__(self, workers: int, settings: TransportSettings, script: ScriptChoice, judge: Judge,
+                 params: Any, https: bool) -> None:
         if workers < 1:
             raise ValueError("a shard pool needs at least one worker")
         self._workers = workers
         self._settings = settings
         self._script = script
+        self._judge = judge
         self._params = params
         self._https = https
         self._procs: list[BaseProcess] = []
@@ -120,14 +110,15 @@ class ShardPool:
         start = _Start(
             settings=replace(self._settings, credentials=replace(creds, password=None)),
             password=creds.password.reveal() if creds.password is not None else None,
-            script=self._script, exchange_version=self._params.exchange_version, params=self._params,
+            script=self._script, judge=self._judge, exchange_version=self._params.exchange_version, params=self._params,
             https=self._https)
         try:
             for index in range(self._workers):  # all started first: they import in parallel
                 parent_end, child_end = ctx.Pipe(duplex=True)
                 proc = ctx.Process(target=_worker_main, args=(child_end,), name=f"exready-shard-{index}",
                                    daemon=True)
-                proc.start()
+                with _stop_signals_blocked():
+                    proc.start()
                 child_end.close()
                 parent_end.send(start)
                 self._procs.append(proc)
@@ -313,12 +304,42 @@ def _lost(host: Host, why: str) -> HostOutcome:
 # -- the worker process -------------------------------------------------------------------------------
 
 
+# The signals that stop a sweep. Windows has SIGTERM in the signal module, but nothing sends it to
+# another process there (a console's Ctrl-C arrives as SIGINT in every process attached to it).
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name))
+
+
+@contextmanager
+def _stop_signals_blocked() -> Iterator[None]:
+    """Block the stop signals in this thread while it starts a worker: the child inherits the mask
+    through fork and exec, so a signal sent to the group during its second of start-up stays pending
+    until the worker has chosen to ignore it, instead of killing it half-started. The parent starts
+    workers from an executor thread, so its own main thread still takes the signal at once.
+    Windows has no signal masks: there the window stays (and no one sends SIGTERM to a group)."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None:
+        yield
+        return
+    previous = mask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, previous)
+
+
+def _ignore_stop_signals() -> None:
+    """The parent alone decides what Ctrl-C or SIGTERM means (see the module's docstring)."""
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is not None:  # blocked while the parent started us; ignored now, so a pending one is dropped
+        mask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+
 def _worker_main(conn: Connection) -> None:
     """Run sessions as the parent asks, one thread each, until told to quit or the pipe closes."""
-    if hasattr(signal, "SIGINT"):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent decides
+    _ignore_stop_signals()
     start: _Start = conn.recv()
-    from scanner.checks.catalog import load_catalog
     from scanner.collect.session import CollectorSession
     from scanner.facts.parse import parse_collector_output
     from scanner.transport.tls import sweep_tls_context
@@ -326,7 +347,6 @@ def _worker_main(conn: Connection) -> None:
     creds = start.settings.credentials
     settings = replace(start.settings, credentials=replace(
         creds, password=Secret(start.password) if start.password is not None else None))
-    catalog = load_catalog()
     tls = sweep_tls_context(settings) if start.https else None
     send_lock = threading.Lock()
     sessions: dict[int, CollectorSession] = {}
@@ -338,7 +358,7 @@ def _worker_main(conn: Connection) -> None:
             sessions[ticket] = session
         try:
             outcome = session.run_outcome()
-            evaluated: Evaluated | None = judge(outcome, catalog, start.params)
+            evaluated: Evaluated | None = start.judge(outcome, start.params)
         except Exception as exc:  # a bug must still give the host an outcome
             outcome = _lost(host, f"{type(exc).__name__} in the worker")
             evaluated = None

@@ -21,6 +21,9 @@ class HistoryRecorder(NullObserver):
 
     A write that fails (disk full, database removed) must not stop the sweep: the recorder keeps the
     first error in ``failure``, stops writing, and the caller reports it after the outputs are out.
+    At the end it tries once more to store the whole result (the disk may have room again); if that
+    fails too, it closes the run as interrupted (``closed_interrupted``), one small update, so the run
+    reads as one to resume rather than as a sweep that died (abandoned).
     """
 
     def __init__(self, store: HistoryStore, roles: Sequence[str] = (), org: OrgFacts | None = None) -> None:
@@ -29,6 +32,8 @@ class HistoryRecorder(NullObserver):
         self.org = org
         self.run_id: str | None = None
         self.failure: HistoryError | None = None
+        self.recovered: HistoryError | None = None  # a write failed, but the whole result was stored at the end
+        self.closed_interrupted = False
         self.recorded = 0
 
     def run_started(self, info: RunInfo, hosts: Sequence[Host]) -> None:
@@ -47,7 +52,23 @@ class HistoryRecorder(NullObserver):
             self.run_id = result.info.run_id
             self._guard(lambda: self.store.save_result(result))
             return
-        self._guard(lambda: self.store.finish_run(result))
+        if self.failure is None:
+            self._guard(lambda: self.store.finish_run(result))
+            return
+        run_id = self.run_id
+        try:  # the result holds every outcome: if it fits now, the history is whole after all
+            self.store.finish_run(result)
+        except HistoryError:
+            pass
+        else:
+            log.warning("history: %s; the whole run was stored at its end", self.failure)
+            self.recovered, self.failure = self.failure, None
+            return
+        try:
+            self.store.mark_interrupted(run_id)
+        except HistoryError:
+            return  # it will read as abandoned; still resumable
+        self.closed_interrupted = True
 
     def _guard(self, write: Callable[[], None]) -> bool:
         if self.failure is not None:

@@ -84,6 +84,11 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE runs ADD COLUMN cu INTEGER;
     ALTER TABLE runs ADD COLUMN breaker_opened INTEGER NOT NULL DEFAULT 0
     """,
+    # 2 -> 3: the name a host's HTTPS certificate is checked for (the inventory's tls_name), so a resumed
+    # sweep connects as the first part did.
+    """
+    ALTER TABLE run_hosts ADD COLUMN tls_name TEXT
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

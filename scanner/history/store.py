@@ -26,7 +26,7 @@ from typing import Any
 from scanner.errors import FactsError, HistoryError
 from scanner.history import codec
 from scanner.history.lock import SweepLock, is_locked
-from scanner.history.schema import SchemaTooNew, migrate
+from scanner.history.schema import SCHEMA_VERSION, SchemaTooNew, current_version, migrate
 from scanner.model.facts import OrgFacts
 from scanner.model.host import AuthMethod, Host, Scheme
 from scanner.model.matrix import Cell, CellStatus
@@ -84,26 +84,41 @@ def _now() -> str:
 class HistoryStore:
     """An open history database. Not thread-safe; use it from one thread (the event loop's)."""
 
-    def __init__(self, path: Path, *, create: bool = True) -> None:
+    def __init__(self, path: Path, *, create: bool = True, read_only: bool = False) -> None:
+        """``create``: make the file (and its folder) when missing. ``read_only``: for the commands that only
+        read: the file is opened read-only (SQLite ``mode=ro``), must already be an exready history, and is
+        never migrated (one written by an older exready is refused until a sweep upgrades it).
+
+        A file that holds another program's tables, or (when only reading) no table at all, is refused
+        in one line: exready never adds its tables to a database it did not create."""
         self.path = Path(path)
         self._lock = SweepLock(self.path)
-        if not create and not self.path.exists():
+        if (not create or read_only) and not self.path.exists():
             raise HistoryError(f"no history database at {self.path} (run a sweep first, or give --db)")
         if self.path.exists() and self.path.is_dir():
             raise HistoryError(f"history database {self.path} is a directory")
-        if create:
+        if create and not read_only:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise HistoryError(f"cannot create {self.path.parent}: {exc.strerror or exc}") from exc
+                raise HistoryError(f"history database {self.path}: cannot create its folder {self.path.parent}: "
+                                   f"{exc.strerror or exc}") from exc
         try:
-            self._conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=15.0
-            )
+            if read_only:
+                uri = f"{self.path.resolve().as_uri()}?mode=ro"
+                self._conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+                                             timeout=15.0)
+            else:
+                self._conn = sqlite3.connect(
+                    self.path, isolation_level=None, check_same_thread=False, timeout=15.0
+                )
         except sqlite3.Error as exc:
             raise HistoryError(f"cannot open history database {self.path}: {exc}") from exc
         try:
             with self._errors("open"):
+                self._check_is_history(read_only)
+                if read_only:
+                    return
                 self._conn.execute("PRAGMA foreign_keys = ON")
                 self._conn.execute("PRAGMA journal_mode = WAL").fetchone()
                 # NORMAL in WAL mode: a killed process loses nothing; a power cut may lose the last
@@ -119,6 +134,29 @@ class HistoryStore:
         except BaseException:
             self._conn.close()
             raise
+
+    def _check_is_history(self, read_only: bool) -> None:
+        """An exready history has the schema_version and runs tables; a new one has no table at all."""
+        tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables and not read_only:
+            return  # a new (or empty) file: the migration creates the tables
+        if not tables:
+            raise HistoryError(f"{self.path} is not an exready history database (it holds no table); "
+                               "run a sweep to create one, or give another --db")
+        if not {"schema_version", "runs"} <= tables:
+            shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+            raise HistoryError(f"{self.path} is not an exready history database (it holds other tables: {shown}); "
+                               "give another --db")
+        if read_only:
+            version = current_version(self._conn)
+            if version > SCHEMA_VERSION:
+                raise HistoryError(
+                    f"history database {self.path} was written by a newer exready "
+                    f"({SchemaTooNew(version, SCHEMA_VERSION)}); upgrade exready or use another --db")
+            if version < SCHEMA_VERSION:
+                raise HistoryError(
+                    f"history database {self.path} was written by an older exready (schema version {version}, "
+                    f"this one reads {SCHEMA_VERSION}); the next sweep on it upgrades it")
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -283,6 +321,15 @@ class HistoryStore:
                 ],
             )
 
+    def mark_interrupted(self, run_id: str) -> None:
+        """Close a run whose history could not be written whole (a full disk): one small update, so
+        that it reads as an interrupted run to resume, not as a sweep that died."""
+        with self._transaction("record the run end") as db:
+            db.execute(
+                "UPDATE runs SET status = ?, finished = ? WHERE id = ? AND status = 'running'",
+                (RunStatus.INTERRUPTED.value, _now(), run_id),
+            )
+
     def save_result(self, result: ScanResult, hosts: Sequence[Host] | None = None) -> None:
         """Store a whole result at once (an imported JSON report, or a sweep run without a recorder)."""
         self.begin_run(result.info, hosts if hosts is not None else [o.host for o in result.outcomes])
@@ -299,7 +346,7 @@ class HistoryStore:
             position = int(row.fetchone()[0])
         db.execute(
             "INSERT INTO run_hosts (run_id, position, name, fqdn, address, site, port, scheme, auth, source,"
-            " is_dc, os, tags_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " is_dc, os, tags_json, tls_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 run_id,
                 position,
@@ -314,6 +361,7 @@ class HistoryStore:
                 int(host.is_dc),
                 host.os,
                 json.dumps(list(host.tags)),
+                host.tls_name,
             ),
         )
 
@@ -417,6 +465,14 @@ class HistoryStore:
                 )
             ]
 
+    def durations(self, run_id: str) -> dict[str, tuple[str, float]]:
+        """Each recorded host's outcome kind and how long it took, without its facts: what the next
+        sweep needs to start last time's slow hosts first."""
+        with self._errors("read outcomes"):
+            rows = self._conn.execute(
+                "SELECT host, kind, duration_s FROM outcomes WHERE run_id = ?", (run_id,)).fetchall()
+        return {str(name): (str(kind), float(duration or 0.0)) for name, kind, duration in rows}
+
     def previous_complete(self, run_id: str) -> str | None:
         """The newest complete run that started before ``run_id`` (what "changes since the previous
         sweep" compares with), or None."""
@@ -454,7 +510,7 @@ class HistoryStore:
         """The run's inventory, in order."""
         with self._errors("read the run's hosts"):
             rows = self._conn.execute(
-                "SELECT name, fqdn, address, site, port, scheme, auth, source, is_dc, os, tags_json"
+                "SELECT name, fqdn, address, site, port, scheme, auth, source, is_dc, os, tags_json, tls_name"
                 " FROM run_hosts WHERE run_id = ? ORDER BY position",
                 (run_id,),
             ).fetchall()
@@ -524,6 +580,15 @@ class HistoryStore:
                 " WHERE run_id = ? ORDER BY position",
                 (run_id,),
             ).fetchall()
+        try:
+            return self._result(info, outcomes, roles_json, org_json, verdict_rows, cell_rows)
+        except (ValueError, TypeError) as exc:  # undecodable JSON, an unknown status: a damaged row
+            raise HistoryError(
+                f"history database {self.path}: run {run_id} is unreadable ({type(exc).__name__}: {exc})"
+            ) from exc
+
+    def _result(self, info: RunInfo, outcomes: list[HostOutcome], roles_json: str, org_json: str | None,
+                verdict_rows: list[Any], cell_rows: list[Any]) -> ScanResult:
         verdicts: dict[str, list[Verdict]] = {}
         for host, rule_id, status, detail, evidence_json, reason in verdict_rows:
             verdicts.setdefault(host, []).append(
@@ -607,4 +672,5 @@ def _host_from_row(r: Sequence[Any]) -> Host:
         is_dc=bool(r[8]),
         os=r[9],
         tags=tuple(json.loads(r[10])),
+        tls_name=r[11],
     )

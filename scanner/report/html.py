@@ -25,6 +25,7 @@ from scanner.model.outcome import OutcomeKind
 from scanner.model.rule import RuleMeta
 from scanner.model.run import ScanResult
 from scanner.model.verdict import Status, Verdict
+from scanner.report.html_servers import exchange_servers_section
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
@@ -206,6 +207,7 @@ def _render(page: _Page, result: ScanResult, rules: Mapping[str, RuleMeta], diff
     _changes(page, diff, anchors)
     _matrix(page, result, anchors)
     _rule_counts(page, result, rules)
+    page.add(exchange_servers_section(result, page.lang))  # empty without AD
     _unknown_hosts(page, result, anchors)
     _drilldown(page, result, rules, anchors)
     page.add(

@@ -11,7 +11,8 @@ stall               never answers the WS-Man request of ``stage`` (ReadTimeout; 
 slow                the collector script takes ``delay_s`` seconds (success, long-poll TimedOut faults)
 dribble             answers ``stage`` one byte every ``interval_s`` (read_timeout never fires);
                     with ``limit_s``, resets the connection after that long (ChunkedEncodingError)
-always_401          every authentication attempt is refused with 401 (AuthenticationError)
+always_401          every authentication attempt is refused with 401 (AuthenticationError); with
+                    ``delay_s``, each refusal takes that long
 tls_name_mismatch   the HTTPS certificate names another host (SSLError, certificate verify failed)
 access_denied       WS-Man fault code 5 on ``stage`` (WSManFaultError)
 shell_quota         WS-Man fault 2150859173, MaxShellsPerUser exceeded, on Create (WSManFaultError)

@@ -1,7 +1,7 @@
 """The sweep configuration file (TOML): everything a recurring, unattended sweep needs.
 
 Every key is checked: an unknown key, a value of the wrong type or out of range is a ConfigError
-naming the file and the key (``site.toml: [limits] concurrency: expected an integer from 1 to 1024,
+naming the file and the key (``site.toml: [limits] concurrency: expected an integer from 0 to 5000,
 got "many"``). Relative paths are relative to the configuration file, so a scheduler can run the sweep
 from any working directory. Output paths may hold ``{date}`` (UTC, YYYY-MM-DD) and ``{run_id}``.
 
@@ -17,11 +17,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from scanner.checks.targets import latest_cu
+from scanner.checks.targets import EXCHANGE_VERSIONS, latest_cu, normalize_version
+from scanner.collect.limits import AUTO_CONCURRENCY, MAX_CONCURRENCY
 from scanner.credentials import PASSWORD_ENV
 from scanner.directory.settings import DEFAULT_STALE_DAYS
 from scanner.directory.sites import parse_dns_server
 from scanner.errors import ConfigError, UsageError
+from scanner.transport.names import check_tls_name_pattern
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -86,11 +88,12 @@ class WinrmConfig:
     read_timeout: float = 30.0
     operation_timeout: int = 20
     configuration_name: str = "Microsoft.PowerShell"  # the PowerShell endpoint (JEA/constrained)
+    tls_name: str | None = None  # the name (or pattern) HTTPS certificates are checked for; default the FQDN
 
 
 @dataclass(frozen=True, slots=True)
 class LimitsConfig:
-    concurrency: int = 32
+    concurrency: int = AUTO_CONCURRENCY  # 0: chosen from the machine (collect.limits.auto_concurrency)
     deadline: float = 120.0
     auth_breaker: int = 5
     workers: int = 0  # processes running the sessions; 0: one per core (up to 4) from 200 hosts
@@ -241,6 +244,8 @@ class _Table:
         if value is None:
             return default
         text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if isinstance(text, str):
+            text = normalize_version(text)  # exchange = "se" reads as Exchange SE
         if not isinstance(text, str) or text not in choices:
             raise self.fail(key, "one of " + ", ".join(choices), value)
         return text
@@ -297,7 +302,7 @@ def load_config(path: Path) -> SweepConfig:
 
 def parse_config(raw: Mapping[str, Any], source: Path) -> SweepConfig:
     top = _Table(source, "", raw)
-    exchange = top.version("exchange", ("2013", "2016", "2019"), "2019")
+    exchange = top.version("exchange", EXCHANGE_VERSIONS, "2019")
     cu = top.integer("cu", None, 0, latest_cu(exchange))  # a CU this version never had is a typo
     fail_on = top.choice("fail_on", FailOn, FailOn.BLOCKED)
 
@@ -338,12 +343,13 @@ def parse_config(raw: Mapping[str, Any], source: Path) -> SweepConfig:
         read_timeout=win.number("read_timeout", 30.0, 1, 3600),
         operation_timeout=win.integer("operation_timeout", 20, 1, 3600) or 20,
         configuration_name=win.text("configuration_name", "Microsoft.PowerShell") or "Microsoft.PowerShell",
+        tls_name=_tls_name(win),
     )
     win.done()
 
     lim = top.table("limits")
     limits = LimitsConfig(
-        concurrency=lim.integer("concurrency", 32, 1, 1024) or 32,
+        concurrency=lim.integer("concurrency", AUTO_CONCURRENCY, 0, MAX_CONCURRENCY) or AUTO_CONCURRENCY,
         deadline=lim.number("deadline", 120.0, 1, 86400),
         auth_breaker=lim.integer("auth_breaker", 5, 0, 1000) or 0,
         workers=lim.integer("workers", 0, 0, 64) or 0,
@@ -422,6 +428,16 @@ def _ad(inv: _Table) -> AdConfig:
     return config
 
 
+def _tls_name(win: _Table) -> str | None:
+    value = win.text("tls_name")
+    if value is not None:
+        try:
+            check_tls_name_pattern(value, option="tls_name")
+        except UsageError as exc:
+            raise ConfigError(f"{win.source}: [winrm] {exc}") from None
+    return value
+
+
 def _dns_servers(inv: _Table) -> tuple[str, ...]:
     values = inv.text_list("ad_dns_server")
     for value in values:
@@ -450,7 +466,7 @@ def example_config() -> str:
 
 _EXAMPLE = """\
 # exready sweep configuration. Relative paths are relative to this file.
-exchange = "2019"            # target Exchange version: 2013, 2016 or 2019
+exchange = "2019"            # target Exchange version: 2013, 2016, 2019 or SE
 # cu = 14                    # target cumulative update, when the rules depend on it
 fail_on = "blocked"          # blocked (exit 1/2), unknown (exit 2 only), never (exit 0)
 
@@ -493,9 +509,10 @@ connect_timeout = 10
 read_timeout = 30
 operation_timeout = 20
 # configuration_name = "Microsoft.PowerShell"   # the PowerShell endpoint; a constrained/JEA one by name
+# tls_name = "{name}.corp.example"  # HTTPS: the name certificates carry, if not the FQDN ({name} {fqdn} {address})
 
 [limits]
-concurrency = 32
+concurrency = 0              # hosts at once; 0: 128 per CPU core (at most 1024) within free memory
 deadline = 120               # seconds per host
 auth_breaker = 5             # consecutive authentication failures that stop the sweep; 0: off
 workers = 0                  # processes running the sessions; 0: one per core (up to 4) from 200 hosts

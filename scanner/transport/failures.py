@@ -45,6 +45,7 @@ from scanner.transport.http import (
     ReplyCutShort,
 )
 from scanner.transport.kerberos import ServicePrincipal
+from scanner.transport.tls import CertificateNameMismatch
 
 # WS-Man fault codes a Windows host returns, with what to tell the user.
 _WSMAN_FAULTS: dict[int, str] = {
@@ -57,9 +58,12 @@ _WSMAN_FAULTS: dict[int, str] = {
 }
 
 
-def classify(exc: BaseException, stage: str, spn: ServicePrincipal | None = None) -> TransportError | CollectorError:
-    """Map ``exc``, raised during ``stage`` (connect, open, run, close), to our error tree. ``spn``: the
-    service principal the session asked a Kerberos ticket for, named in a failure's line."""
+def classify(exc: BaseException, stage: str, port: int | None = None,
+             spn: ServicePrincipal | None = None) -> TransportError | CollectorError:
+    """Map ``exc``, raised during ``stage`` (connect, open, run, close), to our error tree. ``port``: the
+    port connected to, named when it refused the connection. ``spn``: the service principal the session
+    asked a Kerberos ticket for, named in a failure's line."""
+    on_port = f"on port {port}" if port is not None else "on this port"
     if isinstance(exc, (TransportError, CollectorError)):
         return exc
     where = f" (during {stage})"
@@ -83,7 +87,7 @@ def classify(exc: BaseException, stage: str, spn: ServicePrincipal | None = None
         text = _root_text(exc)
         lowered = text.lower()
         if "refused" in lowered:
-            return Unreachable(f"connection refused{where}: is WinRM listening on this port?")
+            return Unreachable(f"connection refused{where}: is WinRM listening {on_port}?")
         if "name or service not known" in lowered or "getaddrinfo" in lowered or "nodename nor servname" in lowered:
             return Unreachable(f"the name does not resolve{where}")
         if "no route" in lowered or "unreachable" in lowered:
@@ -95,7 +99,7 @@ def classify(exc: BaseException, stage: str, spn: ServicePrincipal | None = None
         return RemoteFault(f"the host closed the connection{where}: {_short(text)}")
     if isinstance(exc, requests.exceptions.RequestException):
         return RemoteFault(f"HTTP error{where}: {_short(_root_text(exc))}")
-    own = _socket_or_http(exc, stage, where)
+    own = _socket_or_http(exc, stage, where, on_port)
     if own is not None:
         return own
     if isinstance(exc, AuthenticationError):
@@ -124,8 +128,10 @@ def classify(exc: BaseException, stage: str, spn: ServicePrincipal | None = None
     return CollectorError(f"unexpected {type(exc).__name__}{where}: {_short(str(exc))}")
 
 
-def _socket_or_http(exc: BaseException, stage: str, where: str) -> TransportError | None:
+def _socket_or_http(exc: BaseException, stage: str, where: str, on_port: str) -> TransportError | None:
     """Our HTTP layer's failures: the socket's own errors, TLS's, and a peer that breaks HTTP."""
+    if isinstance(exc, CertificateNameMismatch):
+        return TlsError(f"TLS failed{where}: {exc.explain()}")
     if isinstance(exc, ssl.SSLError):  # SSLCertVerificationError included
         return TlsError(f"TLS failed{where}: {_ssl_reason(exc)}")
     if isinstance(exc, ConnectTimedOut):
@@ -133,7 +139,7 @@ def _socket_or_http(exc: BaseException, stage: str, where: str) -> TransportErro
     if isinstance(exc, TimeoutError):
         return DeadlineExceeded(f"the host stopped answering{where}: read timed out")
     if isinstance(exc, ConnectionRefusedError):
-        return Unreachable(f"connection refused{where}: is WinRM listening on this port?")
+        return Unreachable(f"connection refused{where}: is WinRM listening {on_port}?")
     if isinstance(exc, socket.gaierror):
         return Unreachable(f"the name does not resolve{where}")
     if isinstance(exc, ReplyCutShort):

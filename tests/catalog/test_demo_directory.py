@@ -1,4 +1,4 @@
-"""The demo's simulated directory (samples/sites/demo-directory.json): with it, every rule judged from the
+"""The demo's simulated directory (scanner/samples/sites/demo-directory.json): with it, every rule judged from the
 organisation or the installing account fails or warns on some demo host, for some target it applies to;
 and `exready demo` shows those findings in a second section, after the AD-less matrix."""
 
@@ -26,7 +26,7 @@ from scanner.model.run import RunInfo, ScanResult
 from scanner.model.verdict import Status, Verdict
 from scanner.simulator.profiles import load_site
 
-SITES = Path(__file__).resolve().parents[2] / "samples" / "sites"
+SITES = Path(__file__).resolve().parents[2] / "scanner" / "samples" / "sites"
 DEMO = SITES / "demo.yaml"
 DIRECTORY = SITES / "demo-directory.json"
 FINDING = (Status.FAIL, Status.WARN)
@@ -43,6 +43,10 @@ DOOR_OPEN = {
 # Exchange 2013 cannot join an organisation of Exchange 2016 and later servers only; the demo organisation
 # holds Exchange 2013 servers (and older ones), so the rule is judged and passes on every host.
 OLDER_SERVERS_THERE = ("AllServersOfHigherVersionRule",)
+# Exchange SE's supported coexistence judges Exchange 2016 and 2019 servers; the demo organisation holds
+# none, which is also what makes NoE16ServerWarning warn there (any 2016/2019 server would silence it). So the
+# rule is judged and not applicable on every host.
+NO_2016_OR_2019_THERE = {"ExreadySeCoexistenceMinVersion": "NoE16ServerWarning"}
 DIRECTORY_RULES = sorted(r.id for r in catalog().rules if any(not is_host_fact(f) for f in r.meta.facts))
 
 
@@ -97,7 +101,8 @@ def test_the_directory_names_demo_hosts() -> None:
     assert set(_directory().org.facts["ad.rodcs"].value) <= names
 
 
-@pytest.mark.parametrize("rule_id", [r for r in DIRECTORY_RULES if r not in DOOR_OPEN and r not in OLDER_SERVERS_THERE])
+@pytest.mark.parametrize("rule_id", [r for r in DIRECTORY_RULES if r not in DOOR_OPEN and r not in OLDER_SERVERS_THERE
+                                     and r not in NO_2016_OR_2019_THERE])
 def test_the_rule_fails_or_warns_on_some_demo_host(rule_id: str) -> None:
     seen: dict[str, list[str]] = {}
     for version in catalog().rule(rule_id).meta.versions:
@@ -120,6 +125,12 @@ def test_the_door_open_warnings_pass_because_older_servers_are_there(rule_id: st
     assert kept, verdicts[0]
     # the very servers that keep the door open are the ones the coexistence rule fails on
     assert all(v.status is Status.FAIL for v in _verdicts(version)[coexistence])
+
+
+@pytest.mark.parametrize("rule_id", sorted(NO_2016_OR_2019_THERE))
+def test_se_coexistence_has_nothing_to_judge_where_no_e16_warns(rule_id: str) -> None:
+    assert {v.status for v in _verdicts("SE")[rule_id]} == {Status.NOT_APPLICABLE}
+    assert any(v.status is Status.WARN for v in _verdicts("2019")[NO_2016_OR_2019_THERE[rule_id]])
 
 
 def test_the_rules_of_the_demo_target_are_the_ones_the_section_lists() -> None:

@@ -31,7 +31,7 @@ def test_minimal_config_has_the_documented_defaults(tmp_path: Path) -> None:
     assert config.exchange == "2019"
     assert config.fail_on is FailOn.BLOCKED
     assert config.credentials.source is CredentialSource.KERBEROS
-    assert (config.limits.concurrency, config.limits.deadline, config.limits.auth_breaker) == (32, 120.0, 5)
+    assert (config.limits.concurrency, config.limits.deadline, config.limits.auth_breaker) == (0, 120.0, 5)  # 0: auto
     assert config.limits.workers == 0  # one per core from 200 hosts
     assert config.history.enabled and config.history.db is None and config.history.lock_wait == 0
     assert config.outputs.csv is None
@@ -105,8 +105,8 @@ lock_wait = 600
     ("text", "message"),
     [
         (
-            MINIMAL + "[limits]\nconcurrency = 0\n",
-            r"\[limits\] concurrency: expected an integer from 1 to 1024, got 0",
+            MINIMAL + "[limits]\nconcurrency = 5001\n",
+            r"\[limits\] concurrency: expected an integer from 0 to 5000, got 5001",
         ),
         (MINIMAL + '[limits]\nconcurrency = "many"\n', r"\[limits\] concurrency: expected an integer"),
         (MINIMAL + "[limits]\nworkers = 65\n", r"\[limits\] workers: expected an integer from 0 to 64, got 65"),
@@ -119,7 +119,7 @@ lock_wait = 600
             "fail_on = 'sometimes'\n" + MINIMAL,
             r"top level fail_on: expected one of 'blocked', 'unknown', 'never'",
         ),
-        ("exchange = 2010\n" + MINIMAL, r"exchange: expected one of 2013, 2016, 2019, got 2010"),
+        ("exchange = 2010\n" + MINIMAL, r"exchange: expected one of 2013, 2016, 2019, SE, got 2010"),
         (MINIMAL + "[winrm]\nscheme = 'ftp'\n", r"\[winrm\] scheme"),
         (MINIMAL + "[outputs]\ncsv = 'm-{host}.csv'\n", r"only \{run_id\} and \{date\}"),
         (MINIMAL + "[history]\nlock_wait = -1\n", r"\[history\] lock_wait"),
@@ -192,3 +192,14 @@ def test_password_file_problems(tmp_path: Path) -> None:
 )
 def test_fail_on_policy(code: int, fail_on: FailOn, expected: int) -> None:
     assert apply_fail_on(code, fail_on) == expected
+
+
+@pytest.mark.parametrize("typed", ['"se"', '"SE"', '"Se"'])
+def test_exchange_se_in_a_sweep_file(tmp_path: Path, typed: str) -> None:
+    config = load_config(write(tmp_path, f"exchange = {typed}\ncu = 0\n" + MINIMAL))
+    assert (config.exchange, config.cu) == ("SE", 0)
+
+
+def test_exchange_se_has_no_cu_1_yet(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cu"):
+        load_config(write(tmp_path, 'exchange = "se"\ncu = 1\n' + MINIMAL))
