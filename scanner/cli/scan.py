@@ -34,6 +34,7 @@ from scanner.cli.scan_options import (
     AuthOpt,
     Breaker,
     CaFile,
+    Ccache,
     Concurrency,
     ConfigurationName,
     ConnectTimeout,
@@ -46,6 +47,7 @@ from scanner.cli.scan_options import (
     HtmlOut,
     Insecure,
     JsonOut,
+    Keytab,
     LangOpt,
     NoProgress,
     OperationTimeout,
@@ -61,6 +63,7 @@ from scanner.cli.scan_options import (
     lang_or_default,
     sweep_limits,
     transport_settings,
+    winrm_credentials,
 )
 from scanner.cli.scanning import (
     Outputs,
@@ -73,7 +76,7 @@ from scanner.cli.scanning import (
 )
 from scanner.cli.stopping import StopSignals
 from scanner.collect.limits import AUTO_CONCURRENCY
-from scanner.credentials import PASSWORD_ENV, resolve_credentials
+from scanner.credentials import PASSWORD_ENV
 from scanner.directory.installer import read_installer
 from scanner.directory.settings import DEFAULT_STALE_DAYS, AdAuth
 from scanner.errors import UsageError
@@ -112,6 +115,8 @@ def scan(
     ad_deadline: AdDeadline = 120.0,
     user: User = None,
     password_env: PasswordEnv = PASSWORD_ENV,
+    keytab: Keytab = None,
+    ccache: Ccache = None,
     scheme: SchemeOpt = Scheme.HTTP,
     auth: AuthOpt = AuthMethod.NEGOTIATE,
     ca_file: CaFile = None,
@@ -178,7 +183,7 @@ def scan(
         installer = read_installer(settings, installer_account)
     params = EvaluationParams(exchange_version=exchange, cu=cu, org=org, installer=installer)
     catalog = load_catalog()
-    credentials = resolve_credentials(user, env_var=password_env)
+    credentials = winrm_credentials(user, password_env, keytab, ccache)
     request = ScanRequest(
         hosts=hosts,
         transport=transport_settings(

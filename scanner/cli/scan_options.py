@@ -12,7 +12,7 @@ from scanner.checks.catalog import EXCHANGE_VERSIONS
 from scanner.checks.targets import make_target, normalize_version
 from scanner.collect.limits import MAX_CONCURRENCY
 from scanner.collect.runner import SweepLimits
-from scanner.credentials import PASSWORD_ENV, Credentials
+from scanner.credentials import PASSWORD_ENV, Credentials, resolve_credentials
 from scanner.errors import UsageError
 from scanner.i18n import Lang, default_lang
 from scanner.model.host import AuthMethod, Scheme
@@ -27,6 +27,13 @@ User = Annotated[str | None, typer.Option(
     "--user", "-u", metavar="USER", rich_help_panel=WINRM,
     help=f"Account for WinRM (DOMAIN\\user or user@domain). Password from ${PASSWORD_ENV} or a prompt. "
          "Without --user: the Kerberos ticket cache.")]
+Keytab = Annotated[Path | None, typer.Option(
+    "--keytab", metavar="FILE", rich_help_panel=WINRM,
+    help="Kerberos: get the ticket from this client keytab (unattended runs); --user names the principal "
+         "(default: the keytab's first).")]
+Ccache = Annotated[Path | None, typer.Option(
+    "--ccache", metavar="FILE", rich_help_panel=WINRM,
+    help="Kerberos: use the tickets in this cache file (kinit -c FILE) instead of the default cache.")]
 PasswordEnv = Annotated[str, typer.Option(
     "--password-env", metavar="VAR", rich_help_panel=WINRM,
     help="Environment variable that holds the password.")]
@@ -110,6 +117,20 @@ Quiet = Annotated[bool, typer.Option(
     "--quiet", "-q", rich_help_panel=OUT, help="Do not print the matrix.")]
 
 
+def winrm_credentials(user: str | None, password_env: str, keytab: Path | None = None,
+                      ccache: Path | None = None) -> Credentials:
+    """The WinRM account: a keytab or a ticket cache file (no password asked), else --user with its
+    password, else the default Kerberos ticket cache."""
+    if keytab is not None and ccache is not None:
+        raise UsageError("--keytab and --ccache exclude each other: a keytab gets its own ticket")
+    for option, path in (("--keytab", keytab), ("--ccache", ccache)):
+        if path is not None and not path.is_file():
+            raise UsageError(f"{option} {path}: no such file")
+    if keytab is not None or ccache is not None:
+        return Credentials(user, None, keytab=keytab, ccache=ccache)
+    return resolve_credentials(user, env_var=password_env)
+
+
 def transport_settings(credentials: Credentials, *, scheme: Scheme, auth: AuthMethod, ca_file: Path | None,
                        insecure: bool, connect_timeout: float, read_timeout: float, operation_timeout: int,
                        deadline: float, configuration_name: str = "Microsoft.PowerShell",
@@ -124,6 +145,9 @@ def transport_settings(credentials: Credentials, *, scheme: Scheme, auth: AuthMe
         raise UsageError("--auth credssp needs the optional 'credssp' extra: pip install 'exready[credssp]'")
     if credentials.username is None and auth in (AuthMethod.BASIC, AuthMethod.NTLM, AuthMethod.CREDSSP):
         raise UsageError(f"--auth {auth.value} needs --user")
+    if (credentials.keytab or credentials.ccache) and auth not in (AuthMethod.NEGOTIATE, AuthMethod.KERBEROS):
+        raise UsageError(f"--keytab and --ccache are Kerberos credentials: use them with --auth kerberos or "
+                         f"negotiate, not {auth.value}")
     return TransportSettings(
         credentials=credentials, scheme=scheme, auth=auth, ca_file=ca_file, verify_tls=not insecure,
         connection_timeout=connect_timeout, read_timeout=read_timeout,

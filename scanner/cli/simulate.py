@@ -73,6 +73,11 @@ def register(app: typer.Typer) -> None:
             typer.Option(metavar="SECONDS",
                          help="Close shells idle for this many seconds (default: each host's IdleTimeOut)."),
         ] = None,
+        keytab_dir: Annotated[
+            Path | None,
+            typer.Option(metavar="DIR", help="Kerberos: a directory of <fqdn>.keytab files, one per host joined to the "
+                              "domain (its HTTP/<fqdn> key); those hosts accept Kerberos through Negotiate."),
+        ] = None,
     ) -> None:
         """Run simulated Windows hosts (WinRM/PSRP on loopback) until Ctrl-C or SIGTERM."""
         # imported here: the simulator is not needed by the other commands
@@ -94,6 +99,7 @@ def register(app: typer.Typer) -> None:
             wd,
             address_mode=address_mode,  # type: ignore[arg-type]
             idle_timeout_s=idle_timeout,
+            keytab_dir=keytab_dir,
         )
 
         def ready(srv: FleetServer) -> None:

@@ -89,6 +89,10 @@ def sweep_credentials(cfg: CredentialsConfig, where: str) -> Credentials:
     if cfg.ccache is not None:
         os.environ["KRB5CCNAME"] = f"FILE:{cfg.ccache}"  # read by the Kerberos library in this process
     if cfg.source is CredentialSource.KERBEROS:
+        if cfg.keytab is not None:
+            if not cfg.keytab.is_file():
+                raise CredentialError(f"[credentials] keytab {cfg.keytab}: no such file (see {where})")
+            return Credentials(cfg.user, None, keytab=cfg.keytab)
         return Credentials(None, None)
     assert cfg.user is not None  # the loader checked it
     if cfg.source is CredentialSource.FILE:

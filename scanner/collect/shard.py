@@ -38,7 +38,7 @@ from types import TracebackType
 from typing import Any
 
 from scanner.collect.runner import Session
-from scanner.credentials import Credentials, Secret
+from scanner.credentials import Secret
 from scanner.model.evaluated import Evaluated
 from scanner.model.facts import Fact, HostFacts
 from scanner.model.host import Host
@@ -109,7 +109,7 @@ class ShardPool:
         ctx = multiprocessing.get_context("spawn")
         creds = self._settings.credentials
         start = _Start(
-            settings=replace(self._settings, credentials=Credentials(creds.username, None)),
+            settings=replace(self._settings, credentials=replace(creds, password=None)),
             password=creds.password.reveal() if creds.password is not None else None,
             script=self._script, judge=self._judge, exchange_version=self._params.exchange_version, params=self._params,
             https=self._https)
@@ -358,8 +358,8 @@ def _worker_main(conn: Connection) -> None:
     from scanner.transport.tls import sweep_tls_context
 
     creds = start.settings.credentials
-    settings = replace(start.settings, credentials=Credentials(
-        creds.username, Secret(start.password) if start.password is not None else None))
+    settings = replace(start.settings, credentials=replace(
+        creds, password=Secret(start.password) if start.password is not None else None))
     tls = sweep_tls_context(settings) if start.https else None
     send_lock = threading.Lock()
     sessions: dict[int, CollectorSession] = {}

@@ -21,6 +21,8 @@ from typing import Any
 import ldap3
 from ldap3.core import exceptions as lx
 
+from scanner.credentials import explain_kerberos
+from scanner.directory.sasl_gssapi import SealedConnection
 from scanner.directory.settings import AD_PASSWORD_ENV, AdAuth, BindSettings, LdapSecurity
 from scanner.errors import (
     DirectoryAuthError,
@@ -242,6 +244,7 @@ def _tls(settings: BindSettings) -> ldap3.Tls:
 def _kerberos_args(settings: BindSettings) -> dict[str, Any]:
     try:
         import gssapi  # type: ignore[import-not-found,unused-ignore]  # optional extra
+        from gssapi.raw.misc import GSSError  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         raise UsageError(
             "--ad-auth kerberos needs the optional 'kerberos' extra: pip install 'exready[kerberos]' "
@@ -255,12 +258,14 @@ def _kerberos_args(settings: BindSettings) -> dict[str, Any]:
             acquired = gssapi.raw.acquire_cred_with_password(
                 name, password.reveal().encode(), usage="initiate"
             )
-        except gssapi.exceptions.GSSError as exc:
+        except GSSError as exc:
+            doing = f"getting a ticket for {user} from the password"
             raise DirectoryAuthError(
-                f"Kerberos could not get a ticket for {user}: {exc.gen_message()}"
+                explain_kerberos(exc, doing) or f"Kerberos could not get a ticket for {user}: {exc.gen_message()}"
             ) from None
         creds = gssapi.Credentials(acquired.creds)
-    # The SPN is ldap/<the DC's name>: connect by FQDN for Kerberos (an address will not do).
+    # The SPN is ldap/<the DC's name>: connect by FQDN, or give the name with --ad-tls-name when --ad
+    # gives an address (a ticket names a host, never an address).
     host = settings.tls_name or settings.endpoint.host
     return {
         "authentication": ldap3.SASL,
@@ -297,7 +302,9 @@ def open_directory(settings: BindSettings, deadline: Deadline | None = None) -> 
         kwargs.update(user=user, password=secret.reveal() if secret else None, authentication=ldap3.NTLM)
     else:
         kwargs.update(user=user, password=secret.reveal() if secret else None, authentication=ldap3.SIMPLE)
-    conn = ldap3.Connection(server, **kwargs)
+    # GSSAPI with a security layer over plain LDAP, channel bindings over TLS (sasl_gssapi)
+    kind = SealedConnection if settings.auth is AdAuth.KERBEROS else ldap3.Connection
+    conn = kind(server, **kwargs)
     try:
         with directory_errors(settings, "connecting"):
             conn.open()
@@ -416,6 +423,13 @@ def directory_errors(settings: BindSettings, doing: str) -> Iterator[None]:
         raise DirectoryUnreachable(
             f"network error talking to {url} while {doing}: {exc.strerror or exc}"
         ) from exc
+    except Exception as exc:
+        # python-gssapi's GSSError tree (the kerberos extra) for the GSSAPI bind: one line per failure
+        if type(exc).__module__.startswith("gssapi"):
+            spn = f"ldap/{settings.tls_name or settings.endpoint.host}"
+            line = explain_kerberos(exc, f"{doing} at {url}", spn)
+            raise DirectoryAuthError(line or f"Kerberos failed while {doing} at {url}: {_plain(exc)}") from exc
+        raise
 
 
 def _tls_or_unreachable(settings: BindSettings, text: str, what: str) -> DirectoryError:

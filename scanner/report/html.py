@@ -226,8 +226,9 @@ def _render(page: _Page, result: ScanResult, rules: Mapping[str, RuleMeta], diff
     page.add(exchange_servers_section(result, page.lang))  # empty without AD
     _unknown_hosts(page, result, anchors)
     _drilldown(page, result, rules, anchors)
+    version = f" {info.tool_version}" if info.tool_version else ""
     page.add(
-        f"</main><footer>{e(page.w('generated', version=f' {info.tool_version}' if info.tool_version else ''))}</footer>",
+        f"</main><footer>{e(page.w('generated', version=version))}</footer>",
         f"<script>{_asset('html_report.js')}</script></body></html>\n",
     )
 

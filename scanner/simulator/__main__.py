@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--idle-timeout", type=float, default=None)
     ap.add_argument("--max-shells", type=int, default=None)
     ap.add_argument("--stop-on-stdin-eof", action="store_true")
+    ap.add_argument("--keytab-dir", default=None, help="one <fqdn>.keytab per host in the Kerberos domain")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     workdir = Path(args.workdir)
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
             address_mode=args.address_mode,
             idle_timeout_s=args.idle_timeout,
             max_shells=args.max_shells,
+            keytab_dir=Path(args.keytab_dir) if args.keytab_dir else None,
         )
     except ExreadyError as exc:
         print(f"simulator: error: {exc}", file=sys.stderr)

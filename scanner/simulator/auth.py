@@ -1,5 +1,6 @@
 """HTTP authentication as a Windows WinRM listener does it: Basic (local accounts only), and Negotiate
-(SPNEGO/NTLM) with a pyspnego acceptor per TCP connection. Wrong credentials get 401 with the challenge
+(SPNEGO: Kerberos when the host has a keytab, NTLM unless refused) with a pyspnego acceptor per TCP
+connection. Wrong credentials get 401 with the challenge
 headers again.
 
 pyspnego's NTLM acceptor reads the accepted accounts from the file named by the NTLM_USER_FILE
@@ -21,6 +22,7 @@ import spnego
 import spnego.channel_bindings
 from spnego._ntlm_raw.crypto import lmowfv1, ntowfv1  # pinned pyspnego: the acceptor's own hash functions
 
+from scanner.simulator.kerberos import negotiate_acceptor
 from scanner.simulator.profiles import Credentials, SimHost
 
 _ENV = "NTLM_USER_FILE"
@@ -121,8 +123,10 @@ def authenticate(
     credentials: Credentials,
     authorization: str,
     strict_cbt: bool = False,
+    kerberos: Any = None,
 ) -> AuthOutcome:
-    """Check one request's Authorization header against the host's offer and the site's account."""
+    """Check one request's Authorization header against the host's offer and the site's account.
+    ``kerberos``: the host's acceptor credential (scanner.simulator.kerberos), when it is in the domain."""
     always_401 = host.fault is not None and host.fault.kind == "always_401"
     if not authorization:
         if state.user is not None:
@@ -133,7 +137,7 @@ def authenticate(
     if scheme_l == "basic" and "basic" in host.auth:
         return _basic(state, host, credentials, token.strip(), always_401)
     if scheme_l in ("negotiate", "ntlm") and "negotiate" in host.auth:
-        return _negotiate(state, host, scheme, token.strip(), always_401, strict_cbt)
+        return _negotiate(state, host, scheme, token.strip(), always_401, strict_cbt, kerberos)
     return AuthOutcome(False, challenge(host), "fail")
 
 
@@ -181,20 +185,21 @@ def basic_account_ok(host: SimHost, credentials: Credentials, user: str, passwor
 
 
 def _negotiate(
-    state: ConnectionAuth, host: SimHost, scheme: str, token: str, always_401: bool, strict_cbt: bool
+    state: ConnectionAuth, host: SimHost, scheme: str, token: str, always_401: bool, strict_cbt: bool,
+    kerberos: Any,
 ) -> AuthOutcome:
     try:
         in_token = base64.b64decode(token, validate=True)
     except binascii.Error:
         return AuthOutcome(False, challenge(host), "fail")
-    if state.ctx is None or state.ctx.complete:
-        # a new exchange on this connection starts a new context
-        bindings = None
-        if strict_cbt and state.cbt_app_data is not None:
-            bindings = spnego.channel_bindings.GssChannelBindings(application_data=state.cbt_app_data)
-        state.ctx = spnego.server(protocol="negotiate", channel_bindings=bindings)
-        state.user = state.scheme = None
     try:
+        if state.ctx is None or state.ctx.complete:
+            # a new exchange on this connection starts a new context, for the mechanisms the client offers
+            bindings = None
+            if strict_cbt and state.cbt_app_data is not None:
+                bindings = spnego.channel_bindings.GssChannelBindings(application_data=state.cbt_app_data)
+            state.user = state.scheme = None
+            state.ctx = negotiate_acceptor(kerberos, not host.refuse_ntlm, bindings, in_token)
         if always_401 and _NTLM_AUTHENTICATE in in_token:
             raise PermissionError("credentials refused")
         out_token = state.ctx.step(in_token)

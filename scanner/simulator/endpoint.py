@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from dataclasses import replace
+from typing import Any
 
 from scanner.simulator import auth, crypto, http, scripts, wsman
 from scanner.simulator.faults import DEFAULT_FLOOD, FaultSpec, WsmanFault, quota_fault
@@ -29,8 +30,10 @@ class HostRuntime:
         idle_timeout_s: float | None = None,
         max_shells: int | None = None,
         strict_cbt: bool = False,
+        kerberos: Any = None,
     ) -> None:
         self.host = host
+        self.kerberos = kerberos  # the host's Kerberos acceptor credential, when it is in the domain
         self.name = host.name
         self.credentials = credentials
         self.idle_timeout_s = idle_timeout_s if idle_timeout_s is not None else host.idle_timeout_s
@@ -162,7 +165,8 @@ class HostRuntime:
             return http.HttpResponse(404)
 
         outcome = auth.authenticate(
-            state, self.host, self.credentials, req.headers.get("authorization", ""), self.strict_cbt
+            state, self.host, self.credentials, req.headers.get("authorization", ""), self.strict_cbt,
+            self.kerberos,
         )
         if outcome.event == "ok":
             self.counters.auth_ok += 1

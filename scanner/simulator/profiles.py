@@ -30,7 +30,9 @@ this ProductName); ``ps_version`` another Windows PowerShell (a WMF installed); 
 scanner.simulator.draft). Fact-level overrides stay: facts (present values), absent (fact names),
 unreadable (fact name -> error text) are translated into the machine edit that makes the collector read
 them (scanner.simulator.fact_edits), and an override the machine cannot answer as asked is refused.
-A profile may also set fault, schemes, auth, max_shells, idle_timeout_s, allow_unencrypted.
+A profile may also set fault, schemes, auth, max_shells, idle_timeout_s, allow_unencrypted, and
+refuse_ntlm (Negotiate takes Kerberos only, as in a domain that restricts NTLM; Kerberos needs the
+simulator's keytab directory, see scanner.simulator.kerberos).
 ``baseline: builtin`` and ``variants: builtin`` take the bundled ones.
 
 The same file and seed always give the same hosts.
@@ -115,6 +117,7 @@ class SimHost:
     max_shells: int = 30
     idle_timeout_s: float = 7200.0
     allow_unencrypted: bool = False
+    refuse_ntlm: bool = False  # Negotiate with Kerberos only ("Restrict NTLM: Incoming NTLM traffic")
     answer_delay_s: float = 0.0  # how long running the collector takes on this host (site's answer_time)
 
     @property
@@ -241,6 +244,7 @@ _PROFILE_KEYS = {
     "max_shells",
     "idle_timeout_s",
     "allow_unencrypted",
+    "refuse_ntlm",
 }
 
 
@@ -260,6 +264,7 @@ class _Profile:
     max_shells: int = 30
     idle_timeout_s: float = 7200.0
     allow_unencrypted: bool = False
+    refuse_ntlm: bool = False
 
     def copy(self) -> _Profile:
         return replace(self, edits=list(self.edits), facts=dict(self.facts))
@@ -395,6 +400,8 @@ class _SiteBuilder:
             raise self.fail(f"{what}: max_shells and idle_timeout_s are numbers") from None
         if "allow_unencrypted" in raw:
             prof.allow_unencrypted = bool(raw["allow_unencrypted"])
+        if "refuse_ntlm" in raw:
+            prof.refuse_ntlm = bool(raw["refuse_ntlm"])
 
     def fact_name(self, name: Any, what: str) -> str:
         if str(name) not in FACT_NAMES:
@@ -574,6 +581,7 @@ class _SiteBuilder:
             max_shells=prof.max_shells,
             idle_timeout_s=prof.idle_timeout_s,
             allow_unencrypted=prof.allow_unencrypted,
+            refuse_ntlm=prof.refuse_ntlm,
             answer_delay_s=self.answer_time.draw(self.seed, p.name),
         )
 

@@ -68,6 +68,7 @@ class SimulatorThread:
         strict_cbt: bool = False,
         expiry_interval_s: float | None = None,
         startup_timeout_s: float = 120.0,
+        keytab_dir: Path | None = None,
     ) -> None:
         self.site = _as_site(site)
         self._workdir_arg = workdir
@@ -77,6 +78,7 @@ class SimulatorThread:
             max_shells=max_shells,
             strict_cbt=strict_cbt,
             expiry_interval_s=expiry_interval_s,
+            keytab_dir=keytab_dir,
         )
         self._startup_timeout_s = startup_timeout_s
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -18,6 +18,7 @@ from scanner.errors import SimulatorError
 from scanner.simulator import certs, clixml, http
 from scanner.simulator.auth import NtlmUserFile
 from scanner.simulator.endpoint import HostRuntime
+from scanner.simulator.kerberos import acceptor_credentials
 from scanner.simulator.profiles import Credentials, SimHost, Site
 from scanner.simulator.stats import SimStats
 
@@ -82,6 +83,7 @@ class FleetServer:
         max_shells: int | None = None,
         strict_cbt: bool = False,
         expiry_interval_s: float | None = None,
+        keytab_dir: Path | None = None,
     ) -> None:
         if address_mode not in ("auto", "address", "port"):
             raise SimulatorError(f"unknown address mode {address_mode!r} (auto, address or port)")
@@ -92,6 +94,7 @@ class FleetServer:
         self._max_shells = max_shells
         self._strict_cbt = strict_cbt
         self._expiry_interval_s = expiry_interval_s
+        self._keytab_dir = keytab_dir  # one <fqdn>.keytab per host in the domain (scanner.simulator.kerberos)
         self.hosts: tuple[SimHost, ...] = ()
         self.ca_file: Path | None = None
         self.runtimes: dict[str, HostRuntime] = {}
@@ -117,6 +120,7 @@ class FleetServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         raise_open_file_limit(len(self.site.hosts) * 2 + 4096)
         clixml.memoise_long_strings()
+        acceptors = acceptor_credentials(self.site.hosts, self._keytab_dir)
         bound: list[tuple[SimHost, dict[str, socket.socket]]] = []
         try:
             for h in self.site.hosts:
@@ -142,6 +146,7 @@ class FleetServer:
                     idle_timeout_s=self._idle_timeout_s,
                     max_shells=self._max_shells,
                     strict_cbt=self._strict_cbt,
+                    kerberos=acceptors.get(host.name),
                 )
                 self.runtimes[host.name] = runtime
                 hosts.append(host)

@@ -52,6 +52,7 @@ class CredentialsConfig:
     password_env: str = PASSWORD_ENV
     password_file: Path | None = None
     ccache: Path | None = None  # KRB5CCNAME for the sweep; default: the environment's
+    keytab: Path | None = None  # source = "kerberos": the ticket from this client keytab (user: its principal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,9 +324,14 @@ def parse_config(raw: Mapping[str, Any], source: Path) -> SweepConfig:
         password_env=cred.text("password_env", PASSWORD_ENV) or PASSWORD_ENV,
         password_file=cred.path("password_file"),
         ccache=cred.path("ccache"),
+        keytab=cred.path("keytab"),
     )
     cred.done()
     _check_credentials(source, "credentials", credentials.source, user, credentials.password_file)
+    if credentials.keytab is not None and credentials.source is not CredentialSource.KERBEROS:
+        raise ConfigError(f"{source}: [credentials] keytab is only read with source = 'kerberos'")
+    if credentials.keytab is not None and credentials.ccache is not None:
+        raise ConfigError(f"{source}: [credentials] keytab and ccache exclude each other")
 
     win = top.table("winrm")
     winrm = WinrmConfig(
@@ -488,6 +494,7 @@ file = "servers.yaml"        # a plain list, CSV or YAML inventory
 [credentials]
 # source = "kerberos"        # the ticket cache (default without user)
 # ccache = "/var/lib/exready/krb5cc"
+# keytab = "/etc/exready/svc-exready.keytab"   # with source = "kerberos": the ticket from this keytab
 user = "CORP\\\\svc-exready"
 source = "env"               # env (default with user), file, kerberos
 password_env = "EXREADY_PASSWORD"

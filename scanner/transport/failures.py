@@ -34,7 +34,8 @@ from scanner.errors import (
     Unreachable,
 )
 from scanner.model.outcome import OutcomeKind
-from scanner.transport.http import ConnectTimedOut
+from scanner.transport import kerberos
+from scanner.transport.http import ConnectTimedOut, KerberosRefused, NtlmRefused
 from scanner.transport.http_reply import (
     ConnectionClosed,
     HttpFailure,
@@ -43,6 +44,7 @@ from scanner.transport.http_reply import (
     ReplyCutShort,
     ReplyTooLarge,
 )
+from scanner.transport.kerberos import ServicePrincipal
 from scanner.transport.tls import CertificateNameMismatch
 
 # WS-Man fault codes a Windows host returns, with what to tell the user.
@@ -56,13 +58,23 @@ _WSMAN_FAULTS: dict[int, str] = {
 }
 
 
-def classify(exc: BaseException, stage: str, port: int | None = None) -> TransportError | CollectorError:
+def classify(exc: BaseException, stage: str, port: int | None = None,
+             spn: ServicePrincipal | None = None) -> TransportError | CollectorError:
     """Map ``exc``, raised during ``stage`` (connect, open, run, close), to our error tree. ``port``: the
-    port connected to, named when it refused the connection."""
+    port connected to, named when it refused the connection. ``spn``: the service principal the session
+    asked a Kerberos ticket for, named in a failure's line."""
     on_port = f"on port {port}" if port is not None else "on this port"
     if isinstance(exc, (TransportError, CollectorError)):
         return exc
     where = f" (during {stage})"
+    if isinstance(exc, NtlmRefused):
+        return AuthFailed(f"{kerberos.NTLM_REFUSED}{where}")
+    if isinstance(exc, KerberosRefused):
+        return AuthFailed(f"{kerberos.ticket_refused(spn)}{where}")
+    if isinstance(exc, SpnegoError):
+        line = kerberos.explain_kerberos(exc, f"during {stage}", spn)
+        if line is not None:
+            return AuthFailed(line)
     if isinstance(exc, requests.exceptions.SSLError):
         return TlsError(f"TLS failed{where}: {_ssl_reason(exc)}")
     if isinstance(exc, requests.exceptions.ConnectTimeout):

@@ -182,14 +182,25 @@ def _ntlm_hashes(password: str) -> tuple[str, str]:
 
 
 def spnego_credentials(username: str | None, password: str | None) -> tuple[Any, str | None]:
-    """The (username, password) arguments of ``spnego.client``: NTLM from hashes derived once per
-    password, and the password itself for Kerberos. Unchanged on Windows, where SSPI takes no hashes,
-    and for the Kerberos ticket cache (no password)."""
+    """The (username, password) arguments of ``spnego.client`` for NTLM: hashes derived once per
+    password. Unchanged on Windows, where SSPI takes no hashes, and without a password. Kerberos
+    credentials are ``scanner.transport.kerberos``'s: a password here is never sent to a KDC, so that
+    Negotiate with a password costs no ticket request per host."""
     if username is None or password is None or sys.platform == "win32":
         return username, password
     lm, nt = _ntlm_hashes(password)
-    return [spnego.NTLMHash(username=username, lm_hash=lm, nt_hash=nt),
-            spnego.Password(username=username, password=password)], None
+    return [spnego.NTLMHash(username=username, lm_hash=lm, nt_hash=nt)], None
+
+
+class KerberosRefused(AuthenticationError):
+    """The host answered our Kerberos ticket with 401 and no token: it could not decrypt the ticket with
+    its own key (a keytab or machine password out of step with the KDC, or another machine at this
+    address)."""
+
+
+class NtlmRefused(AuthenticationError):
+    """The host answered our first NTLM token with 401 and no challenge, while still offering
+    Negotiate: it takes no NTLM (a domain that restricts it), and we had no Kerberos credential."""
 
 
 class WinRMHttpTransport:
@@ -199,7 +210,8 @@ class WinRMHttpTransport:
     def __init__(self, server: str, port: int, *, https: bool, path: str, auth: str, username: str | None,
                  password: str | None, tls: ssl.SSLContext | None, connection_timeout: float,
                  read_timeout: float, watch: SocketWatch, hostname_override: str | None = None,
-                 encrypt: bool = True, tls_name: str | None = None) -> None:
+                 encrypt: bool = True, tls_name: str | None = None, service: str = "HTTP",
+                 kerberos: list[Any] | None = None) -> None:
         if auth not in ("basic", "negotiate", "ntlm", "kerberos"):
             raise ValueError(f"the HTTP transport does not do {auth!r} authentication")
         self.server = server
@@ -214,6 +226,9 @@ class WinRMHttpTransport:
         self.connection_timeout = connection_timeout
         self.read_timeout = read_timeout
         self._hostname_override = hostname_override
+        self._service = service
+        # pyspnego credentials for Kerberos (scanner.transport.kerberos); None: no Kerberos credential
+        self._kerberos = kerberos
         # tls_name: the name the certificate is checked against and SNI asks for (default: ``server``)
         self._watch = watch
         self._conn = HttpConnection(server, port, tls=tls if https else None, watch=watch,
@@ -308,17 +323,26 @@ class WinRMHttpTransport:
             self.encryption = WinRMEncryption(self._context, protocol)
 
     def _exchange(self, header: str, provider: str) -> tuple[Reply, str, str, bool]:
-        user, password = spnego_credentials(self.username, self._password)
+        if provider == "kerberos":
+            user: Any = self._kerberos if self._kerberos is not None else None
+            password = None
+        else:
+            user, password = spnego_credentials(self.username, self._password)
+            if self._kerberos and provider == "negotiate":
+                # both mechanisms offered: Kerberos first, NTLM if the host or the KDC will not
+                user = [*(user if isinstance(user, list) else []), *self._kerberos]
+                password = None
         self._context = context = spnego.client(
             user,
             password,
             hostname=self._hostname_override or self.server,
-            service="host",  # pypsrp's default service principal class
+            service=self._service,
             channel_bindings=self._channel_bindings(),
             context_req=spnego.ContextReq.default,
             protocol=provider if provider in ("ntlm", "kerberos") else "negotiate",
             options=spnego.NegotiateOptions.wrapping_winrm if self.wrap_required else spnego.NegotiateOptions.none,
         )
+        first = True
         out_token = context.step()
         while True:
             auth = f"{header} {base64.b64encode(out_token or b'').decode('ascii')}"
@@ -328,12 +352,18 @@ class WinRMHttpTransport:
             in_token = base64.b64decode(match.group(2)) if match and match.group(2).strip() else None
             if reply.status == 401 and in_token is None and not context.complete:
                 # no token back: the host refused this scheme or these credentials outright
+                if first and "negotiate" in offered.lower():  # it speaks Negotiate, yet refused this token
+                    if provider == "kerberos":
+                        raise KerberosRefused("the host refused the Kerberos ticket")
+                    if not self._kerberos:
+                        raise NtlmRefused(f"the host refused NTLM for {self.username}")
                 other = _offered_scheme(offered)
                 if other is not None and other.lower() != header.lower():
                     return reply, other, _provider_for(self.auth, other), True
                 return reply, header, provider, False
             if in_token is None:
                 return reply, header, provider, False
+            first = False
             out_token = context.step(in_token)
             if context.complete and not out_token:
                 return reply, header, provider, False

@@ -25,6 +25,7 @@ from scanner.errors import AuthFailed, CollectorError, DeadlineExceeded, Transpo
 from scanner.model.host import AuthMethod, Host, Scheme
 from scanner.transport.failures import classify
 from scanner.transport.http import WinRMHttpTransport
+from scanner.transport.kerberos import SERVICE, client_credentials, has_kerberos_source, service_principal
 from scanner.transport.names import TlsName, tls_server_name
 from scanner.transport.serializer import CACHE_KEY, use_fast_serializer
 from scanner.transport.settings import TransportSettings
@@ -152,7 +153,7 @@ class HostSession:
                     "a local account (name or .\\name), or Negotiate/Kerberos") from exc
             if isinstance(exc, CertificateNameMismatch) and self._tls_name is not None:
                 exc.source = self._tls_name.source  # where the expected name came from, for the message
-            raise classify(exc, self.stage, self._port()) from exc
+            raise classify(exc, self.stage, self._port(), service_principal(self.host)) from exc
         finally:
             if pool is not None and wsman is not None:
                 self._close(pool, wsman)
@@ -183,9 +184,18 @@ class HostSession:
         tls_name = tls_server_name(self.host, s.tls_name) if https else None
         self._tls_name = tls_name
         hostname_override = None
-        if self.host.fqdn and self.host.address and auth in (AuthMethod.NEGOTIATE, AuthMethod.KERBEROS):
-            # Connecting by address: Kerberos still needs the host's name for its service principal.
-            hostname_override = self.host.fqdn
+        service = SERVICE
+        kerberos: list[Any] | None = None
+        if auth in (AuthMethod.NEGOTIATE, AuthMethod.KERBEROS):
+            # Kerberos names the service by the host's FQDN, whatever address the socket connects to
+            spn = service_principal(self.host)
+            if spn is not None:
+                hostname_override, service = spn.hostname, spn.service
+            elif auth is AuthMethod.KERBEROS:
+                raise AuthFailed(f"Kerberos needs the host's name, and only the address {self.host.target} is "
+                                 "known: give the FQDN (the inventory's fqdn column)")
+            if auth is AuthMethod.KERBEROS or has_kerberos_source(creds):
+                kerberos = client_credentials(creds, with_password=auth is AuthMethod.KERBEROS)
         # pypsrp's annotations say bool/int, but it hands these to requests, which also takes a CA
         # bundle path for verification and float timeouts.
         kwargs: dict[str, Any] = {
@@ -195,6 +205,7 @@ class HostSession:
         }
         if hostname_override is not None:
             kwargs["negotiate_hostname_override"] = hostname_override
+            kwargs["negotiate_service"] = service
         wsman = _WSMan(
             self.host.target,
             port=port,
@@ -216,7 +227,7 @@ class HostSession:
                 self.host.target, port, https=https, path=s.http_path, auth=auth.value,
                 username=creds.username, password=password, tls=tls,
                 connection_timeout=s.connection_timeout, read_timeout=s.read_timeout,
-                watch=self._watch, hostname_override=hostname_override,
+                watch=self._watch, hostname_override=hostname_override, service=service, kerberos=kerberos,
                 tls_name=tls_name.name if tls_name is not None else None)
             return wsman
         # CredSSP stays on pypsrp's own requests transport.

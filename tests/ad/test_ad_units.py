@@ -4,6 +4,7 @@ error mapping, CLI validation; discovery's paging and counting on ldap3's mock s
 from __future__ import annotations
 
 import socket
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -411,7 +412,6 @@ def test_mock_discovery_one_level_ou_and_unresolved_names() -> None:
             {"EXREADY_AD_PASSWORD": "p"},
             "DOMAIN\\name",
         ),
-        (["inventory", "--ad", "dc1", "--ad-auth", "kerberos"], {}, "'kerberos' extra"),
         (
             ["inventory", "--ad", "dc1", "--ad-user", "u", "--ad-insecure-skip-verify-tls", "--ad-ca-file", "x.pem"],
             {"EXREADY_AD_PASSWORD": "p"},
@@ -428,6 +428,14 @@ def test_cli_rejects_bad_input_in_one_line(args: list[str], env: dict[str, str],
     result = CliRunner().invoke(build_app(), args, env=env)
     assert result.exit_code == EXIT_RUN_FAILED, result.output
     assert text in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_says_kerberos_needs_its_extra_when_gssapi_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "gssapi", None)  # as if the 'kerberos' extra were not installed
+    result = CliRunner().invoke(build_app(), ["inventory", "--ad", "dc1", "--ad-auth", "kerberos"])
+    assert result.exit_code == EXIT_RUN_FAILED, result.output
+    assert "'kerberos' extra" in result.output
     assert "Traceback" not in result.output
 
 
