@@ -13,16 +13,19 @@ from tabulate import tabulate
 from scanner.cli.scan_options import CsvDialectOpt, CsvOut, LangOpt, lang_or_default
 from scanner.errors import HistoryError, UsageError
 from scanner.history.diff import CellChangeKind, RuleChangeKind, RunDiff, diff_results
-from scanner.history.store import HistoryStore, RunStatus, default_db_path
+from scanner.history.store import HistoryStore, RunStatus
 from scanner.i18n import Lang
 from scanner.model.rule import RuleMeta
 from scanner.model.run import ScanResult
 from scanner.model.verdict import Status
 from scanner.report.csv_safe import CsvDialect
 
-DbOpt = Annotated[Path | None, typer.Option(
-    "--db", metavar="FILE", envvar="EXREADY_DB",
-    help="History database (default: history.sqlite3 in the user's state directory; $EXREADY_DB).")]
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", metavar="FILE|URL", envvar="EXREADY_DB",
+    help="History database: a SQLite file or a postgresql:// URL without a password (default: "
+    "history.sqlite3 in the user's state directory; $EXREADY_DB).")]
+ZoneOpt = Annotated[str | None, typer.Option(
+    "--zone", metavar="ZONE", help="Only this zone's runs ('last' counts this zone's runs).")]
 HtmlOut = Annotated[Path | None, typer.Option(
     "--html", metavar="FILE", help="Write the self-contained HTML report, with the changes since the "
     "previous complete sweep.")]
@@ -31,8 +34,10 @@ FindingsOut = Annotated[Path | None, typer.Option(
 JsonOutOpt = Annotated[Path | None, typer.Option("--json", metavar="FILE", help="Write the JSON report.")]
 
 
-def open_store(db: Path | None) -> HistoryStore:
-    return HistoryStore(db or default_db_path(), create=False)
+def open_store(db: str | None) -> HistoryStore:
+    from scanner.cli.history_db import open_history
+
+    return open_history(db, create=False)
 
 
 def rules_by_id() -> dict[str, RuleMeta]:
@@ -46,19 +51,21 @@ def rules_by_id() -> dict[str, RuleMeta]:
 
 def history_list(
     db: DbOpt = None,
+    zone: ZoneOpt = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Newest runs to show.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout instead of a table.")] = False,
 ) -> None:
     """The sweeps in the history database, newest first."""
     with open_store(db) as store:
-        runs = store.list_runs(limit)
-        path = store.path
+        runs = store.list_runs(limit, zone=zone)
+        path = store.where
+        zoned = len({r.zone for r in runs}) > 1 or any(r.zone != "default" for r in runs)
     if as_json:
         typer.echo(jsonlib.dumps([
             {"run_id": r.run_id, "started": r.started, "finished": r.finished, "status": r.status.value,
              "exchange_version": r.exchange_version, "inventory_source": r.inventory_source,
              "tool_version": r.tool_version, "hosts": r.hosts, "finished_hosts": r.finished_hosts,
-             "cells": dict(r.cells), "resumed": r.resumed}
+             "cells": dict(r.cells), "resumed": r.resumed, "zone": r.zone}
             for r in runs], indent=2))
         return
     if not runs:
@@ -70,9 +77,12 @@ def history_list(
          str(r.cells.get("BLOCKED", 0)), str(r.cells.get("UNKNOWN", 0)), r.inventory_source]
         for r in runs
     ]
-    typer.echo(tabulate(rows, headers=["run", "started (UTC)", "status", "exchange", "hosts done",
-                                       "blocked cells", "unknown cells", "inventory"],
-                        disable_numparse=True))
+    headers = ["run", "started (UTC)", "status", "exchange", "hosts done", "blocked cells", "unknown cells",
+               "inventory"]
+    if zoned:  # a column only when the database holds zones, so a single scanner's list is unchanged
+        rows = [[*row[:2], r.zone, *row[2:]] for row, r in zip(rows, runs, strict=True)]
+        headers = [*headers[:2], "zone", *headers[2:]]
+    typer.echo(tabulate(rows, headers=headers, disable_numparse=True))
     if any(r.status is RunStatus.ABANDONED for r in runs):
         typer.echo("\nabandoned: the sweep process died before the end; "
                    "finish it with `exready sweep --resume RUN`.")
@@ -154,6 +164,7 @@ def history_prune(
     vacuum: Annotated[bool, typer.Option(
         "--vacuum", help="Then give the freed space back to the file system (rewrites the file).")] = False,
     db: DbOpt = None,
+    zone: ZoneOpt = None,
     lock_wait: Annotated[float, typer.Option(
         "--lock-wait", min=0, metavar="SECONDS", help="Wait this long for a running sweep.")] = 0.0,
 ) -> None:
@@ -165,8 +176,9 @@ def history_prune(
     before = (datetime.now(UTC) - timedelta(days=older_than)).isoformat(timespec="seconds") \
         if older_than is not None else None
     with open_store(db) as store:
-        store.lock(lock_wait)
-        deleted = store.prune(keep=keep, before=before)
+        for z in [zone] if zone is not None else store.zones() or ["default"]:
+            store.lock(lock_wait, z)  # each zone's sweep lock (on SQLite, the file's)
+        deleted = store.prune(keep=keep, before=before, zone=zone)
         if vacuum:
             store.vacuum()
     typer.echo(f"deleted {len(deleted)} run(s)" + (f": {', '.join(deleted)}" if deleted else ""))
@@ -212,17 +224,26 @@ def render_diff(d: RunDiff, lang: Lang = Lang.EN) -> str:
     return "\n".join(lines)
 
 
-def pick_pair(store: HistoryStore, run_a: str | None, run_b: str | None) -> tuple[str, str]:
+def pick_pair(
+    store: HistoryStore, run_a: str | None, run_b: str | None, zone: str | None = None
+) -> tuple[str, str]:
     if run_a is not None and run_b is not None:
-        return store.resolve(run_a), store.resolve(run_b)
-    complete = store.last_complete(2)
-    if run_a is not None:  # one run given: compare it with the newest complete run
-        older = store.resolve(run_a)
+        return store.resolve(run_a, zone), store.resolve(run_b, zone)
+    if run_a is not None:  # one run given: compare it with the newest complete run of its zone
+        older = store.resolve(run_a, zone)
+        complete = store.last_complete(1, zone if zone is not None else store.run_zone(older))
         if not complete or complete[0] == older:
             raise HistoryError(f"no complete run newer than {older} to compare with; name both runs")
         return older, complete[0]
+    if zone is None:
+        zones = store.zones()
+        if len(zones) > 1:
+            raise UsageError(f"{store.where} holds {len(zones)} zones ({', '.join(zones)}): say which with "
+                             "--zone ZONE, or compare the whole estate with --estate")
+    complete = store.last_complete(2, zone)
     if len(complete) < 2:
-        raise HistoryError(f"diff needs two complete runs; {store.path} has {len(complete)} "
+        scope = f" of zone {zone!r}" if zone is not None else ""
+        raise HistoryError(f"diff needs two complete runs{scope}; {store.where} has {len(complete)} "
                            "(name the runs to compare others)")
     return complete[1], complete[0]
 
@@ -233,6 +254,7 @@ def diff(
     run_b: Annotated[str | None, typer.Argument(metavar="[RUN_B]", help="The newer run (default: the "
                      "newest complete run).")] = None,
     db: DbOpt = None,
+    zone: ZoneOpt = None,
     reevaluate: Annotated[bool, typer.Option(
         "--reevaluate", help="Judge both runs with today's rules first, so only the servers' changes "
         "show, not the rules'.")] = False,
@@ -243,7 +265,7 @@ def diff(
     """What changed between two sweeps: hosts newly blocked, ready or unknown per role, rules that
     appeared or cleared per host, hosts added to or gone from the inventory."""
     with open_store(db) as store:
-        a, b = pick_pair(store, run_a, run_b)
+        a, b = pick_pair(store, run_a, run_b, zone)
         if a == b:
             raise UsageError(f"both sides are run {a}: name two different runs")
         old, new = load_run(store, a, reevaluate), load_run(store, b, reevaluate)

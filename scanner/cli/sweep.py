@@ -32,7 +32,7 @@ from scanner.errors import CredentialError, HistoryError, UsageError
 from scanner.evaluate.engine import EvaluationParams
 from scanner.history.diff import RunDiff, diff_results
 from scanner.history.recorder import HistoryRecorder
-from scanner.history.store import HistoryStore, RunStatus, default_db_path
+from scanner.history.store import HistoryStore, RunStatus
 from scanner.i18n import Lang
 from scanner.model.facts import OrgFacts
 from scanner.model.host import AuthMethod, Host, Scheme
@@ -131,10 +131,13 @@ def _fresh_target(config: SweepConfig) -> Target:
 
 
 def _resume_target(store: HistoryStore, ref: str, config: SweepConfig) -> Target:
-    run_id = store.resolve(ref)
+    run_id = store.resolve(ref, config.zone if ref.strip().startswith("last") else None)
     summary = store.summary(run_id)
     if summary.status is RunStatus.COMPLETE:
         raise HistoryError(f"run {run_id} is complete; there is nothing to resume")
+    if summary.zone != config.zone:  # each scanner writes only its own zone's hosts
+        raise HistoryError(f"run {run_id} belongs to zone {summary.zone!r}; this sweep is zone "
+                           f"{config.zone!r} (--zone or zone = in the configuration)")
     info = store.run_info(run_id)
     hosts = tuple(store.hosts(run_id))
     prior = {o.host.name: o for o in store.finished_outcomes(run_id)}
@@ -148,13 +151,13 @@ def _resume_target(store: HistoryStore, ref: str, config: SweepConfig) -> Target
     return Target(run_id, hosts, prior, info.inventory_source, info.exchange_version, info.cu, org)
 
 
-def _previous(store: HistoryStore | None, run_id: str) -> ScanResult | None:
-    """The newest complete run before this one, for "changes since the previous sweep"."""
+def _previous(store: HistoryStore | None, run_id: str, zone: str) -> ScanResult | None:
+    """The newest complete run of this zone before this one, for "changes since the previous sweep"."""
     if store is None:
         return None
     previous_id = store.previous_complete(run_id)
     if previous_id is None:
-        for candidate in store.last_complete(2):  # a brand-new run is not in the database yet
+        for candidate in store.last_complete(2, zone):  # a brand-new run is not in the database yet
             if candidate != run_id:
                 previous_id = candidate
                 break
@@ -179,9 +182,13 @@ def sweep(
         "--workers", "-w", min=0, max=64,
         help="Processes that run the WinRM sessions; 0: one per core, up to 4, from 200 hosts.")] = None,
     deadline: Annotated[float | None, typer.Option("--deadline", min=1, help="Seconds per host.")] = None,
-    db: Annotated[Path | None, typer.Option(
-        "--db", metavar="FILE", envvar="EXREADY_DB", rich_help_panel=SWEEP,
-        help="History database (default: \\[history] db, else the user's state directory).")] = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", metavar="FILE|URL", envvar="EXREADY_DB", rich_help_panel=SWEEP,
+        help="History database: a SQLite file or a postgresql:// URL without a password (default: "
+             "\\[history] db or url, else the user's state directory).")] = None,
+    zone: Annotated[str | None, typer.Option(
+        "--zone", metavar="ZONE", rich_help_panel=SWEEP,
+        help="The zone this sweep covers (default: the configuration's zone, else 'default').")] = None,
     no_history: Annotated[bool, typer.Option(
         "--no-history", rich_help_panel=SWEEP, help="Do not record this sweep.")] = False,
     lock_wait: Annotated[float | None, typer.Option(
@@ -232,6 +239,10 @@ def sweep(
     check_target(config.exchange, config.cu)
     if fail_on is not None:
         config = replace(config, fail_on=fail_on)
+    if zone is not None:
+        from scanner.history.zone_lock import check_zone
+
+        config = replace(config, zone=check_zone(zone))
     if user is not None:
         source = CredentialSource.ENV if config.credentials.source is CredentialSource.KERBEROS \
             else config.credentials.source
@@ -248,12 +259,14 @@ def sweep(
     catalog = load_catalog()
     store: HistoryStore | None = None
     if not no_history and config.history.enabled:
-        store = HistoryStore(db or config.history.db or default_db_path())
+        from scanner.cli.history_db import open_history
+
+        store = open_history(db, config.history, create=True)
     elif resume is not None:
         raise UsageError("--resume needs the history database (drop --no-history)")
     try:
         if store is not None:
-            store.lock(lock_wait if lock_wait is not None else config.history.lock_wait)
+            store.lock(lock_wait if lock_wait is not None else config.history.lock_wait, config.zone)
         target = _resume_target(store, resume, config) if store is not None and resume is not None \
             else _fresh_target(config)
         _run(config, where, catalog, store, target, lang_value, dialect,
@@ -302,7 +315,8 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
         run_id=target.run_id,
     )
     observers: list[ScanObserver] = []
-    recorder = HistoryRecorder(store, catalog.roles(target.exchange), target.org) if store is not None else None
+    recorder = HistoryRecorder(store, catalog.roles(target.exchange), target.org, zone=config.zone) \
+        if store is not None else None
     if recorder is not None:
         observers.append(recorder)
     events = None
@@ -325,7 +339,7 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
         from scanner.report.findings_csv import write_findings_csv
 
         write_findings_csv(result, paths["findings"], rules, dialect, lang.value)
-    previous = _previous(store, result.info.run_id)
+    previous = _previous(store, result.info.run_id, config.zone)
     changes: RunDiff | None = diff_results(previous, result) if previous is not None else None
     if paths["html"] is not None:
         from scanner.report.html import write_html
@@ -342,7 +356,8 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
             f"{len(changes.added_hosts)} host(s) added, {len(changes.removed_hosts)} gone "
             f"(exready diff {changes.old.run_id} {result.info.run_id})")
     if store is not None:
-        typer.echo(f"recorded as run {result.info.run_id} in {store.path}", err=True)
+        typer.echo(f"recorded as run {result.info.run_id} in {store.where}"
+                   + (f" (zone {config.zone})" if config.zone != "default" else ""), err=True)
     if recorder is not None and recorder.failure is not None:
         raise HistoryError(f"the sweep ran and its reports were written, but {recorder.failure}")
     code = apply_fail_on(exit_code(result, run.signal_name), config.fail_on)

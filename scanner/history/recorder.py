@@ -23,17 +23,20 @@ class HistoryRecorder(NullObserver):
     first error in ``failure``, stops writing, and the caller reports it after the outputs are out.
     """
 
-    def __init__(self, store: HistoryStore, roles: Sequence[str] = (), org: OrgFacts | None = None) -> None:
+    def __init__(
+        self, store: HistoryStore, roles: Sequence[str] = (), org: OrgFacts | None = None, zone: str = "default"
+    ) -> None:
         self.store = store
         self.roles = tuple(roles)
         self.org = org
+        self.zone = zone
         self.run_id: str | None = None
         self.failure: HistoryError | None = None
         self.recorded = 0
 
     def run_started(self, info: RunInfo, hosts: Sequence[Host]) -> None:
         self.run_id = info.run_id
-        self._guard(lambda: self.store.begin_run(info, hosts, self.roles, self.org))
+        self._guard(lambda: self.store.begin_run(info, hosts, self.roles, self.org, self.zone))
 
     def host_done(self, outcome: HostOutcome) -> None:
         run_id = self.run_id
@@ -45,7 +48,7 @@ class HistoryRecorder(NullObserver):
     def run_done(self, result: ScanResult) -> None:
         if self.run_id is None:  # the pipeline never announced the run: record it whole
             self.run_id = result.info.run_id
-            self._guard(lambda: self.store.save_result(result))
+            self._guard(lambda: self.store.save_result(result, zone=self.zone))
             return
         self._guard(lambda: self.store.finish_run(result))
 

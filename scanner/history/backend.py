@@ -1,0 +1,298 @@
+"""Where the history lives: a SQLite file (the embedded default) or a PostgreSQL database.
+
+The store writes its SQL once, in SQLite's spelling (``?`` placeholders, ``rowid`` for insertion
+order), and a backend turns it into its own dialect and maps its driver's errors onto HistoryError.
+The differences are few and listed here: placeholders (``?`` vs ``%s``), the insertion-order column
+(SQLite's implicit ``rowid`` vs an identity column ``seq``), the replace-on-conflict write, how a
+write transaction starts, and how a table's existence is asked.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from scanner.credentials import Secret
+from scanner.errors import HistoryError, HistoryUnavailable
+
+Row = tuple[Any, ...]
+
+
+class Cursor(Protocol):
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Backend(Protocol):
+    """One open connection to one history database, speaking the store's SQL."""
+
+    kind: str  # "sqlite" or "postgresql"
+    where: str  # for messages: the file path, or the URL without any secret
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    def begin(self, *, schema: bool = False) -> None:
+        """Start a write transaction; ``schema``: one that may change the schema (serialised)."""
+
+    def has_table(self, name: str) -> bool: ...
+
+    def upsert(self, table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+        """An INSERT that replaces the row with the same ``key``."""
+
+    @contextmanager
+    def errors(self, action: str) -> Iterator[None]:
+        """Map the driver's errors onto HistoryError (HistoryUnavailable: the server is gone)."""
+        yield
+
+    def close(self) -> None: ...
+
+
+# ---- SQLite -------------------------------------------------------------------------------------
+
+
+class SqliteBackend:
+    kind = "sqlite"
+
+    def __init__(self, path: Path, *, create: bool) -> None:
+        self.path = Path(path)
+        self.where = str(self.path)
+        if not create and not self.path.exists():
+            raise HistoryError(f"no history database at {self.path} (run a sweep first, or give --db)")
+        if self.path.exists() and self.path.is_dir():
+            raise HistoryError(f"history database {self.path} is a directory")
+        if create:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise HistoryError(f"cannot create {self.path.parent}: {exc.strerror or exc}") from exc
+        try:
+            self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=15.0)
+        except sqlite3.Error as exc:
+            raise HistoryError(f"cannot open history database {self.path}: {exc}") from exc
+        try:
+            with self.errors("open"):
+                self.conn.execute("PRAGMA foreign_keys = ON")
+                self.conn.execute("PRAGMA journal_mode = WAL").fetchone()
+                # NORMAL in WAL mode: a killed process loses nothing; a power cut may lose the last
+                # commits but never consistency. FULL would fsync once per host.
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        return self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.conn.executemany(sql, rows)
+
+    def begin(self, *, schema: bool = False) -> None:
+        # IMMEDIATE takes the write lock now, so two writers queue instead of failing at COMMIT.
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def has_table(self, name: str) -> bool:
+        row = self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return row is not None
+
+    def upsert(self, table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+        marks = ", ".join("?" for _ in columns)
+        return f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - our names
+
+    @contextmanager
+    def errors(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            detail = str(exc)
+            if "not a database" in detail or "malformed" in detail or "corrupt" in detail:
+                raise HistoryError(
+                    f"history database {self.path} is corrupt or not an exready history file ({detail})"
+                ) from exc
+            raise HistoryError(f"history database {self.path}: cannot {action}: {detail}") from exc
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+# ---- PostgreSQL ---------------------------------------------------------------------------------
+
+URL_PREFIXES = ("postgresql://", "postgres://")
+
+# Session advisory-lock keys live in exready's own space: the first 32 bits spell "exrd".
+LOCK_SPACE = 0x65787264
+MIGRATION_LOCK = 0  # the second key while the schema is being migrated
+
+
+def is_postgres_url(text: str) -> bool:
+    return text.strip().lower().startswith(URL_PREFIXES)
+
+
+@dataclass(frozen=True, slots=True)
+class PgSettings:
+    """How to reach a PostgreSQL history database. The password never comes from the URL."""
+
+    url: str
+    password: Secret | None = None  # from the environment or a file; None: libpq's own (PGPASSWORD, pgpass, service)
+    ca_file: Path | None = None  # TLS: the CA that signed the server's certificate (implies verify-full)
+    insecure_skip_tls_verify: bool = False  # accept sslmode=require/verify-ca/prefer/allow in the URL
+    connect_timeout: int = 10
+    application_name: str = "exready"
+
+
+_LOOPBACK = ("localhost", "127.", "::1")
+_WEAK_SSLMODES = ("allow", "prefer", "require", "verify-ca")
+
+
+def pg_conninfo(settings: PgSettings) -> tuple[dict[str, Any], str]:
+    """The libpq connection parameters and a printable label (no secret). Raises HistoryError in one
+    line for a URL that carries a password or asks for TLS without verification."""
+    psycopg = _import_psycopg()
+    try:
+        params: dict[str, Any] = dict(psycopg.conninfo.conninfo_to_dict(settings.url.strip()))
+    except psycopg.ProgrammingError:
+        raise HistoryError("the history database URL is not a valid postgresql:// URL") from None
+    if params.get("password"):
+        raise HistoryError(
+            "the history database URL carries a password: remove it, and give it in $PGPASSWORD, "
+            "[history] password_env or password_file, or a pgpass or service file"
+        )
+    params.pop("password", None)
+    host = str(params.get("host") or "")
+    local = not host or host.startswith("/") or host.startswith(_LOOPBACK)
+    sslmode = params.get("sslmode")
+    if settings.ca_file is not None:
+        params.setdefault("sslrootcert", str(settings.ca_file))
+    if sslmode is None and os.environ.get("PGSSLMODE"):
+        sslmode = os.environ["PGSSLMODE"]  # libpq reads it too; judged by the same rule below
+    if sslmode is None:
+        if params.get("sslrootcert") or not local:
+            # TLS is asked for (a CA is named) or the server is on the network: verify the certificate
+            # and the name, with the named CA or the system's trusted ones.
+            params["sslmode"] = "verify-full"
+            params.setdefault("sslrootcert", "system")
+    elif sslmode in _WEAK_SSLMODES and not settings.insecure_skip_tls_verify and not local:
+        raise HistoryError(
+            f"the history database URL says sslmode={sslmode}, which does not verify the server's "
+            "certificate and name: use sslmode=verify-full (with [history] ca_file), or set "
+            "[history] insecure_skip_tls_verify = true"
+        )
+    params.setdefault("connect_timeout", settings.connect_timeout)
+    params.setdefault("application_name", settings.application_name)
+    if settings.password is not None:
+        params["password"] = settings.password.reveal()
+    label_host = host or "(local socket)"
+    port = f":{params['port']}" if params.get("port") else ""
+    user = f"{params['user']}@" if params.get("user") else ""
+    label = f"postgresql://{user}{label_host}{port}/{params.get('dbname', '')}"
+    return params, label
+
+
+def _import_psycopg() -> Any:
+    try:
+        import psycopg
+        import psycopg.conninfo  # noqa: F401 - a submodule the caller uses
+    except ImportError:
+        raise HistoryError(
+            "a PostgreSQL history database needs psycopg: pip install 'exready[postgres]'"
+        ) from None
+    return psycopg
+
+
+@lru_cache(maxsize=256)
+def _to_pg(sql: str) -> str:
+    """SQLite's spelling to PostgreSQL's. Our SQL has no '?', '%' or 'rowid' inside string literals."""
+    return re.sub(r"\browid\b", "seq", sql.replace("%", "%%").replace("?", "%s"))
+
+
+class PostgresBackend:
+    kind = "postgresql"
+
+    def __init__(self, settings: PgSettings) -> None:
+        self.settings = settings
+        self.params, self.where = pg_conninfo(settings)
+        self._psycopg = _import_psycopg()
+        self.conn: Any = None
+        self.connect()
+
+    def connect(self) -> None:
+        """(Re)connect; the server may have restarted. Raises HistoryUnavailable if it is not back."""
+        if self.conn is not None:
+            with suppress(Exception):  # a dead connection's close may fail; it is dropped anyway
+                self.conn.close()
+            self.conn = None
+        with self.errors("connect"):
+            self.conn = self._psycopg.connect(autocommit=True, **self.params)
+
+    @property
+    def broken(self) -> bool:
+        return self.conn is None or bool(self.conn.broken) or bool(self.conn.closed)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        if self.conn is None:
+            raise HistoryUnavailable(f"history database {self.where}: not connected")
+        cursor: Cursor = self.conn.execute(_to_pg(sql), tuple(params))
+        return cursor
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        if self.conn is None:
+            raise HistoryUnavailable(f"history database {self.where}: not connected")
+        with self.conn.cursor() as cur:
+            cur.executemany(_to_pg(sql), [tuple(r) for r in rows])
+
+    def begin(self, *, schema: bool = False) -> None:
+        self.execute("BEGIN")
+        if schema:  # two processes opening a new database must not both create the tables
+            self.execute("SELECT pg_advisory_xact_lock(?, ?)", (LOCK_SPACE, MIGRATION_LOCK))
+
+    def has_table(self, name: str) -> bool:
+        row = self.execute("SELECT to_regclass(?)", (name,)).fetchone()
+        return row is not None and row[0] is not None
+
+    def upsert(self, table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+        marks = ", ".join("?" for _ in columns)
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)
+        return (  # our table and column names; values are parameters
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+            f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+        )
+
+    @contextmanager
+    def errors(self, action: str) -> Iterator[None]:
+        psycopg = self._psycopg
+        try:
+            yield
+        except psycopg.OperationalError as exc:
+            # The server went away, refused us, or is restarting: a sweep keeps results locally.
+            raise HistoryUnavailable(f"history database {self.where}: cannot {action}: {_one_line(exc)}") from exc
+        except psycopg.Error as exc:
+            if self.broken:
+                raise HistoryUnavailable(
+                    f"history database {self.where}: cannot {action}: {_one_line(exc)}"
+                ) from exc
+            raise HistoryError(f"history database {self.where}: cannot {action}: {_one_line(exc)}") from exc
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            finally:
+                self.conn = None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:300] or type(exc).__name__
