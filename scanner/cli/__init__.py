@@ -4,7 +4,8 @@ themselves on the app in ``build_app``; nothing runs at import time.
 Exit codes (stable; schedulers read them):
   0  every host scanned and nothing blocked
   1  some host is blocked for some role
-  2  some host is unknown (not scanned, or a fact missing); takes precedence over 1
+  2  some host is unknown (not scanned, or a fact missing); takes precedence over 1; for `estate`,
+     also a zone whose data is stale or whose latest sweep failed
   3  the run itself failed (bad input, no inventory, DC unreachable, corrupt history)
   130 interrupted (Ctrl-C), 143 terminated (SIGTERM)
 """
@@ -37,6 +38,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "simulate",
     "history",
     "sweep",
+    "estate",
     "checks",
 )
 

@@ -255,6 +255,9 @@ def diff(
                      "newest complete run).")] = None,
     db: DbOpt = None,
     zone: ZoneOpt = None,
+    estate: Annotated[bool, typer.Option(
+        "--estate", help="Compare the whole estate (every zone's latest complete run) with the estate "
+        "before it (every zone's previous complete run).")] = False,
     reevaluate: Annotated[bool, typer.Option(
         "--reevaluate", help="Judge both runs with today's rules first, so only the servers' changes "
         "show, not the rules'.")] = False,
@@ -264,11 +267,22 @@ def diff(
 ) -> None:
     """What changed between two sweeps: hosts newly blocked, ready or unknown per role, rules that
     appeared or cleared per host, hosts added to or gone from the inventory."""
+    if estate and (run_a is not None or zone is not None):
+        raise UsageError("--estate compares every zone's latest run with its previous one: name no run or zone")
     with open_store(db) as store:
-        a, b = pick_pair(store, run_a, run_b, zone)
-        if a == b:
-            raise UsageError(f"both sides are run {a}: name two different runs")
-        old, new = load_run(store, a, reevaluate), load_run(store, b, reevaluate)
+        if estate:
+            from scanner.cli.estate import load_estate
+
+            new_estate = load_estate(store, 1e9, reevaluate)
+            old_estate = load_estate(store, 1e9, reevaluate, previous=True)
+            old, new = old_estate.result, new_estate.result
+            if [z.run_id for z in old_estate.zones] == [z.run_id for z in new_estate.zones]:
+                raise HistoryError("every zone has only one complete run: no earlier estate to compare with")
+        else:
+            a, b = pick_pair(store, run_a, run_b, zone)
+            if a == b:
+                raise UsageError(f"both sides are run {a}: name two different runs")
+            old, new = load_run(store, a, reevaluate), load_run(store, b, reevaluate)
     for side in (old, new):
         if not side.cells:
             raise HistoryError(f"run {side.info.run_id} never reached its end and has no matrix; "
