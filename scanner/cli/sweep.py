@@ -68,6 +68,12 @@ class Target:
     org: OrgFacts
 
 
+def _spool_dir(config: SweepConfig) -> Path:
+    from scanner.history.spool import default_spool_dir
+
+    return config.history.spool_dir or default_spool_dir()
+
+
 def sweep_credentials(cfg: CredentialsConfig, where: str) -> Credentials:
     """The WinRM account, from the source the configuration names. Never prompts: nobody is there."""
     if cfg.ccache is not None:
@@ -267,6 +273,11 @@ def sweep(
     try:
         if store is not None:
             store.lock(lock_wait if lock_wait is not None else config.history.lock_wait, config.zone)
+            if store.can_reconnect:  # what an earlier sweep of this zone kept while the server was away
+                from scanner.history.recorder import deliver_pending
+
+                for line in deliver_pending(store, _spool_dir(config), config.zone):
+                    typer.echo(f"exready sweep: {line}", err=True)
         target = _resume_target(store, resume, config) if store is not None and resume is not None \
             else _fresh_target(config)
         _run(config, where, catalog, store, target, lang_value, dialect,
@@ -315,8 +326,8 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
         run_id=target.run_id,
     )
     observers: list[ScanObserver] = []
-    recorder = HistoryRecorder(store, catalog.roles(target.exchange), target.org, zone=config.zone) \
-        if store is not None else None
+    recorder = HistoryRecorder(store, catalog.roles(target.exchange), target.org, zone=config.zone,
+                               spool_dir=_spool_dir(config)) if store is not None else None
     if recorder is not None:
         observers.append(recorder)
     events = None
@@ -331,6 +342,12 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
         if events is not None:
             events.close()
     result = run.result
+    if recorder is not None and recorder.spool is not None:
+        typer.echo(f"exready sweep: the history database is unreachable; waiting up to "
+                   f"{config.history.deliver_wait:g} s to deliver {recorder.kept} host result(s) kept in "
+                   f"{recorder.spool.path}", err=True)
+        recorder.settle(config.history.deliver_wait)
+    offline = recorder is not None and (recorder.spool is not None or recorder.failure is not None)
 
     outputs = Outputs(csv=paths["csv"], csv_dialect=dialect, json=paths["json"], lang=lang, quiet=quiet)
     write_outputs(result, outputs)
@@ -339,7 +356,7 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
         from scanner.report.findings_csv import write_findings_csv
 
         write_findings_csv(result, paths["findings"], rules, dialect, lang.value)
-    previous = _previous(store, result.info.run_id, config.zone)
+    previous = _previous(store if not offline else None, result.info.run_id, config.zone)
     changes: RunDiff | None = diff_results(previous, result) if previous is not None else None
     if paths["html"] is not None:
         from scanner.report.html import write_html
@@ -355,7 +372,16 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
             f"{len(changes.newly_ready)} newly ready, {len(changes.newly_unknown)} newly unknown cell(s); "
             f"{len(changes.added_hosts)} host(s) added, {len(changes.removed_hosts)} gone "
             f"(exready diff {changes.old.run_id} {result.info.run_id})")
-    if store is not None:
+    if recorder is not None and recorder.outage is not None and recorder.spool is None \
+            and recorder.failure is None:
+        typer.echo(f"exready sweep: the history database went away during the sweep ({recorder.outage}); "
+                   f"{recorder.delivered} host result(s) kept on disk meanwhile were delivered when it came "
+                   "back", err=True)
+    if recorder is not None and recorder.spool is not None:
+        typer.echo(f"exready sweep: the history database is still unreachable: {recorder.kept} host "
+                   f"result(s) and the run's end are kept in {recorder.spool.path}; the next sweep of zone "
+                   f"{config.zone} into this database delivers them", err=True)
+    elif store is not None and recorder is not None and recorder.failure is None:
         typer.echo(f"recorded as run {result.info.run_id} in {store.where}"
                    + (f" (zone {config.zone})" if config.zone != "default" else ""), err=True)
     if recorder is not None and recorder.failure is not None:

@@ -257,6 +257,19 @@ class HistoryStore:
             for offset, host in enumerate(hosts):
                 self._insert_host(db, info.run_id, host, start + offset)
 
+    def ensure_run(
+        self, info: RunInfo, hosts: Sequence[Host], roles: Sequence[str], org: OrgFacts | None, zone: str
+    ) -> None:
+        """``begin_run`` for results kept while the database was unreachable: record the run if it
+        is not there, else only add the hosts it lacks (not a resume: the same sweep goes on)."""
+        with self._transaction("record the run start") as db:
+            row = db.execute("SELECT status FROM runs WHERE id = ?", (info.run_id,)).fetchone()
+            if row is not None:
+                for host in hosts:
+                    self._insert_host(db, info.run_id, host)
+                return
+        self.begin_run(info, hosts, roles, org, zone)
+
     def record_outcome(self, run_id: str, outcome: HostOutcome) -> None:
         """One host's outcome, in its own transaction."""
         with self._transaction(f"record host {outcome.host.name}") as db:

@@ -121,6 +121,8 @@ class HistoryConfig:
     password_file: Path | None = None
     ca_file: Path | None = None  # TLS to the database: verify-full against this CA
     insecure_skip_tls_verify: bool = False
+    spool_dir: Path | None = None  # results kept while the database is unreachable; default: state dir
+    deliver_wait: float = 30.0  # at the end of a sweep, wait this long for an unreachable database
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,6 +383,8 @@ def parse_config(raw: Mapping[str, Any], source: Path) -> SweepConfig:
         password_file=hist.path("password_file"),
         ca_file=hist.path("ca_file"),
         insecure_skip_tls_verify=hist.boolean("insecure_skip_tls_verify", False),
+        spool_dir=hist.path("spool_dir"),
+        deliver_wait=hist.number("deliver_wait", 30.0, 0, 86400),
     )
     hist.done()
     if history.url is not None:
@@ -537,5 +541,7 @@ enabled = true
 # password_env = "EXREADY_DB_PASSWORD"   # never in the URL; or libpq's PGPASSWORD, ~/.pgpass, service
 # password_file = "/etc/exready/db.password"   # mode 600
 # ca_file = "/etc/exready/db-ca.pem"     # TLS with sslmode=verify-full (the default off loopback)
+# spool_dir = "/var/lib/exready/spool"   # results kept here while the database is unreachable
+# deliver_wait = 30          # at the end of a sweep, seconds to wait for it to come back
 lock_wait = 0                # seconds to wait for a running sweep on the same database (or zone)
 """

@@ -213,3 +213,81 @@ def test_a_run_stays_in_its_zone(pg_url: str) -> None:
             store.begin_run(result.info, [], zone="lyon")
         with pytest.raises(HistoryError, match="zone 'a b'"):
             store.begin_run(make_result("run-2", ["EX01"]).info, [], zone="a b")
+
+
+# ---- nothing is lost when the server goes away --------------------------------------------------
+
+
+def test_results_are_kept_on_disk_while_the_server_is_down_and_delivered_when_it_is_back(
+    pg_cluster: pg_cluster.Cluster, pg_url: str, tmp_path: Path
+) -> None:
+    from scanner.history.recorder import HistoryRecorder
+
+    result = make_result("run-1", ["EX01", "EX02", "EX03", "EX04", "EX05"], {"EX04": ["UcmaRedistMsi"]})
+    store = HistoryStore(settings(pg_url))
+    store.lock(0, "paris")
+    recorder = HistoryRecorder(store, result.roles, result.org, zone="paris", spool_dir=tmp_path / "spool")
+    recorder.run_started(result.info, [o.host for o in result.outcomes])
+    recorder.host_done(result.outcomes[0])
+    assert recorder.recorded == 1
+    pg_cluster.stop()
+    try:
+        recorder.host_done(result.outcomes[1])
+        recorder.host_done(result.outcomes[2])
+        assert recorder.failure is None and recorder.outage is not None
+        assert recorder.kept == 2 and recorder.spool is not None and recorder.spool.path.exists()
+        assert "EX03" in recorder.spool.path.read_text(encoding="utf-8")
+    finally:
+        pg_cluster.start()
+    recorder.host_done(result.outcomes[3])  # kept too, in order, until a retry finds the server
+    recorder.host_done(result.outcomes[4])
+    recorder.run_done(result)
+    recorder.settle(30)
+    assert recorder.failure is None and recorder.spool is None
+    assert recorder.delivered == 4 and recorder.recorded == 1
+    assert list((tmp_path / "spool").iterdir()) == []
+    with HistoryStore(settings(pg_url)) as reader:
+        summary = reader.summary("run-1")
+        assert (summary.status, summary.finished_hosts, summary.resumed) == (RunStatus.COMPLETE, 5, 0)
+        loaded = reader.load_result("run-1")
+        # the zone's lock was taken again on the new session
+        with pytest.raises(HistoryError, match="another sweep of zone 'paris'"):
+            reader.lock(0, "paris")
+    assert list(loaded.outcomes) == list(result.outcomes) and list(loaded.cells) == list(result.cells)
+    store.close()
+
+
+def test_what_is_still_on_disk_at_the_end_is_delivered_by_the_next_sweep(
+    pg_cluster: pg_cluster.Cluster, pg_url: str, tmp_path: Path
+) -> None:
+    from scanner.history.recorder import HistoryRecorder, deliver_pending
+
+    spool = tmp_path / "spool"
+    result = make_result("run-1", ["EX01", "EX02", "EX03"])
+    store = HistoryStore(settings(pg_url))
+    store.lock(0, "lyon")
+    recorder = HistoryRecorder(store, result.roles, result.org, zone="lyon", spool_dir=spool)
+    recorder.run_started(result.info, [o.host for o in result.outcomes])
+    pg_cluster.stop()
+    try:
+        for outcome in result.outcomes:
+            recorder.host_done(outcome)
+        recorder.run_done(result)
+        recorder.settle(0)
+        assert recorder.failure is None and recorder.kept == 3
+        kept = recorder.spool
+        assert kept is not None and kept.path.exists()
+    finally:
+        pg_cluster.start()
+    store.close()
+    with HistoryStore(settings(pg_url)) as other_zone:  # another zone's sweep leaves lyon's file alone
+        other_zone.lock(0, "paris")
+        assert deliver_pending(other_zone, spool, "paris") == []
+    with HistoryStore(settings(pg_url)) as next_sweep:
+        next_sweep.lock(0, "lyon")
+        lines = deliver_pending(next_sweep, spool, "lyon")
+        assert len(lines) == 1 and "delivered 3 host result(s) of run run-1" in lines[0]
+        assert "--resume" not in lines[0]  # the run's end was kept too
+        summary = next_sweep.summary("run-1")
+    assert (summary.status, summary.finished_hosts, summary.zone) == (RunStatus.COMPLETE, 3, "lyon")
+    assert not kept.path.exists()
