@@ -100,6 +100,18 @@ class Cluster:
                          "-d", dbname, "-v", "ON_ERROR_STOP=1", "-c", sql)
         return done.stdout
 
+    def enable_tls(self, cert_pem: bytes, key_pem: bytes) -> None:
+        """Serve TLS with this certificate (the server reads the key only if its owner alone can)."""
+        for name, data in (("server.crt", cert_pem), ("server.key", key_pem)):
+            path = self.data / name
+            path.write_bytes(data)
+            path.chmod(0o600)
+            if self.run_as is not None:
+                os.chown(path, *self.run_as)
+        self.psql("ALTER SYSTEM SET ssl = on")
+        self.psql("SELECT pg_reload_conf()")
+        time.sleep(0.5)  # the postmaster rereads the files on the reload signal
+
     def url(self, dbname: str) -> str:
         return f"postgresql://{USER}@127.0.0.1:{self.port}/{dbname}"
 

@@ -20,6 +20,9 @@ from scanner.history.backend import PgSettings, PostgresBackend, pg_conninfo
 from scanner.history.store import HistoryStore, RunStatus
 
 
+PG_PASSWORD = pg_cluster.PASSWORD  # a test's pg_cluster argument (the fixture) hides the module
+
+
 def settings(url: str) -> PgSettings:
     return PgSettings(url=url, password=Secret(pg_cluster.PASSWORD))
 
@@ -291,3 +294,34 @@ def test_what_is_still_on_disk_at_the_end_is_delivered_by_the_next_sweep(
         summary = next_sweep.summary("run-1")
     assert (summary.status, summary.finished_hosts, summary.zone) == (RunStatus.COMPLETE, 3, "lyon")
     assert not kept.path.exists()
+
+
+# ---- TLS to a real server ----------------------------------------------------------------------
+
+
+def test_tls_verifies_the_servers_certificate_and_name(
+    pg_cluster: pg_cluster.Cluster, pg_url: str, tmp_path: Path
+) -> None:
+    from scanner.simulator.certs import CertificateAuthority
+
+    ca, stranger = CertificateAuthority("exready test database CA"), CertificateAuthority("another CA")
+    issued = ca.issue("localhost", ["localhost"], [])  # the name only, not 127.0.0.1
+    pg_cluster.enable_tls(issued.cert_pem, ca.leaf_key_pem())
+    ca_file, stranger_file = ca.write(tmp_path / "ca.pem"), stranger.write(tmp_path / "other.pem")
+    by_name = pg_url.replace("127.0.0.1", "localhost")
+
+    tls = PgSettings(url=by_name, password=Secret(PG_PASSWORD), ca_file=ca_file)
+    with HistoryStore(tls) as store:
+        assert store.list_runs() == []
+    db = PostgresBackend(tls)
+    assert db.params["sslmode"] == "verify-full"
+    assert db.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone()[0] is True
+    db.close()
+
+    wrong_name = PgSettings(url=pg_url, password=Secret(PG_PASSWORD), ca_file=ca_file)
+    with pytest.raises(HistoryError, match="does not match host name") as err:
+        HistoryStore(wrong_name)
+    assert "\n" not in str(err.value)
+    wrong_ca = PgSettings(url=by_name, password=Secret(PG_PASSWORD), ca_file=stranger_file)
+    with pytest.raises(HistoryError, match="certificate verify failed"):
+        HistoryStore(wrong_ca)
