@@ -325,3 +325,30 @@ def test_tls_verifies_the_servers_certificate_and_name(
     wrong_ca = PgSettings(url=by_name, password=Secret(PG_PASSWORD), ca_file=stranger_file)
     with pytest.raises(HistoryError, match="certificate verify failed"):
         HistoryStore(wrong_ca)
+
+
+def test_change_management_reads_the_views_with_a_select_only_account(
+    pg_cluster: pg_cluster.Cluster, pg_url: str
+) -> None:
+    with HistoryStore(settings(pg_url)) as store:
+        store.save_result(make_result("paris-1", ["PA01", "PA02"], {"PA02": ["UcmaRedistMsi"]}), zone="paris")
+    dbname = pg_url.rsplit("/", 1)[1]
+    pg_cluster.psql("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'changemgmt') THEN "
+                    f"CREATE ROLE changemgmt LOGIN PASSWORD '{PG_PASSWORD}'; END IF; END $$")
+    with psycopg.connect(pg_url, password=PG_PASSWORD) as owner:  # as the README says, by the owner
+        owner.execute(f'GRANT CONNECT ON DATABASE "{dbname}" TO changemgmt')
+        owner.execute("GRANT USAGE ON SCHEMA public TO changemgmt")
+        owner.execute("GRANT SELECT ON estate_runs, estate_cells, estate_verdicts TO changemgmt")
+    reader_url = pg_url.replace("postgresql://exready@", "postgresql://changemgmt@")
+    with psycopg.connect(reader_url, password=PG_PASSWORD) as reader:
+        rows = reader.execute(
+            "SELECT host, role, status, blocking_json FROM estate_cells"
+            " WHERE zone = 'paris' AND status = 'BLOCKED' ORDER BY host, role"
+        ).fetchall()
+        assert rows == [("PA02", "ClientAccess", "BLOCKED", '["UcmaRedistMsi"]'),
+                        ("PA02", "Mailbox", "BLOCKED", '["UcmaRedistMsi"]')]
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            reader.execute("SELECT * FROM runs")
+        reader.rollback()
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            reader.execute("DELETE FROM runs")
