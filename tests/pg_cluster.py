@@ -47,6 +47,7 @@ class Cluster:
     root: Path
     port: int
     run_as: tuple[int, int] | None  # (uid, gid) when started by root
+    durable: bool = False  # PostgreSQL's own defaults (fsync, synchronous commit): for benchmarks
 
     @property
     def data(self) -> Path:
@@ -73,10 +74,10 @@ class Cluster:
             f.write(
                 f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\n"
                 f"unix_socket_directories = '{self.socket_dir}'\n"
-                # a test cluster: durability is not what is tested, speed on a shared 2-core box is
-                "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
-                "max_connections = 60\nshared_buffers = 32MB\n"
+                "max_connections = 60\n"
             )
+            if not self.durable:  # a test cluster: durability is not what is tested, speed on 2 cores is
+                f.write("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nshared_buffers = 32MB\n")
         (self.data / "pg_hba.conf").write_text(
             "local all postgres trust\n"
             "host all all 127.0.0.1/32 scram-sha-256\n",
@@ -133,13 +134,13 @@ def _run_as() -> tuple[int, int] | None:
 
 
 @contextmanager
-def cluster() -> Iterator[Cluster]:
+def cluster(durable: bool = False) -> Iterator[Cluster]:
     bindir = find_bindir()
     if bindir is None:
         raise FileNotFoundError("PostgreSQL server binaries (initdb) not found")
     root = Path(tempfile.mkdtemp(prefix="exready-pg-"))
     run_as = _run_as()
-    c = Cluster(bindir=bindir, root=root, port=_free_port(), run_as=run_as)
+    c = Cluster(bindir=bindir, root=root, port=_free_port(), run_as=run_as, durable=durable)
     c.socket_dir.mkdir()
     if run_as is not None:
         for path in (root, c.socket_dir):

@@ -13,11 +13,11 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from scanner.credentials import Secret
 from scanner.errors import HistoryError, HistoryUnavailable
@@ -47,6 +47,10 @@ class Backend(Protocol):
         """Start a write transaction; ``schema``: one that may change the schema (serialised)."""
 
     def has_table(self, name: str) -> bool: ...
+
+    def pipeline(self) -> AbstractContextManager[Any]:
+        """Send the statements inside without waiting for each answer (where the driver can)."""
+        ...
 
     def upsert(self, table: str, columns: Sequence[str], key: Sequence[str]) -> str:
         """An INSERT that replaces the row with the same ``key``."""
@@ -107,6 +111,9 @@ class SqliteBackend:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
         ).fetchone()
         return row is not None
+
+    def pipeline(self) -> AbstractContextManager[Any]:
+        return nullcontext()  # in-process: there is no round trip to save
 
     def upsert(self, table: str, columns: Sequence[str], key: Sequence[str]) -> str:
         marks = ", ".join("?" for _ in columns)
@@ -262,6 +269,11 @@ class PostgresBackend:
         row = self.execute("SELECT to_regclass(?)", (name,)).fetchone()
         return row is not None and row[0] is not None
 
+    def pipeline(self) -> AbstractContextManager[Any]:
+        if self.conn is None:
+            return nullcontext()
+        return cast(AbstractContextManager[Any], self.conn.pipeline())
+
     def upsert(self, table: str, columns: Sequence[str], key: Sequence[str]) -> str:
         marks = ", ".join("?" for _ in columns)
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)
@@ -283,7 +295,16 @@ class PostgresBackend:
                 raise HistoryUnavailable(
                     f"history database {self.where}: cannot {action}: {_one_line(exc)}"
                 ) from exc
+            self._abandon_transaction()
             raise HistoryError(f"history database {self.where}: cannot {action}: {_one_line(exc)}") from exc
+
+    def _abandon_transaction(self) -> None:
+        """A statement failed inside a pipelined transaction: the server skipped the rest, COMMIT
+        included, and waits for a ROLLBACK before it takes anything else."""
+        pq = self._psycopg.pq
+        if self.conn is not None and self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
+            with suppress(Exception):
+                self.conn.execute("ROLLBACK")
 
     def close(self) -> None:
         if self.conn is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -298,6 +298,9 @@ class _RawSqlite:
 
     def begin(self, *, schema: bool = False) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
+
+    def pipeline(self) -> AbstractContextManager[Any]:
+        return nullcontext()
 
     def has_table(self, name: str) -> bool:
         row = self.conn.execute(

@@ -19,7 +19,6 @@ from scanner.history import schema
 from scanner.history.backend import PgSettings, PostgresBackend, pg_conninfo
 from scanner.history.store import HistoryStore, RunStatus
 
-
 PG_PASSWORD = pg_cluster.PASSWORD  # a test's pg_cluster argument (the fixture) hides the module
 
 
@@ -333,7 +332,7 @@ def test_change_management_reads_the_views_with_a_select_only_account(
     with HistoryStore(settings(pg_url)) as store:
         store.save_result(make_result("paris-1", ["PA01", "PA02"], {"PA02": ["UcmaRedistMsi"]}), zone="paris")
     dbname = pg_url.rsplit("/", 1)[1]
-    pg_cluster.psql("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'changemgmt') THEN "
+    pg_cluster.psql("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'changemgmt') THEN "  # noqa: S608 - a test constant
                     f"CREATE ROLE changemgmt LOGIN PASSWORD '{PG_PASSWORD}'; END IF; END $$")
     with psycopg.connect(pg_url, password=PG_PASSWORD) as owner:  # as the README says, by the owner
         owner.execute(f'GRANT CONNECT ON DATABASE "{dbname}" TO changemgmt')
@@ -352,3 +351,13 @@ def test_change_management_reads_the_views_with_a_select_only_account(
         reader.rollback()
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             reader.execute("DELETE FROM runs")
+
+
+def test_a_refused_write_leaves_the_connection_usable(pg_url: str) -> None:
+    result = make_result("run-1", ["EX01", "EX02"])
+    with HistoryStore(settings(pg_url)) as store:
+        with pytest.raises(HistoryError, match="cannot record host EX01") as err:
+            store.record_outcome("no-such-run", result.outcomes[0])  # the run's row is missing
+        assert "\n" not in str(err.value)
+        store.save_result(result)
+        assert store.summary("run-1").finished_hosts == 2
