@@ -111,7 +111,11 @@ class Cluster:
                 os.chown(path, *self.run_as)
         self.psql("ALTER SYSTEM SET ssl = on")
         self.psql("SELECT pg_reload_conf()")
-        time.sleep(0.5)  # the postmaster rereads the files on the reload signal
+        deadline = time.monotonic() + 60
+        while self.psql("SHOW ssl").strip() != "on":  # a new session sees the reloaded settings
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not turn TLS on after a reload")
+            time.sleep(0.1)
 
     def url(self, dbname: str) -> str:
         return f"postgresql://{USER}@127.0.0.1:{self.port}/{dbname}"

@@ -43,8 +43,9 @@ class Backend(Protocol):
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
 
-    def begin(self, *, schema: bool = False) -> None:
-        """Start a write transaction; ``schema``: one that may change the schema (serialised)."""
+    def begin(self, *, schema: bool = False, lazy: bool = False) -> None:
+        """Start a write transaction; ``schema``: one that may change the schema (serialised);
+        ``lazy``: its commit need not wait for the disk (see HistoryStore.record_outcome)."""
 
     def has_table(self, name: str) -> bool: ...
 
@@ -102,8 +103,8 @@ class SqliteBackend:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.conn.executemany(sql, rows)
 
-    def begin(self, *, schema: bool = False) -> None:
-        # IMMEDIATE takes the write lock now, so two writers queue instead of failing at COMMIT.
+    def begin(self, *, schema: bool = False, lazy: bool = False) -> None:
+        # synchronous=NORMAL already makes every commit lazy in WAL mode. IMMEDIATE takes the write lock now, so two writers queue instead of failing at COMMIT.
         self.conn.execute("BEGIN IMMEDIATE")
 
     def has_table(self, name: str) -> bool:
@@ -260,8 +261,10 @@ class PostgresBackend:
         with self.conn.cursor() as cur:
             cur.executemany(_to_pg(sql), [tuple(r) for r in rows])
 
-    def begin(self, *, schema: bool = False) -> None:
+    def begin(self, *, schema: bool = False, lazy: bool = False) -> None:
         self.execute("BEGIN")
+        if lazy:
+            self.execute("SET LOCAL synchronous_commit = off")
         if schema:  # two processes opening a new database must not both create the tables
             self.execute("SELECT pg_advisory_xact_lock(?, ?)", (LOCK_SPACE, MIGRATION_LOCK))
 

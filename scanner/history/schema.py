@@ -296,7 +296,7 @@ class _RawSqlite:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.conn.executemany(sql, rows)
 
-    def begin(self, *, schema: bool = False) -> None:
+    def begin(self, *, schema: bool = False, lazy: bool = False) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
 
     def pipeline(self) -> AbstractContextManager[Any]:

@@ -190,9 +190,9 @@ class HistoryStore:
             yield
 
     @contextmanager
-    def _transaction(self, action: str) -> Iterator[Backend]:
+    def _transaction(self, action: str, lazy: bool = False) -> Iterator[Backend]:
         with self._errors(action):
-            self._db.begin()
+            self._db.begin(lazy=lazy)
             try:
                 yield self._db
             except BaseException:
@@ -272,9 +272,16 @@ class HistoryStore:
 
     def record_outcome(self, run_id: str, outcome: HostOutcome) -> None:
         """One host's outcome, in its own transaction: two statements that need no answer before the
-        next, so a server on the network gets them in one round trip (PostgreSQL's pipeline mode)."""
+        next, so a server on the network gets them in one round trip (PostgreSQL's pipeline mode).
+
+        The commit does not wait for the disk (PostgreSQL: synchronous_commit off for this
+        transaction; SQLite: synchronous=NORMAL in WAL mode). A killed scanner loses nothing; a crash
+        of the database server (or a power cut) may lose the last fraction of a second of host
+        results, never consistency, and the run's end writes every outcome again, durably. Waiting
+        for the disk would cost one flush per host on the sweep's event loop (5 ms on the benchmark
+        machine, a quarter of a 5,000-host sweep's time)."""
         action = f"record host {outcome.host.name}"
-        with self._errors(action), self._db.pipeline(), self._transaction(action) as db:
+        with self._errors(action), self._db.pipeline(), self._transaction(action, lazy=True) as db:
             db.execute(
                 "INSERT INTO run_hosts (run_id, position, name, fqdn, address, site, port, scheme, auth, source,"
                 " is_dc, os, tags_json) SELECT ?, (SELECT COALESCE(MAX(position) + 1, 0) FROM run_hosts"
