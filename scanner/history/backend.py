@@ -43,6 +43,9 @@ class Backend(Protocol):
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
 
+    def bulk_insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Insert many rows at once (PostgreSQL: COPY)."""
+
     def begin(self, *, schema: bool = False, lazy: bool = False) -> None:
         """Start a write transaction; ``schema``: one that may change the schema (serialised);
         ``lazy``: its commit need not wait for the disk (see HistoryStore.record_outcome)."""
@@ -103,8 +106,14 @@ class SqliteBackend:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.conn.executemany(sql, rows)
 
+    def bulk_insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - our names
+        self.conn.executemany(sql, rows)
+
     def begin(self, *, schema: bool = False, lazy: bool = False) -> None:
-        # synchronous=NORMAL already makes every commit lazy in WAL mode. IMMEDIATE takes the write lock now, so two writers queue instead of failing at COMMIT.
+        # synchronous=NORMAL already makes every commit lazy in WAL mode. IMMEDIATE takes the write
+        # lock now, so two writers queue instead of failing at COMMIT.
         self.conn.execute("BEGIN IMMEDIATE")
 
     def has_table(self, name: str) -> bool:
@@ -260,6 +269,13 @@ class PostgresBackend:
             raise HistoryUnavailable(f"history database {self.where}: not connected")
         with self.conn.cursor() as cur:
             cur.executemany(_to_pg(sql), [tuple(r) for r in rows])
+
+    def bulk_insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        if self.conn is None:
+            raise HistoryUnavailable(f"history database {self.where}: not connected")
+        with self.conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def begin(self, *, schema: bool = False, lazy: bool = False) -> None:
         self.execute("BEGIN")

@@ -296,6 +296,9 @@ class _RawSqlite:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.conn.executemany(sql, rows)
 
+    def bulk_insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        raise NotImplementedError
+
     def begin(self, *, schema: bool = False, lazy: bool = False) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
 

@@ -283,11 +283,7 @@ class HistoryStore:
         action = f"record host {outcome.host.name}"
         with self._errors(action), self._db.pipeline(), self._transaction(action, lazy=True) as db:
             db.execute(
-                "INSERT INTO run_hosts (run_id, position, name, fqdn, address, site, port, scheme, auth, source,"
-                " is_dc, os, tags_json) SELECT ?, (SELECT COALESCE(MAX(position) + 1, 0) FROM run_hosts"
-                " WHERE run_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
-                " WHERE NOT EXISTS (SELECT 1 FROM run_hosts WHERE run_id = ? AND name = ?)",
-                (run_id, run_id, *_host_values(outcome.host), run_id, outcome.host.name),
+                _INSERT_HOST_IF_MISSING, (run_id, run_id, *_host_values(outcome.host), run_id, outcome.host.name)
             )
             self._write_outcome(db, run_id, outcome)
 
@@ -315,15 +311,21 @@ class HistoryStore:
                     info.run_id,
                 ),
             )
-            for outcome in result.outcomes:
-                self._insert_host(db, info.run_id, outcome.host)
-                self._write_outcome(db, info.run_id, outcome)
+            db.executemany(
+                _INSERT_HOST_IF_MISSING,
+                [(info.run_id, info.run_id, *_host_values(o.host), info.run_id, o.host.name)
+                 for o in result.outcomes],
+            )
+            db.executemany(
+                db.upsert("outcomes", _OUTCOME_COLUMNS, ("run_id", "host")),
+                [_outcome_values(info.run_id, o) for o in result.outcomes],
+            )
             db.execute("DELETE FROM verdicts WHERE run_id = ?", (info.run_id,))
             db.execute("DELETE FROM cells WHERE run_id = ?", (info.run_id,))
-            db.executemany(
-                "INSERT INTO verdicts (run_id, host, position, rule_id, status, detail, evidence_json,"
-                " reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
+            db.bulk_insert(
+                "verdicts",
+                ("run_id", "host", "position", "rule_id", "status", "detail", "evidence_json", "reason"),
+                (
                     (
                         info.run_id,
                         host,
@@ -336,12 +338,13 @@ class HistoryStore:
                     )
                     for host, verdicts in result.verdicts.items()
                     for i, v in enumerate(verdicts)
-                ],
+                ),
             )
-            db.executemany(
-                "INSERT INTO cells (run_id, position, host, role, status, blocking_json, warnings_json,"
-                " unknown_json, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
+            db.bulk_insert(
+                "cells",
+                ("run_id", "position", "host", "role", "status", "blocking_json", "warnings_json",
+                 "unknown_json", "reason"),
+                (
                     (
                         info.run_id,
                         i,
@@ -354,7 +357,7 @@ class HistoryStore:
                         c.reason,
                     )
                     for i, c in enumerate(result.cells)
-                ],
+                ),
             )
 
     def save_result(
@@ -383,19 +386,7 @@ class HistoryStore:
 
     @staticmethod
     def _write_outcome(db: Backend, run_id: str, outcome: HostOutcome) -> None:
-        db.execute(
-            db.upsert("outcomes", _OUTCOME_COLUMNS, ("run_id", "host")),
-            (
-                run_id,
-                outcome.host.name,
-                outcome.kind.value,
-                outcome.reason,
-                outcome.auth_mechanism,
-                outcome.duration_s,
-                codec.host_facts_to_json(outcome.facts) if outcome.facts is not None else None,
-                _now(),
-            ),
-        )
+        db.execute(db.upsert("outcomes", _OUTCOME_COLUMNS, ("run_id", "host")), _outcome_values(run_id, outcome))
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -705,6 +696,28 @@ def _host_values(host: Host) -> tuple[Any, ...]:
         int(host.is_dc),
         host.os,
         json.dumps(list(host.tags)),
+    )
+
+
+# Add a host to a run's inventory, at the end, unless it is there: one statement, no answer needed.
+_INSERT_HOST_IF_MISSING = (
+    "INSERT INTO run_hosts (run_id, position, name, fqdn, address, site, port, scheme, auth, source,"
+    " is_dc, os, tags_json) SELECT ?, (SELECT COALESCE(MAX(position) + 1, 0) FROM run_hosts"
+    " WHERE run_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+    " WHERE NOT EXISTS (SELECT 1 FROM run_hosts WHERE run_id = ? AND name = ?)"
+)
+
+
+def _outcome_values(run_id: str, outcome: HostOutcome) -> tuple[Any, ...]:
+    return (
+        run_id,
+        outcome.host.name,
+        outcome.kind.value,
+        outcome.reason,
+        outcome.auth_mechanism,
+        outcome.duration_s,
+        codec.host_facts_to_json(outcome.facts) if outcome.facts is not None else None,
+        _now(),
     )
 
 
