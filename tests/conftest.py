@@ -38,7 +38,9 @@ def pg_url(pg_cluster: Any, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:  # a test that uses the cluster needs PostgreSQL, whichever fixture brings it
-        if "pg_cluster" in getattr(item, "fixturenames", ()):
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("location") if callspec is not None else None  # tests/history
+        if "pg_cluster" in getattr(item, "fixturenames", ()) or backend == "postgresql":
             item.add_marker(pytest.mark.postgres)
 
 

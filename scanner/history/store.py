@@ -254,8 +254,13 @@ class HistoryStore:
                     "SELECT COALESCE(MAX(position) + 1, 0) FROM run_hosts WHERE run_id = ?", (info.run_id,)
                 ).fetchone()[0]
             )
-            for offset, host in enumerate(hosts):
-                self._insert_host(db, info.run_id, host, start + offset)
+            db.executemany(  # one statement per host, pipelined on PostgreSQL
+                "INSERT INTO run_hosts (run_id, position, name, fqdn, address, site, port, scheme, auth,"
+                " source, is_dc, os, tags_json) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+                " WHERE NOT EXISTS (SELECT 1 FROM run_hosts WHERE run_id = ? AND name = ?)",
+                [(info.run_id, start + offset, *_host_values(host), info.run_id, host.name)
+                 for offset, host in enumerate(hosts)],
+            )
 
     def ensure_run(
         self, info: RunInfo, hosts: Sequence[Host], roles: Sequence[str], org: OrgFacts | None, zone: str
@@ -265,8 +270,10 @@ class HistoryStore:
         with self._transaction("record the run start") as db:
             row = db.execute("SELECT status FROM runs WHERE id = ?", (info.run_id,)).fetchone()
             if row is not None:
-                for host in hosts:
-                    self._insert_host(db, info.run_id, host)
+                db.executemany(
+                    _INSERT_HOST_IF_MISSING,
+                    [(info.run_id, info.run_id, *_host_values(h), info.run_id, h.name) for h in hosts],
+                )
                 return
         self.begin_run(info, hosts, roles, org, zone)
 
@@ -368,21 +375,6 @@ class HistoryStore:
             result.info, hosts if hosts is not None else [o.host for o in result.outcomes], zone=zone
         )
         self.finish_run(result)
-
-    @staticmethod
-    def _insert_host(db: Backend, run_id: str, host: Host, position: int | None = None) -> None:
-        """Add ``host`` to the run's inventory unless it is there (a primary-key lookup: this runs once
-        per host outcome, on the sweep's event loop)."""
-        if db.execute("SELECT 1 FROM run_hosts WHERE run_id = ? AND name = ?", (run_id, host.name)).fetchone():
-            return
-        if position is None:
-            row = db.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM run_hosts WHERE run_id = ?", (run_id,))
-            position = int(row.fetchone()[0])
-        db.execute(
-            "INSERT INTO run_hosts (run_id, position, name, fqdn, address, site, port, scheme, auth, source,"
-            " is_dc, os, tags_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (run_id, position, *_host_values(host)),
-        )
 
     @staticmethod
     def _write_outcome(db: Backend, run_id: str, outcome: HostOutcome) -> None:
