@@ -285,8 +285,15 @@ class PostgresBackend:
             self.execute("SELECT pg_advisory_xact_lock(?, ?)", (LOCK_SPACE, MIGRATION_LOCK))
 
     def has_table(self, name: str) -> bool:
-        row = self.execute("SELECT to_regclass(?)", (name,)).fetchone()
-        return row is not None and row[0] is not None
+        # A scan of the catalog with this statement's snapshot, not to_regclass(): that one answers
+        # from the session's cache, which can still say "no such table" after another session
+        # created it and committed (seen when three scanners open a new database at once).
+        row = self.execute(
+            "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relname = ? AND n.nspname = current_schema()",
+            (name,),
+        ).fetchone()
+        return row is not None
 
     def pipeline(self) -> AbstractContextManager[Any]:
         if self.conn is None:

@@ -159,10 +159,25 @@ def test_a_version_1_postgresql_database_is_migrated_keeping_its_runs(pg_url: st
     db.close()
 
 
-def test_two_processes_opening_a_new_database_migrate_once(pg_url: str) -> None:
-    stores = [HistoryStore(settings(pg_url)) for _ in range(3)]
-    for store in stores:
-        store.close()
+def test_scanners_opening_a_new_database_at_once_migrate_it_once(pg_url: str) -> None:
+    import threading
+
+    errors: list[BaseException] = []
+    ready = threading.Barrier(3)
+
+    def open_it() -> None:
+        ready.wait()
+        try:
+            HistoryStore(settings(pg_url)).close()
+        except BaseException as exc:  # handed to the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
     with psycopg.connect(pg_url, password=pg_cluster.PASSWORD) as conn:
         assert conn.execute("SELECT version FROM schema_version").fetchall() == [(schema.SCHEMA_VERSION,)]
 
