@@ -11,7 +11,7 @@ shard workers do; the measured process then reads those answers as the sweep's p
 (interning what is equal), so it holds what the scanner holds when its workers end.
 
 Then, each measured on its own (time, and peak RSS reached during the phase):
-  assemble        pipeline.assemble with the workers' judgements
+  assemble        matrix.judge.assemble with the workers' judgements
   matrix csv      --csv
   json report     --json
   exit            the process ending with all of it still in memory
@@ -115,11 +115,12 @@ def _site_and_hosts(hosts: int, work: Path) -> tuple[Any, Any]:
 def _worker(hosts: int, work: str, part: int, parts: int) -> int:
     """One shard worker: answers for every ``parts``-th host, pickled as the shard worker sends them."""
     from scanner.checks.catalog import load_catalog
-    from scanner.collect.shard import Evaluated, _dumps
+    from scanner.collect.shard import _dumps
     from scanner.errors import CollectorError
     from scanner.evaluate.engine import EvaluationParams, evaluate_host
     from scanner.facts.parse import parse_collector_output
     from scanner.matrix.build import build_cells
+    from scanner.model.evaluated import Evaluated
     from scanner.model.outcome import HostOutcome, OutcomeKind
     from scanner.probes.collector import build_collector_script
     from scanner.simulator.faults import DEFAULT_SCRIPT_ERROR
@@ -247,12 +248,12 @@ class Phases:
 def measured(hosts: int, work: Path, out: Path, profile: str | None, trace: str | None) -> None:
     """Run in its own process: what the scanner's process does once its workers have answered."""
     from scanner.checks.catalog import load_catalog
-    from scanner.collect.dedup import Interner
-    from scanner.collect.shard import Evaluated
     from scanner.evaluate.engine import EvaluationParams
     from scanner.inventory.file import load_inventory
+    from scanner.matrix.judge import assemble
+    from scanner.model.evaluated import Evaluated
+    from scanner.model.intern import Interner
     from scanner.model.run import RunInfo
-    from scanner.pipeline import assemble
     from scanner.report.findings_csv import write_findings_csv
     from scanner.report.html import write_html
     from scanner.report.json_report import write_json_report

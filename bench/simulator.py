@@ -103,8 +103,17 @@ def session(host: SimHost, mode: Mode, ca_file: str | None) -> None:
             operation_timeout=20,
             **kwargs,
         ) as wsman,
-        RunspacePool(wsman) as pool,
     ):
+        if mode.ssl:
+            # the certificate names the host's FQDN only, as a WinRM one does: check it while connecting by address
+            transport: Any = wsman.transport
+            transport.session = transport._build_session()
+            transport.session.get_adapter("https://").poolmanager.connection_pool_kw["server_hostname"] = host.fqdn
+        _collect(wsman, host)
+
+
+def _collect(wsman: WSMan, host: SimHost) -> None:
+    with RunspacePool(wsman) as pool:
         ps = PowerShell(pool)
         ps.add_script(COLLECTOR)
         out = ps.invoke()

@@ -61,8 +61,9 @@ def resolve_credentials(username: str | None, env_var: str = PASSWORD_ENV, promp
     if prompt and sys.stdin is not None and sys.stdin.isatty():
         try:
             typed = getpass.getpass(f"Password for {username}: ")
-        except (EOFError, KeyboardInterrupt):
+        except EOFError:
             raise CredentialError("no password given") from None
+        # Ctrl-C at the prompt stays a KeyboardInterrupt: the command line exits 130, as documented
         if typed:
             return Credentials(username, Secret(typed))
     raise CredentialError(

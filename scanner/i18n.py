@@ -50,6 +50,16 @@ _WORDS: dict[str, tuple[str, str]] = {
     "organisation": ("Organisation (no server in the document; the rules judged from the directory)",
                      "Organisation (aucun serveur dans le document ; règles évaluées depuis l'annuaire)"),
     "no_host": ("no host named {name} in {source}", "aucun serveur nommé {name} dans {source}"),
+    "breaker_stopped": (
+        "the authentication breaker stopped the run: {failed} host(s) refused the account (first: {host}: "
+        "{reason}); {skipped} host(s) not attempted, so that the account is not locked out",
+        "le disjoncteur d'authentification a arrêté l'analyse : {failed} serveur(s) ont refusé le compte "
+        "(premier : {host} : {reason}) ; {skipped} serveur(s) non tenté(s), pour ne pas verrouiller le compte"),
+    "breaker_stopped_short": (
+        "the authentication breaker stopped the run: {skipped} host(s) not attempted, so that the account is "
+        "not locked out",
+        "le disjoncteur d'authentification a arrêté l'analyse : {skipped} serveur(s) non tenté(s), pour ne pas "
+        "verrouiller le compte"),
 }
 
 

@@ -15,18 +15,19 @@ from datetime import UTC, datetime
 
 from scanner import __version__
 from scanner.checks.catalog import Catalog
-from scanner.collect.dedup import Interner
 from scanner.collect.observer import NullObserver, ScanObserver
+from scanner.collect.order import slow_first
 from scanner.collect.runner import Session, SweepLimits, SweepRunner, SweepStats
 from scanner.collect.session import CollectorSession, collector_for
-from scanner.collect.shard import Evaluated, ShardPool, judge
-from scanner.evaluate.engine import EvaluationParams, peer_facts
+from scanner.collect.shard import ShardPool
+from scanner.evaluate.engine import EvaluationParams
 from scanner.facts.parse import parse_collector_output
+from scanner.matrix.judge import assemble, judge, judge_loaded
+from scanner.model.evaluated import Evaluated
 from scanner.model.host import Host, Scheme
-from scanner.model.matrix import Cell
+from scanner.model.intern import Interner
 from scanner.model.outcome import HostOutcome
 from scanner.model.run import RunInfo, ScanResult
-from scanner.model.verdict import Verdict
 from scanner.transport.settings import TransportSettings
 from scanner.transport.tls import sweep_tls_context
 
@@ -46,6 +47,8 @@ class ScanRequest:
     inventory_source: str
     prior: Mapping[str, HostOutcome] = field(default_factory=dict)  # resume: hosts already finished
     run_id: str | None = None
+    # seconds each host is expected to take (from the last run): the slow ones start first
+    expected: Mapping[str, float] = field(default_factory=dict)
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -69,13 +72,13 @@ async def scan(request: ScanRequest, catalog: Catalog, observers: Sequence[ScanO
         observer.run_started(info, request.hosts)
 
     https = _any_https(request)
-    todo = [h for h in request.hosts if h.name not in request.prior]
+    todo = slow_first([h for h in request.hosts if h.name not in request.prior], request.expected)
     workers = effective_workers(request.limits.workers, len(todo))
     evaluated: Mapping[str, Evaluated] = {}
     interner = Interner()  # thousands of hosts share most of their facts' and verdicts' values
     if workers > 1:
         # Sessions (and their evaluation) run in worker processes; the runner stays here.
-        shards = ShardPool(workers, request.transport, script, request.params, https)
+        shards = ShardPool(workers, request.transport, script, judge_loaded, request.params, https)
         try:
             await asyncio.get_running_loop().run_in_executor(None, shards.start)
         except Exception as exc:  # noqa: BLE001 - any failure to start them: scan here instead
@@ -138,32 +141,3 @@ def effective_workers(asked: int, hosts: int) -> int:
     if hosts < AUTO_SHARD_MIN_HOSTS:
         return 1
     return max(1, min(os.cpu_count() or 1, AUTO_SHARD_MAX_WORKERS))
-
-
-def assemble(info: RunInfo, outcomes: Sequence[HostOutcome], catalog: Catalog,
-             params: EvaluationParams, evaluated: Mapping[str, Evaluated] | None = None,
-             interner: Interner | None = None) -> ScanResult:
-    """Judge every outcome with ``catalog`` and build the matrix. Pure: no I/O.
-
-    ``evaluated`` holds judgements worker processes already made with the same catalog and
-    parameters; one is used only for the very outcome it judged. ``interner`` shares equal values
-    between hosts as they are judged (values do not change; memory does)."""
-    verdicts: dict[str, list[Verdict]] = {}
-    cells: list[Cell] = []
-    peers = peer_facts(outcomes)
-    if peers and not params.peers:
-        # some judgements read other hosts' facts (an Exchange 2010 server's own build): judge again with
-        # the whole sweep as input; what was judged host by host did not have it
-        params = replace(params, peers=peers)
-        evaluated = None
-    for o in outcomes:
-        done = evaluated.get(o.host.name) if evaluated else None
-        if done is None or done.outcome is not o:
-            done = judge(o, catalog, params)
-            if interner is not None:
-                interner.verdicts(done.verdicts)
-                interner.cells(done.cells)
-        verdicts[o.host.name] = list(done.verdicts)
-        cells.extend(done.cells)
-    return ScanResult(info=info, roles=catalog.roles(params.exchange_version), outcomes=tuple(outcomes),
-                      verdicts=verdicts, cells=tuple(cells), org=params.org)

@@ -1,6 +1,6 @@
-"""Suite-wide rules: under CI (CI=true), a test that needs Samba, Chromium or PostgreSQL may not skip.
-The throw-away PostgreSQL cluster (tests/pg_cluster.py) is shared by the session; each test that asks
-for ``pg_url`` gets a new database in it."""
+"""Suite-wide rules: under CI (CI=true), a test that needs Samba, Chromium or PostgreSQL, or the
+wheel-install test, may not skip. The throw-away PostgreSQL cluster (tests/pg_cluster.py) is shared by
+the session; each test that asks for ``pg_url`` gets a new database in it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-_MUST_RUN_IN_CI = ("samba", "browser", "postgres")
+_MUST_RUN_IN_CI = ("samba", "browser", "install", "postgres")
 _databases = itertools.count(1)
 
 

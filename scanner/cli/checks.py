@@ -310,6 +310,9 @@ def render_explain(catalog: Catalog, entry: Rule | OutOfReach, lang: Lang) -> st
     return "\n".join(out)
 
 
+SUGGESTIONS = 6  # ids suggested for a name that is no rule's
+
+
 def find_entry(catalog: Catalog, name: str, lang: Lang) -> Rule | OutOfReach | NotApplicable:
     entry = catalog.entry(name.strip())
     if entry is not None:
@@ -320,9 +323,12 @@ def find_entry(catalog: Catalog, name: str, lang: Lang) -> Rule | OutOfReach | N
         if n.id.casefold() == wanted:
             return n
     ids = [r.id for r in catalog.rules] + [o.id for o in catalog.out_of_reach] + [n.id for n in na]
+    # a part of an id ("ucma") first, then ids spelled nearly the same ("UcmaRedistMs")
+    containing = sorted(i for i in ids if wanted and wanted in i.casefold())
     close = difflib.get_close_matches(wanted, [i.casefold() for i in ids], n=3, cutoff=0.6)
-    names = [next(i for i in ids if i.casefold() == c) for c in close]
-    hint = _w("did_you_mean", lang, names=", ".join(names)) if names else ""
+    names = list(dict.fromkeys(containing + [next(i for i in ids if i.casefold() == c) for c in close]))
+    shown = ", ".join(names[:SUGGESTIONS]) + (", ..." if len(names) > SUGGESTIONS else "")
+    hint = _w("did_you_mean", lang, names=shown) if names else ""
     raise UsageError(_w("no_rule", lang, name=name, hint=hint))
 
 

@@ -3,9 +3,9 @@ pipeline (WinRM, NTLM, message encryption, TLS), print the matrix and write CSV 
 
 The demo has no Active Directory, so the rules judged from the organisation and the installing account
 are UNKNOWN in the main matrix. Evaluation is pure: the same scanned outcomes are then judged again,
-offline, with a saved simulated directory (samples/sites/demo-directory.json, a facts document) and its
-organisation-level findings are shown in a second section. The main matrix stays AD-less because a
-legacy organisation blocks every host.
+offline, with a saved simulated directory (scanner/samples/sites/demo-directory.json, package data, a
+facts document) and its organisation-level findings are shown in a second section. The main matrix stays
+AD-less because a legacy organisation blocks every host.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from typing import Annotated
 import typer
 from tabulate import tabulate
 
+from scanner.bundled import DEMO_DIRECTORY, DEMO_SITE
+from scanner.bundled import site_file as bundled_site
 from scanner.checks.catalog import Catalog, load_catalog
 from scanner.checks.context import is_host_fact
 from scanner.cli.scan_options import (
@@ -37,10 +39,11 @@ from scanner.evaluate.engine import EvaluationParams
 from scanner.facts.serial import FactsDocument, facts_from_json
 from scanner.i18n import Lang, t
 from scanner.inventory.file import load_inventory
+from scanner.matrix.judge import assemble
 from scanner.model.rule import Severity
 from scanner.model.run import ScanResult
 from scanner.model.verdict import Status
-from scanner.pipeline import ScanRequest, assemble
+from scanner.pipeline import ScanRequest
 from scanner.report.csv_safe import CsvDialect
 from scanner.report.table import summary_table
 from scanner.transport.settings import TransportSettings
@@ -79,11 +82,6 @@ _TEXT: dict[str, tuple[str, str]] = {
 def _say(key: str, lang: Lang, **values: object) -> str:
     en, fr = _TEXT[key]
     return (fr if lang is Lang.FR else en).format(**values)
-
-
-def samples_dir() -> Path:
-    """samples/ of the source checkout this package runs from."""
-    return Path(__file__).resolve().parents[2] / "samples"
 
 
 def load_directory(path: Path) -> FactsDocument:
@@ -163,7 +161,8 @@ def directory_section(result: ScanResult, doc: FactsDocument, path: Path, catalo
 
 def demo(
     site: Annotated[Path | None, typer.Option(
-        "--site", metavar="FILE", help="Site file to simulate (default: samples/sites/demo.yaml).")] = None,
+        "--site", metavar="SITE",
+        help="Site file to simulate, or a bundled site's name: demo (the default) or faults.")] = None,
     out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Where to write the reports.")]
     = Path("exready-demo"),
     exchange: Exchange = "2013",
@@ -174,7 +173,7 @@ def demo(
     directory: Annotated[Path | None, typer.Option(
         "--directory", metavar="FILE",
         help="Saved facts document whose organisation and installer-account facts stand in for Active "
-             "Directory in the second section (default: samples/sites/demo-directory.json).")] = None,
+             "Directory in the second section (default: the bundled demo-directory.json).")] = None,
     no_directory: Annotated[bool, typer.Option(
         "--no-directory", help="Skip the second section (judged with a simulated directory).")] = False,
 ) -> None:
@@ -182,13 +181,10 @@ def demo(
     from scanner.simulator.runner import SimulatorThread  # the simulator is only needed here
 
     check_target(exchange, None)
-    site_file = site or samples_dir() / "sites" / "demo.yaml"
-    if not site_file.is_file():
-        raise UsageError(f"{site_file}: no such site file (the demo site ships in the source checkout's "
-                         "samples/sites/; pass --site FILE)")
+    site_file = bundled_site(site) if site is not None else DEMO_SITE
     if no_directory and directory is not None:
         raise UsageError("--directory and --no-directory cannot be used together")
-    directory_file = None if no_directory else directory or samples_dir() / "sites" / "demo-directory.json"
+    directory_file = None if no_directory else directory or DEMO_DIRECTORY
     # read before the simulator starts: a bad file costs nothing and says so in one line
     directory_doc = load_directory(directory_file) if directory_file is not None else None
     try:

@@ -24,7 +24,7 @@ MaxAgeOpt = Annotated[float, typer.Option(
     help="A zone whose latest complete run started longer ago than this is marked stale (default 36).")]
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", "-C", metavar="FILE", help="Take the history database from this sweep configuration's "
-    "\\[history] (url, password_env, password_file, ca_file).")]
+    "[history] (url, password_env, password_file, ca_file).")]
 
 
 def open_estate_store(db: str | None, config: Path | None) -> HistoryStore:
@@ -83,8 +83,8 @@ def estate(
 ) -> None:
     """The whole estate: one matrix from the latest complete run of every zone. Exit codes as a sweep's;
     a zone marked stale or failed makes it 2 (its hosts' state is not current)."""
-    from scanner.cli import EXIT_UNKNOWN
     from scanner.cli.scanning import Outputs, exit_code, print_result, write_outputs
+    from scanner.exitcodes import EXIT_UNKNOWN
     from scanner.history.diff import diff_results
 
     chosen = lang_or_default(lang)

@@ -34,10 +34,21 @@ FindingsOut = Annotated[Path | None, typer.Option(
 JsonOutOpt = Annotated[Path | None, typer.Option("--json", metavar="FILE", help="Write the JSON report.")]
 
 
-def open_store(db: str | None) -> HistoryStore:
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", "-C", metavar="FILE",
+    help="A sweep configuration (TOML): use the database its [history] names (db or url; --db wins).")]
+
+
+def open_store(db: str | None, config: Path | None = None, *, read_only: bool = True) -> HistoryStore:
+    """The history database of --db / --config, read-only unless the command writes (prune)."""
     from scanner.cli.history_db import open_history
 
-    return open_history(db, create=False)
+    history = None
+    if config is not None:
+        from scanner.sweep.config import load_config
+
+        history = load_config(config).history
+    return open_history(db, history, read_only=read_only)
 
 
 def rules_by_id() -> dict[str, RuleMeta]:
@@ -51,12 +62,13 @@ def rules_by_id() -> dict[str, RuleMeta]:
 
 def history_list(
     db: DbOpt = None,
+    config: ConfigOpt = None,
     zone: ZoneOpt = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Newest runs to show.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help="Newest runs to show.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout instead of a table.")] = False,
 ) -> None:
     """The sweeps in the history database, newest first."""
-    with open_store(db) as store:
+    with open_store(db, config) as store:
         runs = store.list_runs(limit, zone=zone)
         path = store.where
         zoned = len({r.zone for r in runs}) > 1 or any(r.zone != "default" for r in runs)
@@ -105,6 +117,7 @@ def history_show(
     run: Annotated[str, typer.Argument(
         metavar="RUN", help="A run id (or a unique prefix), 'last', 'last~1'.")] = "last",
     db: DbOpt = None,
+    config: ConfigOpt = None,
     reevaluate: Annotated[bool, typer.Option(
         "--reevaluate", help="Judge the stored facts again with today's rules (offline).")] = False,
     csv: CsvOut = None,
@@ -119,7 +132,7 @@ def history_show(
     from scanner.cli.scanning import Outputs, print_result, write_outputs
 
     chosen = lang_or_default(lang)
-    with open_store(db) as store:
+    with open_store(db, config) as store:
         result = load_run(store, run, reevaluate)
         summary = store.summary(result.info.run_id)
         unfinished = store.unfinished_hosts(result.info.run_id)
@@ -164,6 +177,7 @@ def history_prune(
     vacuum: Annotated[bool, typer.Option(
         "--vacuum", help="Then give the freed space back to the file system (rewrites the file).")] = False,
     db: DbOpt = None,
+    config: ConfigOpt = None,
     zone: ZoneOpt = None,
     lock_wait: Annotated[float, typer.Option(
         "--lock-wait", min=0, metavar="SECONDS", help="Wait this long for a running sweep.")] = 0.0,
@@ -175,7 +189,7 @@ def history_prune(
         raise UsageError("say what to delete: --keep N and/or --older-than DAYS")
     before = (datetime.now(UTC) - timedelta(days=older_than)).isoformat(timespec="seconds") \
         if older_than is not None else None
-    with open_store(db) as store:
+    with open_store(db, config, read_only=False) as store:
         for z in [zone] if zone is not None else store.zones() or ["default"]:
             store.lock(lock_wait, z)  # each zone's sweep lock (on SQLite, the file's)
         deleted = store.prune(keep=keep, before=before, zone=zone)
@@ -249,11 +263,12 @@ def pick_pair(
 
 
 def diff(
-    run_a: Annotated[str | None, typer.Argument(metavar="[RUN_A]", help="The older run (default: the "
+    run_a: Annotated[str | None, typer.Argument(metavar="RUN_A", help="The older run (default: the "
                      "second newest complete run).")] = None,
-    run_b: Annotated[str | None, typer.Argument(metavar="[RUN_B]", help="The newer run (default: the "
+    run_b: Annotated[str | None, typer.Argument(metavar="RUN_B", help="The newer run (default: the "
                      "newest complete run).")] = None,
     db: DbOpt = None,
+    config: ConfigOpt = None,
     zone: ZoneOpt = None,
     estate: Annotated[bool, typer.Option(
         "--estate", help="Compare the whole estate (every zone's latest complete run) with the estate "
@@ -269,7 +284,7 @@ def diff(
     appeared or cleared per host, hosts added to or gone from the inventory."""
     if estate and (run_a is not None or zone is not None):
         raise UsageError("--estate compares every zone's latest run with its previous one: name no run or zone")
-    with open_store(db) as store:
+    with open_store(db, config) as store:
         if estate:
             from scanner.cli.estate import load_estate
 

@@ -42,6 +42,6 @@ def pg_settings(url: str, cfg: HistoryConfig) -> PgSettings:
 
 
 def open_history(
-    db: str | Path | None, config: HistoryConfig | None = None, *, create: bool = False
+    db: str | Path | None, config: HistoryConfig | None = None, *, create: bool = False, read_only: bool = False
 ) -> HistoryStore:
-    return HistoryStore(history_location(db, config), create=create)
+    return HistoryStore(history_location(db, config), create=create, read_only=read_only)

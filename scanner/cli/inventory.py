@@ -53,6 +53,16 @@ _WORDS: dict[str, tuple[str, str]] = {
     "os": ("Operating system", "Système"),
     "dc": ("DC", "DC"),
     "source": ("Source", "Source"),
+    "port": ("Port", "Port"),
+    "scheme": ("Scheme", "Schéma"),
+    "auth": ("Authentication", "Authentification"),
+    "tags": ("Tags", "Étiquettes"),
+    "defaults": (
+        "An empty port, scheme or authentication: the scan's --scheme and --auth decide (port 5985 for http, "
+        "5986 for https).",
+        "Port, schéma ou authentification vides : --scheme et --auth de l'analyse décident (port 5985 pour "
+        "http, 5986 pour https).",
+    ),
     "yes": ("yes", "oui"),
     "read-only": ("read-only", "lecture seule"),
     "read": (
@@ -98,7 +108,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "site unknown: address in no AD subnet": ("address in no AD subnet", "adresse dans aucun sous-réseau AD"),
 }
 
-INVENTORY_CSV_HEADER = ("name", "fqdn", "address", "site", "tags")  # the columns scan --inventory reads
+# the columns scan --inventory reads; port, scheme and auth carry a host's own connection settings
+INVENTORY_CSV_HEADER = ("name", "fqdn", "address", "site", "port", "scheme", "auth", "tags")
 
 
 def _w(key: str, lang: Lang, **values: object) -> str:
@@ -118,6 +129,15 @@ def host_rows(hosts: tuple[Host, ...], lang: Lang) -> list[list[str]]:
             _w("read-only", lang) if h.is_rodc else _w("yes", lang) if h.is_dc else "",
             h.source,
         ]
+        for h in hosts
+    ]
+
+
+def file_host_rows(hosts: tuple[Host, ...]) -> list[list[str]]:
+    """An inventory file's hosts with the connection settings each may carry of its own."""
+    return [
+        [h.name, h.fqdn or "", h.address or "", h.site or "", "" if h.port is None else str(h.port),
+         h.scheme.value if h.scheme else "", h.auth.value if h.auth else "", " ".join(h.tags), h.source]
         for h in hosts
     ]
 
@@ -207,7 +227,8 @@ def write_inventory_csv(path: Path, hosts: tuple[Host, ...]) -> None:
     write_csv(
         path,
         INVENTORY_CSV_HEADER,
-        ([h.name, h.fqdn or "", h.address or "", h.site or "", ";".join(h.tags)] for h in hosts),
+        ([h.name, h.fqdn or "", h.address or "", h.site or "", "" if h.port is None else str(h.port),
+          h.scheme.value if h.scheme else "", h.auth.value if h.auth else "", ";".join(h.tags)] for h in hosts),
     )
 
 
@@ -318,6 +339,10 @@ def _file_inventory(path: Path, lang: Lang, output: Path | None, as_json: bool) 
                             "fqdn": h.fqdn,
                             "address": h.address,
                             "site": h.site,
+                            "port": h.port,
+                            "scheme": h.scheme.value if h.scheme else None,
+                            "auth": h.auth.value if h.auth else None,
+                            "tags": list(h.tags),
                             "source": h.source,
                         }
                         for h in inv.hosts
@@ -329,11 +354,13 @@ def _file_inventory(path: Path, lang: Lang, output: Path | None, as_json: bool) 
             )
         )
     else:
-        headers = [_w(k, lang) for k in ("name", "fqdn", "address", "site", "os", "dc", "source")]
+        keys = ("name", "fqdn", "address", "site", "port", "scheme", "auth", "tags", "source")
         typer.echo(
-            tabulate(host_rows(inv.hosts, lang), headers=headers, tablefmt="simple", disable_numparse=True)
+            tabulate(file_host_rows(inv.hosts), headers=[_w(k, lang) for k in keys], tablefmt="simple",
+                     disable_numparse=True)
         )
         typer.echo(_w("to_scan", lang, n=len(inv.hosts)))
+        typer.echo(_w("defaults", lang))
         for line in inv.merged:
             typer.echo(f"  merged: {line}")
     if output is not None:

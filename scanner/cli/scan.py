@@ -53,6 +53,7 @@ from scanner.cli.scan_options import (
     Quiet,
     ReadTimeout,
     SchemeOpt,
+    TlsName,
     User,
     Workers,
     check_target,
@@ -60,7 +61,16 @@ from scanner.cli.scan_options import (
     sweep_limits,
     transport_settings,
 )
-from scanner.cli.scanning import Outputs, exit_code, print_result, run_scan, write_outputs
+from scanner.cli.scanning import (
+    Outputs,
+    check_output_paths,
+    exit_code,
+    print_result,
+    run_scan,
+    say_run_failure,
+    write_outputs,
+)
+from scanner.collect.limits import AUTO_CONCURRENCY
 from scanner.credentials import PASSWORD_ENV, resolve_credentials
 from scanner.directory.installer import read_installer
 from scanner.directory.settings import DEFAULT_STALE_DAYS, AdAuth
@@ -104,8 +114,9 @@ def scan(
     auth: AuthOpt = AuthMethod.NEGOTIATE,
     ca_file: CaFile = None,
     insecure_skip_tls_verify: Insecure = False,
+    tls_name: TlsName = None,
     configuration_name: ConfigurationName = "Microsoft.PowerShell",
-    concurrency: Concurrency = 32,
+    concurrency: Concurrency = AUTO_CONCURRENCY,
     workers: Workers = 0,
     deadline: Deadline = 120.0,
     connect_timeout: ConnectTimeout = 10.0,
@@ -129,6 +140,7 @@ def scan(
     The servers come from --inventory FILE, or from Active Directory with --ad URL. With both, the
     file says what to scan and AD gives the organisation facts that the AD-level rules need."""
     check_target(exchange, cu)
+    check_output_paths({"--csv": csv, "--json": json, "--findings-csv": findings_csv, "--html": html})
     if inventory is None and ad is None:
         raise UsageError("say what to scan: --inventory FILE, or --ad URL to read the servers from AD")
     hosts: tuple[Host, ...] = ()
@@ -169,7 +181,8 @@ def scan(
         transport=transport_settings(
             credentials, scheme=scheme, auth=auth, ca_file=ca_file, insecure=insecure_skip_tls_verify,
             connect_timeout=connect_timeout, read_timeout=read_timeout,
-            operation_timeout=operation_timeout, deadline=deadline, configuration_name=configuration_name),
+            operation_timeout=operation_timeout, deadline=deadline, configuration_name=configuration_name,
+            tls_name=tls_name),
         limits=sweep_limits(concurrency, deadline, auth_breaker, credentials.label, workers),
         params=params,
         inventory_source=source,
@@ -179,6 +192,7 @@ def scan(
     run = run_scan(request, catalog, progress=not no_progress)
     write_outputs(run.result, outputs)
     print_result(run.result, outputs)
+    say_run_failure(run.result, outputs.lang)
     raise typer.Exit(exit_code(run.result, run.signal_name))
 
 

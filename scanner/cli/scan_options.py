@@ -10,6 +10,7 @@ import typer
 
 from scanner.checks.catalog import EXCHANGE_VERSIONS
 from scanner.checks.targets import make_target
+from scanner.collect.limits import MAX_CONCURRENCY
 from scanner.collect.runner import SweepLimits
 from scanner.credentials import PASSWORD_ENV, Credentials
 from scanner.errors import UsageError
@@ -42,26 +43,36 @@ CaFile = Annotated[Path | None, typer.Option(
 Insecure = Annotated[bool, typer.Option(
     "--insecure-skip-tls-verify", rich_help_panel=WINRM,
     help="Do not verify HTTPS certificates (labs only).")]
+TlsName = Annotated[str | None, typer.Option(
+    "--tls-name", metavar="NAME", rich_help_panel=WINRM,
+    help="Name to verify in HTTPS certificates (and send as SNI) instead of each host's FQDN: a name, or a "
+         "pattern with {name} (short name), {fqdn}, {address}, e.g. '{name}.corp.example'. The inventory's "
+         "tls_name column wins for its host.")]
 ConfigurationName = Annotated[str, typer.Option(
     "--configuration-name", metavar="NAME", rich_help_panel=WINRM,
     help="PowerShell session configuration (endpoint) to open, e.g. a constrained or JEA endpoint's name.")]
 Concurrency = Annotated[int, typer.Option(
-    "--concurrency", "-c", min=1, max=1024, rich_help_panel=LIMITS, help="Hosts scanned at once.")]
+    "--concurrency", "-c", min=0, max=MAX_CONCURRENCY, metavar="N", rich_help_panel=LIMITS,
+    help="Hosts scanned at once (up to 5000). 0, the default: 128 per CPU core, at most 1024, within the "
+         "free memory; the line it prints says what was chosen.")]
 Workers = Annotated[int, typer.Option(
-    "--workers", "-w", min=0, max=64, rich_help_panel=LIMITS,
+    "--workers", "-w", min=0, max=64, metavar="N", rich_help_panel=LIMITS,
     help="Processes that run the WinRM sessions (one uses about one CPU core). 0: one per core, up to 4, "
          "for 200 hosts or more.")]
 Deadline = Annotated[float, typer.Option(
-    "--deadline", min=1, rich_help_panel=LIMITS, help="Seconds one host may take, connect to close.")]
+    "--deadline", min=1, metavar="SECONDS", rich_help_panel=LIMITS,
+    help="Seconds one host may take, connect to close.")]
 ConnectTimeout = Annotated[float, typer.Option(
-    "--connect-timeout", min=0.1, rich_help_panel=LIMITS, help="Seconds to open a TCP connection.")]
+    "--connect-timeout", min=0.1, metavar="SECONDS", rich_help_panel=LIMITS,
+    help="Seconds to open a TCP connection.")]
 ReadTimeout = Annotated[float, typer.Option(
-    "--read-timeout", min=1, rich_help_panel=LIMITS,
+    "--read-timeout", min=1, metavar="SECONDS", rich_help_panel=LIMITS,
     help="Seconds one socket read may wait (longer than --operation-timeout).")]
 OperationTimeout = Annotated[int, typer.Option(
-    "--operation-timeout", min=1, rich_help_panel=LIMITS, help="WS-Man OperationTimeout of one long-poll.")]
+    "--operation-timeout", min=1, metavar="SECONDS", rich_help_panel=LIMITS,
+    help="WS-Man OperationTimeout of one long-poll.")]
 Breaker = Annotated[int, typer.Option(
-    "--auth-breaker", min=0, rich_help_panel=LIMITS,
+    "--auth-breaker", min=0, metavar="N", rich_help_panel=LIMITS,
     help="Stop after this many consecutive authentication failures, so the account is not locked out "
          "(0: off).")]
 Exchange = Annotated[str, typer.Option(
@@ -92,7 +103,8 @@ Quiet = Annotated[bool, typer.Option(
 
 def transport_settings(credentials: Credentials, *, scheme: Scheme, auth: AuthMethod, ca_file: Path | None,
                        insecure: bool, connect_timeout: float, read_timeout: float, operation_timeout: int,
-                       deadline: float, configuration_name: str = "Microsoft.PowerShell") -> TransportSettings:
+                       deadline: float, configuration_name: str = "Microsoft.PowerShell",
+                       tls_name: str | None = None) -> TransportSettings:
     if insecure and ca_file is not None:
         raise UsageError("--ca-file and --insecure-skip-tls-verify contradict each other")
     if ca_file is not None and not ca_file.is_file():
@@ -106,7 +118,8 @@ def transport_settings(credentials: Credentials, *, scheme: Scheme, auth: AuthMe
     return TransportSettings(
         credentials=credentials, scheme=scheme, auth=auth, ca_file=ca_file, verify_tls=not insecure,
         connection_timeout=connect_timeout, read_timeout=read_timeout,
-        operation_timeout=operation_timeout, deadline=deadline, configuration_name=configuration_name)
+        operation_timeout=operation_timeout, deadline=deadline, configuration_name=configuration_name,
+        tls_name=tls_name)
 
 
 def sweep_limits(concurrency: int, deadline: float, breaker: int, account: str, workers: int = 0) -> SweepLimits:

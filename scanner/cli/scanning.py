@@ -4,10 +4,11 @@ and turning a result into an exit code."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
@@ -16,12 +17,14 @@ import typer
 
 from scanner.checks.catalog import Catalog
 from scanner.cli import EXIT_BLOCKED, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, EXIT_TERMINATED, EXIT_UNKNOWN
-from scanner.collect.limits import check_file_limit
+from scanner.collect.limits import AUTO_CONCURRENCY, auto_concurrency, check_file_limit
 from scanner.collect.observer import ScanObserver
 from scanner.collect.progress import ProgressObserver
 from scanner.collect.runner import SweepStats
+from scanner.errors import UsageError
 from scanner.i18n import Lang, t
 from scanner.model.matrix import CellStatus
+from scanner.model.outcome import OutcomeKind
 from scanner.model.run import ScanResult
 from scanner.pipeline import ScanRequest, scan
 from scanner.report.csv_safe import CsvDialect
@@ -45,6 +48,23 @@ class Outputs:
         return tuple(p for p in (self.csv, self.findings_csv, self.html, self.json) if p is not None)
 
 
+def check_output_paths(outputs: Mapping[str, Path | None]) -> None:
+    """Every file the run will write can be written: not a folder, in a folder that exists and that this
+    process may write in. Called before the scan, so a mistyped path costs one line, not a sweep.
+    ``outputs`` maps the option that named it ("--csv") to the path."""
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        if path.is_dir():
+            raise UsageError(f"{option} {path}: is a folder; name a file")
+        folder = path.parent
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "no such folder"
+            raise UsageError(f"{option} {path}: {folder} {what}")
+        if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            raise UsageError(f"{option} {path}: not writable by this user")
+
+
 @dataclass(frozen=True, slots=True)
 class ScanRun:
     result: ScanResult
@@ -56,6 +76,10 @@ def run_scan(request: ScanRequest, catalog: Catalog, observers: Sequence[ScanObs
              progress: bool = True) -> ScanRun:
     """Run the sweep on a fresh event loop; Ctrl-C and SIGTERM stop new work and let in-flight hosts
     finish within their grace, so every output is still written."""
+    if request.limits.concurrency == AUTO_CONCURRENCY:
+        chosen, why = auto_concurrency(sum(1 for h in request.hosts if h.name not in request.prior))
+        typer.echo(why, err=True)
+        request = replace(request, limits=replace(request.limits, concurrency=chosen))
     limit = check_file_limit(request.limits.concurrency, request.limits.abandon_cap)
     if limit.message:
         typer.echo(limit.message, err=True)
@@ -134,6 +158,27 @@ def write_outputs(result: ScanResult, outputs: Outputs) -> None:
             write_findings_csv(result, outputs.findings_csv, rules, outputs.csv_dialect, outputs.lang.value)
         if outputs.html is not None:
             write_html(result, outputs.html, rules, None, outputs.lang.value)
+
+
+def run_failure(result: ScanResult, lang: Lang = Lang.EN) -> str | None:
+    """One line saying why the run failed (exit 3) when the outcomes say it, else None."""
+    if not result.info.breaker_opened:
+        return None
+    refused = [o for o in result.outcomes if o.kind is OutcomeKind.AUTH_FAILED]
+    skipped = sum(1 for o in result.outcomes if o.kind is OutcomeKind.NOT_ATTEMPTED)
+    if not refused:
+        return t("breaker_stopped_short", lang, skipped=skipped)
+    first = refused[0]
+    reason = " ".join((first.reason or first.kind.value).split())  # one line, whatever the transport said
+    return t("breaker_stopped", lang, failed=len(refused), host=first.host.name, reason=reason, skipped=skipped)
+
+
+def say_run_failure(result: ScanResult, lang: Lang) -> None:
+    """Why this run failed, in one line on stderr, when it did. Scanning commands call it with or without
+    --quiet: --quiet drops the table, never the reason for exit 3."""
+    failure = run_failure(result, lang)
+    if failure is not None:
+        typer.echo(f"exready: error: {failure}", err=True)
 
 
 def print_result(result: ScanResult, outputs: Outputs) -> None:

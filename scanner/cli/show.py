@@ -13,17 +13,17 @@ from scanner.checks.catalog import load_catalog
 from scanner.cli import EXIT_BLOCKED, EXIT_OK, EXIT_UNKNOWN
 from scanner.cli.scan_options import CsvDialectOpt, CsvOut, Cu, JsonOut, LangOpt, check_target, lang_or_default
 from scanner.cli.scanning import Outputs, exit_code, print_result, write_outputs
-from scanner.collect.dedup import Interner
 from scanner.errors import FactsError, UsageError
 from scanner.evaluate.engine import EvaluationParams, evaluate_organisation
 from scanner.facts.installer import InstallerFacts
 from scanner.facts.serial import facts_from_json
 from scanner.i18n import t
 from scanner.matrix.build import organisation_status
+from scanner.matrix.judge import assemble
 from scanner.model.facts import OrgFacts
+from scanner.model.intern import Interner
 from scanner.model.matrix import CellStatus
 from scanner.model.run import ScanResult
-from scanner.pipeline import assemble
 from scanner.report.csv_safe import CsvDialect
 from scanner.report.json_report import read_json_report, read_saved_with_installer
 from scanner.report.table import host_table, organisation_table
@@ -44,7 +44,7 @@ def load_result(report: Path | None, run: str, db: str | None) -> ScanResult:
         return read_json_report(report)
     from scanner.cli.history_db import open_history
 
-    with open_history(db, create=False) as store:
+    with open_history(db, create=False, read_only=True) as store:
         return store.load_result(store.resolve(run))
 
 

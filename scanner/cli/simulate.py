@@ -1,4 +1,4 @@
-"""``exready simulate SITEFILE``: run the fleet simulator in the foreground."""
+"""``exready simulate SITE``: run the fleet simulator in the foreground."""
 
 from __future__ import annotations
 
@@ -45,32 +45,38 @@ def _t(key: str, lang: Lang, **values: object) -> str:
 def register(app: typer.Typer) -> None:
     @app.command("simulate")
     def simulate(
-        sitefile: Annotated[Path, typer.Argument(help="Site file (YAML), e.g. samples/sites/demo.yaml.")],
+        sitefile: Annotated[str, typer.Argument(
+            metavar="SITE", help="Site file (YAML), or a bundled site's name: demo or faults.")],
         workdir: Annotated[
             Path | None,
-            typer.Option(help="Where to write the CA and NTLM files (default: a temporary directory)."),
+            typer.Option(metavar="DIR", help="Where to write the CA and NTLM files (default: a temporary "
+                         "directory)."),
         ] = None,
         duration: Annotated[
-            float | None, typer.Option(help="Stop by itself after this many seconds.")
+            float | None, typer.Option(metavar="SECONDS", help="Stop by itself after this many seconds.")
         ] = None,
         address_mode: Annotated[
             str,
             typer.Option(
+                metavar="auto|address|port",
                 help="auto: one loopback address per host, falling back to a port on 127.0.0.1; "
                 "address: addresses only; port: a port per host on 127.0.0.1."
             ),
         ] = "auto",
         write_inventory: Annotated[
             Path | None,
-            typer.Option(help="Also write the hosts as an inventory CSV for 'exready scan --inventory'."),
+            typer.Option(metavar="FILE",
+                         help="Also write the hosts as an inventory CSV for 'exready scan --inventory'."),
         ] = None,
         idle_timeout: Annotated[
             float | None,
-            typer.Option(help="Close shells idle for this many seconds (default: each host's IdleTimeOut)."),
+            typer.Option(metavar="SECONDS",
+                         help="Close shells idle for this many seconds (default: each host's IdleTimeOut)."),
         ] = None,
     ) -> None:
         """Run simulated Windows hosts (WinRM/PSRP on loopback) until Ctrl-C or SIGTERM."""
         # imported here: the simulator is not needed by the other commands
+        from scanner.bundled import site_file
         from scanner.simulator.profiles import load_site, write_inventory_csv
         from scanner.simulator.server import FleetServer
         from scanner.simulator.service import serve_until_stopped
@@ -80,7 +86,7 @@ def register(app: typer.Typer) -> None:
         if duration is not None and duration <= 0:
             raise UsageError("--duration must be a positive number of seconds")
         lang = default_lang()
-        site = load_site(sitefile)
+        site = load_site(site_file(sitefile))
         owned = workdir is None
         wd = Path(tempfile.mkdtemp(prefix="exready-sim-")) if workdir is None else workdir
         server = FleetServer(

@@ -25,8 +25,18 @@ from scanner.cli.scan_options import (
     sweep_limits,
     transport_settings,
 )
-from scanner.cli.scanning import Outputs, exit_code, print_result, run_scan, write_outputs
+from scanner.cli.scanning import (
+    Outputs,
+    check_output_paths,
+    exit_code,
+    print_result,
+    run_scan,
+    say_run_failure,
+    write_outputs,
+)
+from scanner.collect.limits import MAX_CONCURRENCY
 from scanner.collect.observer import ScanObserver
+from scanner.collect.order import expected_seconds
 from scanner.credentials import Credentials, resolve_credentials
 from scanner.errors import CredentialError, HistoryError, UsageError
 from scanner.evaluate.engine import EvaluationParams
@@ -176,22 +186,26 @@ def sweep(
     example_config: Annotated[bool, typer.Option(
         "--example-config", help="Print a commented configuration with every key, and exit.")] = False,
     inventory: Annotated[Path | None, typer.Option(
-        "--inventory", "-i", metavar="FILE", help="Inventory file (overrides \\[inventory]).")] = None,
+        "--inventory", "-i", metavar="FILE", help="Inventory file (overrides [inventory]).")] = None,
     exchange: Annotated[str | None, typer.Option(
         "--exchange", "-x", metavar="2013|2016|2019", help="Target Exchange version.")] = None,
     cu: Annotated[int | None, typer.Option(
         "--cu", min=0, metavar="N", help="Target cumulative update.")] = None,
     user: Annotated[str | None, typer.Option(
-        "--user", "-u", metavar="USER", help="WinRM account (password from \\[credentials]).")] = None,
-    concurrency: Annotated[int | None, typer.Option("--concurrency", "-c", min=1, max=1024)] = None,
+        "--user", "-u", metavar="USER", help="WinRM account (password from [credentials]).")] = None,
+    concurrency: Annotated[int | None, typer.Option(
+        "--concurrency", "-c", min=0, max=MAX_CONCURRENCY, metavar="N",
+        help="Hosts scanned at once (default: [limits] concurrency); 0: chosen from the CPU cores and free "
+             "memory.")] = None,
     workers: Annotated[int | None, typer.Option(
-        "--workers", "-w", min=0, max=64,
+        "--workers", "-w", min=0, max=64, metavar="N",
         help="Processes that run the WinRM sessions; 0: one per core, up to 4, from 200 hosts.")] = None,
-    deadline: Annotated[float | None, typer.Option("--deadline", min=1, help="Seconds per host.")] = None,
+    deadline: Annotated[float | None, typer.Option(
+        "--deadline", min=1, metavar="SECONDS", help="Seconds one host may take, connect to close.")] = None,
     db: Annotated[str | None, typer.Option(
         "--db", metavar="FILE|URL", envvar="EXREADY_DB", rich_help_panel=SWEEP,
         help="History database: a SQLite file or a postgresql:// URL without a password (default: "
-             "\\[history] db or url, else the user's state directory).")] = None,
+             "[history] db or url, else the user's state directory).")] = None,
     zone: Annotated[str | None, typer.Option(
         "--zone", metavar="ZONE", rich_help_panel=SWEEP,
         help="The zone this sweep covers (default: the configuration's zone, else 'default').")] = None,
@@ -211,7 +225,7 @@ def sweep(
     csv: CsvOut = None,
     csv_dialect: Annotated[CsvDialect | None, typer.Option(
         "--csv-dialect", case_sensitive=False, rich_help_panel=OUT,
-        help="excel (comma) or excel-fr (semicolon and a BOM); default: \\[outputs] csv_dialect.")] = None,
+        help="excel (comma) or excel-fr (semicolon and a BOM); default: [outputs] csv_dialect.")] = None,
     findings_csv: Annotated[Path | None, typer.Option(
         "--findings-csv", metavar="FILE", rich_help_panel=OUT,
         help="Write one row per host and failing, warning or unknown rule.")] = None,
@@ -255,7 +269,7 @@ def sweep(
         config = replace(config, credentials=replace(config.credentials, user=user, source=source))
     if concurrency is not None or deadline is not None or workers is not None:
         config = replace(config, limits=replace(
-            config.limits, concurrency=concurrency or config.limits.concurrency,
+            config.limits, concurrency=config.limits.concurrency if concurrency is None else concurrency,
             deadline=deadline or config.limits.deadline,
             workers=config.limits.workers if workers is None else workers))
     chosen_lang = lang or (Lang(config.outputs.lang) if config.outputs.lang else None)
@@ -288,6 +302,14 @@ def sweep(
             store.close()
 
 
+def _expected(store: HistoryStore | None, deadline: float, zone: str) -> dict[str, float]:
+    """How long each host took in the zone's last complete sweep: the slow and the hung start first tonight."""
+    if store is None:
+        return {}
+    last = store.last_complete(1, zone)
+    return expected_seconds(store.durations(last[0]), deadline) if last else {}
+
+
 def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore | None, target: Target,
          lang: Lang, dialect: CsvDialect, *, csv: Path | None, findings_csv: Path | None, html: Path | None,
          json: Path | None, log_json: Path | None, no_progress: bool, quiet: bool) -> None:
@@ -307,6 +329,12 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise UsageError(f"cannot create {path.parent}: {exc.strerror or exc}") from None
+    given = {"csv": csv, "findings": findings_csv, "html": html, "json": json, "log": log_json}
+    names = {"csv": ("--csv", "csv"), "findings": ("--findings-csv", "findings_csv"), "html": ("--html", "html"),
+             "json": ("--json", "json"), "log": ("--log-json", "log_json")}
+    # the option when given, else the configuration key that named the file
+    check_output_paths({names[k][0] if given[k] is not None else f"[outputs] {names[k][1]}": p
+                        for k, p in paths.items()})
 
     credentials = sweep_credentials(config.credentials, where)
     w = config.winrm
@@ -314,7 +342,7 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
         credentials, scheme=Scheme(w.scheme), auth=AuthMethod(w.auth), ca_file=w.ca_file,
         insecure=w.insecure_skip_tls_verify, connect_timeout=w.connect_timeout, read_timeout=w.read_timeout,
         operation_timeout=w.operation_timeout, deadline=config.limits.deadline,
-        configuration_name=w.configuration_name)
+        configuration_name=w.configuration_name, tls_name=w.tls_name)
     request = ScanRequest(
         hosts=target.hosts,
         transport=transport,
@@ -324,6 +352,7 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
         inventory_source=target.inventory_source,
         prior=target.prior,
         run_id=target.run_id,
+        expected=_expected(store, config.limits.deadline, config.zone),
     )
     observers: list[ScanObserver] = []
     recorder = HistoryRecorder(store, catalog.roles(target.exchange), target.org, zone=config.zone,
@@ -384,6 +413,7 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
     elif store is not None and recorder is not None and recorder.failure is None:
         typer.echo(f"recorded as run {result.info.run_id} in {store.where}"
                    + (f" (zone {config.zone})" if config.zone != "default" else ""), err=True)
+    say_run_failure(result, lang)
     if recorder is not None and recorder.failure is not None:
         raise HistoryError(f"the sweep ran and its reports were written, but {recorder.failure}")
     code = apply_fail_on(exit_code(result, run.signal_name), config.fail_on)

@@ -11,6 +11,7 @@ On Windows there is no such per-process limit for sockets (and no ``resource`` m
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 
@@ -22,6 +23,35 @@ FDS_PER_HOST = 3
 RESERVED_FDS = 64
 # How far to raise the soft limit when the hard limit allows it (no need to take "unlimited").
 TARGET_FDS = 65536
+
+# Hosts in flight at once: what a user may ask for, and what "auto" (0) chooses. Real servers take
+# seconds to run the collector, so a sweep's speed is set by how many sessions are open, not by the
+# CPU: a waiting session costs a thread parked on its socket and its buffers, not CPU. Auto opens
+# AUTO_PER_CORE per core (the CPU each finished host needs is what a core can give that many hosts
+# answering in a few seconds), at most AUTO_MAX, and never more than the memory allows.
+MAX_CONCURRENCY = 5000
+AUTO_CONCURRENCY = 0
+AUTO_PER_CORE = 128
+AUTO_MAX = 1024
+# Memory a session in flight may hold at its peak: its thread's stack as touched, its socket
+# buffers, the answer and its facts being parsed (measured: bench/slow_sweep.py prints it).
+SESSION_BYTES = 4 * 1024 * 1024
+
+
+def auto_concurrency(hosts: int, available_bytes: int | None = None, cores: int | None = None) -> tuple[int, str]:
+    """The concurrency "auto" stands for on this machine, and one line that says how it was chosen."""
+    cores = cores or os.cpu_count() or 1
+    if available_bytes is None:
+        import psutil
+
+        available_bytes = int(psutil.virtual_memory().available)
+    by_cpu = min(AUTO_MAX, AUTO_PER_CORE * cores)
+    by_memory = max(1, available_bytes // 4 // SESSION_BYTES)  # a quarter of what is free
+    chosen = max(1, min(by_cpu, by_memory, hosts))
+    why = (f"{AUTO_PER_CORE} per CPU core x {cores}" if chosen == by_cpu
+           else f"a quarter of the {available_bytes // 2**20} MiB free memory" if chosen == by_memory
+           else f"{hosts} hosts to scan")
+    return chosen, f"exready: scanning up to {chosen} hosts at once (auto: {why}; --concurrency sets it)"
 
 
 @dataclass(frozen=True, slots=True)

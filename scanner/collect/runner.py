@@ -60,6 +60,7 @@ class SweepStats:
     breaker_opened: bool = False
     interrupted: bool = False
     workers: int = 1  # processes that ran the sessions
+    peak_in_flight: int = 0  # the most sessions open at once
     started: float = field(default_factory=time.monotonic)
     finished: float = 0.0
 
@@ -158,6 +159,7 @@ class SweepRunner:
         if breaker.open:
             return HostOutcome(host, OutcomeKind.NOT_ATTEMPTED, self._breaker_reason())
         self._in_flight += 1
+        self.stats.peak_in_flight = max(self.stats.peak_in_flight, self._in_flight)
         try:
             return await self._attempt(host, executor, stop, stop_task)
         finally:
@@ -194,7 +196,8 @@ class SweepRunner:
 
     def _breaker_reason(self) -> str:
         account = f" with {self._limits.breaker_account}" if self._limits.breaker_account else ""
-        return (f"not attempted: authentication breaker ({self._limits.breaker_threshold} consecutive "
+        # the outcome's kind (not_attempted) already says so: the reason gives why, without repeating it
+        return (f"authentication breaker ({self._limits.breaker_threshold} consecutive "
                 f"authentication failures{account}; stopped so the account is not locked out)")
 
     async def _wait_for_room(self, breaker: _Breaker, stop: asyncio.Event) -> None:

@@ -7,11 +7,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from scanner.collect.dedup import Interner
 from scanner.collect.runner import Session
 from scanner.errors import CollectorError, TransportError
 from scanner.model.facts import HostFacts
 from scanner.model.host import Host
+from scanner.model.intern import Interner
 from scanner.model.outcome import HostOutcome, OutcomeKind
 from scanner.probes.collector import build_collector_script, dialect_for
 from scanner.transport.failures import outcome_kind

@@ -34,11 +34,12 @@ from multiprocessing.process import BaseProcess
 from types import TracebackType
 from typing import Any
 
-from scanner.collect.dedup import Interner
 from scanner.collect.runner import Session
 from scanner.credentials import Credentials, Secret
+from scanner.model.evaluated import Evaluated
 from scanner.model.facts import Fact, HostFacts
 from scanner.model.host import Host
+from scanner.model.intern import Interner
 from scanner.model.matrix import Cell
 from scanner.model.outcome import HostOutcome, OutcomeKind
 from scanner.model.verdict import Verdict
@@ -47,28 +48,12 @@ from scanner.transport.winrm import ScriptChoice
 
 log = logging.getLogger(__name__)
 
+# Judges one finished outcome with the sweep's evaluation parameters (``scanner.matrix.judge.judge_loaded``).
+Judge = Callable[[HostOutcome, Any], Evaluated]
+
 # How long a worker gets to start (spawn re-imports the package) and to stop.
 _START_TIMEOUT = 60.0
 _STOP_TIMEOUT = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class Evaluated:
-    """A worker's judgement of one outcome: the verdicts and cells ``pipeline.assemble`` would build."""
-
-    outcome: HostOutcome
-    verdicts: tuple[Verdict, ...]
-    cells: tuple[Cell, ...]
-
-
-def judge(outcome: HostOutcome, catalog: Any, params: Any) -> Evaluated:
-    """The verdicts and cells of ``outcome`` (``catalog``: a Catalog, ``params``: EvaluationParams,
-    both imported lazily: the engine pulls in the catalog)."""
-    from scanner.evaluate.engine import evaluate_host
-    from scanner.matrix.build import build_cells
-
-    verdicts = tuple(evaluate_host(outcome, catalog, params))
-    return Evaluated(outcome, verdicts, tuple(build_cells(outcome, verdicts, catalog, params.exchange_version)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +64,7 @@ class _Start:
     settings: TransportSettings
     password: str | None
     script: ScriptChoice  # a module-level function pickles by name
+    judge: Judge  # so is this one: the worker judges what it ran without importing the layers above
     exchange_version: str
     params: Any  # EvaluationParams (imported lazily: the engine pulls in the catalog)
     https: bool  # some host uses HTTPS: build the sweep's TLS context once
@@ -87,17 +73,18 @@ class _Start:
 class ShardPool:
     """``workers`` processes that run host sessions for the parent's runner::
 
-        with ShardPool(2, settings, script, params) as shards:
+        with ShardPool(2, settings, script, judge_loaded, params, https) as shards:
             runner = SweepRunner(shards.session, limits, observers)
     """
 
-    def __init__(self, workers: int, settings: TransportSettings, script: ScriptChoice, params: Any,
-                 https: bool) -> None:
+    def __init__(self, workers: int, settings: TransportSettings, script: ScriptChoice, judge: Judge,
+                 params: Any, https: bool) -> None:
         if workers < 1:
             raise ValueError("a shard pool needs at least one worker")
         self._workers = workers
         self._settings = settings
         self._script = script
+        self._judge = judge
         self._params = params
         self._https = https
         self._procs: list[BaseProcess] = []
@@ -120,7 +107,7 @@ class ShardPool:
         start = _Start(
             settings=replace(self._settings, credentials=Credentials(creds.username, None)),
             password=creds.password.reveal() if creds.password is not None else None,
-            script=self._script, exchange_version=self._params.exchange_version, params=self._params,
+            script=self._script, judge=self._judge, exchange_version=self._params.exchange_version, params=self._params,
             https=self._https)
         try:
             for index in range(self._workers):  # all started first: they import in parallel
@@ -318,7 +305,6 @@ def _worker_main(conn: Connection) -> None:
     if hasattr(signal, "SIGINT"):
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent decides
     start: _Start = conn.recv()
-    from scanner.checks.catalog import load_catalog
     from scanner.collect.session import CollectorSession
     from scanner.facts.parse import parse_collector_output
     from scanner.transport.tls import sweep_tls_context
@@ -326,7 +312,6 @@ def _worker_main(conn: Connection) -> None:
     creds = start.settings.credentials
     settings = replace(start.settings, credentials=Credentials(
         creds.username, Secret(start.password) if start.password is not None else None))
-    catalog = load_catalog()
     tls = sweep_tls_context(settings) if start.https else None
     send_lock = threading.Lock()
     sessions: dict[int, CollectorSession] = {}
@@ -338,7 +323,7 @@ def _worker_main(conn: Connection) -> None:
             sessions[ticket] = session
         try:
             outcome = session.run_outcome()
-            evaluated: Evaluated | None = judge(outcome, catalog, start.params)
+            evaluated: Evaluated | None = start.judge(outcome, start.params)
         except Exception as exc:  # a bug must still give the host an outcome
             outcome = _lost(host, f"{type(exc).__name__} in the worker")
             evaluated = None

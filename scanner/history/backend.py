@@ -52,6 +52,10 @@ class Backend(Protocol):
 
     def has_table(self, name: str) -> bool: ...
 
+    def tables(self) -> set[str]:
+        """The names of the database's tables (in the current schema, on PostgreSQL)."""
+        ...
+
     def pipeline(self) -> AbstractContextManager[Any]:
         """Send the statements inside without waiting for each answer (where the driver can)."""
         ...
@@ -73,22 +77,30 @@ class Backend(Protocol):
 class SqliteBackend:
     kind = "sqlite"
 
-    def __init__(self, path: Path, *, create: bool) -> None:
+    def __init__(self, path: Path, *, create: bool, read_only: bool = False) -> None:
         self.path = Path(path)
         self.where = str(self.path)
-        if not create and not self.path.exists():
+        if (not create or read_only) and not self.path.exists():
             raise HistoryError(f"no history database at {self.path} (run a sweep first, or give --db)")
         if self.path.exists() and self.path.is_dir():
             raise HistoryError(f"history database {self.path} is a directory")
-        if create:
+        if create and not read_only:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise HistoryError(f"cannot create {self.path.parent}: {exc.strerror or exc}") from exc
+                raise HistoryError(f"history database {self.path}: cannot create its folder {self.path.parent}: "
+                                   f"{exc.strerror or exc}") from exc
         try:
-            self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=15.0)
+            if read_only:
+                uri = f"{self.path.resolve().as_uri()}?mode=ro"
+                self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+                                            timeout=15.0)
+            else:
+                self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=15.0)
         except sqlite3.Error as exc:
             raise HistoryError(f"cannot open history database {self.path}: {exc}") from exc
+        if read_only:
+            return
         try:
             with self.errors("open"):
                 self.conn.execute("PRAGMA foreign_keys = ON")
@@ -121,6 +133,9 @@ class SqliteBackend:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
         ).fetchone()
         return row is not None
+
+    def tables(self) -> set[str]:
+        return {str(r[0]) for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
     def pipeline(self) -> AbstractContextManager[Any]:
         return nullcontext()  # in-process: there is no round trip to save
@@ -238,9 +253,12 @@ def _to_pg(sql: str) -> str:
 class PostgresBackend:
     kind = "postgresql"
 
-    def __init__(self, settings: PgSettings) -> None:
+    def __init__(self, settings: PgSettings, *, read_only: bool = False) -> None:
         self.settings = settings
         self.params, self.where = pg_conninfo(settings)
+        if read_only:  # every transaction of the session refuses to write, as SQLite's mode=ro
+            options = str(self.params.get("options") or "")
+            self.params["options"] = (options + " -c default_transaction_read_only=on").strip()
         self._psycopg = _import_psycopg()
         self.conn: Any = None
         self.connect()
@@ -294,6 +312,13 @@ class PostgresBackend:
             (name,),
         ).fetchone()
         return row is not None
+
+    def tables(self) -> set[str]:
+        rows = self.execute(
+            "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema()"
+        ).fetchall()
+        return {str(r[0]) for r in rows}
 
     def pipeline(self) -> AbstractContextManager[Any]:
         if self.conn is None:

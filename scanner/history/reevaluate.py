@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from scanner.checks.catalog import Catalog
 from scanner.evaluate.engine import EvaluationParams
+from scanner.matrix.judge import assemble
 from scanner.model.run import ScanResult
-from scanner.pipeline import assemble
 
 
 def reevaluate(

@@ -111,7 +111,12 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE runs ADD COLUMN cu INTEGER;
     ALTER TABLE runs ADD COLUMN breaker_opened INTEGER NOT NULL DEFAULT 0
     """,
-    # 2 -> 3: zones (each sweep covers one), and the read-only views of the latest verdicts per zone.
+    # 2 -> 3: the name a host's HTTPS certificate is checked for (the inventory's tls_name), so a resumed
+    # sweep connects as the first part did.
+    """
+    ALTER TABLE run_hosts ADD COLUMN tls_name TEXT
+    """,
+    # 3 -> 4: zones (each sweep covers one), and the read-only views of the latest verdicts per zone.
     """
     ALTER TABLE runs ADD COLUMN zone TEXT NOT NULL DEFAULT 'default';
     CREATE INDEX runs_by_zone ON runs (zone, started);
@@ -198,6 +203,9 @@ PG_MIGRATIONS: Sequence[str] = (
     """
     ALTER TABLE runs ADD COLUMN cu INTEGER;
     ALTER TABLE runs ADD COLUMN breaker_opened INTEGER NOT NULL DEFAULT 0
+    """,
+    """
+    ALTER TABLE run_hosts ADD COLUMN tls_name TEXT
     """,
     """
     ALTER TABLE runs ADD COLUMN zone TEXT COLLATE "C" NOT NULL DEFAULT 'default';
@@ -304,6 +312,9 @@ class _RawSqlite:
 
     def pipeline(self) -> AbstractContextManager[Any]:
         return nullcontext()
+
+    def tables(self) -> set[str]:
+        return {str(r[0]) for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
     def has_table(self, name: str) -> bool:
         row = self.conn.execute(

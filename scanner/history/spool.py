@@ -47,14 +47,15 @@ def default_spool_dir() -> Path:
 def _host(h: Host) -> dict[str, Any]:
     return {"name": h.name, "fqdn": h.fqdn, "address": h.address, "site": h.site, "port": h.port,
             "scheme": h.scheme.value if h.scheme else None, "auth": h.auth.value if h.auth else None,
-            "source": h.source, "is_dc": h.is_dc, "os": h.os, "tags": list(h.tags)}
+            "source": h.source, "is_dc": h.is_dc, "os": h.os, "tags": list(h.tags), "tls_name": h.tls_name}
 
 
 def _host_from(d: Mapping[str, Any]) -> Host:
     return Host(name=str(d["name"]), fqdn=d.get("fqdn"), address=d.get("address"), site=d.get("site"),
                 port=d.get("port"), scheme=Scheme(d["scheme"]) if d.get("scheme") else None,
                 auth=AuthMethod(d["auth"]) if d.get("auth") else None, source=str(d.get("source", "")),
-                is_dc=bool(d.get("is_dc")), os=d.get("os"), tags=tuple(d.get("tags") or ()))
+                is_dc=bool(d.get("is_dc")), os=d.get("os"), tags=tuple(d.get("tags") or ()),
+                tls_name=d.get("tls_name"))
 
 
 def _outcome(o: HostOutcome) -> dict[str, Any]:

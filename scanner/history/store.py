@@ -32,7 +32,7 @@ from scanner.errors import FactsError, HistoryError
 from scanner.history import codec
 from scanner.history.backend import Backend, PgSettings, PostgresBackend, SqliteBackend
 from scanner.history.lock import SweepLock, is_locked
-from scanner.history.schema import SchemaTooNew, migrate
+from scanner.history.schema import SCHEMA_VERSION, SchemaTooNew, current_version, migrate
 from scanner.history.zone_lock import DEFAULT_ZONE, ZoneLock, check_zone
 from scanner.model.facts import OrgFacts
 from scanner.model.host import AuthMethod, Host, Scheme
@@ -95,21 +95,31 @@ class HistoryStore:
     ``location``: a SQLite file path, or PgSettings for a PostgreSQL database (see ``open_history``).
     """
 
-    def __init__(self, location: Path | PgSettings, *, create: bool = True) -> None:
+    def __init__(self, location: Path | PgSettings, *, create: bool = True, read_only: bool = False) -> None:
+        """``create``: make the SQLite file (and its folder) when missing. ``read_only``: for the commands
+        that only read: the database is opened read-only (SQLite ``mode=ro``; PostgreSQL read-only
+        transactions), must already be an exready history, and is never migrated (one written by an
+        older exready is refused until a sweep upgrades it).
+
+        A database that holds another program's tables, or (when only reading) no table at all, is
+        refused in one line: exready never adds its tables to a database it did not create."""
         self._db: Backend
         self._pg: PostgresBackend | None = None
         if isinstance(location, PgSettings):
             self.path: Path | None = None
-            self._pg = PostgresBackend(location)
+            self._pg = PostgresBackend(location, read_only=read_only)
             self._db = self._pg
         else:
             self.path = Path(location)
-            self._db = SqliteBackend(self.path, create=create)
+            self._db = SqliteBackend(self.path, create=create, read_only=read_only)
         self.where = self._db.where
         self._file_lock = SweepLock(self.path) if self.path is not None else None
         self._zone_lock = ZoneLock(self._pg) if self._pg is not None else None
         try:
-            self._migrate()
+            with self._errors("open"):
+                self._check_is_history(read_only)
+            if not read_only:
+                self._migrate()
         except BaseException:
             self._db.close()
             raise
@@ -128,6 +138,29 @@ class HistoryStore:
     def backend(self) -> str:
         """"sqlite" or "postgresql"."""
         return self._db.kind
+
+    def _check_is_history(self, read_only: bool) -> None:
+        """An exready history has the schema_version and runs tables; a new one has no table at all."""
+        tables = self._db.tables()
+        if not tables and not read_only:
+            return  # a new (or empty) file: the migration creates the tables
+        if not tables:
+            raise HistoryError(f"{self.where} is not an exready history database (it holds no table); "
+                               "run a sweep to create one, or give another --db")
+        if not {"schema_version", "runs"} <= tables:
+            shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+            raise HistoryError(f"{self.where} is not an exready history database (it holds other tables: "
+                               f"{shown}); give another --db")
+        if read_only:
+            version = current_version(self._db)
+            if version > SCHEMA_VERSION:
+                raise HistoryError(
+                    f"history database {self.where} was written by a newer exready "
+                    f"({SchemaTooNew(version, SCHEMA_VERSION)}); upgrade exready or use another --db")
+            if version < SCHEMA_VERSION:
+                raise HistoryError(
+                    f"history database {self.where} was written by an older exready (schema version {version}, "
+                    f"this one reads {SCHEMA_VERSION}); the next sweep on it upgrades it")
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -256,7 +289,7 @@ class HistoryStore:
             )
             db.executemany(  # one statement per host, pipelined on PostgreSQL
                 "INSERT INTO run_hosts (run_id, position, name, fqdn, address, site, port, scheme, auth,"
-                " source, is_dc, os, tags_json) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+                " source, is_dc, os, tags_json, tls_name) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
                 " WHERE NOT EXISTS (SELECT 1 FROM run_hosts WHERE run_id = ? AND name = ?)",
                 [(info.run_id, start + offset, *_host_values(host), info.run_id, host.name)
                  for offset, host in enumerate(hosts)],
@@ -491,6 +524,14 @@ class HistoryStore:
                 )
             ]
 
+    def durations(self, run_id: str) -> dict[str, tuple[str, float]]:
+        """Each recorded host's outcome kind and how long it took, without its facts: what the next
+        sweep needs to start last time's slow hosts first."""
+        with self._errors("read outcomes"):
+            rows = self._db.execute(
+                "SELECT host, kind, duration_s FROM outcomes WHERE run_id = ?", (run_id,)).fetchall()
+        return {str(name): (str(kind), float(duration or 0.0)) for name, kind, duration in rows}
+
     def previous_complete(self, run_id: str) -> str | None:
         """The newest complete run of the same zone that started before ``run_id`` (what "changes
         since the previous sweep" compares with), or None."""
@@ -529,7 +570,7 @@ class HistoryStore:
         """The run's inventory, in order."""
         with self._errors("read the run's hosts"):
             rows = self._db.execute(
-                "SELECT name, fqdn, address, site, port, scheme, auth, source, is_dc, os, tags_json"
+                "SELECT name, fqdn, address, site, port, scheme, auth, source, is_dc, os, tags_json, tls_name"
                 " FROM run_hosts WHERE run_id = ? ORDER BY position",
                 (run_id,),
             ).fetchall()
@@ -688,14 +729,15 @@ def _host_values(host: Host) -> tuple[Any, ...]:
         int(host.is_dc),
         host.os,
         json.dumps(list(host.tags)),
+        host.tls_name,
     )
 
 
 # Add a host to a run's inventory, at the end, unless it is there: one statement, no answer needed.
 _INSERT_HOST_IF_MISSING = (
     "INSERT INTO run_hosts (run_id, position, name, fqdn, address, site, port, scheme, auth, source,"
-    " is_dc, os, tags_json) SELECT ?, (SELECT COALESCE(MAX(position) + 1, 0) FROM run_hosts"
-    " WHERE run_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+    " is_dc, os, tags_json, tls_name) SELECT ?, (SELECT COALESCE(MAX(position) + 1, 0) FROM run_hosts"
+    " WHERE run_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
     " WHERE NOT EXISTS (SELECT 1 FROM run_hosts WHERE run_id = ? AND name = ?)"
 )
 
@@ -731,4 +773,5 @@ def _host_from_row(r: Sequence[Any]) -> Host:
         is_dc=bool(r[8]),
         os=r[9],
         tags=tuple(json.loads(r[10])),
+        tls_name=r[11],
     )

@@ -6,7 +6,8 @@ Plain list (one host a line; ``#`` starts a comment)::
     par-ex02.corp.example  address=10.1.2.3 site=Paris port=5986 scheme=https auth=kerberos
 
 CSV with a header row; the columns are the same names: ``name`` (or ``host``), ``fqdn``, ``address``,
-``site``, ``port``, ``scheme``, ``auth``, ``tags`` (``;``-separated).
+``site``, ``port``, ``scheme``, ``auth``, ``tags`` (``;``-separated), ``tls_name`` (the name the host's HTTPS
+certificate carries, when it is not the FQDN).
 
 YAML: ``hosts:`` a list of strings or mappings with the same keys.
 
@@ -31,7 +32,7 @@ from scanner.model.host import AuthMethod, Host, Scheme
 
 _E = TypeVar("_E", Scheme, AuthMethod)
 
-_KEYS = ("name", "host", "fqdn", "address", "site", "port", "scheme", "auth", "tags")
+_KEYS = ("name", "host", "fqdn", "address", "site", "port", "scheme", "auth", "tags", "tls_name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +149,9 @@ def host_from_fields(fields: Mapping[str, str], where: str) -> Host:
         raise InventoryError(f"{where}: {fqdn!r} is not a valid FQDN")
     if address is not None and not (_is_ip(address) or _valid_dns_name(address)):
         raise InventoryError(f"{where}: {address!r} is not an IP address or a host name")
+    tls_name = (fields.get("tls_name") or "").strip().lower() or None
+    if tls_name is not None and not (_is_ip(tls_name) or _valid_dns_name(tls_name)):
+        raise InventoryError(f"{where}: tls_name {tls_name!r} is not a host name or an IP address")
     port: int | None = None
     if fields.get("port"):
         try:
@@ -162,7 +166,7 @@ def host_from_fields(fields: Mapping[str, str], where: str) -> Host:
         raise InventoryError(f"{where}: Basic authentication is only allowed over HTTPS (scheme=https)")
     tags = tuple(t.strip() for t in (fields.get("tags") or "").split(";") if t.strip())
     return Host(name=name, fqdn=fqdn, address=address, site=(fields.get("site") or "").strip() or None,
-                port=port, scheme=scheme, auth=auth, source=where, tags=tags)
+                port=port, scheme=scheme, auth=auth, source=where, tags=tags, tls_name=tls_name)
 
 
 def _enum(kind: type[_E], value: str | None, where: str, key: str) -> _E | None:
@@ -209,7 +213,7 @@ def _merge(rows: Iterable[Host]) -> tuple[list[Host], list[str]]:
 
 def _combine(first: Host, second: Host) -> Host:
     changes: dict[str, Any] = {}
-    for field in ("fqdn", "address", "site", "port", "scheme", "auth"):
+    for field in ("fqdn", "address", "site", "port", "scheme", "auth", "tls_name"):
         a, b = getattr(first, field), getattr(second, field)
         if a is not None and b is not None and a != b:
             raise InventoryError(

@@ -26,6 +26,7 @@ class Host:
     name: str
     fqdn: str | None = None
     address: str | None = None  # where to connect; defaults to the FQDN, then the name
+    tls_name: str | None = None  # the name its HTTPS certificate carries, when not its FQDN
     site: str | None = None  # AD site
     port: int | None = None  # None: 5985 for HTTP, 5986 for HTTPS
     scheme: Scheme | None = None  # None: the sweep's default

@@ -14,7 +14,13 @@ anything else is refused, so a construct nobody thought of fails instead of pass
   (``$k.'SetValue'(...)``) only for the one XML property whose name has a dot; OpenSubKey with exactly one
   argument (a second one can open the key for writing);
 - variables: the ones the script assigns or declares, plus a short list of automatic ones
-  (``$ExecutionContext`` and ``$Host`` reach the engine and are not on it).
+  (``$ExecutionContext`` and ``$Host`` reach the engine and are not on it). A declared variable is a plain
+  name: a scope or drive prefix reaches outside the script (``$env:PATH = ...`` changes the host process's
+  environment, ``${C:\\x.txt} = ...`` writes a file, ``${function:Get-X} = '...'`` redefines a function),
+  and PowerShell's own automatic variables cannot be declared (``$ExecutionContext = 1`` would otherwise
+  put the engine variable on the list); ``$null = ...`` discards. An element is assigned (``$t['k'] = v``)
+  only in a table the script made: a variable every assignment of which is a hash literal;
+- comments, except ``#requires``, which is a directive (``-Modules`` imports a module, running its code).
 
 It is a guard for code we write, not a sandbox for hostile code. scanner.probes.ps2_api checks the other
 promise of the ps2 dialect (only what Windows PowerShell 2.0 and .NET 2.0 provide) on the same tree.
@@ -22,6 +28,7 @@ promise of the ps2 dialect (only what Windows PowerShell 2.0 and .NET 2.0 provid
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -149,6 +156,20 @@ AUTOMATIC_VARIABLES = frozenset(
     for v in ("$_", "$null", "$true", "$false", "$env:COMPUTERNAME", "$PSVersionTable", "$ErrorActionPreference",
               "$ProgressPreference")
 )
+# Preference variables among them that the script may set (they only change its own session).
+PREFERENCE_VARIABLES = frozenset(v.casefold() for v in ("$ErrorActionPreference", "$ProgressPreference"))
+# PowerShell's automatic variables (about_Automatic_Variables, Windows PowerShell 2.0 to 5.1 and 7): the
+# engine sets them, so none of them is the script's own even where the script assigns it.
+ENGINE_VARIABLES = frozenset(
+    f"${v}".casefold()
+    for v in """$ ? ^ _ args ConsoleFileName EnabledExperimentalFeatures Error Event EventArgs EventSubscriber
+    ExecutionContext false foreach HOME Host input IsCoreCLR IsLinux IsMacOS IsWindows LASTEXITCODE Matches
+    MyInvocation NestedPromptLevel null PID PROFILE PSBoundParameters PSCmdlet PSCommandPath PSCulture
+    PSDebugContext PSEdition PSHOME PSItem PSScriptRoot PSSenderInfo PSUICulture PSVersionTable PWD Sender
+    ShellId StackTrace switch this true""".split()
+)
+_PLAIN_VARIABLE = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
+_REQUIRES = re.compile(r"#\s*requires\b", re.IGNORECASE)
 
 
 @cache
@@ -221,6 +242,7 @@ class Inventory:
     problems: list[str] = field(default_factory=list)  # structural problems found on the way
     functions: set[str] = field(default_factory=set)
     declared: set[str] = field(default_factory=set)  # variables assigned or declared (casefold)
+    tables: set[str] = field(default_factory=set)  # variables only ever assigned a hash literal (casefold)
 
 
 def _line(node: tree_sitter.Node) -> int:
@@ -230,6 +252,7 @@ def _line(node: tree_sitter.Node) -> int:
 def inventory(script: str) -> Inventory:
     inv = Inventory()
     root = parse(script).root_node
+    table_or_not: dict[str, bool] = {}  # variable -> every assignment of it so far is a hash literal
     for n in walk(root):
         if n.type == "ERROR" or n.is_missing:
             inv.problems.append(f"line {_line(n)}: does not parse as PowerShell: {text(n)[:60]!r}")
@@ -240,14 +263,36 @@ def inventory(script: str) -> Inventory:
         elif n.type in ("left_assignment_expression", "script_parameter"):
             var = next((v for v in walk(n) if v.type == "variable"), None)
             if var is not None:
-                inv.declared.add(text(var).casefold())
+                name = text(var).casefold()
+                inv.declared.add(name)
+                if n.type == "script_parameter" or _unwrap(n).type in ("variable", "cast_expression"):
+                    is_table = n.type == "left_assignment_expression" and _assigns_hash_literal(n)
+                    table_or_not[name] = table_or_not.get(name, True) and is_table
         elif n.type == "foreach_statement":
             var = _child(n, "variable")
             if var is not None:
                 inv.declared.add(text(var).casefold())
+                table_or_not[text(var).casefold()] = False
+    inv.tables = {name for name, only_tables in table_or_not.items() if only_tables}
     for n in walk(root):
         _note(n, inv)
     return inv
+
+
+def _assigns_hash_literal(left: tree_sitter.Node) -> bool:
+    """Whether the assignment ``left`` is the target of is ``$plain = @{...}``."""
+    assignment = left.parent
+    if assignment is None or assignment.type != "assignment_expression" or _unwrap(left).type != "variable":
+        return False
+    operator = _child(assignment, "assignement_operator")
+    value = assignment.children[-1]
+    if operator is None or text(operator) != "=" or value.type != "pipeline":
+        return False
+    chain = value.named_children[0] if value.named_child_count == 1 else None
+    if chain is None or chain.type != "pipeline_chain" or chain.named_child_count != 1:
+        return False
+    expression = chain.named_children[0]
+    return expression is not None and _unwrap(expression).type == "hash_literal_expression"
 
 
 def _note(n: tree_sitter.Node, inv: Inventory) -> None:
@@ -292,6 +337,9 @@ def _note(n: tree_sitter.Node, inv: Inventory) -> None:
             inv.uses.append(Use(line, "property", name))
     elif n.type == "variable":
         inv.uses.append(Use(line, "variable", text(n)))
+    elif n.type == "comment" and _REQUIRES.match(text(n)):
+        # not a comment: #requires -Modules imports (runs) a module before the script starts
+        inv.problems.append(f"line {line}: {text(n)[:40]} is a directive (it can import a module), not a comment")
     elif n.type == "expandable_string_literal" and "$" in text(n):
         inv.problems.append(f"line {line}: a variable or subexpression inside a double-quoted string cannot be checked")
     elif n.type == "left_assignment_expression":
@@ -303,6 +351,20 @@ def _note(n: tree_sitter.Node, inv: Inventory) -> None:
             target = child
         if target.type == "member_access":
             inv.problems.append(f"line {line}: assigning to a member ({text(target)}) can change an object's state")
+        elif target.type == "element_access":
+            owner = target.children[0]
+            if owner.type != "variable" or text(owner).casefold() not in inv.tables:
+                inv.problems.append(f"line {line}: assigning to an element of {text(owner)[:40]}, which is not a "
+                                    "table the script made (a hash literal), can change an object's state")
+        elif target.type in ("variable", "cast_expression"):  # $x = ..., [xml]$x = ...
+            variable = next((v for v in walk(target) if v.type == "variable"), None)
+            name = text(variable if variable is not None else target)
+            if name.casefold() != "$null" and (name.casefold() in ENGINE_VARIABLES or not (
+                    _PLAIN_VARIABLE.fullmatch(name) or name.casefold() in PREFERENCE_VARIABLES)):
+                inv.problems.append(f"line {line}: assigning to {name} reaches outside the script (a scope or drive "
+                                    "prefix, or one of PowerShell's automatic variables)")
+        else:
+            inv.problems.append(f"line {line}: assigning to {text(target)[:40]} cannot be checked")
     elif n.type == "cast_expression":
         t = _child(n, "type_literal")
         if t is not None:
@@ -370,8 +432,10 @@ def _judge(u: Use, inv: Inventory) -> str | None:
     if u.what == "property":
         return None if key in PROPERTIES else f"property {u.name} is not on the read-only allow-list"
     if u.what == "variable":
-        if key in AUTOMATIC_VARIABLES or key in inv.declared:
+        if key in AUTOMATIC_VARIABLES:
             return None
+        if key in inv.declared and key not in ENGINE_VARIABLES and _PLAIN_VARIABLE.fullmatch(u.name):
+            return None  # the script's own; an assignment to anything else is refused where it is written
         return f"variable {u.name} is neither the script's own nor an allowed automatic variable"
     if u.what == "operator":
         return None

@@ -22,12 +22,12 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
-from scanner.collect.dedup import Interner
 from scanner.errors import FactsError, UsageError
 from scanner.facts.installer import InstallerFacts
 from scanner.facts.serial import fact_to_dict, facts_from_json, facts_to_json, org_facts_to_dict
 from scanner.model.facts import FACTS_SCHEMA_VERSION, HostFacts
 from scanner.model.host import AuthMethod, Host, Scheme
+from scanner.model.intern import Interner
 from scanner.model.matrix import Cell, CellStatus
 from scanner.model.outcome import HostOutcome, OutcomeKind
 from scanner.model.run import RunInfo, ScanResult

@@ -1,6 +1,7 @@
 """A throw-away certificate authority for the simulator's HTTPS listeners: one CA, and one certificate
-per host naming its FQDN, short name and IP address, so a client that trusts the CA file verifies the
-host for real (by name or by address)."""
+per host naming its FQDN only, as a Windows WinRM HTTPS listener's certificate does (its CN and DNS name
+are the FQDN; no IP address, no short name). A client that trusts the CA file verifies the host for real,
+and one that connects by address must check the FQDN (and send it as SNI) to pass."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ fault injection, authentication, message encryption and WS-Man dispatch for its 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from dataclasses import replace
 
 from scanner.simulator import auth, crypto, http, scripts, wsman
@@ -14,6 +15,7 @@ from scanner.simulator.stats import HostCounters, HostStats
 
 _GARBAGE_CONNECT = b"\x00\x01SSH-2.0-OpenSSH_9.2p1 not-a-wsman-listener\r\n\r\n"
 _GARBAGE_BODY = b"<not-xml!!"
+_MAX_SERVER_NAMES = 16
 
 
 class HostRuntime:
@@ -37,9 +39,17 @@ class HostRuntime:
         self.remoting = remoting(host)  # the versions its handshake gives, its MaxEnvelopeSizekb
         self.counters = HostCounters()
         self.cbt: dict[bool, bytes] = {}  # tls -> channel-binding data of the host's certificate
+        # the server names (SNI) TLS clients sent, "" for none; a few distinct ones are kept
+        self.server_names: Counter[str] = Counter()
         self._shells: dict[str, Shell] = {}
         self._stage_counts: dict[str, int] = {}
         self._url = ""
+
+    def note_server_name(self, _conn: object, server_name: str | None, _ctx: object) -> None:
+        """The TLS context's SNI callback: count the name the client asked for (it changes nothing)."""
+        key = server_name or ""
+        if key in self.server_names or len(self.server_names) < _MAX_SERVER_NAMES:
+            self.server_names[key] += 1
 
     # -- wsman.ShellHost ---------------------------------------------------------------------------
 

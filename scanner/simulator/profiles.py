@@ -17,6 +17,7 @@ A site file (YAML) describes a simulated Windows estate in a few lines, however 
       - {variant: ucma-missing, count: 2}
       - {variant: slow, percent: 1}
     faulty: {percent: 5, kinds: [refuse, hang, drop]}   # a seeded mix over hosts left healthy
+    answer_time: {distribution: lognormal, median_s: 2, sigma: 0.9, max_s: 30}   # see timing.py
     hosts:                        # explicit hosts: new ones, or overrides of generated ones by name
       - {name: PAR-EX01, ad_site: Paris-HQ, address: 127.20.1.250, variant: caferole}
       - {name: PAR-EX02, address: 127.20.1.251, schemes: [http, https], https_port: 443, fault: hang}
@@ -56,6 +57,7 @@ from scanner.simulator.faults import FaultSpec, parse_fault
 from scanner.simulator.identity import Identity, with_identity
 from scanner.simulator.machine import Machine
 from scanner.simulator.osbase import base_machine, resolve_os
+from scanner.simulator.timing import AnswerTime, parse_answer_time
 
 HTTP_PORT = 5985
 HTTPS_PORT = 5986
@@ -113,6 +115,7 @@ class SimHost:
     max_shells: int = 30
     idle_timeout_s: float = 7200.0
     allow_unencrypted: bool = False
+    answer_delay_s: float = 0.0  # how long running the collector takes on this host (site's answer_time)
 
     @property
     def schemes(self) -> tuple[str, ...]:
@@ -135,7 +138,7 @@ class SimHost:
 
     @property
     def script_delay_s(self) -> float:
-        return self.fault.delay_s if self.fault and self.fault.kind == "slow" else 0.0
+        return self.fault.delay_s if self.fault and self.fault.kind == "slow" else self.answer_delay_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +225,7 @@ _TOP_KEYS = {
     "ad_sites",
     "assign",
     "faulty",
+    "answer_time",
     "hosts",
 }
 _PROFILE_KEYS = {
@@ -335,6 +339,9 @@ class _SiteBuilder:
             self.apply(prof, self.mapping(vraw or {}, f"variant {vname}"), f"variant {vname}")
             self.variants[str(vname)] = prof
 
+        self.seed = seed
+        self.answer_time = (parse_answer_time(doc["answer_time"], self.where) if doc.get("answer_time")
+                            else AnswerTime())
         rng = random.Random(seed)  # noqa: S311 - reproducible test data, not security
         planned = self.generate(rng)
         self.assign(planned, rng)
@@ -567,6 +574,7 @@ class _SiteBuilder:
             max_shells=prof.max_shells,
             idle_timeout_s=prof.idle_timeout_s,
             allow_unencrypted=prof.allow_unencrypted,
+            answer_delay_s=self.answer_time.draw(self.seed, p.name),
         )
 
     def account_of(self, host: str) -> str:
@@ -673,10 +681,12 @@ def generate_site_document(
     schemes: Sequence[str] = ("http",),
     base_network: str = "127.64.0.0/10",
     password: str = "Sim-Lab-Pass-2026!",  # noqa: S107 - a simulated lab account
+    answer_time: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A site document for a large simulated estate (the shape a site file holds), from a few numbers.
     The hosts are spread evenly over ``ad_sites``, each site in its own slice of ``base_network``;
-    ``faulty_percent`` of them carry a fault, cycling through ``fault_kinds``."""
+    ``faulty_percent`` of them carry a fault, cycling through ``fault_kinds``; ``answer_time`` gives the
+    hosts their time to run the collector (see scanner.simulator.timing)."""
     if hosts < 1 or not ad_sites:
         raise SimulatorError("a generated site needs at least one host and one AD site")
     net = ipaddress.ip_network(base_network)
@@ -712,6 +722,8 @@ def generate_site_document(
     }
     if faulty_percent > 0:
         doc["faulty"] = {"percent": faulty_percent, "kinds": list(fault_kinds)}
+    if answer_time:
+        doc["answer_time"] = dict(answer_time)
     return doc
 
 

@@ -420,7 +420,8 @@ class Shell:
             if remaining <= 0:
                 raise timed_out()
             self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), min(remaining, _POLL_S))
+            try:  # a timeout scope, not wait_for: no task per wake-up for thousands of pending Receives
+                async with asyncio.timeout(min(remaining, _POLL_S)):
+                    await self._changed.wait()
             except TimeoutError:
                 pass

@@ -225,11 +225,12 @@ class FleetServer:
         if host.fault is not None and host.fault.kind == "tls_name_mismatch":
             issued = ca.issue(_MISMATCH_NAME, [_MISMATCH_NAME], [])
         else:
-            issued = ca.issue(host.fqdn, [host.fqdn, host.name.lower(), host.name], [host.address])
+            issued = ca.issue(host.fqdn, [host.fqdn], [])
         cert_file = self.workdir / "certs" / f"{host.name.lower()}.pem"
         cert_file.write_bytes(issued.cert_pem)
         runtime.cbt[True] = certs.tls_server_end_point(issued.der)
         ctx = certs.server_context(cert_file, self.workdir / "certs" / "hosts-key.pem")
+        ctx.sni_callback = runtime.note_server_name
         self._tls[runtime.name] = ctx
         return ctx
 

@@ -1,7 +1,7 @@
 """The sweep configuration file (TOML): everything a recurring, unattended sweep needs.
 
 Every key is checked: an unknown key, a value of the wrong type or out of range is a ConfigError
-naming the file and the key (``site.toml: [limits] concurrency: expected an integer from 1 to 1024,
+naming the file and the key (``site.toml: [limits] concurrency: expected an integer from 0 to 5000,
 got "many"``). Relative paths are relative to the configuration file, so a scheduler can run the sweep
 from any working directory. Output paths may hold ``{date}`` (UTC, YYYY-MM-DD) and ``{run_id}``.
 
@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from scanner.checks.targets import latest_cu
+from scanner.collect.limits import AUTO_CONCURRENCY, MAX_CONCURRENCY
 from scanner.credentials import PASSWORD_ENV
 from scanner.directory.settings import DEFAULT_STALE_DAYS
 from scanner.directory.sites import parse_dns_server
 from scanner.errors import ConfigError, UsageError
+from scanner.transport.names import check_tls_name_pattern
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -86,11 +88,12 @@ class WinrmConfig:
     read_timeout: float = 30.0
     operation_timeout: int = 20
     configuration_name: str = "Microsoft.PowerShell"  # the PowerShell endpoint (JEA/constrained)
+    tls_name: str | None = None  # the name (or pattern) HTTPS certificates are checked for; default the FQDN
 
 
 @dataclass(frozen=True, slots=True)
 class LimitsConfig:
-    concurrency: int = 32
+    concurrency: int = AUTO_CONCURRENCY  # 0: chosen from the machine (collect.limits.auto_concurrency)
     deadline: float = 120.0
     auth_breaker: int = 5
     workers: int = 0  # processes running the sessions; 0: one per core (up to 4) from 200 hosts
@@ -348,12 +351,13 @@ def parse_config(raw: Mapping[str, Any], source: Path) -> SweepConfig:
         read_timeout=win.number("read_timeout", 30.0, 1, 3600),
         operation_timeout=win.integer("operation_timeout", 20, 1, 3600) or 20,
         configuration_name=win.text("configuration_name", "Microsoft.PowerShell") or "Microsoft.PowerShell",
+        tls_name=_tls_name(win),
     )
     win.done()
 
     lim = top.table("limits")
     limits = LimitsConfig(
-        concurrency=lim.integer("concurrency", 32, 1, 1024) or 32,
+        concurrency=lim.integer("concurrency", AUTO_CONCURRENCY, 0, MAX_CONCURRENCY) or AUTO_CONCURRENCY,
         deadline=lim.number("deadline", 120.0, 1, 86400),
         auth_breaker=lim.integer("auth_breaker", 5, 0, 1000) or 0,
         workers=lim.integer("workers", 0, 0, 64) or 0,
@@ -445,6 +449,16 @@ def _ad(inv: _Table) -> AdConfig:
     return config
 
 
+def _tls_name(win: _Table) -> str | None:
+    value = win.text("tls_name")
+    if value is not None:
+        try:
+            check_tls_name_pattern(value, option="tls_name")
+        except UsageError as exc:
+            raise ConfigError(f"{win.source}: [winrm] {exc}") from None
+    return value
+
+
 def _dns_servers(inv: _Table) -> tuple[str, ...]:
     values = inv.text_list("ad_dns_server")
     for value in values:
@@ -517,9 +531,10 @@ connect_timeout = 10
 read_timeout = 30
 operation_timeout = 20
 # configuration_name = "Microsoft.PowerShell"   # the PowerShell endpoint; a constrained/JEA one by name
+# tls_name = "{name}.corp.example"  # HTTPS: the name certificates carry, if not the FQDN ({name} {fqdn} {address})
 
 [limits]
-concurrency = 32
+concurrency = 0              # hosts at once; 0: 128 per CPU core (at most 1024) within free memory
 deadline = 120               # seconds per host
 auth_breaker = 5             # consecutive authentication failures that stop the sweep; 0: off
 workers = 0                  # processes running the sessions; 0: one per core (up to 4) from 200 hosts

@@ -11,7 +11,7 @@ interrupted, 143 terminated) is narrowed by the policy:
 
 from __future__ import annotations
 
-from scanner.cli import EXIT_BLOCKED, EXIT_OK, EXIT_UNKNOWN
+from scanner.exitcodes import EXIT_BLOCKED, EXIT_OK, EXIT_UNKNOWN
 from scanner.sweep.config import FailOn
 
 

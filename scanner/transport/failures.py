@@ -35,6 +35,7 @@ from scanner.errors import (
 )
 from scanner.model.outcome import OutcomeKind
 from scanner.transport.http import ConnectionClosed, ConnectTimedOut, HttpFailure, NotHttp, ReplyCutShort
+from scanner.transport.tls import CertificateNameMismatch
 
 # WS-Man fault codes a Windows host returns, with what to tell the user.
 _WSMAN_FAULTS: dict[int, str] = {
@@ -47,8 +48,10 @@ _WSMAN_FAULTS: dict[int, str] = {
 }
 
 
-def classify(exc: BaseException, stage: str) -> TransportError | CollectorError:
-    """Map ``exc``, raised during ``stage`` (connect, open, run, close), to our error tree."""
+def classify(exc: BaseException, stage: str, port: int | None = None) -> TransportError | CollectorError:
+    """Map ``exc``, raised during ``stage`` (connect, open, run, close), to our error tree. ``port``: the
+    port connected to, named when it refused the connection."""
+    on_port = f"on port {port}" if port is not None else "on this port"
     if isinstance(exc, (TransportError, CollectorError)):
         return exc
     where = f" (during {stage})"
@@ -64,7 +67,7 @@ def classify(exc: BaseException, stage: str) -> TransportError | CollectorError:
         text = _root_text(exc)
         lowered = text.lower()
         if "refused" in lowered:
-            return Unreachable(f"connection refused{where}: is WinRM listening on this port?")
+            return Unreachable(f"connection refused{where}: is WinRM listening {on_port}?")
         if "name or service not known" in lowered or "getaddrinfo" in lowered or "nodename nor servname" in lowered:
             return Unreachable(f"the name does not resolve{where}")
         if "no route" in lowered or "unreachable" in lowered:
@@ -76,7 +79,7 @@ def classify(exc: BaseException, stage: str) -> TransportError | CollectorError:
         return RemoteFault(f"the host closed the connection{where}: {_short(text)}")
     if isinstance(exc, requests.exceptions.RequestException):
         return RemoteFault(f"HTTP error{where}: {_short(_root_text(exc))}")
-    own = _socket_or_http(exc, stage, where)
+    own = _socket_or_http(exc, stage, where, on_port)
     if own is not None:
         return own
     if isinstance(exc, AuthenticationError):
@@ -105,8 +108,10 @@ def classify(exc: BaseException, stage: str) -> TransportError | CollectorError:
     return CollectorError(f"unexpected {type(exc).__name__}{where}: {_short(str(exc))}")
 
 
-def _socket_or_http(exc: BaseException, stage: str, where: str) -> TransportError | None:
+def _socket_or_http(exc: BaseException, stage: str, where: str, on_port: str) -> TransportError | None:
     """Our HTTP layer's failures: the socket's own errors, TLS's, and a peer that breaks HTTP."""
+    if isinstance(exc, CertificateNameMismatch):
+        return TlsError(f"TLS failed{where}: {exc.explain()}")
     if isinstance(exc, ssl.SSLError):  # SSLCertVerificationError included
         return TlsError(f"TLS failed{where}: {_ssl_reason(exc)}")
     if isinstance(exc, ConnectTimedOut):
@@ -114,7 +119,7 @@ def _socket_or_http(exc: BaseException, stage: str, where: str) -> TransportErro
     if isinstance(exc, TimeoutError):
         return DeadlineExceeded(f"the host stopped answering{where}: read timed out")
     if isinstance(exc, ConnectionRefusedError):
-        return Unreachable(f"connection refused{where}: is WinRM listening on this port?")
+        return Unreachable(f"connection refused{where}: is WinRM listening {on_port}?")
     if isinstance(exc, socket.gaierror):
         return Unreachable(f"the name does not resolve{where}")
     if isinstance(exc, ReplyCutShort):

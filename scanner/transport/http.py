@@ -17,7 +17,8 @@ Protocol choices, each as a Windows WinRM listener expects them:
 - Basic (HTTPS only, enforced by the settings) sends its header on every request.
 
 A read timeout ends the session: the read timeout is longer than the WS-Man operation timeout, so a
-host that answers at all answers before it (pypsrp would resend a Receive up to five times).
+host that answers at all answers before it (pypsrp would resend a Receive up to five times). pypsrp's
+own read timeout for a Receive (the operation timeout plus 2 s) is raised to the user's.
 
 Every error leaves as a plain exception the seam in ``scanner.transport.failures`` maps: OSError and
 ssl.SSLError from the socket, the ``HttpFailure`` family below for a peer that breaks HTTP, and
@@ -46,6 +47,7 @@ from pypsrp.exceptions import AuthenticationError, WinRMTransportError
 
 from scanner import __version__
 from scanner.transport.sockets import SocketWatch
+from scanner.transport.tls import explain_name_mismatch
 
 _MAX_LINE = 65_536
 _MAX_HEADERS = 100
@@ -122,6 +124,13 @@ class HttpConnection:
                 except TimeoutError as exc:
                     raise ConnectTimedOut(f"no TLS handshake with {self.host}:{self.port} within "
                                           f"{self._connect_timeout:g} s") from exc
+                except ssl.SSLCertVerificationError as exc:
+                    explained = explain_name_mismatch(exc, expected=self._server_hostname, host=self.host,
+                                                      port=self.port, timeout=self._connect_timeout,
+                                                      watch=self._watch)
+                    if explained is exc:
+                        raise
+                    raise explained from exc
         except BaseException:
             sock.close()
             raise
@@ -284,7 +293,7 @@ class WinRMHttpTransport:
     def __init__(self, server: str, port: int, *, https: bool, path: str, auth: str, username: str | None,
                  password: str | None, tls: ssl.SSLContext | None, connection_timeout: float,
                  read_timeout: float, watch: SocketWatch, hostname_override: str | None = None,
-                 encrypt: bool = True) -> None:
+                 encrypt: bool = True, tls_name: str | None = None) -> None:
         if auth not in ("basic", "negotiate", "ntlm", "kerberos"):
             raise ValueError(f"the HTTP transport does not do {auth!r} authentication")
         self.server = server
@@ -299,8 +308,9 @@ class WinRMHttpTransport:
         self.connection_timeout = connection_timeout
         self.read_timeout = read_timeout
         self._hostname_override = hostname_override
+        # tls_name: the name the certificate is checked against and SNI asks for (default: ``server``)
         self._conn = HttpConnection(server, port, tls=tls if https else None, watch=watch,
-                                    connect_timeout=connection_timeout)
+                                    connect_timeout=connection_timeout, server_hostname=tls_name)
         self.wrap_required = encrypt and not https and auth != "basic"
         self.encryption: WinRMEncryption | None = None
         self._context: Any = None
@@ -320,8 +330,11 @@ class WinRMHttpTransport:
 
     def send(self, message: bytes, *, retries_on_read_timeout: int = 0,
              timeout: float | tuple[float, float] | None = None) -> bytes:
-        read_timeout = self.read_timeout if timeout is None else (
-            timeout[1] if isinstance(timeout, tuple) else float(timeout))
+        # pypsrp asks for OperationTimeout + 2 s on a long-poll Receive: a loaded server that sends its
+        # w:TimedOut a little late would end the session. The user's read timeout (longer than the
+        # operation timeout, checked in the settings) is the floor.
+        read_timeout = self.read_timeout if timeout is None else max(self.read_timeout, (
+            timeout[1] if isinstance(timeout, tuple) else float(timeout)))
         if self._basic is None and not self._authenticated:
             self._authenticate()
         headers: list[tuple[str, str]] = []

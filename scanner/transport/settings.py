@@ -8,6 +8,7 @@ from pathlib import Path
 from scanner.credentials import Credentials
 from scanner.errors import UsageError
 from scanner.model.host import AuthMethod, Host, Scheme
+from scanner.transport.names import check_tls_name_pattern
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,9 @@ class TransportSettings:
     auth: AuthMethod = AuthMethod.NEGOTIATE
     ca_file: Path | None = None  # verify HTTPS against this bundle instead of the system store
     verify_tls: bool = True  # False only through --insecure-skip-tls-verify
+    # --tls-name: the name (or '{name}.corp.example'-style pattern) to verify in HTTPS certificates instead
+    # of each host's FQDN; the inventory's tls_name column wins for its host (see transport.names)
+    tls_name: str | None = None
     connection_timeout: float = 10.0
     read_timeout: float = 30.0  # one socket read; keep it above operation_timeout
     operation_timeout: int = 20  # WS-Man OperationTimeout for each long-poll Receive
@@ -33,6 +37,8 @@ class TransportSettings:
                 f"({self.operation_timeout} s), or every long-poll would end in a read timeout")
         if self.deadline <= 0:
             raise UsageError("the per-host deadline must be positive")
+        if self.tls_name is not None:
+            check_tls_name_pattern(self.tls_name)
         name = self.configuration_name
         if not name or any(c.isspace() or c in "/\\?#&<>\"'" for c in name):
             raise UsageError(f"--configuration-name {name!r}: expected a session configuration name such as "

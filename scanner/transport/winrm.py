@@ -21,14 +21,15 @@ from pypsrp.messages import CreatePipeline
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 
-from scanner.errors import AuthFailed, CollectorError, DeadlineExceeded, TransportError
+from scanner.errors import AuthFailed, CollectorError, DeadlineExceeded, TransportError, UsageError
 from scanner.model.host import AuthMethod, Host, Scheme
 from scanner.transport.failures import classify
 from scanner.transport.http import WinRMHttpTransport
+from scanner.transport.names import TlsName, tls_server_name
 from scanner.transport.serializer import CACHE_KEY, use_fast_serializer
 from scanner.transport.settings import TransportSettings
 from scanner.transport.sockets import SocketWatch, watch_session, watching
-from scanner.transport.tls import sweep_tls_context, use_tls_context
+from scanner.transport.tls import CertificateNameMismatch, sweep_tls_context, use_tls_context
 
 # Closing a session that went wrong gets this long, not the full timeouts.
 _CLOSE_TIMEOUT = 5
@@ -97,10 +98,18 @@ class HostSession:
         self._script = script
         self._tls_context = tls_context  # shared by the sweep's HTTPS sessions (see transport.tls)
         self._watch = SocketWatch()
+        self._tls_name: TlsName | None = None
         self.stage = "connect"
 
     def abort(self) -> None:
         self._watch.abort()
+
+    def _port(self) -> int | None:
+        """The port this session connects to, for the error messages; None when the settings refuse it."""
+        try:
+            return self._settings.endpoint(self.host)[2]
+        except UsageError:
+            return None
 
     def run(self) -> RawAnswer:
         """Raise ``TransportError`` or ``CollectorError``; never anything else."""
@@ -136,7 +145,9 @@ class HostSession:
                     f"authentication failed (during {self.stage}): Windows takes Basic for local accounts "
                     "only, and this user name is a domain account's (DOMAIN\\user or user@domain); use "
                     "a local account (name or .\\name), or Negotiate/Kerberos") from exc
-            raise classify(exc, self.stage) from exc
+            if isinstance(exc, CertificateNameMismatch) and self._tls_name is not None:
+                exc.source = self._tls_name.source  # where the expected name came from, for the message
+            raise classify(exc, self.stage, self._port()) from exc
         finally:
             if pool is not None and wsman is not None:
                 self._close(pool, wsman)
@@ -162,6 +173,10 @@ class HostSession:
         creds = s.credentials
         password = creds.password.reveal() if creds.password is not None else None
         https = scheme is Scheme.HTTPS
+        # the certificate is checked against the name it carries (the FQDN by default), not the address
+        # connected to; that name is also the SNI, verified or not
+        tls_name = tls_server_name(self.host, s.tls_name) if https else None
+        self._tls_name = tls_name
         hostname_override = None
         if self.host.fqdn and self.host.address and auth in (AuthMethod.NEGOTIATE, AuthMethod.KERBEROS):
             # Connecting by address: Kerberos still needs the host's name for its service principal.
@@ -196,7 +211,8 @@ class HostSession:
                 self.host.target, port, https=https, path=s.http_path, auth=auth.value,
                 username=creds.username, password=password, tls=tls,
                 connection_timeout=s.connection_timeout, read_timeout=s.read_timeout,
-                watch=self._watch, hostname_override=hostname_override)
+                watch=self._watch, hostname_override=hostname_override,
+                tls_name=tls_name.name if tls_name is not None else None)
             return wsman
         # CredSSP stays on pypsrp's own requests transport.
         session = wsman.transport._build_session()
@@ -205,6 +221,9 @@ class HostSession:
         session.trust_env = False
         if https and self._tls_context is not None:
             use_tls_context(session, self._tls_context)
+        if tls_name is not None:
+            adapter: Any = session.get_adapter("https://")
+            adapter.poolmanager.connection_pool_kw["server_hostname"] = tls_name.name
         watch_session(session)
         wsman.transport.session = session
         return wsman

@@ -29,7 +29,7 @@ from scanner.cli.checks import version_counts
 from scanner.model.verdict import Status
 from scanner.simulator.profiles import load_site
 
-DEMO = Path(__file__).resolve().parents[2] / "samples" / "sites" / "demo.yaml"
+DEMO = Path(__file__).resolve().parents[2] / "scanner" / "samples" / "sites" / "demo.yaml"
 
 
 def test_the_documented_lists_are_the_published_ones() -> None:

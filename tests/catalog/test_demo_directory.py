@@ -1,4 +1,4 @@
-"""The demo's simulated directory (samples/sites/demo-directory.json): with it, every rule judged from the
+"""The demo's simulated directory (scanner/samples/sites/demo-directory.json): with it, every rule judged from the
 organisation or the installing account fails or warns on some demo host, for some target it applies to;
 and `exready demo` shows those findings in a second section, after the AD-less matrix."""
 
@@ -26,7 +26,7 @@ from scanner.model.run import RunInfo, ScanResult
 from scanner.model.verdict import Status, Verdict
 from scanner.simulator.profiles import load_site
 
-SITES = Path(__file__).resolve().parents[2] / "samples" / "sites"
+SITES = Path(__file__).resolve().parents[2] / "scanner" / "samples" / "sites"
 DEMO = SITES / "demo.yaml"
 DIRECTORY = SITES / "demo-directory.json"
 FINDING = (Status.FAIL, Status.WARN)

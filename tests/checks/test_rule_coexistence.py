@@ -125,10 +125,10 @@ def test_assemble_judges_again_with_the_sweeps_peers() -> None:
     # hosts judged one by one as they finish (no peers yet), then the sweep assembled: the 2010 build counts
     from rule_kit import catalog, org_facts
 
-    from scanner.collect.shard import judge as judge_one
     from scanner.evaluate import EvaluationParams
+    from scanner.matrix.judge import assemble
+    from scanner.matrix.judge import judge as judge_one
     from scanner.model.run import RunInfo
-    from scanner.pipeline import assemble
 
     outcomes = [outcome("EX16", {"computer.name": "EX16"}), outcome("EX2010", v14("14.3.266.2"))]
     params = EvaluationParams("2016", org=org_facts(org(E2010)))

@@ -31,7 +31,7 @@ def inventory(tmp_path: Path) -> Path:
     (["scan", "--inventory", "{inv}", "--user", "u", "--read-timeout", "5", "--operation-timeout", "10"],
      "must be longer than the operation timeout"),
     (["scan", "--inventory", "{inv}", "--user", "u", "--exchange", "2010"], "unknown Exchange version"),
-    (["scan", "--inventory", "{inv}", "--user", "u", "--concurrency", "0"], "--concurrency"),
+    (["scan", "--inventory", "{inv}", "--user", "u", "--concurrency", "5001"], "--concurrency"),
     (["scan", "--inventory", "{inv}", "--user", "u", "--no-such-option"], "No such option"),
     (["scan", "--inventory", "{inv}", "--user", "u", "-x", "2019", "--cu", "23"],
      "--cu for Exchange 2019 must be between 0 (RTM) and 15, not 23"),
@@ -82,6 +82,7 @@ def test_unreachable_host_keeps_its_row_and_exit_is_2(inventory: Path, tmp_path:
     rows = out.read_text(encoding="utf-8").splitlines()
     assert len(rows) == 1 + 4
     assert all(",UNKNOWN," in r and "connection refused" in r for r in rows[1:])
+    assert all("is WinRM listening on port 1?" in r for r in rows[1:])  # the port it tried, named
 
 
 CLEARTEXT = "without --starttls would send the bind password in clear"

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from scanner.cli import build_app
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+SITES = SAMPLES.parent / "scanner" / "samples" / "sites"
 DEMO_FACTS = SAMPLES / "facts" / "demo-facts.json"
 
 
@@ -39,7 +40,7 @@ def test_report_records_the_target_it_was_judged_for(tmp_path: Path) -> None:
 def org_only(tmp_path: Path, *, installer: bool = False) -> Path:
     """A facts document with no server, as 'inventory --org-facts' writes: the demo directory's
     organisation (an Exchange 2003 server still in it), optionally with its installer account."""
-    doc = json.loads((SAMPLES / "sites" / "demo-directory.json").read_text(encoding="utf-8"))
+    doc = json.loads((SITES / "demo-directory.json").read_text(encoding="utf-8"))
     doc["hosts"] = []
     if not installer:
         doc["installer"] = None
@@ -74,7 +75,7 @@ def test_installer_facts_in_the_document_are_judged(tmp_path: Path) -> None:
 
 
 def test_organisation_and_installer_facts_from_their_own_files(tmp_path: Path) -> None:
-    directory = json.loads((SAMPLES / "sites" / "demo-directory.json").read_text(encoding="utf-8"))
+    directory = json.loads((SITES / "demo-directory.json").read_text(encoding="utf-8"))
     org_file, installer_file = tmp_path / "org.json", tmp_path / "installer.json"
     org_file.write_text(json.dumps({**directory, "hosts": [], "installer": None}), encoding="utf-8")
     installer_file.write_text(json.dumps({**directory, "hosts": [], "org": {"facts": {}}}), encoding="utf-8")

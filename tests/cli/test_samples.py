@@ -12,6 +12,7 @@ from scanner.cli import build_app
 from scanner.simulator.profiles import load_site
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+SITES = SAMPLES.parent / "scanner" / "samples" / "sites"
 SEED_RULES = ("Win7RpcHttpAssocCookieGuidUpdateNotInstalled", "UcmaRedistMsi", "CafeRoleAlreadyExists",
               "InstallWatermark")
 
@@ -38,7 +39,7 @@ def test_sample_reports_keep_every_host_with_its_reason() -> None:
     stored = rows(SAMPLES / "reports" / "matrix.csv")
     hosts = {h for h, _ in stored}
     # every host of the demo site has its rows, scanned or not
-    assert hosts == {h.name for h in load_site(SAMPLES / "sites" / "demo.yaml").hosts}
+    assert hosts == {h.name for h in load_site(SITES / "demo.yaml").hosts}
     with (SAMPLES / "reports" / "matrix.csv").open(encoding="utf-8", newline="") as f:
         unknown = [r for r in csv.DictReader(f) if r["verdict"] == "UNKNOWN" and r["reason"].startswith("not scanned")]
     assert {r["reason"].split(":")[1].strip() for r in unknown} >= {"unreachable", "auth_failed", "timeout"}

@@ -242,3 +242,16 @@ def test_ad_facts_are_kept_from_the_start_for_a_resume(location: Path | PgSettin
     with HistoryStore(location, create=False) as store:  # the sweep died here
         assert store.load_result("run-1").org == result.org
         assert result.org.facts  # not the empty default
+
+
+def test_a_host_s_tls_name_is_kept_so_a_resume_connects_the_same_way(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    result = make_result("run-1", ["EX01", "EX02"])
+    named = replace(make_host("EX01"), tls_name="mail.corp.example")
+    with HistoryStore(tmp_path / "h.db") as store:
+        store.begin_run(result.info, [named, make_host("EX02")])
+    with HistoryStore(tmp_path / "h.db", create=False) as store:
+        hosts = store.unfinished_hosts("run-1")
+    assert [(h.name, h.tls_name) for h in hosts] == [("EX01", "mail.corp.example"), ("EX02", None)]
+    assert hosts[0] == named

@@ -22,7 +22,7 @@ from scanner.simulator import SimHost, build_site, load_site
 from scanner.simulator.profiles import baseline_document, seed_variants_document
 from scanner.simulator.scripts import collector_answer, collector_table
 
-SITES = Path(__file__).resolve().parents[2] / "samples" / "sites"
+SITES = Path(__file__).resolve().parents[2] / "scanner" / "samples" / "sites"
 MARGIN = 3  # levels a fact value may grow before the footer's depth must change
 
 

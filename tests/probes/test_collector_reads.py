@@ -194,7 +194,7 @@ def test_a_simulated_powershell_2_host_answers_only_the_ps2_collector() -> None:
     from scanner.simulator import load_site
     from scanner.simulator.scripts import PipelineRequest, answer
 
-    site = load_site(Path(__file__).resolve().parents[2] / "samples" / "sites" / "demo.yaml")
+    site = load_site(Path(__file__).resolve().parents[2] / "scanner" / "samples" / "sites" / "demo.yaml")
     healthy = next(h for h in site.hosts if h.fault is None)
     host = replace(healthy, machine=replace(healthy.machine, ps_version="2.0"))
     refused = answer(host, PipelineRequest(build_collector_script("ps3")))

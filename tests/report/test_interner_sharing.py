@@ -6,8 +6,8 @@ from __future__ import annotations
 import pickle
 import threading
 
-from scanner.collect.dedup import Interner
 from scanner.model.facts import Fact, FactStatus, HostFacts
+from scanner.model.intern import Interner
 from scanner.model.matrix import Cell, CellStatus
 from scanner.model.verdict import Status, UnknownReason, Verdict
 

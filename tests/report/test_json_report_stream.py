@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from scanner.checks.catalog import load_catalog
-from scanner.collect.dedup import Interner
 from scanner.evaluate.engine import EvaluationParams
+from scanner.matrix.judge import assemble
 from scanner.model.facts import Fact, FactStatus, HostFacts, OrgFacts
 from scanner.model.host import AuthMethod, Host, Scheme
+from scanner.model.intern import Interner
 from scanner.model.matrix import Cell, CellStatus
 from scanner.model.outcome import HostOutcome, OutcomeKind
 from scanner.model.run import RunInfo, ScanResult
 from scanner.model.verdict import Status, UnknownReason, Verdict
-from scanner.pipeline import assemble
 from scanner.report.json_report import iter_json_report, read_saved, result_to_json, write_json_report
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"

@@ -6,11 +6,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from scanner.checks.catalog import load_catalog
-from scanner.collect.dedup import Interner
 from scanner.evaluate.engine import EvaluationParams
+from scanner.matrix.judge import assemble
+from scanner.model.intern import Interner
 from scanner.model.outcome import HostOutcome, OutcomeKind
 from scanner.model.run import ScanResult
-from scanner.pipeline import assemble
 from scanner.report.csv_safe import CsvDialect, read_csv
 from scanner.report.findings_csv import FINDINGS_COLUMNS, findings_rows, write_findings_csv
 from scanner.report.html import _FLUSH_PARTS, render_html, write_html

@@ -1,6 +1,6 @@
 """The authentication breaker, end to end through ``exready scan`` against simulated hosts: a wrong
 password (or a run of hosts refusing the account) stops the sweep before it can lock the account
-out, the rest are "not attempted: authentication breaker", and the run exits 3."""
+out, the rest are not attempted (reason: "authentication breaker"), and the run exits 3."""
 
 from __future__ import annotations
 

@@ -44,7 +44,8 @@ def test_a_sharded_sweep_gives_the_same_result_as_one_process(tmp_path: Path) ->
 
 def test_one_process_judges_each_host_once_as_it_finishes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from scanner import pipeline
-    from scanner.collect.shard import judge as real
+    from scanner.matrix import judge as judging
+    from scanner.matrix.judge import judge as real
 
     judged: list[tuple[str, bool]] = []
     sweeping = {"on": False}
@@ -59,7 +60,8 @@ def test_one_process_judges_each_host_once_as_it_finishes(tmp_path: Path, monkey
         sweeping["on"] = False  # what assemble itself judges
         return real_assemble(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "judge", counting)
+    monkeypatch.setattr(pipeline, "judge", counting)  # what the sweep judges as hosts finish
+    monkeypatch.setattr(judging, "judge", counting)  # what assemble would judge again
     monkeypatch.setattr(pipeline, "assemble", assemble)
     sweeping["on"] = True
     result = sweep(tmp_path, 1)

@@ -95,7 +95,7 @@ def test_the_demo_2008r2_hosts_answer_2008r2_feature_names() -> None:
 
     from scanner.simulator import load_site
 
-    site = load_site(Path(__file__).resolve().parents[2] / "samples" / "sites" / "demo.yaml")
+    site = load_site(Path(__file__).resolve().parents[2] / "scanner" / "samples" / "sites" / "demo.yaml")
     for h in site.hosts:
         features = h.facts["windows.features"]
         assert features.status == "present", h.name

@@ -12,7 +12,7 @@ from scanner.probes import COLLECTOR_VERSION, build_collector_script
 from scanner.simulator import SimHost, load_site
 from scanner.simulator.scripts import PipelineRequest, answer, out_string_stream
 
-SITE = load_site(Path(__file__).resolve().parents[2] / "samples" / "sites" / "faults.yaml")
+SITE = load_site(Path(__file__).resolve().parents[2] / "scanner" / "samples" / "sites" / "faults.yaml")
 
 
 def host(name: str) -> SimHost:

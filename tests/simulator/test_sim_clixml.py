@@ -23,7 +23,7 @@ def _reference(value: Any) -> bytes:
 
 @pytest.mark.parametrize("site_file", ["demo.yaml", "faults.yaml"])
 def test_every_sample_host_table_matches_psrpcore(site_file: str) -> None:
-    site = load_site(ROOT / "samples" / "sites" / site_file)
+    site = load_site(ROOT / "scanner" / "samples" / "sites" / site_file)
     for host in site.hosts:
         table = collector_table("1.2.3", dict(host.facts))
         assert clixml.serialize(table) == _reference(table), host.name

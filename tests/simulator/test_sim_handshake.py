@@ -21,7 +21,7 @@ from psrpcore.types import PSVersion, RunspacePoolState
 from pypsrp.exceptions import AuthenticationError, WinRMTransportError
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import NAMESPACES, OptionSet, SelectorSet, WSMan
-from tests_sim_support import PASSWORD, USER, fast, wsman_for
+from tests_sim_support import PASSWORD, USER, fast, verify_fqdn, wsman_for
 
 from scanner.simulator import SimulatorThread, build_site
 from scanner.simulator.profiles import baseline_document, features_2008r2_ready
@@ -283,8 +283,8 @@ def test_a_winrm2_host_gives_the_command_an_id_of_its_own(hs: SimulatorThread) -
 def _basic(sim: SimulatorThread, host: str, username: str) -> list[Any]:
     kwargs = fast(cert_validation=str(sim.ca_file))
     h = sim.host(host)
-    with WSMan(h.address, port=h.https_port, ssl=True, auth="basic", username=username, password=PASSWORD,
-               **kwargs) as wsman, RunspacePool(wsman) as pool:
+    with verify_fqdn(WSMan(h.address, port=h.https_port, ssl=True, auth="basic", username=username,
+                           password=PASSWORD, **kwargs), h) as wsman, RunspacePool(wsman) as pool:
         ps = PowerShell(pool)
         ps.add_script(_collector(host))
         return list(ps.invoke())
@@ -317,8 +317,8 @@ def test_basic_refuses_the_site_s_domain_account_in_any_spelling(tmp_path: Any) 
 
 def test_a_basic_shell_s_owner_is_the_host_s_local_account(hs: SimulatorThread) -> None:
     h = hs.host("S16-PS51")
-    with WSMan(h.address, port=h.https_port, ssl=True, auth="basic", username=f".\\{USER}", password=PASSWORD,
-               **fast(cert_validation=str(hs.ca_file))) as wsman:
+    with verify_fqdn(WSMan(h.address, port=h.https_port, ssl=True, auth="basic", username=f".\\{USER}",
+                           password=PASSWORD, **fast(cert_validation=str(hs.ca_file))), h) as wsman:
         body, _ = raw_open(wsman)
     # as recorded from a 2016 host (test_psrp_run_protocol_version_2.3.yml): Owner is HOST\account
     assert body.findtext("rsp:Shell/rsp:Owner", namespaces=NAMESPACES) == f"S16-PS51\\{USER}"

@@ -14,7 +14,7 @@ from pypsrp.complex_objects import PSInvocationState
 from pypsrp.exceptions import AuthenticationError
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
-from tests_sim_support import COLLECTOR, PASSWORD, USER, answer_of, fast, wsman_for
+from tests_sim_support import COLLECTOR, PASSWORD, USER, answer_of, fast, verify_fqdn, wsman_for
 
 from scanner.facts.keys import CATALOG_FACTS, SEED_FACTS
 from scanner.simulator import SimulatorThread
@@ -172,6 +172,7 @@ def test_https_execute_ps_with_ca_file(sim: SimulatorThread) -> None:
         cert_validation=str(sim.ca_file),
         **fast(),
     )
+    verify_fqdn(client.wsman, host)
     output, _, had_errors = client.execute_ps(COLLECTOR)
     assert not had_errors
     assert json.loads(output)["facts"]["computer.name"]["value"] == "PAR06"

@@ -26,8 +26,8 @@ from scanner.simulator.scripts import collector_version
 from scanner.simulator.server import require_loopback
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "samples" / "sites" / "demo.yaml"
-FAULTS = ROOT / "samples" / "sites" / "faults.yaml"
+DEMO = ROOT / "scanner" / "samples" / "sites" / "demo.yaml"
+FAULTS = ROOT / "scanner" / "samples" / "sites" / "faults.yaml"
 
 
 def _doc(**extra: Any) -> dict[str, Any]:

@@ -45,4 +45,16 @@ def wsman_for(
 ) -> WSMan:
     port = host.https_port if ssl else host.http_port
     options = fast(**kwargs)
-    return WSMan(host.address, port=port, ssl=ssl, auth=auth, username=username, password=password, **options)
+    wsman = WSMan(host.address, port=port, ssl=ssl, auth=auth, username=username, password=password, **options)
+    return verify_fqdn(wsman, host) if ssl else wsman
+
+
+def verify_fqdn(wsman: WSMan, host: SimHost) -> WSMan:
+    """Connect to the host's address, but check its certificate against its FQDN and ask for it by SNI, as
+    exready does: a simulated certificate, like a real WinRM one, names the FQDN only (pypsrp by itself
+    would check the address)."""
+    transport: Any = wsman.transport
+    session = transport._build_session()  # pypsrp builds it on the first request otherwise
+    session.get_adapter("https://").poolmanager.connection_pool_kw["server_hostname"] = host.fqdn
+    transport.session = session
+    return wsman

@@ -31,7 +31,7 @@ def test_minimal_config_has_the_documented_defaults(tmp_path: Path) -> None:
     assert config.exchange == "2019"
     assert config.fail_on is FailOn.BLOCKED
     assert config.credentials.source is CredentialSource.KERBEROS
-    assert (config.limits.concurrency, config.limits.deadline, config.limits.auth_breaker) == (32, 120.0, 5)
+    assert (config.limits.concurrency, config.limits.deadline, config.limits.auth_breaker) == (0, 120.0, 5)  # 0: auto
     assert config.limits.workers == 0  # one per core from 200 hosts
     assert config.history.enabled and config.history.db is None and config.history.lock_wait == 0
     assert config.outputs.csv is None
@@ -105,8 +105,8 @@ lock_wait = 600
     ("text", "message"),
     [
         (
-            MINIMAL + "[limits]\nconcurrency = 0\n",
-            r"\[limits\] concurrency: expected an integer from 1 to 1024, got 0",
+            MINIMAL + "[limits]\nconcurrency = 5001\n",
+            r"\[limits\] concurrency: expected an integer from 0 to 5000, got 5001",
         ),
         (MINIMAL + '[limits]\nconcurrency = "many"\n', r"\[limits\] concurrency: expected an integer"),
         (MINIMAL + "[limits]\nworkers = 65\n", r"\[limits\] workers: expected an integer from 0 to 64, got 65"),

@@ -266,7 +266,8 @@ def _transport(sim: SimulatorThread, name: str, password: str = PASSWORD) -> htt
                                                   ca_file=sim.ca_file))
     return http.WinRMHttpTransport(host.address, port, https=https, path="wsman",
                                    auth="basic" if https else "negotiate", username=USER, password=password,
-                                   tls=tls, connection_timeout=5, read_timeout=30, watch=SocketWatch())
+                                   tls=tls, connection_timeout=5, read_timeout=30, watch=SocketWatch(),
+                                   tls_name=host.fqdn if https else None)  # the certificate names the FQDN
 
 
 def _run_collector_like(transport: http.WinRMHttpTransport) -> list[object]:
