@@ -35,7 +35,7 @@ def open_estate_store(db: str | None, config: Path | None) -> HistoryStore:
         from scanner.sweep.config import load_config
 
         history = load_config(config).history
-    return open_history(db, history, create=False)
+    return open_history(db, history, create=False, read_only=True)
 
 
 def load_estate(store: HistoryStore, max_age_h: float, reevaluate: bool, previous: bool = False) -> Estate:

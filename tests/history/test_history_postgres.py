@@ -376,3 +376,26 @@ def test_a_refused_write_leaves_the_connection_usable(pg_url: str) -> None:
         assert "\n" not in str(err.value)
         store.save_result(result)
         assert store.summary("run-1").finished_hosts == 2
+
+
+# ---- read-only commands ------------------------------------------------------------------------
+
+
+def test_read_only_commands_open_postgresql_read_only_and_never_create_tables(pg_url: str) -> None:
+    code, out = run("history", "list", "--db", pg_url)
+    assert code == 3 and "is not an exready history database (it holds no table)" in out
+    with psycopg.connect(pg_url, password=PG_PASSWORD) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] == 0
+        conn.execute("CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT)")
+    code, out = run("estate", "--db", pg_url)
+    assert code == 3 and "holds other tables: moz_places" in out
+    with psycopg.connect(pg_url, password=PG_PASSWORD) as conn:
+        conn.execute("DROP TABLE moz_places")
+    with HistoryStore(settings(pg_url)) as store:
+        store.save_result(make_result("run-1", ["EX01"]))
+    with HistoryStore(settings(pg_url), read_only=True) as reader:
+        assert [r.run_id for r in reader.list_runs()] == ["run-1"]
+        with pytest.raises(HistoryError, match="read-only transaction"):
+            reader.delete_run("run-1")
+    code, out = run("history", "show", "last", "--db", pg_url)
+    assert code == 0 and "run run-1: complete" in out
