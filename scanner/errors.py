@@ -25,6 +25,7 @@ ExreadyError
            +-- DeadlineExceeded
            +-- TlsError
            +-- RemoteFault
+                +-- AnswerTooLarge  the collector's answer, or one of its facts, is past its size cap
       +-- CollectorError          the collector's answer could not be read
 """
 
@@ -119,6 +120,10 @@ class TlsError(TransportError):
 
 
 class RemoteFault(TransportError):
+    pass
+
+
+class AnswerTooLarge(RemoteFault):
     pass
 
 

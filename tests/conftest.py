@@ -54,3 +54,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if needed:
         report.outcome = "failed"
         report.longrepr = f"CI=true: a test that needs {', '.join(needed)} was skipped ({report.longrepr!r})"
+
+
+# How many cases each fuzz test ran, shown in the terminal summary (pytest -q included).
+_FUZZ_CASES = pytest.StashKey[dict[str, int]]()
+
+
+@pytest.fixture
+def fuzz_cases(request: pytest.FixtureRequest) -> dict[str, int]:
+    """A fuzz test records here how many cases it ran."""
+    return request.config.stash.setdefault(_FUZZ_CASES, {})
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int,
+                            config: pytest.Config) -> None:
+    cases = config.stash.get(_FUZZ_CASES, {})
+    if cases:
+        terminalreporter.write_line("fuzz: " + "; ".join(f"{name}: {n:,} cases" for name, n in sorted(cases.items())))

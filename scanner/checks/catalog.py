@@ -20,11 +20,11 @@ import yaml
 
 from scanner.checks.registry import RULE_MODULES, RULES_PACKAGE
 from scanner.checks.rule import OutOfReach, OutOfReachKind, Rule, snake_case
+from scanner.checks.targets import EXCHANGE_VERSIONS as EXCHANGE_VERSIONS  # re-exported: the one list of versions
 from scanner.errors import CatalogError
 from scanner.facts import keys
-from scanner.model.rule import RuleMeta, Scope, Severity, Text
+from scanner.model.rule import RuleMeta, Scope, Severity, Source, SourceStatus, Text
 
-EXCHANGE_VERSIONS: tuple[str, ...] = ("2013", "2016", "2019")
 ROLES_SCHEMA = 1
 OUT_OF_REACH_SCHEMA = 1
 TITLE_MAX = 150
@@ -268,6 +268,15 @@ def _check_rule(rule: Rule, known_facts: frozenset[str]) -> list[str]:
             out.append(f"{where}: reads {f}, which is not in the fact contract (scanner/facts/keys.py)")
     if len(set(m.facts)) != len(m.facts):
         out.append(f"{where}: a fact is listed twice")
+    for s in m.sources:
+        if not isinstance(s, Source) or not s.value.strip():
+            out.append(f"{where}: a source must be a Source naming its value")
+        elif s.url and not s.url.startswith("https://"):
+            out.append(f"{where}: source of {s.value!r} must be an https:// link")
+        elif not s.url and s.status is SourceStatus.DOCUMENTED:
+            out.append(f"{where}: documented value {s.value!r} has no link")
+        elif s.status in (SourceStatus.UNDOCUMENTED, SourceStatus.CONTRADICTORY, SourceStatus.INFERRED) and not s.note:
+            out.append(f"{where}: {s.status.value} value {s.value!r} must say why in its note")
     if not m.implemented or m.out_of_reach:
         out.append(f"{where}: implemented rules must not be marked out of reach; use out_of_reach.yaml")
     return out

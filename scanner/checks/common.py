@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.checks.context import FactUnavailable, RuleContext
-from scanner.checks.targets import WINDOWS_BUILDS, Target, make_target
+from scanner.checks.targets import WINDOWS_BUILDS, Target, family, make_target
 from scanner.facts.version import Version
 from scanner.model.rule import Text
 from scanner.model.verdict import UnknownReason, Verdict
@@ -200,13 +200,13 @@ def core_2019_exemption(ctx: RuleContext, component: str) -> Verdict | None:
     install list for 2019 leaves out Web-Mgmt-Console and RSAT-Clustering-Mgmt, which Server Core cannot
     host; the 2019 CU8 Setup log reads ServerGuiShellInstalled before the IIS management console, so
     Setup asks the question only where there is a desktop shell."""
-    if ctx.exchange_version != "2019":
+    if family(ctx.exchange_version) != "2019":
         return None
     kind = str(ctx.value("os.installation_type")).strip()
     if kind.casefold() != "server core":
         return None
     return ctx.not_applicable(
-        f"Exchange 2019 on Server Core: {component} is a desktop tool, not required there",
+        f"Exchange {ctx.exchange_version} on Server Core: {component} is a desktop tool, not required there",
         {
             "registry": r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\InstallationType",
             "installation_type": kind,

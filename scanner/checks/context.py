@@ -49,7 +49,7 @@ class RuleContext:
     host: Host
     host_facts: HostFacts | None  # None: the host was not scanned (only AD-only rules get here then)
     org: OrgFacts = field(default_factory=OrgFacts)  # empty: AD was not read
-    exchange_version: str = "2013"  # "2013", "2016", "2019"
+    exchange_version: str = "2013"  # "2013", "2016", "2019", "SE"
     cu: int | None = None  # target cumulative update, when the user named one
     installer: InstallerFacts | None = None  # None: no installer account named
     # The PEER_FACTS of every scanned host, by upper-case host name: an input of the sweep as a whole

@@ -153,5 +153,6 @@ DOCUMENTED_2016_2019: tuple[str, ...] = (
 
 
 def documented_in(version: str) -> tuple[str, ...]:
-    """The documented rule names for an Exchange version ("2013", "2016", "2019")."""
+    """The documented rule names for an Exchange version ("2013", "2016", "2019", "SE"). The 2016/2019 readiness
+    pages also cover SE (its Setup is the 2019 one)."""
     return DOCUMENTED_2013 if version == "2013" else DOCUMENTED_2016_2019

@@ -61,7 +61,7 @@ def forest_level(ctx: RuleContext) -> tuple[int, dict[str, Any]]:
 
 def required_forest_level(version: str, cu: int) -> int:
     """The lowest forest functional level Microsoft supports for the target."""
-    if version == "2019":
+    if version in ("2019", "SE"):  # SE: as 2019 (its system requirements page is not in the reference set)
         return WIN2012R2
     if version == "2016":
         return WIN2008R2 if cu >= 7 else WIN2003

@@ -36,6 +36,14 @@ OWN_RULES: dict[str, str] = {
     "ExchangeAdSetupLevel": "CSS-Exchange SetupAssist (Test-ExchangeADSetupLevel), not a Setup rule",
     "ExreadyWmf4Prerequisite": "Exchange 2013 prerequisites documentation (Windows Management Framework 4.0 "
     "on Windows Server 2008 R2 SP1), not a Setup rule",
+    "ExreadySeExchange2013Block": "Microsoft's Exchange SE upgrade guidance (SE RTM Setup prevents coexistence "
+    "with Exchange 2013); the name of Setup's rule for it is not published",
+    "ExreadySeCoexistenceMinVersion": "Microsoft's supported coexistence for Exchange SE (Exchange 2016 CU23, "
+    "2019 CU14/CU15), not a documented Setup rule",
+    "ExreadySeInPlaceUpgrade": "Microsoft's Exchange SE upgrade guidance (in-place upgrade from Exchange 2019 "
+    "CU14/CU15 only), not a Setup rule",
+    "ExreadyExchangeSupportStatus": "Microsoft's lifecycle dates for Exchange (2013, 2016, 2019 out of support; "
+    "SE on the Modern Lifecycle), not a Setup rule",
 }
 
 
@@ -57,6 +65,8 @@ class KnownRule:
             found.add("2013")
         if "D16" in self.sources:
             found.update(("2016", "2019"))
+        if "2019" in found:
+            found.add("SE")  # SE RTM's Setup is the 2019 CU15 one (scanner/checks/targets.py)
         return tuple(v for v in EXCHANGE_VERSIONS if v in found)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from scanner.checks.context import FactUnavailable, RuleContext
+from scanner.checks.upgrade_mode import install_mode_only
 from scanner.facts.version import Version
 from scanner.model.rule import Text
 from scanner.model.verdict import UnknownReason, Verdict
@@ -285,6 +286,9 @@ def role_already_exists(ctx: RuleContext, bit: int, role_key: str, role_name: st
     """Setup's <Role>AlreadyExists: a server object named like this computer under the organisation has
     ``bit`` in msExchCurrentServerRoles. The local v15 key says whether the role is really installed
     (it is) or the AD object is stale (a failed or removed installation: recover or clean up)."""
+    upgrade = install_mode_only(ctx)  # SE over 2019 CU14/CU15: Setup's Upgrade mode skips this rule
+    if upgrade is not None:
+        return upgrade
     local, local_error = _local_key(ctx, role_key)
     configured = local.get("configured_version") if local is not None else None
     local_evidence: Any = local_error or local_key_summary(local)

@@ -156,4 +156,8 @@ RULE_MODULES: tuple[str, ...] = (
     "gateway_min_version_check",
     "exready_wmf4_prerequisite",
     "no_e16_server_warning",
+    "exready_se_exchange2013_block",
+    "exready_se_coexistence_min_version",
+    "exready_se_in_place_upgrade",
+    "exready_exchange_support_status",
 )

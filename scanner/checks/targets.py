@@ -16,7 +16,27 @@ from scanner.facts.version import Version
 
 _T = TypeVar("_T")
 
-EXCHANGE_VERSIONS: tuple[str, ...] = ("2013", "2016", "2019")
+EXCHANGE_VERSIONS: tuple[str, ...] = ("2013", "2016", "2019", "SE")
+
+# Exchange Server Subscription Edition (SE) is the 2019 code base (15.2) under a new name: SE RTM is Exchange
+# 2019 CU15 with its hotfixes and a new build number, and installs over 2019 CU14/CU15 like a CU. Its Setup
+# runs the 2019 readiness rules. Sources: "Why in-place upgrade from Exchange 2019 to Exchange SE is low
+# risk", https://techcommunity.microsoft.com/blog/exchange/why-%E2%80%9Cin-place-upgrade%E2%80%9D-from-exchange-2019-to-exchange-se-is-low-risk/4410173
+# (Exchange Team, 2025-05-01); CSS-Exchange Shared/Get-ExchangeBuildVersionInformation.ps1 (15.2 builds from
+# 2562 are SE).
+SE = "SE"
+SE_FIRST_BUILD = 2562  # 15.2.2562.17 = SE RTM; 2019 CU15 is 15.2.1748.10
+
+
+def family(version: str) -> str:
+    """The code base a target version belongs to: SE is the 2019 family."""
+    return "2019" if version == SE else version
+
+
+def normalize_version(text: str) -> str:
+    """--exchange / exchange = as typed: "se", "SE" and "Se" all mean Exchange SE; numbers stay as they are."""
+    raw = text.strip()
+    return SE if raw.casefold() in ("se", "subscription") else raw
 
 # Every published CU, RTM as 0. Index = CU number. 2013 SP1 is CU4.
 _BUILDS: dict[str, tuple[str, ...]] = {
@@ -90,6 +110,10 @@ _BUILDS: dict[str, tuple[str, ...]] = {
         "15.2.1544.4",
         "15.2.1748.10",
     ),
+    # SE RTM, released 2025-07-01: https://learn.microsoft.com/exchange/new-features/build-numbers-and-release-dates
+    # (page not in the reference set; the build and date are CSS-Exchange's Get-ExchangeBuildVersionInformation.ps1,
+    # which cites that page). No SE CU had been released when that script was last updated (2026-04).
+    "SE": ("15.2.2562.17",),
 }
 
 # .NET Framework 4.x Release values (HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full\Release):
@@ -137,6 +161,9 @@ _NET_SUPPORT: dict[str, tuple[tuple[int, int, tuple[str, ...]], ...]] = {
         (2, 3, ("4.7.2", "4.8")),
         (4, 15, ("4.8", "4.8.1")),
     ),
+    # SE RTM: 4.8 and 4.8.1, as 2019 CU14/CU15 (Microsoft's supportability matrix for SE is not in the reference
+    # set; cross-checked with https://eightwone.com/author/mdrooij/page/28/ "Exchange SE | 4.8 X | 4.8.1 X").
+    "SE": ((0, 0, ("4.8", "4.8.1")),),
 }
 
 
@@ -156,6 +183,11 @@ _OS_SUPPORT: dict[str, dict[int, int]] = {
     "2013": {7601: 0, 9200: 0, 9600: 4},  # 2012 R2 from SP1 (CU4); never Windows Server 2016
     "2016": {9200: 0, 9600: 0, 14393: 3},  # Windows Server 2016 from CU3
     "2019": {17763: 0, 20348: 12, 26100: 15},  # 2022 from CU12, 2025 from CU15
+    # SE RTM: Windows Server 2019, 2022 and 2025, Server Core included. Microsoft's SE system requirements page
+    # is not in the reference set: 2019 and 2022 are those of 2019 CU15, whose code SE RTM is; 2025 (build
+    # 26100) is named by the SE upgrade guidance and shown by SE installs on it
+    # (https://www.samuraj-cz.com/en/article/exchange-server-2016-to-subscription-edition-se-migration-part-1).
+    "SE": {17763: 0, 20348: 0, 26100: 0},
 }
 
 
@@ -215,6 +247,10 @@ _AD_LEVELS: dict[str, tuple[tuple[int, int, AdLevels], ...]] = {
         (14, 14, AdLevels(17003, 16762, 13243)),
         (15, 15, AdLevels(17003, 16763, 13243)),
     ),
+    # SE RTM leaves AD as 2019 CU15 does: CSS-Exchange Get-ExchangeBuildVersionInformation.ps1 ("Latest Version
+    # AD Settings" of SE: schema 17003, MESO 13243, org 16763), citing
+    # https://learn.microsoft.com/exchange/plan-and-deploy/prepare-ad-and-domains (not in the reference set).
+    "SE": ((0, 0, AdLevels(17003, 16763, 13243)),),
 }
 
 
@@ -222,8 +258,13 @@ _AD_LEVELS: dict[str, tuple[tuple[int, int, AdLevels], ...]] = {
 class Target:
     """One Exchange version at one cumulative update."""
 
-    version: str  # "2013", "2016", "2019"
+    version: str  # "2013", "2016", "2019", "SE"
     cu: int  # 0 = RTM
+
+    @property
+    def family(self) -> str:
+        """The code base: "2019" for SE, else the version itself."""
+        return family(self.version)
 
     @property
     def label(self) -> str:
@@ -273,6 +314,7 @@ def latest_cu(version: str) -> int:
 
 def make_target(version: str, cu: int | None = None) -> Target:
     """The target for --exchange/--cu. A bad value is a UsageError (one line, exit 3)."""
+    version = normalize_version(version)
     if version not in EXCHANGE_VERSIONS:
         raise UsageError(f"--exchange must be one of {', '.join(EXCHANGE_VERSIONS)}, not {version!r}")
     last = latest_cu(version)

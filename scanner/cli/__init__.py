@@ -121,7 +121,9 @@ class _ExreadyGroup(TyperGroup):
             exc.exit_code = EXIT_RUN_FAILED
             raise
         except ExreadyError as exc:
-            typer.echo(f"exready: error: {exc}", err=True)
+            from scanner.cli.terminal import clean  # a message may quote remote or typed text
+
+            typer.echo(f"exready: error: {clean(str(exc))}", err=True)
             raise typer.Exit(EXIT_RUN_FAILED) from None
         except KeyboardInterrupt:
             # Ctrl-C outside a scan (which handles it itself), e.g. at the password prompt: the documented

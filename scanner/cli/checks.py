@@ -30,6 +30,7 @@ from scanner.checks.known import (
 )
 from scanner.checks.registry import RULES_PACKAGE
 from scanner.checks.rule import OutOfReach, Rule
+from scanner.cli.scan_options import exchange_option
 from scanner.errors import UsageError
 from scanner.facts import keys
 from scanner.i18n import Lang, default_lang
@@ -99,6 +100,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "remediation_en": ("Remediation (English)", "Correction (anglais)"),
     "remediation_fr": ("Remediation (French)", "Correction (français)"),
     "help": ("Help", "Aide"),
+    "sources": ("Where its values come from", "D'où viennent ses valeurs"),
     "why_oor": ("Why exready does not judge it", "Pourquoi exready ne l'évalue pas"),
     "kind": ("Kind", "Nature"),
     "doc_2013": ("Exchange 2013 readiness page", "page de préparation Exchange 2013"),
@@ -306,6 +308,13 @@ def render_explain(catalog: Catalog, entry: Rule | OutOfReach, lang: Lang) -> st
     out += ["", _w("evidence", lang) + colon, wrap.fill(_w("evidence_text", lang))]
     out += ["", _w("remediation_en", lang) + colon, wrap.fill(meta.remediation.en)]
     out += ["", _w("remediation_fr", lang) + colon, wrap.fill(meta.remediation.fr)]
+    if meta.sources:
+        out += ["", _w("sources", lang) + colon]
+        for s in meta.sources:
+            out.append(f"  - {s.value} [{s.status.value}]")
+            out.append(f"      {s.url or '-'}")
+            if s.note:
+                out.append(textwrap.fill(s.note, width=100, initial_indent="      ", subsequent_indent="      "))
     out += ["", f"{_w('help', lang)}{colon} {meta.help_url}"]
     return "\n".join(out)
 
@@ -350,7 +359,8 @@ def render_not_applicable(entry: NotApplicable, lang: Lang) -> str:
 
 
 ExchangeOpt = Annotated[str | None, typer.Option(
-    "--exchange", "-x", metavar="2013|2016|2019", help="Only the rules of this Exchange version, and its counts.")]
+    "--exchange", "-x", metavar="2013|2016|2019|SE", callback=exchange_option,
+    help="Only the rules of this Exchange version, and its counts.")]
 LangOpt = Annotated[Lang | None, typer.Option(
     "--lang", case_sensitive=False, help="en or fr (default: $EXREADY_LANG, else the locale).")]
 

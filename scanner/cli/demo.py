@@ -28,6 +28,7 @@ from scanner.cli.scan_options import (
     Exchange,
     LangOpt,
     NoProgress,
+    Wide,
     check_target,
     lang_or_default,
 )
@@ -170,6 +171,7 @@ def demo(
     csv_dialect: CsvDialectOpt = CsvDialect.EXCEL,
     lang: LangOpt = None,
     no_progress: NoProgress = False,
+    wide: Wide = False,
     directory: Annotated[Path | None, typer.Option(
         "--directory", metavar="FILE",
         help="Saved facts document whose organisation and installer-account facts stand in for Active "
@@ -212,7 +214,8 @@ def demo(
         )
         run = run_scan(request, catalog, progress=not no_progress)
     outputs = Outputs(csv=out / "matrix.csv", csv_dialect=csv_dialect, json=out / "scan.json",
-                      findings_csv=out / "findings.csv", html=out / "report.html", lang=lang_or_default(lang))
+                      findings_csv=out / "findings.csv", html=out / "report.html", lang=lang_or_default(lang),
+                      wide=wide)
     write_outputs(run.result, outputs)
     print_result(run.result, outputs)
     code = exit_code(run.result, run.signal_name)

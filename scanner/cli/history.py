@@ -11,6 +11,7 @@ import typer
 from tabulate import tabulate
 
 from scanner.cli.scan_options import CsvDialectOpt, CsvOut, LangOpt, lang_or_default
+from scanner.cli.terminal import echo
 from scanner.errors import HistoryError, UsageError
 from scanner.history.diff import CellChangeKind, RuleChangeKind, RunDiff, diff_results
 from scanner.history.store import HistoryStore, RunStatus
@@ -94,7 +95,7 @@ def history_list(
     if zoned:  # a column only when the database holds zones, so a single scanner's list is unchanged
         rows = [[*row[:2], r.zone, *row[2:]] for row, r in zip(rows, runs, strict=True)]
         headers = [*headers[:2], "zone", *headers[2:]]
-    typer.echo(tabulate(rows, headers=headers, disable_numparse=True))
+    echo(tabulate(rows, headers=headers, disable_numparse=True))
     if any(r.status is RunStatus.ABANDONED for r in runs):
         typer.echo("\nabandoned: the sweep process died before the end; "
                    "finish it with `exready sweep --resume RUN`.")
@@ -139,7 +140,7 @@ def history_show(
         previous_id = store.previous_complete(result.info.run_id)
         previous = store.load_result(previous_id) if previous_id and html is not None else None
     info = result.info
-    typer.echo(f"run {info.run_id}: {summary.status.value}, Exchange {info.exchange_version}, "
+    echo(f"run {info.run_id}: {summary.status.value}, Exchange {info.exchange_version}, "
                f"started {info.started_at}, finished {info.finished_at or '-'}, {info.inventory_source}")
     if not result.cells and not reevaluate:
         typer.echo("this run never reached its end, so it has no matrix: use --reevaluate to judge the "
@@ -163,7 +164,7 @@ def history_show(
         print_result(result, outputs)
     if unfinished:
         names = ", ".join(h.name for h in unfinished[:10]) + (" ..." if len(unfinished) > 10 else "")
-        typer.echo(f"{len(unfinished)} host(s) not finished: {names}")
+        echo(f"{len(unfinished)} host(s) not finished: {names}")
 
 
 # ---- history prune ----------------------------------------------------------------------------
@@ -307,7 +308,7 @@ def diff(
     if json is not None and str(json) == "-":
         typer.echo(jsonlib.dumps(data, indent=2, ensure_ascii=False))
         return
-    typer.echo(render_diff(changes, lang_or_default(lang)))
+    echo(render_diff(changes, lang_or_default(lang)))
     if json is not None:
         try:
             json.write_text(jsonlib.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -35,6 +35,7 @@ from scanner.cli.ad_options import (
     AdUser,
     ad_settings,
 )
+from scanner.cli.terminal import echo
 from scanner.directory.discovery import ExclusionReason
 from scanner.directory.settings import DEFAULT_STALE_DAYS, AdAuth
 from scanner.errors import UsageError
@@ -313,7 +314,7 @@ def inventory(
     if as_json:
         typer.echo(json.dumps(ad_inventory_json(inv), indent=2, ensure_ascii=False))
     else:
-        typer.echo(render_ad_inventory(inv, chosen))
+        echo(render_ad_inventory(inv, chosen))  # names and attributes read from the directory
     if output is not None:
         write_inventory_csv(output, inv.hosts)
         typer.echo(_w("wrote", chosen, path=output), err=as_json)
@@ -355,14 +356,12 @@ def _file_inventory(path: Path, lang: Lang, output: Path | None, as_json: bool) 
         )
     else:
         keys = ("name", "fqdn", "address", "site", "port", "scheme", "auth", "tags", "source")
-        typer.echo(
-            tabulate(file_host_rows(inv.hosts), headers=[_w(k, lang) for k in keys], tablefmt="simple",
-                     disable_numparse=True)
-        )
+        echo(tabulate(file_host_rows(inv.hosts), headers=[_w(k, lang) for k in keys], tablefmt="simple",
+                      disable_numparse=True))
         typer.echo(_w("to_scan", lang, n=len(inv.hosts)))
         typer.echo(_w("defaults", lang))
         for line in inv.merged:
-            typer.echo(f"  merged: {line}")
+            echo(f"  merged: {line}")
     if output is not None:
         write_inventory_csv(output, inv.hosts)
 

@@ -55,6 +55,7 @@ from scanner.cli.scan_options import (
     SchemeOpt,
     TlsName,
     User,
+    Wide,
     Workers,
     check_target,
     lang_or_default,
@@ -70,6 +71,7 @@ from scanner.cli.scanning import (
     say_run_failure,
     write_outputs,
 )
+from scanner.cli.stopping import StopSignals
 from scanner.collect.limits import AUTO_CONCURRENCY
 from scanner.credentials import PASSWORD_ENV, resolve_credentials
 from scanner.directory.installer import read_installer
@@ -134,6 +136,7 @@ def scan(
     lang: LangOpt = None,
     no_progress: NoProgress = False,
     quiet: Quiet = False,
+    wide: Wide = False,
 ) -> None:
     """Scan servers over WinRM with read-only PowerShell and print which is ready for which role.
 
@@ -188,12 +191,14 @@ def scan(
         inventory_source=source,
     )
     outputs = Outputs(csv=csv, csv_dialect=csv_dialect, json=json, findings_csv=findings_csv, html=html,
-                      lang=lang_or_default(lang), quiet=quiet)
-    run = run_scan(request, catalog, progress=not no_progress)
-    write_outputs(run.result, outputs)
-    print_result(run.result, outputs)
-    say_run_failure(run.result, outputs.lang)
-    raise typer.Exit(exit_code(run.result, run.signal_name))
+                      lang=lang_or_default(lang), quiet=quiet, wide=wide)
+    with StopSignals() as signals:  # until the outputs are written: a late Ctrl-C waits for them
+        signals.expect(outputs.paths)
+        run = run_scan(request, catalog, progress=not no_progress, signals=signals)
+        write_outputs(run.result, outputs, signals)
+        print_result(run.result, outputs)
+        say_run_failure(run.result, outputs.lang)
+    raise typer.Exit(exit_code(run.result, signals.first))
 
 
 def register(app: typer.Typer) -> None:

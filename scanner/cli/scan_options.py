@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from scanner.checks.catalog import EXCHANGE_VERSIONS
-from scanner.checks.targets import make_target
+from scanner.checks.targets import make_target, normalize_version
 from scanner.collect.limits import MAX_CONCURRENCY
 from scanner.collect.runner import SweepLimits
 from scanner.credentials import PASSWORD_ENV, Credentials
@@ -75,8 +75,14 @@ Breaker = Annotated[int, typer.Option(
     "--auth-breaker", min=0, metavar="N", rich_help_panel=LIMITS,
     help="Stop after this many consecutive authentication failures, so the account is not locked out "
          "(0: off).")]
+def exchange_option(value: str | None) -> str | None:
+    """--exchange as typed: "se" means Exchange SE (typer callback; None when the option is absent)."""
+    return None if value is None else normalize_version(value)
+
+
 Exchange = Annotated[str, typer.Option(
-    "--exchange", "-x", metavar="2013|2016|2019", help="Target Exchange version.")]
+    "--exchange", "-x", metavar="2013|2016|2019|SE", callback=exchange_option,
+    help="Target Exchange version.")]
 Cu = Annotated[int | None, typer.Option("--cu", min=0, metavar="N", help="Target cumulative update.")]
 CsvOut = Annotated[Path | None, typer.Option(
     "--csv", metavar="FILE", rich_help_panel=OUT, help="Write the matrix: one row per host x role.")]
@@ -95,6 +101,9 @@ JsonOut = Annotated[Path | None, typer.Option(
 LangOpt = Annotated[Lang | None, typer.Option(
     "--lang", case_sensitive=False, rich_help_panel=OUT,
     help="en or fr (default: $EXREADY_LANG, else the locale).")]
+Wide = Annotated[bool, typer.Option(
+    "--wide", rich_help_panel=OUT,
+    help="Print the matrix in its wide form (each cell names its first rule), whatever the terminal's width.")]
 NoProgress = Annotated[bool, typer.Option(
     "--no-progress", rich_help_panel=OUT, help="No progress bar, even on a terminal.")]
 Quiet = Annotated[bool, typer.Option(

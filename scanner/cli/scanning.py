@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import sys
-import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import FrameType
 
 import typer
 
 from scanner.checks.catalog import Catalog
 from scanner.cli import EXIT_BLOCKED, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, EXIT_TERMINATED, EXIT_UNKNOWN
+from scanner.cli.stopping import StopSignals
+from scanner.cli.terminal import echo
 from scanner.collect.limits import AUTO_CONCURRENCY, auto_concurrency, check_file_limit
 from scanner.collect.observer import ScanObserver
 from scanner.collect.progress import ProgressObserver
@@ -30,7 +28,8 @@ from scanner.pipeline import ScanRequest, scan
 from scanner.report.csv_safe import CsvDialect
 from scanner.report.json_report import write_json_report
 from scanner.report.matrix_csv import write_matrix_csv
-from scanner.report.table import matrix_table, summary_table
+from scanner.report.table import matrix_table, summary_table, terminal_width
+from scanner.transport.kerberos_check import kerberos_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +41,7 @@ class Outputs:
     html: Path | None = None
     lang: Lang = Lang.EN
     quiet: bool = False  # no matrix on stdout
+    wide: bool = False  # the matrix in its wide form, whatever the terminal's width
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -73,9 +73,16 @@ class ScanRun:
 
 
 def run_scan(request: ScanRequest, catalog: Catalog, observers: Sequence[ScanObserver] = (),
-             progress: bool = True) -> ScanRun:
+             progress: bool = True, signals: StopSignals | None = None) -> ScanRun:
     """Run the sweep on a fresh event loop; Ctrl-C and SIGTERM stop new work and let in-flight hosts
-    finish within their grace, so every output is still written."""
+    finish within their grace, so every output is still written. ``signals``: the command's handlers,
+    kept until its outputs are written (without them, handlers are installed for the scan alone)."""
+    problem = kerberos_problem(request.hosts, request.transport)
+    if problem is not None:  # once, before any host is contacted, not once per host
+        raise UsageError(problem)
+    if signals is None:
+        with StopSignals() as own:
+            return run_scan(request, catalog, observers, progress, own)
     if request.limits.concurrency == AUTO_CONCURRENCY:
         chosen, why = auto_concurrency(sum(1 for h in request.hosts if h.name not in request.prior))
         typer.echo(why, err=True)
@@ -88,66 +95,37 @@ def run_scan(request: ScanRequest, catalog: Catalog, observers: Sequence[ScanObs
     bar = ProgressObserver() if progress else None
     if bar is not None and bar.active:
         all_observers.append(bar)
-    received: list[str] = []
 
     async def main() -> tuple[ScanResult, SweepStats]:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
 
-        def on_signal(name: str) -> None:
-            if not received:
-                typer.echo(f"exready: {name}: stopping; hosts in flight get a short grace", err=True)
-            received.append(name)
-            stop.set()
+        def on_stop() -> None:  # the handler runs in the main thread between two steps of the loop
+            loop.call_soon_threadsafe(stop.set)
 
-        restore = _install_signal_handlers(loop, on_signal)
+        signals.stop_with(on_stop)
         try:
             return await scan(request, catalog, all_observers, stop)
         finally:
-            restore()
+            signals.stop_with(None)
 
     try:
         result, stats = asyncio.run(main())
     finally:
         if bar is not None:
             bar.close()
-    return ScanRun(result, stats, received[0] if received else None)
+    return ScanRun(result, stats, signals.first)
 
 
-def _install_signal_handlers(loop: asyncio.AbstractEventLoop,
-                             handler: Callable[[str], None]) -> Callable[[], None]:
-    """POSIX: loop signal handlers. Windows has no add_signal_handler: plain signal.signal, handing the
-    event to the loop thread-safely. Only the main thread may install handlers at all."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    names = ["SIGINT", "SIGTERM"] if hasattr(signal, "SIGTERM") else ["SIGINT"]
-    if sys.platform != "win32":
-        for name in names:
-            loop.add_signal_handler(getattr(signal, name), handler, name)
-
-        def restore_posix() -> None:
-            for name in names:
-                loop.remove_signal_handler(getattr(signal, name))
-        return restore_posix
-    previous = {}
-    for name in names:
-        signum = getattr(signal, name)
-
-        def on(signum_: int, frame: FrameType | None, name_: str = name) -> None:
-            loop.call_soon_threadsafe(handler, name_)
-        previous[signum] = signal.signal(signum, on)
-
-    def restore_windows() -> None:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
-    return restore_windows
-
-
-def write_outputs(result: ScanResult, outputs: Outputs) -> None:
+def write_outputs(result: ScanResult, outputs: Outputs, signals: StopSignals | None = None) -> None:
+    """Write the reports ``outputs`` names; each one written is ticked off in ``signals``."""
+    signals = signals or StopSignals()
     if outputs.csv is not None:
         write_matrix_csv(result, outputs.csv, outputs.csv_dialect)
+        signals.wrote(outputs.csv)
     if outputs.json is not None:
         write_json_report(result, outputs.json)
+        signals.wrote(outputs.json)
     if outputs.findings_csv is not None or outputs.html is not None:
         from scanner.checks.catalog import load_catalog
         from scanner.report.findings_csv import write_findings_csv
@@ -156,8 +134,10 @@ def write_outputs(result: ScanResult, outputs: Outputs) -> None:
         rules = {m.id: m for m in load_catalog().all_meta()}
         if outputs.findings_csv is not None:
             write_findings_csv(result, outputs.findings_csv, rules, outputs.csv_dialect, outputs.lang.value)
+            signals.wrote(outputs.findings_csv)
         if outputs.html is not None:
             write_html(result, outputs.html, rules, None, outputs.lang.value)
+            signals.wrote(outputs.html)
 
 
 def run_failure(result: ScanResult, lang: Lang = Lang.EN) -> str | None:
@@ -185,15 +165,16 @@ def print_result(result: ScanResult, outputs: Outputs) -> None:
     if outputs.quiet:
         return
     lang = outputs.lang
-    typer.echo(matrix_table(result, lang))
-    typer.echo("")
-    typer.echo(t("summary", lang))
-    typer.echo(summary_table(result, lang))
+    # host names, sites and reasons come from the inventory and hosts
+    echo(matrix_table(result, lang, width=None if outputs.wide else terminal_width()))
+    echo("")
+    echo(t("summary", lang))
+    echo(summary_table(result, lang))
     ok = sum(1 for o in result.outcomes if o.ok)
     typer.echo("")
     typer.echo(t("hosts_scanned", lang, ok=ok, total=len(result.outcomes)))
     for path in outputs.paths:
-        typer.echo(t("wrote", lang, path=path))
+        echo(t("wrote", lang, path=path))
 
 
 def exit_code(result: ScanResult, signal_name: str | None = None) -> int:

@@ -11,8 +11,19 @@ import typer
 
 from scanner.checks.catalog import load_catalog
 from scanner.cli import EXIT_BLOCKED, EXIT_OK, EXIT_UNKNOWN
-from scanner.cli.scan_options import CsvDialectOpt, CsvOut, Cu, JsonOut, LangOpt, check_target, lang_or_default
+from scanner.cli.scan_options import (
+    CsvDialectOpt,
+    CsvOut,
+    Cu,
+    JsonOut,
+    LangOpt,
+    Wide,
+    check_target,
+    exchange_option,
+    lang_or_default,
+)
 from scanner.cli.scanning import Outputs, exit_code, print_result, write_outputs
+from scanner.cli.terminal import echo
 from scanner.errors import FactsError, UsageError
 from scanner.evaluate.engine import EvaluationParams, evaluate_organisation
 from scanner.facts.installer import InstallerFacts
@@ -60,7 +71,7 @@ def show(
     wanted = host.strip().lower()
     for outcome in result.outcomes:
         if wanted in (outcome.host.name.lower(), (outcome.host.fqdn or "").lower()):
-            typer.echo(host_table(result, outcome.host.name, lang_or_default(lang)))
+            echo(host_table(result, outcome.host.name, lang_or_default(lang)))  # fact values: remote text
             return
     source = str(report) if report is not None else f"run {result.info.run_id}"
     raise UsageError(t("no_host", lang_or_default(lang), name=host, source=source))
@@ -70,7 +81,8 @@ def evaluate(
     report: Annotated[Path, typer.Argument(
         metavar="FACTS.json", help="A JSON report written by --json, or saved facts (samples/facts/).")],
     exchange: Annotated[str | None, typer.Option(
-        "--exchange", "-x", metavar="2013|2016|2019", help="Target version (default: the report's).")] = None,
+        "--exchange", "-x", metavar="2013|2016|2019|SE", callback=exchange_option,
+        help="Target version (default: the report's).")] = None,
     cu: Cu = None,
     directory: Annotated[list[Path] | None, typer.Option(
         "--directory", metavar="FILE",
@@ -80,6 +92,7 @@ def evaluate(
     csv_dialect: CsvDialectOpt = CsvDialect.EXCEL,
     json: JsonOut = None,
     lang: LangOpt = None,
+    wide: Wide = False,
 ) -> None:
     """Judge saved facts again with today's rules. Offline: no host is contacted."""
     saved, installer = read_saved_with_installer(report)
@@ -96,7 +109,7 @@ def evaluate(
     # The saved facts were interned as they were read; so are the new verdicts and cells, which
     # keeps a big fleet's result compact and lets the JSON report encode each distinct value once.
     result = assemble(info, saved.outcomes, load_catalog(), params, interner=Interner())
-    outputs = Outputs(csv=csv, csv_dialect=csv_dialect, json=json, lang=lang_or_default(lang))
+    outputs = Outputs(csv=csv, csv_dialect=csv_dialect, json=json, lang=lang_or_default(lang), wide=wide)
     write_outputs(result, outputs)
     if result.outcomes:
         print_result(result, outputs)
@@ -106,9 +119,9 @@ def evaluate(
     catalog = load_catalog()
     verdicts = evaluate_organisation(catalog, params)
     status = organisation_status(verdicts, catalog)
-    typer.echo(organisation_table(verdicts, status, outputs.lang))
+    echo(organisation_table(verdicts, status, outputs.lang))
     for path in outputs.paths:
-        typer.echo(t("wrote", outputs.lang, path=path))
+        echo(t("wrote", outputs.lang, path=path))
     raise typer.Exit(_ORG_EXIT[status])
 
 

@@ -9,11 +9,12 @@ import os
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from scanner.checks.catalog import Catalog, load_catalog
+from scanner.checks.targets import EXCHANGE_VERSIONS, normalize_version
 from scanner.cli.scan_options import (
     CsvOut,
     JsonOut,
@@ -21,6 +22,7 @@ from scanner.cli.scan_options import (
     NoProgress,
     Quiet,
     check_target,
+    exchange_option,
     lang_or_default,
     sweep_limits,
     transport_settings,
@@ -34,6 +36,7 @@ from scanner.cli.scanning import (
     say_run_failure,
     write_outputs,
 )
+from scanner.cli.stopping import StopSignals
 from scanner.collect.limits import MAX_CONCURRENCY
 from scanner.collect.observer import ScanObserver
 from scanner.collect.order import expected_seconds
@@ -60,6 +63,9 @@ from scanner.sweep.config import (
 )
 from scanner.sweep.password_file import read_password_file
 from scanner.sweep.policy import apply_fail_on
+
+if TYPE_CHECKING:
+    from scanner.report.events import EventLog
 
 SWEEP = "Sweep"
 OUT = "Outputs"
@@ -168,16 +174,25 @@ def _resume_target(store: HistoryStore, ref: str, config: SweepConfig) -> Target
 
 
 def _previous(store: HistoryStore | None, run_id: str, zone: str) -> ScanResult | None:
-    """The newest complete run of this zone before this one, for "changes since the previous sweep"."""
+    """The newest complete run of this zone before this one, for "changes since the previous sweep". One that
+    cannot be read (a damaged database page, a corrupt row) costs the comparison, never tonight's
+    reports: a warning line says so."""
     if store is None:
         return None
-    previous_id = store.previous_complete(run_id)
-    if previous_id is None:
-        for candidate in store.last_complete(2, zone):  # a brand-new run is not in the database yet
-            if candidate != run_id:
-                previous_id = candidate
-                break
-    return store.load_result(previous_id) if previous_id else None
+    previous_id: str | None = None
+    try:
+        previous_id = store.previous_complete(run_id)
+        if previous_id is None:
+            for candidate in store.last_complete(2, zone):  # a brand-new run is not in the database yet
+                if candidate != run_id:
+                    previous_id = candidate
+                    break
+        return store.load_result(previous_id) if previous_id else None
+    except HistoryError as exc:
+        which = f"run {previous_id}" if previous_id else "the previous run"
+        typer.echo(f"exready sweep: warning: cannot read {which} to compare with ({exc}); the reports "
+                   "show no changes since the previous sweep", err=True)
+        return None
 
 
 def sweep(
@@ -188,7 +203,8 @@ def sweep(
     inventory: Annotated[Path | None, typer.Option(
         "--inventory", "-i", metavar="FILE", help="Inventory file (overrides [inventory]).")] = None,
     exchange: Annotated[str | None, typer.Option(
-        "--exchange", "-x", metavar="2013|2016|2019", help="Target Exchange version.")] = None,
+        "--exchange", "-x", metavar="2013|2016|2019|SE", callback=exchange_option,
+        help="Target Exchange version.")] = None,
     cu: Annotated[int | None, typer.Option(
         "--cu", min=0, metavar="N", help="Target cumulative update.")] = None,
     user: Annotated[str | None, typer.Option(
@@ -251,8 +267,9 @@ def sweep(
     if inventory is not None:
         config = replace(config, inventory_file=inventory, ad=None)
     if exchange is not None:
-        if exchange not in ("2013", "2016", "2019"):
-            raise UsageError(f"--exchange {exchange!r}: expected 2013, 2016 or 2019")
+        exchange = normalize_version(exchange)
+        if exchange not in EXCHANGE_VERSIONS:
+            raise UsageError(f"--exchange {exchange!r}: expected {', '.join(EXCHANGE_VERSIONS)}")
         config = replace(config, exchange=exchange)
     if cu is not None:
         config = replace(config, cu=cu)
@@ -365,8 +382,26 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
 
         events = EventLog(paths["log"])
         observers.append(events)
+    with StopSignals() as signals:  # until the outputs are written: a late Ctrl-C waits for them
+        signals.expect(paths[key] for key in ("csv", "json", "findings", "html"))
+        code = _scan_and_report(request, catalog, observers, events, recorder, store, paths, lang, dialect,
+                                signals, config, no_progress=no_progress, quiet=quiet)
+    if recorder is not None and recorder.failure is not None:
+        state = "recorded as interrupted" if recorder.closed_interrupted else "left unfinished"
+        raise HistoryError(
+            f"the sweep ran and its reports were written, but {recorder.failure}; run {target.run_id} is "
+            f"{state} in the history: once there is room, 'exready sweep --resume {target.run_id}' scans the "
+            "hosts it could not record")
+    raise typer.Exit(code)
+
+
+def _scan_and_report(request: ScanRequest, catalog: Catalog, observers: list[ScanObserver],
+                     events: EventLog | None, recorder: HistoryRecorder | None, store: HistoryStore | None,
+                     paths: dict[str, Path | None], lang: Lang, dialect: CsvDialect, signals: StopSignals,
+                     config: SweepConfig, *, no_progress: bool, quiet: bool) -> int:
+    """Scan, write the reports and say what was written; the exit code by ``--fail-on``."""
     try:
-        run = run_scan(request, catalog, observers, progress=not no_progress)
+        run = run_scan(request, catalog, observers, progress=not no_progress, signals=signals)
     finally:
         if events is not None:
             events.close()
@@ -379,18 +414,20 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
     offline = recorder is not None and (recorder.spool is not None or recorder.failure is not None)
 
     outputs = Outputs(csv=paths["csv"], csv_dialect=dialect, json=paths["json"], lang=lang, quiet=quiet)
-    write_outputs(result, outputs)
+    write_outputs(result, outputs, signals)
     rules = {m.id: m for m in catalog.all_meta()}
     if paths["findings"] is not None:
         from scanner.report.findings_csv import write_findings_csv
 
         write_findings_csv(result, paths["findings"], rules, dialect, lang.value)
+        signals.wrote(paths["findings"])
     previous = _previous(store if not offline else None, result.info.run_id, config.zone)
     changes: RunDiff | None = diff_results(previous, result) if previous is not None else None
     if paths["html"] is not None:
         from scanner.report.html import write_html
 
         write_html(result, paths["html"], rules, changes, lang.value)
+        signals.wrote(paths["html"])
     print_result(result, outputs)
     for key in ("findings", "html", "log"):
         if paths[key] is not None and not quiet:
@@ -401,6 +438,9 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
             f"{len(changes.newly_ready)} newly ready, {len(changes.newly_unknown)} newly unknown cell(s); "
             f"{len(changes.added_hosts)} host(s) added, {len(changes.removed_hosts)} gone "
             f"(exready diff {changes.old.run_id} {result.info.run_id})")
+    if recorder is not None and recorder.recovered is not None:
+        typer.echo(f"exready sweep: warning: a history write failed during the sweep ({recorder.recovered}); "
+                   "the whole run was stored at its end", err=True)
     if recorder is not None and recorder.outage is not None and recorder.spool is None \
             and recorder.failure is None:
         typer.echo(f"exready sweep: the history database went away during the sweep ({recorder.outage}); "
@@ -414,10 +454,7 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
         typer.echo(f"recorded as run {result.info.run_id} in {store.where}"
                    + (f" (zone {config.zone})" if config.zone != "default" else ""), err=True)
     say_run_failure(result, lang)
-    if recorder is not None and recorder.failure is not None:
-        raise HistoryError(f"the sweep ran and its reports were written, but {recorder.failure}")
-    code = apply_fail_on(exit_code(result, run.signal_name), config.fail_on)
-    raise typer.Exit(code)
+    return apply_fail_on(exit_code(result, run.signal_name), config.fail_on)
 
 
 def register(app: typer.Typer) -> None:

@@ -38,6 +38,10 @@ class Session:
     def abort(self) -> None:  # pragma: no cover - protocol
         raise NotImplementedError
 
+    def on_accepted(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (from any thread) once the host has accepted the credential, before the
+        collector has answered. A session that cannot tell says nothing: its outcome says it."""
+
 
 SessionFactory = Callable[[Host], Session]
 
@@ -68,29 +72,53 @@ class SweepStats:
 class _Breaker:
     """Counts consecutive authentication failures with the sweep's one credential.
 
-    Until the credential has worked once (``proven``), the runner keeps the attempts in flight plus
-    the failures so far under the threshold, so a wrong password costs the account at most
-    ``threshold`` failed logons, not one per concurrent host. Once it has worked, hosts run at full
-    concurrency and a run of failures (a password changed mid-sweep) stops the sweep after the
-    threshold plus whatever was in flight."""
+    Until the credential has worked (``proven``), the runner keeps the attempts in flight plus the
+    failures so far under the threshold, so a wrong password costs the account at most ``threshold``
+    failed logons, not one per concurrent host. Once it has worked, hosts run at full concurrency.
+    The first failure after that puts the credential in doubt (a password changed mid-sweep): the
+    same limit applies again, until a host started after that failure accepts the credential. Hosts
+    started earlier prove nothing: they logged on before the change, and their successes neither
+    clear the doubt nor reset the count, so a stream of them cannot let new failures run on.
+
+    Attempts are numbered in the order they start (``begin``); an outcome is recorded with its
+    attempt's number (None: the host was never attempted)."""
 
     def __init__(self, threshold: int) -> None:
         self.threshold = threshold
         self.consecutive = 0
         self.open = False
         self.proven = threshold <= 0
+        self._started = 0
+        self._doubt_from = 0  # only attempts numbered from here on can prove the credential
 
-    def record(self, outcome: HostOutcome) -> None:
-        if self.threshold <= 0:
+    def begin(self) -> int:
+        self._started += 1
+        return self._started - 1
+
+    def record(self, outcome: HostOutcome, attempt: int | None) -> None:
+        if self.threshold <= 0 or attempt is None:
             return
         if outcome.kind is OutcomeKind.AUTH_FAILED:
             self.consecutive += 1
             if self.consecutive >= self.threshold:
                 self.open = True
-        elif outcome.kind is OutcomeKind.OK:
+            if self.proven:
+                self.proven = False
+                self._doubt_from = self._started
+            return
+        if attempt < self._doubt_from:
+            return  # logged on before the credential came into doubt
+        if outcome.kind is OutcomeKind.OK:
             self.consecutive = 0
         if outcome.ok or (outcome.kind is OutcomeKind.PROBE_ERROR and outcome.auth_mechanism is not None):
             self.proven = True  # the host accepted the credential
+
+    def accepted(self, attempt: int) -> None:
+        """A host took the credential at logon: it works (unless the host started before a doubt)."""
+        if self.threshold <= 0 or attempt < self._doubt_from:
+            return
+        self.proven = True
+        self.consecutive = 0
 
     def may_start(self, in_flight: int) -> bool:
         return self.open or self.proven or in_flight + self.consecutive < self.threshold
@@ -137,18 +165,19 @@ class SweepRunner:
     async def _one(self, index: int, host: Host, results: list[HostOutcome | None],
                    executor: ThreadPoolExecutor, breaker: _Breaker, stop: asyncio.Event,
                    stop_task: asyncio.Future[Any]) -> None:
+        attempt: list[int] = []  # the breaker's number for this host's attempt, once it starts
         try:
-            outcome = await self._scan(host, executor, breaker, stop, stop_task)
+            outcome = await self._scan(host, executor, breaker, stop, stop_task, attempt)
         except Exception as exc:  # a bug in the runner must still leave the host an outcome
             log.exception("internal error while scanning %s", host.name)
             outcome = HostOutcome(host, OutcomeKind.PROBE_ERROR, f"internal error: {type(exc).__name__}")
-        breaker.record(outcome)
+        breaker.record(outcome, attempt[0] if attempt else None)
         results[index] = outcome
         self._notify("host_done", outcome)
         await self._wake()  # a finished host may let a waiting one start
 
     async def _scan(self, host: Host, executor: ThreadPoolExecutor, breaker: _Breaker,
-                    stop: asyncio.Event, stop_task: asyncio.Future[Any]) -> HostOutcome:
+                    stop: asyncio.Event, stop_task: asyncio.Future[Any], attempt: list[int]) -> HostOutcome:
         if stop.is_set():
             return HostOutcome(host, OutcomeKind.INTERRUPTED, "the sweep was interrupted before this host")
         if breaker.open:
@@ -160,17 +189,23 @@ class SweepRunner:
             return HostOutcome(host, OutcomeKind.NOT_ATTEMPTED, self._breaker_reason())
         self._in_flight += 1
         self.stats.peak_in_flight = max(self.stats.peak_in_flight, self._in_flight)
+        attempt.append(breaker.begin())
         try:
-            return await self._attempt(host, executor, stop, stop_task)
+            return await self._attempt(host, executor, stop, stop_task, breaker, attempt[0])
         finally:
             self._in_flight -= 1
 
     async def _attempt(self, host: Host, executor: ThreadPoolExecutor, stop: asyncio.Event,
-                       stop_task: asyncio.Future[Any]) -> HostOutcome:
+                       stop_task: asyncio.Future[Any], breaker: _Breaker, attempt: int) -> HostOutcome:
         self._notify("host_started", host)
         started = time.monotonic()
         session = self._factory(host)
         loop = asyncio.get_running_loop()
+
+        def accepted() -> None:  # the session's thread: hand it to the loop, which owns the breaker
+            loop.call_soon_threadsafe(self._accepted, breaker, attempt)
+
+        session.on_accepted(accepted)
         start_async = getattr(session, "start_async", None)
         # A session run elsewhere (a worker process) needs no thread here to wait for it.
         future: asyncio.Future[Any] = start_async() if start_async is not None \
@@ -219,6 +254,12 @@ class SweepRunner:
             loop.create_task(self._wake())
 
         future.add_done_callback(released)
+
+    def _accepted(self, breaker: _Breaker, attempt: int) -> None:
+        was = breaker.proven
+        breaker.accepted(attempt)
+        if breaker.proven and not was:
+            asyncio.get_running_loop().create_task(self._wake())  # the hosts held back may start now
 
     async def _wake(self) -> None:
         assert self._gate is not None

@@ -40,6 +40,9 @@ class CollectorSession(Session):
     def abort(self) -> None:
         self._transport.abort()
 
+    def on_accepted(self, callback: Callable[[], None]) -> None:
+        self._transport.on_accepted(callback)
+
     def run_outcome(self) -> HostOutcome:
         started = time.monotonic()
         try:
@@ -48,8 +51,8 @@ class CollectorSession(Session):
             return HostOutcome(self._host, outcome_kind(err), str(err), duration_s=time.monotonic() - started)
         try:
             facts = self._parse(self._host.name, answer.output)
-        except CollectorError as err:
-            return HostOutcome(self._host, OutcomeKind.PROBE_ERROR, str(err),
+        except (CollectorError, TransportError) as err:  # TransportError: an answer past its size cap
+            return HostOutcome(self._host, outcome_kind(err), str(err),
                                auth_mechanism=answer.auth_mechanism, duration_s=answer.elapsed_s,
                                ps_version=answer.remote.powershell, psrp_protocol=answer.remote.protocol)
         if self._interner is not None:

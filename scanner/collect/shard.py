@@ -10,8 +10,10 @@ matrix cells, so evaluation is spread over the workers too. The result does not 
 workers there are.
 
 Workers are started with the ``spawn`` method (the only one on Windows, and safe with threads).
-They ignore SIGINT, which a terminal's Ctrl-C sends to the whole process group: the parent decides
-what an interrupt means. A worker whose parent goes away sees its pipe close and exits.
+They ignore SIGINT and SIGTERM: a terminal's Ctrl-C reaches the whole process group, and ``systemctl
+stop`` sends SIGTERM to every process of the unit's control group. Only the parent decides what a
+signal means (its hosts in flight end "interrupted"); a worker killed by it would turn them into
+internal errors. A worker whose parent goes away sees its pipe close and exits.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ import pickle
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -94,6 +97,7 @@ class ShardPool:
         self._readers: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._pending: dict[int, tuple[int, Host, Future[HostOutcome]]] = {}
+        self._accepted: dict[int, Callable[[], None]] = {}  # ticket -> the runner's callback
         self._tickets = itertools.count(1)
         self.evaluated: dict[str, Evaluated] = {}
         self.interner = Interner()  # answers arrive as fresh copies: share what is equal
@@ -114,7 +118,8 @@ class ShardPool:
                 parent_end, child_end = ctx.Pipe(duplex=True)
                 proc = ctx.Process(target=_worker_main, args=(child_end,), name=f"exready-shard-{index}",
                                    daemon=True)
-                proc.start()
+                with _stop_signals_blocked():
+                    proc.start()
                 child_end.close()
                 parent_end.send(start)
                 self._procs.append(proc)
@@ -170,10 +175,12 @@ class ShardPool:
     def session(self, host: Host) -> Session:
         return RemoteSession(self, host)
 
-    def submit(self, host: Host) -> tuple[int, Future[HostOutcome]]:
+    def submit(self, host: Host, accepted: Callable[[], None] | None = None) -> tuple[int, Future[HostOutcome]]:
         future: Future[HostOutcome] = Future()
         with self._lock:
             ticket = next(self._tickets)
+            if accepted is not None:
+                self._accepted[ticket] = accepted
             worker = min(range(len(self._load)), key=self._load.__getitem__)  # the least busy
             self._load[worker] += 1
             self._pending[ticket] = (worker, host, future)
@@ -204,7 +211,12 @@ class ShardPool:
                 message = pickle.loads(conn.recv_bytes())  # noqa: S301 - our own worker, over our own pipe
             except (EOFError, OSError):
                 break
-            if message[0] == "done":
+            if message[0] == "accepted":
+                with self._lock:
+                    callback = self._accepted.pop(message[1], None)
+                if callback is not None:
+                    callback()
+            elif message[0] == "done":
                 _, ticket, outcome, evaluated = message
                 self.interner.outcome(outcome)
                 if evaluated is not None:
@@ -222,6 +234,7 @@ class ShardPool:
 
     def _finish(self, ticket: int, outcome: HostOutcome, evaluated: Evaluated | None) -> None:
         with self._lock:
+            self._accepted.pop(ticket, None)
             entry = self._pending.pop(ticket, None)
             if entry is None:
                 return
@@ -271,9 +284,13 @@ class RemoteSession(Session):
         self._host = host
         self._ticket: int | None = None
         self._aborted = threading.Event()
+        self._on_accepted: Callable[[], None] | None = None
+
+    def on_accepted(self, callback: Callable[[], None]) -> None:
+        self._on_accepted = callback  # the worker says when its session's host took the credential
 
     def run_outcome(self) -> HostOutcome:
-        ticket, future = self._pool.submit(self._host)
+        ticket, future = self._pool.submit(self._host, self._on_accepted)
         self._ticket = ticket
         if self._aborted.is_set():
             self._pool.abort(ticket)
@@ -281,7 +298,7 @@ class RemoteSession(Session):
 
     def start_async(self) -> asyncio.Future[HostOutcome]:
         """The same as ``run_outcome``, without a thread in this process to wait for the worker."""
-        ticket, future = self._pool.submit(self._host)
+        ticket, future = self._pool.submit(self._host, self._on_accepted)
         self._ticket = ticket
         if self._aborted.is_set():
             self._pool.abort(ticket)
@@ -300,10 +317,41 @@ def _lost(host: Host, why: str) -> HostOutcome:
 # -- the worker process -------------------------------------------------------------------------------
 
 
+# The signals that stop a sweep. Windows has SIGTERM in the signal module, but nothing sends it to
+# another process there (a console's Ctrl-C arrives as SIGINT in every process attached to it).
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name))
+
+
+@contextmanager
+def _stop_signals_blocked() -> Iterator[None]:
+    """Block the stop signals in this thread while it starts a worker: the child inherits the mask
+    through fork and exec, so a signal sent to the group during its second of start-up stays pending
+    until the worker has chosen to ignore it, instead of killing it half-started. The parent starts
+    workers from an executor thread, so its own main thread still takes the signal at once.
+    Windows has no signal masks: there the window stays (and no one sends SIGTERM to a group)."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None:
+        yield
+        return
+    previous = mask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, previous)
+
+
+def _ignore_stop_signals() -> None:
+    """The parent alone decides what Ctrl-C or SIGTERM means (see the module's docstring)."""
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is not None:  # blocked while the parent started us; ignored now, so a pending one is dropped
+        mask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+
 def _worker_main(conn: Connection) -> None:
     """Run sessions as the parent asks, one thread each, until told to quit or the pipe closes."""
-    if hasattr(signal, "SIGINT"):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent decides
+    _ignore_stop_signals()
     start: _Start = conn.recv()
     from scanner.collect.session import CollectorSession
     from scanner.facts.parse import parse_collector_output
@@ -319,6 +367,16 @@ def _worker_main(conn: Connection) -> None:
 
     def run(ticket: int, host: Host) -> None:
         session = CollectorSession(host, settings, start.script, parse_collector_output, tls)
+
+        def accepted() -> None:
+            try:
+                data = _dumps(("accepted", ticket))
+                with send_lock:
+                    conn.send_bytes(data)
+            except (OSError, ValueError):
+                pass  # the parent is gone
+
+        session.on_accepted(accepted)
         with sessions_lock:
             sessions[ticket] = session
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from scanner.directory.catalog_org import read_catalog_org_facts
@@ -18,6 +19,8 @@ from scanner.directory.filters import all_of, bit_and
 from scanner.directory.setup_org import read_setup_org_facts
 from scanner.directory.sites import rdn_value
 from scanner.errors import DirectoryAuthError, DirectoryQueryError
+from scanner.facts.lifecycle import lifecycle
+from scanner.facts.version import Version
 from scanner.model.facts import Fact, FactStatus, OrgFacts
 from scanner.model.host import Host
 
@@ -240,17 +243,23 @@ def read_exchange_servers(
         missing_ok=True,
     )
     servers = []
+    today = datetime.now(UTC).date()
     for dn, attrs in entries:
         serial = first_str(attrs, "serialNumber") or ""
         number = first_int(attrs, "versionNumber")
+        version = version_from_serial(serial) or version_from_number(number)
+        life = lifecycle(Version.try_parse(version), today)
         servers.append(
             {
                 "name": (first_str(attrs, "cn") or rdn_value(dn)).upper(),
                 "dn": dn,
                 "serial_number": serial,
                 "roles": first_int(attrs, "msExchCurrentServerRoles") or 0,
-                "version": version_from_serial(serial) or version_from_number(number),
+                "version": version,
                 "version_number": number,
+                # the product and whether Microsoft still supports it, on the day AD was read
+                **(life.as_fact() if life is not None else {"product": None, "end_of_support": None,
+                                                            "supported": None}),
             }
         )
     return sorted(servers, key=lambda s: s["name"])

@@ -7,6 +7,7 @@ Invariants:
   listed by ``exready checks list`` only;
 - a host that was not scanned gets UNKNOWN for every rule that needs host facts, with the reason
   matching how the scan ended; rules that read only AD facts (or inputs) are still judged;
+- a warning-severity rule that fires gives WARN, never FAIL (FAIL means it blocks the role);
 - a rule that raises is a bug in exready: the engine catches it here, at its boundary, and records
   UNKNOWN with reason RULE_ERROR and a neutral text naming the rule (the exception goes to the log, not
   into a verdict a reader takes for a finding), so one bad rule never hides other verdicts;
@@ -29,6 +30,7 @@ from scanner.facts.installer import InstallerFacts
 from scanner.model.facts import Fact, OrgFacts
 from scanner.model.host import Host
 from scanner.model.outcome import HostOutcome, OutcomeKind
+from scanner.model.rule import Severity
 from scanner.model.verdict import Status, UnknownReason, Verdict
 
 log = logging.getLogger(__name__)
@@ -104,6 +106,14 @@ def run_rule(rule: Rule, ctx: RuleContext) -> Verdict:
         return ctx.unknown(
             UnknownReason.RULE_ERROR, f"rule {rule.id} returned a malformed verdict: {problem}"
         )
+    return warning_level(verdict, rule.severity)
+
+
+def warning_level(verdict: Verdict, severity: Severity) -> Verdict:
+    """A warning-severity rule that fires warns: it never blocks, so every report says ``warn``
+    (the matrix already counted it as a warning; the verdict now says so too)."""
+    if verdict.status is Status.FAIL and severity is Severity.WARNING:
+        return replace(verdict, status=Status.WARN)
     return verdict
 
 

@@ -85,7 +85,9 @@ ORG_FACTS: tuple[FactSpec, ...] = (
              "CN=<Org>,CN=Microsoft Exchange,CN=Services,CN=Configuration,..."),
     FactSpec("ad.exchange_servers",
              "list of {name: str (cn, upper case), dn: str, serial_number: str ('Version 15.0 (Build 31497.2)'), "
-             "roles: int (msExchCurrentServerRoles), version: str|None ('15.0.1497.2' when derivable)}",
+             "roles: int (msExchCurrentServerRoles), version: str|None ('15.0.1497.2' when derivable), "
+             "product: str|None ('Exchange 2016', 'Exchange SE'), end_of_support: str|None (ISO date; None for "
+             "SE), supported: bool|None (on the day AD was read)}",
              "objectClass=msExchExchangeServer under CN=Administrative Groups,<Org>"),
     FactSpec("ad.rus", "list of {name: str, dn: str, domain_link: str|None}",
              "objectClass=msExchAddressListService under CN=Microsoft Exchange,CN=Services,..."),

@@ -12,13 +12,18 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from scanner.errors import CollectorError
+from scanner.errors import AnswerTooLarge, CollectorError
 from scanner.facts.version import Version
 from scanner.model.facts import Fact, FactStatus, HostFacts
 
 WIRE_SCHEMA = 2  # the "schema" key of the collector's answer (2: one JSON string; 1 was a Hashtable)
 MARKER_KEY = "exready_collector"
 _MAX_ERROR = 500
+# The collector's real answer is a few KB, its largest fact (the hotfix list) a few hundred bytes to a
+# few KB. An answer or a fact past these caps is not the collector's: the host is a remote fault,
+# with the size, rather than megabytes of facts carried into reports and history.
+MAX_ANSWER = 1024 * 1024  # characters of the answer's JSON text
+MAX_FACT = 64 * 1024  # characters of one fact's entry (status, value, error), as compact JSON
 _SNIPPET = 80  # characters of a non-JSON answer quoted in the error
 
 Shape = Callable[[Any], Any]  # returns the normalised value or raises ValueError with the reason
@@ -237,10 +242,23 @@ def _decode(host: str, text: str) -> Mapping[str, Any]:
     return table
 
 
+def _check_fact_sizes(host: str, facts: Mapping[str, Any]) -> None:
+    for key, entry in facts.items():
+        size = len(json.dumps(entry, separators=(",", ":"), ensure_ascii=False, default=str))
+        if size > MAX_FACT:
+            raise AnswerTooLarge(f"{host}: the fact {str(key)[:80]!r} is {size:,} characters of JSON, past the "
+                                 f"{MAX_FACT // 1024} KiB cap on one fact")
+
+
 def parse_collector_output(host: str, output: object) -> HostFacts:
     """Parse what the transport received for ``host``. Raises CollectorError when the answer is not the
-    collector's shape or carries an unknown schema."""
-    table = _decode(host, _the_text(host, output))
+    collector's shape or carries an unknown schema, AnswerTooLarge when it or one of its facts is past
+    its size cap."""
+    text = _the_text(host, output)
+    if len(text) > MAX_ANSWER:
+        raise AnswerTooLarge(f"{host}: the collector's answer is {len(text):,} characters, past the "
+                             f"{MAX_ANSWER // (1024 * 1024)} MiB cap (the collector's real answer is a few KB)")
+    table = _decode(host, text)
     marker = table.get(MARKER_KEY)
     if not isinstance(marker, str) or not marker.strip():
         raise CollectorError(
@@ -254,6 +272,8 @@ def parse_collector_output(host: str, output: object) -> HostFacts:
     facts = table.get("facts")
     if not isinstance(facts, Mapping):
         raise CollectorError(f"{host}: the collector's answer has no facts table")
+    if len(text) > MAX_FACT:  # only then can one fact be past its cap
+        _check_fact_sizes(host, facts)
     shapes = fact_shapes()
     parsed: dict[str, Fact] = {}
     for key, entry in facts.items():

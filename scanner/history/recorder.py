@@ -35,6 +35,10 @@ class HistoryRecorder(NullObserver):
     is given: from then on the records go to a local spool file, in order, and are delivered when
     the server answers again (``settle`` tries once more at the end of the sweep). What is still on
     disk at the end is delivered by the next sweep of the zone (``deliver_pending``).
+
+    At the end it tries once more to store the whole result (the disk may have room again); if that
+    fails too, it closes the run as interrupted (``closed_interrupted``), one small update, so the run
+    reads as one to resume rather than as a sweep that died (abandoned).
     """
 
     def __init__(
@@ -59,6 +63,8 @@ class HistoryRecorder(NullObserver):
         self._next_try = 0.0
         self._delay = RETRY_FIRST_S
         self._kept_hosts = 0
+        self.recovered: HistoryError | None = None  # a write failed, but the whole result was stored at the end
+        self.closed_interrupted = False
 
     @property
     def kept(self) -> int:
@@ -84,7 +90,23 @@ class HistoryRecorder(NullObserver):
             self.run_id = result.info.run_id
             self._guard(lambda: self.store.save_result(result, zone=self.zone))
             return
-        self._write(Finish(result), lambda: self.store.finish_run(result))
+        if self.failure is None:  # a server gone away keeps the end on disk with the rest
+            self._write(Finish(result), lambda: self.store.finish_run(result))
+            return
+        run_id = self.run_id
+        try:  # the result holds every outcome: if it fits now, the history is whole after all
+            self.store.finish_run(result)
+        except HistoryError:
+            pass
+        else:
+            log.warning("history: %s; the whole run was stored at its end", self.failure)
+            self.recovered, self.failure = self.failure, None
+            return
+        try:
+            self.store.mark_interrupted(run_id)
+        except HistoryError:
+            return  # it will read as abandoned; still resumable
+        self.closed_interrupted = True
 
     def settle(self, wait_s: float) -> None:
         """At the end of the sweep: if records wait on disk, try to deliver them for up to ``wait_s``

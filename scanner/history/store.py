@@ -356,10 +356,9 @@ class HistoryStore:
                 [(info.run_id, info.run_id, *_host_values(o.host), info.run_id, o.host.name)
                  for o in result.outcomes],
             )
-            db.executemany(
-                db.upsert("outcomes", _OUTCOME_COLUMNS, ("run_id", "host")),
-                [_outcome_values(info.run_id, o) for o in result.outcomes],
-            )
+            with db.pipeline():  # one round trip for all of them on PostgreSQL
+                for outcome in result.outcomes:
+                    self._write_outcome(db, info.run_id, outcome)
             db.execute("DELETE FROM verdicts WHERE run_id = ?", (info.run_id,))
             db.execute("DELETE FROM cells WHERE run_id = ?", (info.run_id,))
             db.bulk_insert(
@@ -398,6 +397,15 @@ class HistoryStore:
                     )
                     for i, c in enumerate(result.cells)
                 ),
+            )
+
+    def mark_interrupted(self, run_id: str) -> None:
+        """Close a run whose history could not be written whole (a full disk): one small update, so
+        that it reads as an interrupted run to resume, not as a sweep that died."""
+        with self._transaction("record the run end") as db:
+            db.execute(
+                "UPDATE runs SET status = ?, finished = ? WHERE id = ? AND status = 'running'",
+                (RunStatus.INTERRUPTED.value, _now(), run_id),
             )
 
     def save_result(
@@ -640,6 +648,15 @@ class HistoryStore:
                 " WHERE run_id = ? ORDER BY position",
                 (run_id,),
             ).fetchall()
+        try:
+            return self._result(info, outcomes, roles_json, org_json, verdict_rows, cell_rows)
+        except (ValueError, TypeError) as exc:  # undecodable JSON, an unknown status: a damaged row
+            raise HistoryError(
+                f"history database {self.path}: run {run_id} is unreadable ({type(exc).__name__}: {exc})"
+            ) from exc
+
+    def _result(self, info: RunInfo, outcomes: list[HostOutcome], roles_json: str, org_json: str | None,
+                verdict_rows: list[Any], cell_rows: list[Any]) -> ScanResult:
         verdicts: dict[str, list[Verdict]] = {}
         for host, rule_id, status, detail, evidence_json, reason in verdict_rows:
             verdicts.setdefault(host, []).append(

@@ -79,11 +79,14 @@ def _list_rows(path: Path, text: str) -> Iterable[Host]:
 
 
 def _csv_rows(path: Path, text: str) -> Iterable[Host]:
+    # Only the delimiter is guessed, from the header; the quoting is Excel's, always: a header has no
+    # quotes to learn from, and a dialect sniffed from it says "no doubled quotes", which garbles a
+    # cell like "Paris ""North""" in every row below.
     try:
-        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+        delimiter = ","
+    reader = csv.DictReader(io.StringIO(text), dialect=csv.excel, delimiter=delimiter)
     if not reader.fieldnames or not ({"name", "host"} & {f.strip().lower() for f in reader.fieldnames}):
         raise InventoryError(f"{path}:1: the CSV header needs a 'name' (or 'host') column")
     for row in reader:

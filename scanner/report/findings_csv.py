@@ -31,9 +31,9 @@ from pathlib import Path
 
 from scanner.matrix.build import NOT_CONSULTED
 from scanner.model.matrix import Cell
-from scanner.model.rule import RuleMeta
+from scanner.model.rule import RuleMeta, Severity
 from scanner.model.run import ScanResult
-from scanner.model.verdict import Status
+from scanner.model.verdict import Status, Verdict
 from scanner.report.csv_safe import CsvDialect, write_csv
 
 FINDINGS_COLUMNS = (
@@ -54,6 +54,14 @@ FINDINGS_COLUMNS = (
 )
 
 FINDING_STATUSES = frozenset({Status.FAIL, Status.WARN, Status.UNKNOWN})
+
+
+def shown_status(verdict: Verdict, meta: RuleMeta | None) -> Status:
+    """The verdict's status as reports show it: a warning-severity rule that fires warns. Today's
+    engine already says so; a report or history run written before it said ``fail``."""
+    if verdict.status is Status.FAIL and meta is not None and meta.severity is Severity.WARNING:
+        return Status.WARN
+    return verdict.status
 
 
 def compact_json(value: object) -> str:
@@ -95,7 +103,7 @@ def findings_rows(
                 verdict.rule_id,
                 meta.title.get(lang) if meta else "",
                 meta.severity.value if meta else "",
-                verdict.status.value,
+                shown_status(verdict, meta).value,
                 verdict.reason.value if verdict.reason else "",
                 verdict.detail,
                 compact_json(dict(verdict.evidence)) if verdict.evidence else "",

@@ -111,7 +111,7 @@ class Draft:
     services: dict[str, SimService] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     updates: dict[str, dict[str, str]] = field(default_factory=dict)
-    family: str = ""  # "2008r2", "2012", "2012r2", "2016", "2019", "2022"
+    family: str = ""  # "2008r2", "2012", "2012r2", "2016", "2019", "2022", "2025"
     # the members of the local Administrators group (name, SID); None: the host's defaults
     admins: list[tuple[str, str]] | None = None
     account_fixed: bool = False  # USERDOMAIN/USERNAME set by the profile, not the site's account

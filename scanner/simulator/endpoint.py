@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import replace
 
 from scanner.simulator import auth, crypto, http, scripts, wsman
-from scanner.simulator.faults import FaultSpec, WsmanFault, quota_fault
+from scanner.simulator.faults import DEFAULT_FLOOD, FaultSpec, WsmanFault, quota_fault
 from scanner.simulator.profiles import Credentials, SimHost
 from scanner.simulator.psrp import ClientGone, Shell, remoting
 from scanner.simulator.stats import HostCounters, HostStats
@@ -170,6 +170,8 @@ class HostRuntime:
             self.counters.auth_fail += 1
             if fault is not None and fault.kind == "always_401":
                 self.counters.faults_injected += 1
+                if fault.delay_s:  # a refusal that takes a while (NTLM pass-through to a distant DC)
+                    await asyncio.sleep(fault.delay_s)
         if not outcome.ok:
             return http.HttpResponse(401, outcome.headers)
 
@@ -241,6 +243,7 @@ class HostRuntime:
             "access_denied",
             "shell_quota",
             "wsman_fault",
+            "negative_chunk",
         }
         if kind not in acting:
             return None
@@ -257,6 +260,13 @@ class HostRuntime:
             return http.HttpResponse(
                 200, (("Content-Type", "application/soap+xml;charset=UTF-8"),), _GARBAGE_BODY
             )
+        if kind == "negative_chunk":
+            head = (
+                "HTTP/1.1 200 OK\r\nServer: Microsoft-HTTPAPI/2.0\r\n"
+                "Content-Type: application/soap+xml;charset=UTF-8\r\nTransfer-Encoding: chunked\r\n\r\n"
+                f"{fault.chunk}\r\n"
+            )
+            return http.Flood(head.encode("latin-1"), DEFAULT_FLOOD if fault.size is None else fault.size)
         if kind == "http_status":
             return http.HttpResponse(
                 fault.status or 500,

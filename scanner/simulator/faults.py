@@ -11,7 +11,8 @@ stall               never answers the WS-Man request of ``stage`` (ReadTimeout; 
 slow                the collector script takes ``delay_s`` seconds (success, long-poll TimedOut faults)
 dribble             answers ``stage`` one byte every ``interval_s`` (read_timeout never fires);
                     with ``limit_s``, resets the connection after that long (ChunkedEncodingError)
-always_401          every authentication attempt is refused with 401 (AuthenticationError)
+always_401          every authentication attempt is refused with 401 (AuthenticationError); with
+                    ``delay_s``, each refusal takes that long
 tls_name_mismatch   the HTTPS certificate names another host (SSLError, certificate verify failed)
 access_denied       WS-Man fault code 5 on ``stage`` (WSManFaultError)
 shell_quota         WS-Man fault 2150859173, MaxShellsPerUser exceeded, on Create (WSManFaultError)
@@ -25,6 +26,11 @@ truncate            half the body of ``stage``, then a reset (ChunkedEncodingErr
 script_error        the collector's pipeline fails with an error record (had_errors, no output)
 partial_facts       the collector answers, but some facts are missing or unreadable
 psrp_broken         the runspace pool opens in the Broken state (InvalidPSRPOperation)
+negative_chunk      a hostile peer: answers ``stage`` with a chunked reply whose chunk size is
+                    ``chunk`` (default ``-1``), then streams ``size`` bytes (64 MiB) or until the
+                    client goes
+huge_answer         a hostile peer: the collector's answer carries an ``os.caption`` of ``size``
+                    characters (default 30 MiB), sent as the host would, over many Receive replies
 =================== ==============================================================================
 """
 
@@ -64,6 +70,8 @@ KINDS: frozenset[str] = frozenset(
         "script_error",
         "partial_facts",
         "psrp_broken",
+        "negative_chunk",
+        "huge_answer",
     }
 )
 
@@ -93,12 +101,16 @@ _DEFAULT_STAGE: dict[str, str] = {
     "drop": "receive",
     "close": "receive",
     "truncate": "receive",
+    "negative_chunk": "receive",
 }
 
 # Kinds that only make sense at a WS-Man stage (they act on an answer the simulator built).
 _NEEDS_WSMAN_STAGE = frozenset(
-    {"stall", "dribble", "access_denied", "shell_quota", "wsman_fault", "drop", "close", "truncate"}
+    {"stall", "dribble", "access_denied", "shell_quota", "wsman_fault", "drop", "close", "truncate",
+     "negative_chunk"}
 )
+DEFAULT_FLOOD = 64 * 1024 * 1024  # negative_chunk: bytes streamed after the chunk size line
+DEFAULT_HUGE_ANSWER = 30 * 1024 * 1024  # huge_answer: the reported incident's 30 MiB answer
 
 DEFAULT_SCRIPT_ERROR = "Requested registry access is not allowed."
 DEFAULT_PARTIAL_MISSING: tuple[str, ...] = ("hotfix.ids", "dotnet.release")
@@ -125,6 +137,8 @@ class FaultSpec:
     message: str | None = None
     missing: tuple[str, ...] = field(default=())
     unreadable: tuple[tuple[str, str], ...] = field(default=())
+    size: int | None = None  # negative_chunk: bytes streamed; huge_answer: characters of the fact
+    chunk: str = "-1"  # negative_chunk: the chunk size line sent
 
     @property
     def label(self) -> str:
@@ -135,6 +149,8 @@ class FaultSpec:
             return f"{self.kind}@{self.stage}"
         if self.kind == "slow":
             return f"slow {self.delay_s:g}s"
+        if self.kind == "huge_answer":
+            return f"huge_answer {self.size or DEFAULT_HUGE_ANSWER:,}"
         return self.kind
 
     def acts_at(self, stage: str, count: int) -> bool:
@@ -209,6 +225,8 @@ _FIELDS = {
     "limit_s",
     "missing",
     "unreadable",
+    "size",
+    "chunk",
 }
 
 
@@ -238,10 +256,14 @@ def parse_fault(raw: Any, where: str) -> FaultSpec | None:
         limit_s = float(raw["limit_s"]) if raw.get("limit_s") is not None else None
         code = int(raw["code"]) if raw.get("code") is not None else None
         status = int(raw.get("status", 503 if stage == "connect" else 500)) if kind == "http_status" else None
+        size = int(raw["size"]) if raw.get("size") is not None else None
     except (TypeError, ValueError) as exc:
         raise SimulatorError(f"{where}: bad fault parameter ({exc})") from None
-    if nth < 1 or delay_s < 0 or interval_s <= 0:
-        raise SimulatorError(f"{where}: nth must be >= 1, delay_s >= 0 and interval_s > 0")
+    if nth < 1 or delay_s < 0 or interval_s <= 0 or (size is not None and size < 0):
+        raise SimulatorError(f"{where}: nth must be >= 1, delay_s >= 0, interval_s > 0 and size >= 0")
+    chunk = str(raw.get("chunk", "-1"))
+    if not chunk or any(c in chunk for c in "\r\n"):
+        raise SimulatorError(f"{where}: chunk is one line of text")
     missing: tuple[str, ...] = ()
     unreadable: tuple[tuple[str, str], ...] = ()
     if kind == "partial_facts":
@@ -268,6 +290,8 @@ def parse_fault(raw: Any, where: str) -> FaultSpec | None:
         message=_opt_str(raw.get("message")),
         missing=missing,
         unreadable=unreadable,
+        size=size,
+        chunk=chunk,
     )
 
 

@@ -1,6 +1,6 @@
 """A small HTTP/1.1 server loop on asyncio streams: keep-alive, one state object per TCP connection
 (NTLM and message encryption are bound to the connection), and raw replies for fault injection
-(reset, close, trickle, truncate, non-HTTP bytes, no answer at all)."""
+(reset, close, trickle, truncate, non-HTTP bytes, a flood, no answer at all)."""
 
 from __future__ import annotations
 
@@ -87,11 +87,19 @@ class Truncate:
 
 
 @dataclass(frozen=True, slots=True)
+class Flood:
+    """Write ``head``, then ``size`` bytes in 64 KiB pieces, or until the client goes; then reset."""
+
+    head: bytes
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
 class Stall:
     """Never answer; keep the connection open until the client goes."""
 
 
-Reply = HttpResponse | Abort | Close | Raw | Dribble | Truncate | Stall
+Reply = HttpResponse | Abort | Close | Raw | Dribble | Truncate | Flood | Stall
 
 
 class Connection:
@@ -235,6 +243,16 @@ async def _send(conn: Connection, reply: Reply) -> bool:
         body = reply.response.body
         writer.write(reply.response.head() + body[: len(body) // 2])
         await writer.drain()
+        writer.transport.abort()
+        return True
+    if isinstance(reply, Flood):
+        writer.write(reply.head)
+        piece = b"A" * 65_536
+        left = reply.size
+        while left > 0 and not conn.client_gone():
+            writer.write(piece[:left])
+            left -= len(piece)
+            await writer.drain()
         writer.transport.abort()
         return True
     if isinstance(reply, Dribble):

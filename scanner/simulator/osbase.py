@@ -83,6 +83,7 @@ _FAMILIES = (
     (re.compile(r"2016", re.I), "ws2016"),
     (re.compile(r"2019", re.I), "ws2019"),
     (re.compile(r"2022", re.I), "ws2022"),
+    (re.compile(r"2025", re.I), "ws2025"),
 )
 _EDITIONS = (("Datacenter", "ServerDatacenter"), ("Enterprise", "ServerEnterprise"), ("Standard", "ServerStandard"),
              ("Web", "ServerWeb"))

@@ -23,7 +23,7 @@ A site file (YAML) describes a simulated Windows estate in a few lines, however 
       - {name: PAR-EX02, address: 127.20.1.251, schemes: [http, https], https_port: 443, fault: hang}
 
 A profile (baseline, variant or host) describes a machine: ``os`` names an OS base machine
-(scanner/simulator/os: ws2008r2sp1, ws2008r2sp1-wmf4, ws2012, ws2012r2, ws2016, ws2019, ws2022 and their
+(scanner/simulator/os: ws2008r2sp1, ws2008r2sp1-wmf4, ws2012, ws2012r2, ws2016, ws2019, ws2022, ws2025 and their
 ``-core`` variants) or a Windows caption ("Windows Server 2008 R2 Enterprise": that release's base with
 this ProductName); ``ps_version`` another Windows PowerShell (a WMF installed); ``machine`` edits it
 (registry, hkcu, denied, files, services, wmi, features, updates, powershell, env: see
@@ -667,6 +667,9 @@ ALL_FAULT_MIX: tuple[str | dict[str, Any], ...] = (
     "script_error",
     "partial_facts",
     "psrp_broken",
+    # hostile peers, at sizes that keep a large simulated site light: each is past the client's caps
+    {"kind": "negative_chunk", "stage": "receive", "nth": 2, "size": 4 * 1024 * 1024},
+    {"kind": "huge_answer", "size": 2 * 1024 * 1024},
 )
 
 

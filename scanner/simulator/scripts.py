@@ -24,7 +24,7 @@ from psrpcore.types import ErrorCategory, ErrorCategoryInfo, ErrorRecord, NETExc
 from scanner.facts.keys import COLLECTOR_MARKER
 from scanner.simulator import reads
 from scanner.simulator.factvalue import PRESENT, UNREADABLE, FactValue
-from scanner.simulator.faults import DEFAULT_SCRIPT_ERROR
+from scanner.simulator.faults import DEFAULT_HUGE_ANSWER, DEFAULT_SCRIPT_ERROR
 from scanner.simulator.machine import Machine
 from scanner.simulator.profiles import SimHost
 
@@ -111,6 +111,11 @@ def answer(host: SimHost, request: PipelineRequest) -> ScriptAnswer:
             facts.pop(name, None)
         for name, err in fault.unreadable:
             facts[name] = FactValue(UNREADABLE, None, err)
+        text = collector_answer(version, facts)
+    elif fault is not None and fault.kind == "huge_answer":
+        facts = dict(_read(host.machine, dialect))
+        size = DEFAULT_HUGE_ANSWER if fault.size is None else fault.size
+        facts["os.caption"] = FactValue(PRESENT, "X" * size)
         text = collector_answer(version, facts)
     else:
         text = _cached_answer(host.machine, version, dialect)

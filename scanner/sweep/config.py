@@ -18,7 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from scanner.checks.targets import latest_cu
+from scanner.checks.targets import EXCHANGE_VERSIONS, latest_cu, normalize_version
 from scanner.collect.limits import AUTO_CONCURRENCY, MAX_CONCURRENCY
 from scanner.credentials import PASSWORD_ENV
 from scanner.directory.settings import DEFAULT_STALE_DAYS
@@ -255,6 +255,8 @@ class _Table:
         if value is None:
             return default
         text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if isinstance(text, str):
+            text = normalize_version(text)  # exchange = "se" reads as Exchange SE
         if not isinstance(text, str) or text not in choices:
             raise self.fail(key, "one of " + ", ".join(choices), value)
         return text
@@ -312,7 +314,7 @@ def load_config(path: Path) -> SweepConfig:
 
 def parse_config(raw: Mapping[str, Any], source: Path) -> SweepConfig:
     top = _Table(source, "", raw)
-    exchange = top.version("exchange", ("2013", "2016", "2019"), "2019")
+    exchange = top.version("exchange", EXCHANGE_VERSIONS, "2019")
     cu = top.integer("cu", None, 0, latest_cu(exchange))  # a CU this version never had is a typo
     fail_on = top.choice("fail_on", FailOn, FailOn.BLOCKED)
     zone = top.text("zone", "default") or "default"
@@ -487,7 +489,7 @@ def example_config() -> str:
 
 _EXAMPLE = """\
 # exready sweep configuration. Relative paths are relative to this file.
-exchange = "2019"            # target Exchange version: 2013, 2016 or 2019
+exchange = "2019"            # target Exchange version: 2013, 2016, 2019 or SE
 # cu = 14                    # target cumulative update, when the rules depend on it
 fail_on = "blocked"          # blocked (exit 1/2), unknown (exit 2 only), never (exit 0)
 # zone = "paris"             # the part of the network this scanner covers ([inventory] says what);

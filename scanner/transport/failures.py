@@ -34,7 +34,15 @@ from scanner.errors import (
     Unreachable,
 )
 from scanner.model.outcome import OutcomeKind
-from scanner.transport.http import ConnectionClosed, ConnectTimedOut, HttpFailure, NotHttp, ReplyCutShort
+from scanner.transport.http import ConnectTimedOut
+from scanner.transport.http_reply import (
+    ConnectionClosed,
+    HttpFailure,
+    MalformedReply,
+    NotHttp,
+    ReplyCutShort,
+    ReplyTooLarge,
+)
 from scanner.transport.tls import CertificateNameMismatch
 
 # WS-Man fault codes a Windows host returns, with what to tell the user.
@@ -123,7 +131,11 @@ def _socket_or_http(exc: BaseException, stage: str, where: str, on_port: str) ->
     if isinstance(exc, socket.gaierror):
         return Unreachable(f"the name does not resolve{where}")
     if isinstance(exc, ReplyCutShort):
-        return RemoteFault(f"the reply was cut short{where}")
+        return RemoteFault(f"the reply was cut short{where}: {_short(str(exc))}")
+    if isinstance(exc, ReplyTooLarge):
+        return RemoteFault(f"the host's reply is too large{where}: {_short(str(exc))}")
+    if isinstance(exc, MalformedReply):
+        return RemoteFault(f"the host's HTTP reply is malformed{where}: {_short(str(exc))}")
     if isinstance(exc, NotHttp):
         return RemoteFault(f"the port does not speak HTTP{where}: is this a WinRM listener?")
     if isinstance(exc, ConnectionClosed | ConnectionError):

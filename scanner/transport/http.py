@@ -21,7 +21,8 @@ host that answers at all answers before it (pypsrp would resend a Receive up to 
 own read timeout for a Receive (the operation timeout plus 2 s) is raised to the user's.
 
 Every error leaves as a plain exception the seam in ``scanner.transport.failures`` maps: OSError and
-ssl.SSLError from the socket, the ``HttpFailure`` family below for a peer that breaks HTTP, and
+ssl.SSLError from the socket, the ``HttpFailure`` family of ``scanner.transport.http_reply`` for a peer
+that breaks HTTP or sends more than its caps allow, and
 pypsrp's AuthenticationError / WinRMTransportError (the latter carries the body, from which WSMan
 reads a WS-Man fault).
 """
@@ -33,7 +34,6 @@ import re
 import socket
 import ssl
 import sys
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -46,43 +46,34 @@ from pypsrp.encryption import WinRMEncryption
 from pypsrp.exceptions import AuthenticationError, WinRMTransportError
 
 from scanner import __version__
+from scanner.transport.encrypted_body import open_encrypted
+from scanner.transport.http_reply import MAX_BODY, Reply, mib, read_reply
+
+# the failures, re-exported: callers name them http.X
+from scanner.transport.http_reply import ConnectionClosed as ConnectionClosed
+from scanner.transport.http_reply import HttpFailure as HttpFailure
+from scanner.transport.http_reply import MalformedReply as MalformedReply
+from scanner.transport.http_reply import NotHttp as NotHttp
+from scanner.transport.http_reply import ReplyCutShort as ReplyCutShort
+from scanner.transport.http_reply import ReplyTooLarge as ReplyTooLarge
 from scanner.transport.sockets import SocketWatch
 from scanner.transport.tls import explain_name_mismatch
 
-_MAX_LINE = 65_536
-_MAX_HEADERS = 100
-_MAX_BODY = 32 * 1024 * 1024  # a WS-Man envelope is at most 500 KiB by default; this is far past any
 _USER_AGENT = f"exready/{__version__}"
 _SOAP = "application/soap+xml;charset=UTF-8"
 _TOKEN = re.compile(r"(Kerberos|Negotiate|NTLM)\s*([^,]*),?", re.I)
-_BOUNDARY = re.compile(r'boundary=["\']?([^"\';]+)')
 
-
-class HttpFailure(Exception):
-    """The peer broke HTTP."""
-
-
-class NotHttp(HttpFailure):
-    """The reply does not start with an HTTP status line."""
-
-
-class ReplyCutShort(HttpFailure):
-    """The connection ended inside a reply."""
-
-
-class ConnectionClosed(HttpFailure):
-    """The peer closed the connection before a reply began."""
+# What one WinRM host may send. pypsrp asks for envelopes of at most 500 KiB (MaxEnvelopeSize, 150 KiB
+# on WinRM 2.0), so a reply past 1 MiB is not a WS-Man envelope; a whole session (handshake, long-poll
+# faults and the collector's answer of a few KB: about 16 KB in the simulator) stays far below 4 MiB.
+# ElementTree holds 20-30 bytes per byte of small XML elements: a 28 MB reply of them took 765 MB,
+# a 1 MiB one takes 22 MiB.
+MAX_REPLY = 1024 * 1024
+MAX_SESSION = 4 * 1024 * 1024
 
 
 class ConnectTimedOut(TimeoutError):
     """No TCP connection (or TLS handshake) within the connection timeout."""
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    status: int
-    headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
-    body: bytes
 
 
 class HttpConnection:
@@ -90,8 +81,9 @@ class HttpConnection:
     deadline can shut them from another thread whatever this one is blocked in."""
 
     def __init__(self, host: str, port: int, *, tls: ssl.SSLContext | None, connect_timeout: float,
-                 watch: SocketWatch, server_hostname: str | None = None) -> None:
+                 watch: SocketWatch, server_hostname: str | None = None, max_body: int = MAX_BODY) -> None:
         self.host = host
+        self.max_body = max_body
         self.port = port
         self._tls = tls
         self._server_hostname = server_hostname or host
@@ -157,99 +149,13 @@ class HttpConnection:
             sock.sendall(head + body if len(body) < 16_384 else head)
             if len(body) >= 16_384:
                 sock.sendall(body)
-            reply = self._read_reply()
+            reply = read_reply(self._reader, self.max_body)
         except BaseException:
             self.close()
             raise
-        if reply.headers.get("connection", "").lower() == "close":
+        if reply.last or reply.headers.get("connection", "").lower() == "close":
             self.close()
         return reply
-
-    def _read_reply(self) -> Reply:
-        reader = self._reader
-        line = reader.readline(_MAX_LINE + 1)
-        if not line:
-            raise ConnectionClosed("the host closed the connection without a reply")
-        if not line.startswith(b"HTTP/"):
-            raise NotHttp(f"not an HTTP reply: {line[:40]!r}")
-        parts = line.split(None, 2)
-        try:
-            status = int(parts[1])
-        except (IndexError, ValueError):
-            raise NotHttp(f"bad HTTP status line: {line[:40]!r}") from None
-        headers: dict[str, str] = {}
-        for _ in range(_MAX_HEADERS + 1):
-            raw = reader.readline(_MAX_LINE + 1)
-            if not raw:
-                raise ReplyCutShort("the connection ended inside the reply's headers")
-            if raw in (b"\r\n", b"\n"):
-                break
-            if len(raw) > _MAX_LINE:
-                raise NotHttp("an HTTP header line is too long")
-            if not raw.endswith(b"\n"):
-                raise ReplyCutShort("the connection ended inside the reply's headers")
-            name, sep, value = raw.decode("latin-1").partition(":")
-            if not sep:
-                raise NotHttp(f"bad HTTP header line: {raw[:40]!r}")
-            key = name.strip().lower()
-            value = value.strip()
-            headers[key] = f"{headers[key]}, {value}" if key in headers else value
-        else:
-            raise NotHttp("too many HTTP header lines")
-        if 100 <= status < 200:
-            return self._read_reply()  # an interim reply; the real one follows
-        body = self._read_body(status, headers)
-        return Reply(status, headers, body)
-
-    def _read_body(self, status: int, headers: dict[str, str]) -> bytes:
-        reader = self._reader
-        if status in (204, 304):
-            return b""
-        if "chunked" in headers.get("transfer-encoding", "").lower():
-            return self._read_chunked()
-        length_text = headers.get("content-length")
-        if length_text is not None:
-            try:
-                length = int(length_text.split(",")[0])
-            except ValueError:
-                raise NotHttp(f"bad Content-Length {length_text[:20]!r}") from None
-            if length < 0 or length > _MAX_BODY:
-                raise NotHttp(f"Content-Length {length} is out of bounds")
-            body: bytes = reader.read(length)
-            if len(body) < length:
-                raise ReplyCutShort(f"the reply ended after {len(body)} of {length} bytes")
-            return body
-        # no length: the body runs to the end of the connection
-        body = reader.read(_MAX_BODY + 1)
-        if len(body) > _MAX_BODY:
-            raise NotHttp("the reply's body is too large")
-        self.close()
-        return body
-
-    def _read_chunked(self) -> bytes:
-        reader = self._reader
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            size_line = reader.readline(_MAX_LINE + 1)
-            if not size_line:
-                raise ReplyCutShort("the connection ended inside a chunked reply")
-            try:
-                size = int(size_line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise NotHttp("bad chunk size in a chunked reply") from None
-            if size == 0:
-                while reader.readline(_MAX_LINE + 1) not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
-                return b"".join(chunks)
-            total += size
-            if total > _MAX_BODY:
-                raise NotHttp("the reply's body is too large")
-            chunk = reader.read(size)
-            if len(chunk) < size:
-                raise ReplyCutShort("the connection ended inside a chunk")
-            chunks.append(chunk)
-            reader.readline(_MAX_LINE + 1)  # the CRLF after the chunk
 
     def close(self) -> None:
         sock, self._sock = self._sock, None
@@ -309,8 +215,11 @@ class WinRMHttpTransport:
         self.read_timeout = read_timeout
         self._hostname_override = hostname_override
         # tls_name: the name the certificate is checked against and SNI asks for (default: ``server``)
+        self._watch = watch
         self._conn = HttpConnection(server, port, tls=tls if https else None, watch=watch,
-                                    connect_timeout=connection_timeout, server_hostname=tls_name)
+                                    connect_timeout=connection_timeout, server_hostname=tls_name,
+                                    max_body=MAX_REPLY)
+        self.received = 0  # bytes of reply bodies in this session, against MAX_SESSION
         self.wrap_required = encrypt and not https and auth != "basic"
         self.encryption: WinRMEncryption | None = None
         self._context: Any = None
@@ -351,26 +260,33 @@ class WinRMHttpTransport:
             # NTLM and Kerberos live on the connection that authenticated; a new one would need a new
             # context, and the messages sealed so far would not follow it.
             raise ConnectionClosed("the host closed the authenticated connection")
-        reply = self._conn.post(self._path, headers, payload, read_timeout)
+        reply = self._post(headers, payload, read_timeout)
         content = self._content(reply)
         if reply.status == 401:
             raise AuthenticationError(f"Failed to authenticate the user {self.username} with {self.auth}")
+        if self._basic is not None:
+            self._watch.accepted()  # any answer but 401 means the host took the credential
         if reply.status >= 300:
             raise WinRMTransportError("http", reply.status, content.decode("utf-8", "replace"))
         if self._basic is not None:
             self._authenticated = True
         return content
 
+    def _post(self, headers: list[tuple[str, str]], payload: bytes, timeout: float) -> Reply:
+        reply = self._conn.post(self._path, headers, payload, timeout)
+        self.received += len(reply.body)
+        if self.received > MAX_SESSION:
+            self._conn.close()
+            raise ReplyTooLarge(f"the host sent {self.received:,} bytes in one session, past the "
+                                f"{mib(MAX_SESSION)} cap on a host's answer")
+        return reply
+
     def _content(self, reply: Reply) -> bytes:
         content_type = reply.headers.get("content-type", "")
-        if content_type.startswith(("multipart/encrypted;", "multipart/x-multi-encrypted;")):
+        if content_type.lower().startswith(("multipart/encrypted", "multipart/x-multi-encrypted")):
             if self.encryption is None:
-                raise HttpFailure("the host sent an encrypted reply on a connection without encryption")
-            match = _BOUNDARY.search(content_type)
-            if match is None:
-                raise HttpFailure("an encrypted reply without a MIME boundary")
-            unwrapped: bytes = self.encryption.unwrap_message(reply.body, match.group(1))
-            return unwrapped
+                raise MalformedReply("the host sent an encrypted reply on a connection without encryption")
+            return open_encrypted(reply.body, content_type, self.encryption.context.unwrap_winrm)
         return reply.body
 
     def _authenticate(self) -> None:
@@ -386,6 +302,7 @@ class WinRMHttpTransport:
         if reply.status >= 300:
             raise WinRMTransportError("http", reply.status, reply.body.decode("utf-8", "replace"))
         self._authenticated = True
+        self._watch.accepted()
         if self.wrap_required:
             protocol = WinRMEncryption.KERBEROS if header.lower() == "kerberos" else WinRMEncryption.SPNEGO
             self.encryption = WinRMEncryption(self._context, protocol)
@@ -405,7 +322,7 @@ class WinRMHttpTransport:
         out_token = context.step()
         while True:
             auth = f"{header} {base64.b64encode(out_token or b'').decode('ascii')}"
-            reply = self._conn.post(self._path, [("Authorization", auth)], b"", self.read_timeout)
+            reply = self._post([("Authorization", auth)], b"", self.read_timeout)
             offered = reply.headers.get("www-authenticate", "")
             match = _TOKEN.search(offered)
             in_token = base64.b64decode(match.group(2)) if match and match.group(2).strip() else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -25,6 +26,18 @@ class SocketWatch:
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._aborted = False
+        # Called once, from the session's thread, when the host first accepts the credential (the
+        # authentication breaker learns it then, not seconds later when the collector has answered).
+        self.on_accepted: Callable[[], None] | None = None
+        self._accepted = False
+
+    def accepted(self) -> None:
+        if self._accepted:
+            return
+        self._accepted = True
+        callback = self.on_accepted
+        if callback is not None:
+            callback()
 
     @property
     def aborted(self) -> bool:

@@ -104,6 +104,11 @@ class HostSession:
     def abort(self) -> None:
         self._watch.abort()
 
+    def on_accepted(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (once, from the session's thread) when the host accepts the credential.
+        CredSSP, on pypsrp's own HTTP client, never calls it: its outcome says it instead."""
+        self._watch.on_accepted = callback
+
     def _port(self) -> int | None:
         """The port this session connects to, for the error messages; None when the settings refuse it."""
         try:

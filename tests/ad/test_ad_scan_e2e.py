@@ -4,7 +4,6 @@ fire where the directory says they should, and not elsewhere."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from conftest import PopulatedDC
 from typer.testing import CliRunner
 
 from scanner.cli import EXIT_BLOCKED, build_app
+from scanner.report.json_report import read_json_report, result_to_v1_json
 from scanner.simulator import SimulatorThread, build_site
 from scanner.simulator.profiles import baseline_document, seed_variants_document
 
@@ -85,7 +85,7 @@ def scan(
         env={"EXREADY_AD_PASSWORD": password, "EXREADY_PASSWORD": WINRM_PASSWORD, "EXREADY_LANG": "en"},
     )
     assert out.exists(), result.output
-    return result, json.loads(out.read_text(encoding="utf-8"))
+    return result, result_to_v1_json(read_json_report(out))  # every verdict and cell in full
 
 
 def verdicts(report: dict[str, Any], rule: str) -> dict[str, dict[str, Any]]:

@@ -813,6 +813,34 @@ CASES.update({
         "not_applicable": Case(facts=_setup(**{"ps.version": "2.0"})),
         "unknown": Case(facts={**WS2008R2, "ps.version": UNREADABLE}),
     },
+    # Exchange SE (the rules of exready's own for SE; values and sources in scanner/checks/se_sources.py)
+    "ExreadySeExchange2013Block": {
+        "pass": Case(org={**PREPARED, "ad.exchange_servers": [E2016, E2019]}),
+        "fail": Case(org=PREPARED),  # one Exchange 2013 server
+        "not_applicable": NoNotApplicable("an organisation without Exchange 2013 passes"),
+        "unknown": Case(reason="needs_active_directory"),
+    },
+    "ExreadySeCoexistenceMinVersion": {
+        "pass": Case(org={**PREPARED, "ad.exchange_servers": [E2016, E2019]}),
+        "fail": Case(org={**PREPARED, "ad.exchange_servers": [
+            server("EX16OLD", "Version 15.1 (Build 32375.7)", 16439, "15.1.2375.7")]}),
+        "not_applicable": Case(org=PREPARED),  # Exchange 2013 only: ExreadySeExchange2013Block judges it
+        "unknown": Case(reason="needs_active_directory"),
+    },
+    "ExreadySeInPlaceUpgrade": {
+        "pass": Case(),  # no Exchange on the host: a new installation
+        "fail": Case(facts={"exchange.v15.roles": [{"key": "MailboxRole", "unpacked_version": "15.1.2507.6",
+                                                    "configured_version": "15.1.2507.6"}]}),
+        "not_applicable": NoNotApplicable("every host gets a path: new installation, in place, or new server"),
+        "unknown": unreadable("exchange.v15.roles"),
+    },
+    "ExreadyExchangeSupportStatus": {
+        "pass": Case(org={**PREPARED, "ad.exchange_servers": [
+            server("SE01", "Version 15.2 (Build 32562.17)", 16439, "15.2.2562.17")]}),
+        "fail": Case(org={**PREPARED, "ad.exchange_servers": [E2016, E2019]}),
+        "not_applicable": Case(org={**PREPARED, "ad.exchange_servers": []}),
+        "unknown": Case(reason="needs_active_directory"),
+    },
     "NoE16ServerWarning": {
         "pass": Case(org={**GREENFIELD, "ad.exchange_servers": [E2016]}, version="2019"),
         "fail": Case(org={**GREENFIELD, "ad.exchange_servers": [E2013_CU10]}, version="2019"),

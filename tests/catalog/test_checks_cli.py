@@ -17,7 +17,7 @@ def run(*args: str, lang: str = "en") -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-COUNTS = re.compile(r"Exchange (\d{4}): (\d+) documented rules: (\d+) implemented, (\d+) out of reach, (\d+) "
+COUNTS = re.compile(r"Exchange (\d{4}|SE): (\d+) documented rules: (\d+) implemented, (\d+) out of reach, (\d+) "
                     r"unaccounted; plus (\d+) further Setup rules implemented \((\d+) rules judged in all\)")
 
 
@@ -25,7 +25,7 @@ def test_list_accounts_for_every_documented_rule_of_every_version() -> None:
     code, out = run("checks", "list")
     assert code == 0, out
     counts = {m.group(1): tuple(int(g) for g in m.groups()[1:]) for m in COUNTS.finditer(out)}
-    assert set(counts) == {"2013", "2016", "2019"}
+    assert set(counts) == {"2013", "2016", "2019", "SE"}
     for version, (documented, implemented, oor, missing, extra, total) in counts.items():
         assert documented == (92 if version == "2013" else 42)
         assert implemented + oor == documented and missing == 0
@@ -108,7 +108,7 @@ def test_list_accounts_for_every_known_setup_rule_by_source_and_version() -> Non
     total, dc, log, d13, d16, implemented, oor, na, missing = (int(g) for g in m.groups())
     assert (dc, d13, d16) == (205, 92, 42) and log > 150
     assert implemented + oor + na == total and missing == 0
-    for version in ("2013", "2016", "2019"):
+    for version in ("2013", "2016", "2019", "SE"):
         assert re.search(rf"^Exchange {version} Setup runs \d+ of them: \d+ implemented", out, re.MULTILINE)
     row = next(line for line in out.splitlines() if line.startswith("LangPackInstalled "))
     assert "not applicable" in row and "DC, LOG" in row
@@ -140,3 +140,28 @@ def test_explain_names_the_source_of_a_rule_that_is_not_setups() -> None:
     assert "not a Setup rule" in out and "prerequisites documentation" in out
     assert "Known from: exready's own" in out and "(Setup rule)" not in out
     assert "ps.clr_version" in out and "ps.version" in out
+
+
+def test_list_for_exchange_se_accounts_for_every_rule() -> None:
+    code, out = run("checks", "list", "--exchange", "se")
+    assert code == 0, out
+    assert "Exchange SE: 42 documented rules: 38 implemented, 4 out of reach, 0 unaccounted" in out
+    assert f"({len(catalog().rules_for('SE'))} rules judged in all)" in out and "Exchange 2019:" not in out
+    m = re.search(r"^Exchange SE Setup runs (\d+) of them: (\d+) implemented, (\d+) out of reach, "
+                  r"(\d+) not applicable, (\d+) judged for another version only", out, re.MULTILINE)
+    assert m is not None, out[-1500:]
+    runs, implemented, oor, na, other = (int(g) for g in m.groups())
+    assert implemented + oor + na + other == runs
+    for rule in ("ExreadySeExchange2013Block", "ExreadySeCoexistenceMinVersion", "ExreadySeInPlaceUpgrade",
+                 "ExreadyExchangeSupportStatus"):
+        row = next(line for line in out.splitlines() if line.startswith(rule + " "))
+        assert "SE" in row and "implemented" in row and "exready's own" in row
+
+
+def test_explain_shows_where_the_se_values_come_from() -> None:
+    code, out = run("checks", "explain", "ValidOSVersion")
+    assert code == 0, out
+    assert "Exchange: 2013, 2016, 2019, SE" in out and "Where its values come from:" in out
+    assert "Windows Server 2025 is build 26100" in out and "[inferred]" in out
+    code, out = run("checks", "explain", "ExreadySeCoexistenceMinVersion", lang="fr")
+    assert code == 0 and "D'où viennent ses valeurs" in out and "[undocumented]" in out

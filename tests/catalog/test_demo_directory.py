@@ -24,6 +24,7 @@ from scanner.model.host import Host
 from scanner.model.outcome import HostOutcome, OutcomeKind
 from scanner.model.run import RunInfo, ScanResult
 from scanner.model.verdict import Status, Verdict
+from scanner.report.json_report import read_json_report, result_to_v1_json
 from scanner.simulator.profiles import load_site
 
 SITES = Path(__file__).resolve().parents[2] / "scanner" / "samples" / "sites"
@@ -43,6 +44,10 @@ DOOR_OPEN = {
 # Exchange 2013 cannot join an organisation of Exchange 2016 and later servers only; the demo organisation
 # holds Exchange 2013 servers (and older ones), so the rule is judged and passes on every host.
 OLDER_SERVERS_THERE = ("AllServersOfHigherVersionRule",)
+# Exchange SE's supported coexistence judges Exchange 2016 and 2019 servers; the demo organisation holds
+# none, which is also what makes NoE16ServerWarning warn there (any 2016/2019 server would silence it). So the
+# rule is judged and not applicable on every host.
+NO_2016_OR_2019_THERE = {"ExreadySeCoexistenceMinVersion": "NoE16ServerWarning"}
 DIRECTORY_RULES = sorted(r.id for r in catalog().rules if any(not is_host_fact(f) for f in r.meta.facts))
 
 
@@ -97,7 +102,8 @@ def test_the_directory_names_demo_hosts() -> None:
     assert set(_directory().org.facts["ad.rodcs"].value) <= names
 
 
-@pytest.mark.parametrize("rule_id", [r for r in DIRECTORY_RULES if r not in DOOR_OPEN and r not in OLDER_SERVERS_THERE])
+@pytest.mark.parametrize("rule_id", [r for r in DIRECTORY_RULES if r not in DOOR_OPEN and r not in OLDER_SERVERS_THERE
+                                     and r not in NO_2016_OR_2019_THERE])
 def test_the_rule_fails_or_warns_on_some_demo_host(rule_id: str) -> None:
     seen: dict[str, list[str]] = {}
     for version in catalog().rule(rule_id).meta.versions:
@@ -120,6 +126,12 @@ def test_the_door_open_warnings_pass_because_older_servers_are_there(rule_id: st
     assert kept, verdicts[0]
     # the very servers that keep the door open are the ones the coexistence rule fails on
     assert all(v.status is Status.FAIL for v in _verdicts(version)[coexistence])
+
+
+@pytest.mark.parametrize("rule_id", sorted(NO_2016_OR_2019_THERE))
+def test_se_coexistence_has_nothing_to_judge_where_no_e16_warns(rule_id: str) -> None:
+    assert {v.status for v in _verdicts("SE")[rule_id]} == {Status.NOT_APPLICABLE}
+    assert any(v.status is Status.WARN for v in _verdicts("2019")[NO_2016_OR_2019_THERE[rule_id]])
 
 
 def test_the_rules_of_the_demo_target_are_the_ones_the_section_lists() -> None:
@@ -159,11 +171,20 @@ def test_a_bad_directory_file_is_one_line_and_exit_3(tmp_path: Path) -> None:
 
 @pytest.mark.simulator
 def test_exready_demo_shows_the_directory_section(tmp_path: Path) -> None:
-    result = CliRunner().invoke(build_app(), ["demo", "--out", str(tmp_path), "--no-progress", "--lang", "en"])
+    result = CliRunner().invoke(build_app(), ["demo", "--out", str(tmp_path), "--no-progress", "--lang", "en"],
+                                env={"COLUMNS": "100"})
     assert result.exit_code == 0, result.output
     main, heading, section = result.output.partition(
         f"With the simulated directory ({DIRECTORY}): organisation-level findings")
     assert heading, result.output
+    # the matrix and its footnote fit the 100-column terminal, and the README's sample is what it prints
+    matrix = main.split("\n\nSummary by role")[0].splitlines()
+    matrix = matrix[next(i for i, line in enumerate(matrix) if line.startswith("Host ")):]
+    assert matrix and max(len(line) for line in matrix) <= 100
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    sample = readme.split("## Reading the matrix", 1)[1].split("```\n", 2)[1].split("```")[0]
+    printed = set(matrix)
+    assert [line for line in sample.splitlines() if line and line not in printed] == []
     assert "Summary by role" in main
     rows = {line.split()[0]: line.split() for line in section.splitlines() if line.strip()}
     assert rows["Exchange2000or2003PresentInOrg"][1:3] == ["error", "fail"]
@@ -172,8 +193,8 @@ def test_exready_demo_shows_the_directory_section(tmp_path: Path) -> None:
     assert "Summary by role, with the simulated directory" in section
     for name in ("matrix.csv", "scan.json", "matrix-with-directory.csv", "scan-with-directory.json"):
         assert (tmp_path / name).is_file(), name
-    plain = json.loads((tmp_path / "scan.json").read_text(encoding="utf-8"))
-    judged = json.loads((tmp_path / "scan-with-directory.json").read_text(encoding="utf-8"))
+    plain = result_to_v1_json(read_json_report(tmp_path / "scan.json"))
+    judged = result_to_v1_json(read_json_report(tmp_path / "scan-with-directory.json"))
     assert plain["facts"]["org"]["facts"] == {}
     assert "ad.exchange_servers" in judged["facts"]["org"]["facts"]
     assert not any("Exchange2000or2003PresentInOrg" in r["blocking_rules"] for r in _csv(tmp_path / "matrix.csv"))

@@ -161,6 +161,7 @@ def _test_catalog() -> Catalog:
             "2013": {"Mailbox": ids, "ClientAccess": [], "EdgeTransport": [], "ManagementTools": []},
             "2016": {"Mailbox": [], "EdgeTransport": [], "ManagementTools": []},
             "2019": {"Mailbox": [], "EdgeTransport": [], "ManagementTools": []},
+            "SE": {"Mailbox": [], "EdgeTransport": [], "ManagementTools": []},
         },
     }
     return build_catalog(rules, roles, {"schema": 1, "rules": []})

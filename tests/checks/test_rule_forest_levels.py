@@ -37,5 +37,5 @@ def test_exchange_2016_needs_a_2008_r2_forest_from_cu7(level: int, cu: int, stat
 
 
 def test_the_rules_run_only_where_setup_runs_them() -> None:
-    assert catalog().rule("ForestLevelNotWin2012R2").meta.versions == ("2019",)
-    assert catalog().rule("MsDSBehaviorVersionRequirement").meta.versions == ("2016", "2019")
+    assert catalog().rule("ForestLevelNotWin2012R2").meta.versions == ("2019", "SE")
+    assert catalog().rule("MsDSBehaviorVersionRequirement").meta.versions == ("2016", "2019", "SE")

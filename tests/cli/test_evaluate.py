@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
 from scanner.cli import build_app
+from scanner.report.json_report import read_json_report, result_to_v1_json
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 SITES = SAMPLES.parent / "scanner" / "samples" / "sites"
@@ -34,7 +36,7 @@ def test_report_records_the_target_it_was_judged_for(tmp_path: Path) -> None:
     assert code in (1, 2), out
     again = json.loads(third.read_text(encoding="utf-8"))
     assert (again["run"]["exchange_version"], again["run"]["cu"]) == ("2016", 20)
-    assert again["verdicts"] == json.loads(second.read_text(encoding="utf-8"))["verdicts"]
+    assert _plain(third)["verdicts"] == _plain(second)["verdicts"]
 
 
 def org_only(tmp_path: Path, *, installer: bool = False) -> Path:
@@ -59,8 +61,13 @@ def test_organisation_facts_alone_are_judged_and_block(tmp_path: Path) -> None:
     assert code == 1 and "aucun serveur dans le document" in out and "BLOQUÉ" in out
 
 
+def _plain(report: Path) -> dict[str, Any]:
+    """The report with every verdict and cell in full (format 1's layout)."""
+    return result_to_v1_json(read_json_report(report))
+
+
 def _verdicts(report: Path, host: str) -> dict[str, dict[str, object]]:
-    return {v["rule_id"]: v for v in json.loads(report.read_text(encoding="utf-8"))["verdicts"][host]}
+    return {v["rule_id"]: v for v in _plain(report)["verdicts"][host]}
 
 
 INSTALLER_RULES = ("LoggedOntoDomain", "GlobalServerInstall", "SchemaUpdateRequired")

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from scanner.cli import build_app
+from scanner.report.json_report import read_json_report, result_to_v1_json
 from scanner.report.matrix_csv import MATRIX_COLUMNS
 from scanner.simulator import SimulatorThread, build_site
 from scanner.simulator.profiles import baseline_document, seed_variants_document
@@ -65,7 +66,8 @@ def scanned(sim: SimulatorThread, tmp_path_factory: pytest.TempPathFactory) -> d
     rows = list(csv.DictReader((out / "m.csv").open(encoding="utf-8-sig", newline=""), delimiter=";"))
     cells = {(r["host"], r["role"]): r for r in rows}
     return {"result": result, "rows": rows, "cells": cells, "out": out,
-            "report": json.loads((out / "r.json").read_text(encoding="utf-8"))}
+            "report": json.loads((out / "r.json").read_text(encoding="utf-8")),
+            "plain": result_to_v1_json(read_json_report(out / "r.json"))}
 
 
 def test_exit_code_is_unknown_because_some_hosts_were_not_scanned(scanned: dict[str, Any]) -> None:
@@ -104,7 +106,7 @@ def test_matrix_cells(scanned: dict[str, Any], host: str, role: str, verdict: st
 def test_rules_needing_active_directory_are_listed_as_not_judged(scanned: dict[str, Any]) -> None:
     cell = scanned["cells"][("OK1", "Mailbox")]
     assert "not judged without Active Directory (scan with --ad)" in cell["reason"]
-    saved = next(c for c in scanned["report"]["cells"] if (c["host"], c["role"]) == ("OK1", "Mailbox"))
+    saved = next(c for c in scanned["plain"]["cells"] if (c["host"], c["role"]) == ("OK1", "Mailbox"))
     assert saved["status"] == "READY" and "RusMissing" in saved["unknown"]
 
 

@@ -85,3 +85,19 @@ def test_duplicates_are_merged_and_reported(tmp_path: Path) -> None:
 def test_conflicting_duplicates_are_an_error(tmp_path: Path) -> None:
     with pytest.raises(InventoryError, match=r"h.txt:2: A1 is also at .*h.txt:1 with site 'Paris', not 'Lyon'"):
         load_inventory(write(tmp_path, "h.txt", "A1 site=Paris\nA1 site=Lyon\n"))
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_csv_doubled_quotes_are_one_quote_whatever_the_header_looks_like(tmp_path: Path, delimiter: str) -> None:
+    # The header has no quotes; the rows quote cells the way Excel does, a quote inside doubled.
+    d = delimiter
+    text = (f'name{d}site{d}tags\n'
+            f'PAR-EX01{d}"Paris ""North"""{d}"a;b"\n'
+            f'"LYO-EX02"{d}"Lyon{d} ""B"" wing"{d}c\n'
+            f'MRS-EX03{d}""""{d}\n')
+    inv = load_inventory(write(tmp_path, "hosts.csv", text))
+    assert [(h.name, h.site, h.tags) for h in inv.hosts] == [
+        ("PAR-EX01", 'Paris "North"', ("a", "b")),
+        ("LYO-EX02", f'Lyon{d} "B" wing', ("c",)),
+        ("MRS-EX03", '"', ()),
+    ]

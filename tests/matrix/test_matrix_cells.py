@@ -50,6 +50,7 @@ def cat() -> Catalog:
             },
             "2016": {"Mailbox": [], "EdgeTransport": [], "ManagementTools": []},
             "2019": {"Mailbox": [], "EdgeTransport": [], "ManagementTools": []},
+            "SE": {"Mailbox": [], "EdgeTransport": [], "ManagementTools": []},
         },
     }
     return build_catalog(rules, roles, {"schema": 1, "rules": []})

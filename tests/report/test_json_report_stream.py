@@ -1,4 +1,4 @@
-"""The streamed JSON report is the document json.dump(result_to_json(r), indent=1) writes, byte for byte."""
+"""The JSON report (format 2): it reads back as written, stays small, and reports in format 1 still read."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from scanner.checks.catalog import load_catalog
+from scanner.errors import FactsError
 from scanner.evaluate.engine import EvaluationParams
 from scanner.matrix.judge import assemble
 from scanner.model.facts import Fact, FactStatus, HostFacts, OrgFacts
@@ -18,14 +19,20 @@ from scanner.model.matrix import Cell, CellStatus
 from scanner.model.outcome import HostOutcome, OutcomeKind
 from scanner.model.run import RunInfo, ScanResult
 from scanner.model.verdict import Status, UnknownReason, Verdict
-from scanner.report.json_report import iter_json_report, read_saved, result_to_json, write_json_report
+from scanner.report.json_report import (
+    REPORT_SCHEMA,
+    iter_json_report,
+    read_saved,
+    result_to_v1_json,
+    write_json_report,
+)
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
-def whole_document(result: ScanResult) -> str:
-    """What the report writer wrote before it streamed."""
-    return json.dumps(result_to_json(result), indent=1, ensure_ascii=False) + "\n"
+def plain(result: ScanResult) -> dict[str, object]:
+    """Everything a result holds, every verdict and cell in full (format 1's layout)."""
+    return result_to_v1_json(result)
 
 
 def odd_result() -> ScanResult:
@@ -48,7 +55,8 @@ def odd_result() -> ScanResult:
     bare = Host(name="EX2")
     empty = Host(name="EX3")
     outcomes = (
-        HostOutcome(host, OutcomeKind.OK, facts=facts, auth_mechanism="basic", duration_s=1.23456),
+        HostOutcome(host, OutcomeKind.OK, facts=facts, auth_mechanism="basic", duration_s=1.23456,
+                    ps_version="5.1.14393.0", psrp_protocol="2.3"),
         HostOutcome(bare, OutcomeKind.UNREACHABLE, "refusé: 127.0.0.2:5985", duration_s=0.0),
         HostOutcome(empty, OutcomeKind.OK, facts=HostFacts(host="EX3", facts={})),
     )
@@ -86,40 +94,77 @@ def empty_result() -> ScanResult:
 
 
 @pytest.mark.parametrize("make", [odd_result, demo_result, empty_result])
-def test_streamed_report_is_the_whole_document(make, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_report_reads_back_as_written(make, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = make()
-    expected = whole_document(result)
     path = tmp_path / "report.json"
     write_json_report(result, path)
-    assert path.read_text(encoding="utf-8") == expected
-    assert "".join(iter_json_report(result)) + "\n" == expected
+    again = read_saved(path)
+    assert plain(again) == plain(result)
+    # the PSRP versions of each host too; durations are kept to the millisecond
+    assert again.outcomes == tuple(replace(o, duration_s=round(o.duration_s, 3)) for o in result.outcomes)
+    assert again.verdicts == result.verdicts
+    assert list(again.cells) == list(result.cells)
+    assert again.org == result.org and again.info == result.info
+    assert json.loads(path.read_text(encoding="utf-8"))["exready_report"] == REPORT_SCHEMA == 2
+    assert "".join(iter_json_report(result)) + "\n" == path.read_text(encoding="utf-8")
 
 
-def test_streamed_report_reads_back(tmp_path: Path) -> None:
-    for result in (odd_result(), demo_result()):
-        path = tmp_path / "report.json"
-        write_json_report(result, path)
-        again = read_saved(path)
-        assert result_to_json(again) == result_to_json(result)
-        assert again.verdicts == result.verdicts
-        assert list(again.cells) == list(result.cells)
+@pytest.mark.parametrize("make", [odd_result, demo_result])
+def test_a_report_in_format_1_still_reads(make, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = make()
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(result_to_v1_json(result), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    again = read_saved(path)
+    assert plain(again) == plain(result)
+    assert again.verdicts == result.verdicts
+    assert list(again.cells) == list(result.cells)
 
 
-def test_a_shared_value_is_encoded_the_same_at_every_host(tmp_path: Path) -> None:
-    """Hosts that share (interned) facts and evidence: the reused text is right for each of them."""
+def twins_result(copies: int = 3) -> ScanResult:
+    """The demo's scanned hosts, each ``copies`` times under other names, and unreachable hosts."""
     base = demo_result()
     ok = [o for o in base.outcomes if o.facts is not None]
     twins = []
-    for i in range(3):
+    for i in range(copies):
         for o in ok:
             name = f"{o.host.name}-{i}"
             assert o.facts is not None
             twins.append(replace(o, host=replace(o.host, name=name), facts=replace(o.facts, host=name)))
+        twins.append(HostOutcome(Host(name=f"DOWN-{i}", address=f"127.0.9.{i}"), OutcomeKind.UNREACHABLE,
+                                 f"connection refused by 127.0.9.{i}:5985"))
     params = EvaluationParams(exchange_version="2013", org=base.org)
-    result = assemble(base.info, twins, load_catalog(), params, interner=Interner())
+    return assemble(base.info, twins, load_catalog(), params, interner=Interner())
+
+
+def test_a_report_takes_at_most_10_kb_per_host(tmp_path: Path) -> None:
+    result = twins_result()
     path = tmp_path / "twins.json"
     write_json_report(result, path)
-    assert path.read_text(encoding="utf-8") == whole_document(result)
+    size = path.stat().st_size
+    assert size <= 10_000 * len(result.outcomes), size / len(result.outcomes)
+    assert plain(read_saved(path)) == plain(result)
+
+
+def test_an_unreachable_hosts_reason_is_written_once(tmp_path: Path) -> None:
+    result = twins_result(copies=1)
+    down = next(o for o in result.outcomes if not o.ok)
+    assert len(result.verdicts[down.host.name]) > 100  # every rule unknown for the same reason
+    path = tmp_path / "down.json"
+    write_json_report(result, path)
+    text = path.read_text(encoding="utf-8")
+    # in the host's outcome, in the one verdict body all its verdicts refer to, in each role's cell
+    assert text.count(down.reason) == 2 + len(result.roles)
+
+
+def test_a_report_with_a_bad_index_is_one_error(tmp_path: Path) -> None:
+    result = odd_result()
+    path = tmp_path / "bad.json"
+    write_json_report(result, path)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["hosts"][0]["cells"] = [99]
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(FactsError, match="not a valid exready report"):
+        read_saved(path)
 
 
 def test_a_report_read_back_shares_what_its_hosts_have_in_common(tmp_path: Path) -> None:
@@ -132,7 +177,7 @@ def test_a_report_read_back_shares_what_its_hosts_have_in_common(tmp_path: Path)
     path = tmp_path / "twins.json"
     write_json_report(result, path)
     again = read_saved(path)
-    assert result_to_json(again) == result_to_json(result)
+    assert plain(again) == plain(result)
     first, second = (o.facts for o in again.outcomes[:2])
     assert first is not None and second is not None
     assert all(first.facts[n] is second.facts[n] for n in first.facts)  # one fact object for both hosts

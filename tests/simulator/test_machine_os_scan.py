@@ -19,7 +19,7 @@ from scanner.model.verdict import Status
 from scanner.probes import build_collector_script
 from scanner.report.json_report import read_json_report
 from scanner.simulator import SimulatorThread, build_site
-from scanner.simulator.osbase import base_names
+from scanner.simulator.osbase import base_names, resolve_os
 
 pytestmark = pytest.mark.simulator
 
@@ -38,6 +38,8 @@ EXPECTED: dict[str, tuple[str, str, str, int, int, bool]] = {
     "ws2019-core": ("5.1.17763.1", "4.0.30319.42000", "2.3", 500, 17763, True),
     "ws2022": ("5.1.20348.1", "4.0.30319.42000", "2.3", 500, 20348, False),
     "ws2022-core": ("5.1.20348.1", "4.0.30319.42000", "2.3", 500, 20348, True),
+    "ws2025": ("5.1.26100.1", "4.0.30319.42000", "2.3", 500, 26100, False),
+    "ws2025-core": ("5.1.26100.1", "4.0.30319.42000", "2.3", 500, 26100, True),
 }
 
 
@@ -125,3 +127,46 @@ def test_a_powershell_2_machine_fails_the_ps3_collector_as_windows_does(sim: Sim
         ps2.add_script(build_collector_script("ps2"))
         out = ps2.invoke()
         assert not ps2.had_errors and len(out) == 1 and '"ps.version":{"status":"present","value":"2.0"}' in out[0]
+
+
+@pytest.fixture(scope="module")
+def scanned_se(sim: SimulatorThread, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    out = tmp_path_factory.mktemp("out-se")
+    inventory = sim.write_inventory(out / "inventory.csv")
+    result = CliRunner().invoke(build_app(), [
+        "scan", "--inventory", str(inventory), "--user", f"CONTOSO\\{USER}", "--deadline", "20",
+        "--exchange", "se", "--json", str(out / "r.json"),
+    ], env={"EXREADY_PASSWORD": PASSWORD})
+    assert (out / "r.json").is_file(), result.output
+    return read_json_report(Path(out / "r.json"))
+
+
+def _verdict(report: Any, base: str, rule_id: str) -> Any:
+    return next(v for v in report.verdicts[_host_name(base)] if v.rule_id == rule_id)
+
+
+@pytest.mark.parametrize(("base", "se", "ex2013"), [
+    ("ws2025", Status.PASS, Status.FAIL), ("ws2025-core", Status.PASS, Status.FAIL),
+    ("ws2022", Status.PASS, Status.FAIL), ("ws2019", Status.PASS, Status.FAIL),
+    ("ws2016", Status.FAIL, Status.FAIL), ("ws2012r2", Status.FAIL, Status.PASS),
+])
+def test_windows_server_2025_hosts_exchange_se_through_the_scan(scanned: Any, scanned_se: Any, base: str,
+                                                                se: Status, ex2013: Status) -> None:
+    assert scanned_se.info.exchange_version == "SE"
+    assert _verdict(scanned_se, base, "ValidOSVersion").status is se
+    assert _verdict(scanned, base, "ValidOSVersion").status is ex2013
+
+
+def test_windows_server_2025_ships_dotnet_481_enough_for_se(scanned_se: Any) -> None:
+    for base in ("ws2025", "ws2025-core"):
+        outcome = next(o for o in scanned_se.outcomes if o.host.name == _host_name(base))
+        assert outcome.facts.facts["dotnet.release"].value == 533325
+        assert _verdict(scanned_se, base, "MinimumFrameworkNotInstalled").status is Status.PASS
+    core = _verdict(scanned_se, "ws2025-core", "IsServerCoreInstalled")
+    assert core.status is Status.NOT_APPLICABLE and "Exchange SE supports Server Core" in core.detail
+
+
+@pytest.mark.parametrize(("caption", "edition"), [("Windows Server 2025 Datacenter", "ServerDatacenter"),
+                                                  ("Windows Server 2025 Standard", "ServerStandard")])
+def test_a_windows_server_2025_caption_names_the_2025_base(caption: str, edition: str) -> None:
+    assert resolve_os(caption) == ("ws2025", caption, edition)

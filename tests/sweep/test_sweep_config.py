@@ -119,7 +119,7 @@ lock_wait = 600
             "fail_on = 'sometimes'\n" + MINIMAL,
             r"top level fail_on: expected one of 'blocked', 'unknown', 'never'",
         ),
-        ("exchange = 2010\n" + MINIMAL, r"exchange: expected one of 2013, 2016, 2019, got 2010"),
+        ("exchange = 2010\n" + MINIMAL, r"exchange: expected one of 2013, 2016, 2019, SE, got 2010"),
         (MINIMAL + "[winrm]\nscheme = 'ftp'\n", r"\[winrm\] scheme"),
         (MINIMAL + "[outputs]\ncsv = 'm-{host}.csv'\n", r"only \{run_id\} and \{date\}"),
         (MINIMAL + "[history]\nlock_wait = -1\n", r"\[history\] lock_wait"),
@@ -192,3 +192,14 @@ def test_password_file_problems(tmp_path: Path) -> None:
 )
 def test_fail_on_policy(code: int, fail_on: FailOn, expected: int) -> None:
     assert apply_fail_on(code, fail_on) == expected
+
+
+@pytest.mark.parametrize("typed", ['"se"', '"SE"', '"Se"'])
+def test_exchange_se_in_a_sweep_file(tmp_path: Path, typed: str) -> None:
+    config = load_config(write(tmp_path, f"exchange = {typed}\ncu = 0\n" + MINIMAL))
+    assert (config.exchange, config.cu) == ("SE", 0)
+
+
+def test_exchange_se_has_no_cu_1_yet(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cu"):
+        load_config(write(tmp_path, 'exchange = "se"\ncu = 1\n' + MINIMAL))

@@ -5,7 +5,6 @@ outlives a restart of the database server."""
 from __future__ import annotations
 
 import csv
-import json
 import os
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from test_sweep_simulator import PASSWORD, host, site_file
 from scanner.credentials import Secret
 from scanner.history.backend import PgSettings
 from scanner.history.store import HistoryStore, RunStatus
+from scanner.report.json_report import read_json_report
 from scanner.simulator.runner import SimulatorThread
 
 pytestmark = pytest.mark.simulator
@@ -137,13 +137,13 @@ def test_three_scanners_sweep_three_zones_into_one_database_then_the_estate(
         env=env, capture_output=True, text=True, timeout=120,
     )
     assert estate.returncode == 1, estate.stdout + estate.stderr  # blocked hosts, every zone current
-    report = json.loads(out.read_text(encoding="utf-8"))
-    names = [h["name"] for h in report["hosts"]]
+    report = read_json_report(out)  # the JSON a sweep writes, read back as a sweep's result
+    names = [o.host.name for o in report.outcomes]
     assert sorted(names) == [f"EX{n:02d}" for n in range(1, 16)]  # every host of every zone, once
-    zone_of = {h["name"]: [t for t in h["tags"] if t.startswith("zone:")] for h in report["hosts"]}
+    zone_of = {o.host.name: [t for t in o.host.tags if t.startswith("zone:")] for o in report.outcomes}
     for zone, numbers in ZONES.items():
         assert all(zone_of[f"EX{n:02d}"] == [f"zone:{zone}"] for n in numbers)
-    blocked = {c["host"] for c in report["cells"] if c["status"] == "BLOCKED"}
+    blocked = {c.host for c in report.cells if c.status.value == "BLOCKED"}
     assert blocked == {"EX03", "EX08"}
     with open(tmp_path / "estate.csv", encoding="utf-8-sig", newline="") as f:
         sites = {r["host"]: r["site"] for r in csv.DictReader(f)}

@@ -134,9 +134,9 @@ def test_connection_close_ends_the_connection(scripted: Callable[[Script], tuple
     (b"HTTP/1.1 200 OK\r\nContent-", http.ReplyCutShort),
     (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc", http.ReplyCutShort),
     (b"SSH-2.0-OpenSSH_9.6\r\n", http.NotHttp),
-    (b"HTTP/1.1 abc OK\r\n\r\n", http.NotHttp),
-    (b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", http.NotHttp),
-    (b"HTTP/1.1 200 OK\r\nContent-Length: -4\r\n\r\n", http.NotHttp),
+    (b"HTTP/1.1 abc OK\r\n\r\n", http.MalformedReply),
+    (b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", http.MalformedReply),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: -4\r\n\r\n", http.MalformedReply),
     (b"", http.ConnectionClosed),
 ])
 def test_a_peer_that_breaks_http(scripted: Callable[[Script], tuple[str, int]], reply: bytes,

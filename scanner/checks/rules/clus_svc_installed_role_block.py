@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from scanner.checks import common
 from scanner.checks.context import RuleContext
+from scanner.checks.upgrade_mode import install_mode_only
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
 
@@ -13,7 +14,7 @@ META = RuleMeta(
     id="ClusSvcInstalledRoleBlock",
     severity=Severity.ERROR,
     scope=Scope.HOST,
-    versions=("2013", "2016", "2019"),
+    versions=("2013", "2016", "2019", "SE"),
     title=Text(
         en="This server is already a failover cluster node",
         fr="Ce serveur est déjà un nœud de cluster de basculement",
@@ -30,7 +31,7 @@ META = RuleMeta(
         ),
     ),
     help_url="https://learn.microsoft.com/exchange/only-the-mailbox-role-can-be-installed-on-a-cluster-server-clussvcinstalledroleblock-exchange-2013-help",
-    facts=("services.start",),
+    facts=("services.start", "exchange.v15.roles"),
 )
 
 SERVICE = "ClusSvc"
@@ -38,4 +39,8 @@ FAILURE = "the Cluster service is set to start automatically (a failover cluster
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
+    # a DAG member upgraded in place to SE is a cluster node; Setup's Upgrade mode does not run this rule
+    upgrade = install_mode_only(ctx)
+    if upgrade is not None:
+        return upgrade
     return common.judge_service_start(ctx, SERVICE, FAILURE, common.automatic)

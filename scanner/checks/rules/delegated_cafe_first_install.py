@@ -14,7 +14,7 @@ META = RuleMeta(
     id="DelegatedCafeFirstInstall",
     severity=Severity.ERROR,
     scope=Scope.ORG,
-    versions=("2013", "2016", "2019"),
+    versions=("2013", "2016", "2019", "SE"),
     title=Text(
         en=(
             "The first Client Access (front end) server of this version must be installed by an "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from scanner.checks import installer_common as ic
 from scanner.checks.context import RuleContext
+from scanner.checks.targets import family
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
 
@@ -13,7 +14,7 @@ META = RuleMeta(
     id="DelegatedUnifiedMessagingFirstInstall",
     severity=Severity.ERROR,
     scope=Scope.ORG,
-    versions=("2013", "2016", "2019"),
+    versions=("2013", "2016", "2019", "SE"),
     title=Text(
         en=("The first Unified Messaging server of this version must be installed by an organisation administrator"),
         fr=(
@@ -30,6 +31,6 @@ ROLE_BIT = 16
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    if ctx.exchange_version == "2019":
-        return ctx.not_applicable("Exchange 2019 has no Unified Messaging component", {})
+    if family(ctx.exchange_version) == "2019":
+        return ctx.not_applicable(f"Exchange {ctx.exchange_version} has no Unified Messaging component", {})
     return ic.first_install_by_org_admin(ctx, ROLE_BIT, "Unified Messaging")

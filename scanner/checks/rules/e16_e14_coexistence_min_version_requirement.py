@@ -18,6 +18,7 @@ from typing import Any
 
 from scanner.checks import org_common
 from scanner.checks.context import RuleContext
+from scanner.checks.targets import family
 from scanner.facts.version import Version
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
@@ -26,7 +27,7 @@ META = RuleMeta(
     id="E16E14CoexistenceMinVersionRequirement",
     severity=Severity.ERROR,
     scope=Scope.ORG,
-    versions=("2016", "2019"),
+    versions=("2016", "2019", "SE"),
     title=Text(
         en=("Exchange 2010 servers must be at SP3 Update Rollup 11 or later to coexist with Exchange 2016"),
         fr=(
@@ -63,9 +64,10 @@ def _own_build(ctx: RuleContext, name: str) -> tuple[Version | None, str]:
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    if ctx.exchange_version == "2019":
+    if family(ctx.exchange_version) == "2019":
         return ctx.not_applicable(
-            "Exchange 2019 cannot coexist with Exchange 2010 at all: E19E14CoexistenceRequirement judges it", {}
+            f"Exchange {ctx.exchange_version} cannot coexist with Exchange 2010 at all: "
+            "E19E14CoexistenceRequirement judges it", {}
         )
     servers = [
         s

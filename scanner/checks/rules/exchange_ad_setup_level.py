@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from scanner.checks import se_sources as se
 from scanner.checks.common import target
 from scanner.checks.context import FactUnavailable, RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
@@ -17,7 +18,7 @@ META = RuleMeta(
     id="ExchangeAdSetupLevel",
     severity=Severity.WARNING,
     scope=Scope.ORG,
-    versions=("2013", "2016", "2019"),
+    versions=("2013", "2016", "2019", "SE"),
     title=Text(
         en="Active Directory is not yet prepared for the target Exchange version and CU",
         fr="Active Directory n'est pas encore préparé pour la version et la CU d'Exchange visées",
@@ -33,6 +34,7 @@ META = RuleMeta(
     ),
     help_url="https://learn.microsoft.com/exchange/plan-and-deploy/prepare-ad-and-domains",
     facts=("ad.exchange_schema_version", "ad.exchange_org", "ad.domains"),
+    sources=(se.AD_LEVELS,),  # the Exchange SE values (scanner/checks/se_sources.py)
 )
 
 

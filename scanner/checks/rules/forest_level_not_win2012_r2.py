@@ -12,6 +12,7 @@ for it has not been seen.
 from __future__ import annotations
 
 from scanner.checks import forest_levels
+from scanner.checks import se_sources as se
 from scanner.checks.context import RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
@@ -20,7 +21,7 @@ META = RuleMeta(
     id="ForestLevelNotWin2012R2",
     severity=Severity.ERROR,
     scope=Scope.ORG,
-    versions=("2019",),
+    versions=("2019", "SE"),
     title=Text(
         en="The Active Directory forest functional level is below Windows Server 2012 R2",
         fr="Le niveau fonctionnel de la forêt Active Directory est inférieur à Windows Server 2012 R2",
@@ -34,6 +35,7 @@ META = RuleMeta(
     ),
     help_url=forest_levels.SYSTEM_REQUIREMENTS_2019,
     facts=("ad.forest",),
+    sources=(se.FOREST_LEVEL,),  # the Exchange SE values (scanner/checks/se_sources.py)
 )
 
 

@@ -1,5 +1,6 @@
-r"""From Exchange 2016 CU22 and 2019 CU11, Setup needs the IIS URL Rewrite Module; its registry key (IIS
-Extensions\URL Rewrite, value Version) shows it is installed.
+r"""From Exchange 2016 CU22 and 2019 CU11, and in Exchange SE, Setup needs the IIS URL Rewrite Module;
+its registry key (IIS Extensions\URL Rewrite, value Version)
+shows it is installed.
 """
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.checks import common
+from scanner.checks import se_sources as se
 from scanner.checks.context import RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
@@ -15,7 +17,7 @@ META = RuleMeta(
     id="IISURLRewriteNotInstalled",
     severity=Severity.ERROR,
     scope=Scope.HOST,
-    versions=("2016", "2019"),
+    versions=("2016", "2019", "SE"),
     title=Text(
         en="IIS URL Rewrite Module is not installed",
         fr="Le module IIS URL Rewrite n'est pas installé",
@@ -23,19 +25,20 @@ META = RuleMeta(
     remediation=Text(
         en=(
             "Install the IIS URL Rewrite Module 2.1 (x64), then scan again. Required from Exchange "
-            "2016 CU22 and Exchange 2019 CU11."
+            "2016 CU22 and Exchange 2019 CU11, and by Exchange SE."
         ),
         fr=(
             "Installez le module IIS URL Rewrite 2.1 (x64), puis relancez l'analyse. Obligatoire à "
-            "partir d'Exchange 2016 CU22 et d'Exchange 2019 CU11."
+            "partir d'Exchange 2016 CU22 et d'Exchange 2019 CU11, et pour Exchange SE."
         ),
     ),
     help_url="https://learn.microsoft.com/exchange/plan-and-deploy/deployment-ref/ms-exch-setupreadiness-iisurlrewritenotinstalled",
     facts=("iis.url_rewrite_version",),
+    sources=(se.URL_REWRITE,),  # the Exchange SE values (scanner/checks/se_sources.py)
 )
 
 REGISTRY = r"HKLM\SOFTWARE\Microsoft\IIS Extensions\URL Rewrite\Version"
-FIRST_CU = {"2016": 22, "2019": 11}
+FIRST_CU = {"2016": 22, "2019": 11, "SE": 0}  # SE: from RTM (it is 2019 CU15 code)
 
 
 def evaluate(ctx: RuleContext) -> Verdict:

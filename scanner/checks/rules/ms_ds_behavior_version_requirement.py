@@ -27,16 +27,16 @@ META = RuleMeta(
     id="MsDSBehaviorVersionRequirement",
     severity=Severity.ERROR,
     scope=Scope.ORG,
-    versions=("2016", "2019"),
+    versions=("2016", "2019", "SE"),
     title=Text(
         en="The Active Directory functional level is below what this Exchange version requires",
         fr="Le niveau fonctionnel d'Active Directory est inférieur à celui qu'exige cette version d'Exchange",
     ),
     remediation=Text(
         en="Raise the forest functional level to the level the Exchange version needs (Windows Server 2008 R2 "
-        "for Exchange 2016, Windows Server 2012 R2 for Exchange 2019), once every domain controller allows it.",
+        "for Exchange 2016, Windows Server 2012 R2 for Exchange 2019 and SE), once every domain controller allows it.",
         fr="Relevez le niveau fonctionnel de la forêt à celui qu'exige la version d'Exchange (Windows Server "
-        "2008 R2 pour Exchange 2016, Windows Server 2012 R2 pour Exchange 2019), une fois que tous les "
+        "2008 R2 pour Exchange 2016, Windows Server 2012 R2 pour Exchange 2019 et SE), une fois que tous les "
         "contrôleurs de domaine le permettent.",
     ),
     help_url=forest_levels.SYSTEM_REQUIREMENTS_2016,

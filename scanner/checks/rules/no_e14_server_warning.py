@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from scanner.checks import installer_common as ic
 from scanner.checks.context import RuleContext
+from scanner.checks.targets import family
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
 
@@ -14,7 +15,7 @@ META = RuleMeta(
     id="NoE14ServerWarning",
     severity=Severity.WARNING,
     scope=Scope.ORG,
-    versions=("2013", "2016", "2019"),
+    versions=("2013", "2016", "2019", "SE"),
     title=Text(
         en="After this preparation no Exchange 2010 server can be added",
         fr="Après cette préparation, aucun serveur Exchange 2010 ne pourra plus être ajouté",
@@ -28,6 +29,6 @@ KEEP = ("Version 14.", "Version 15.")
 
 
 def evaluate(ctx: RuleContext) -> Verdict:
-    if ctx.exchange_version == "2019":
-        return ctx.not_applicable("Exchange 2019 cannot coexist with Exchange 2010 at all", {})
+    if family(ctx.exchange_version) == "2019":
+        return ctx.not_applicable(f"Exchange {ctx.exchange_version} cannot coexist with Exchange 2010 at all", {})
     return ic.prep_closes_door(ctx, KEEP, "Exchange 2010")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from scanner.checks import se_sources as se
 from scanner.checks.context import RuleContext
 from scanner.facts.version import Version
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
@@ -12,7 +13,7 @@ META = RuleMeta(
     id="UcmaRedistMsi",
     severity=Severity.ERROR,
     scope=Scope.HOST,
-    versions=("2013", "2016", "2019"),
+    versions=("2013", "2016", "2019", "SE"),
     title=Text(
         en="UCMA 4.0 Core Runtime is missing or older than 5.0.8308.0",
         fr="Le runtime UCMA 4.0 (Core Runtime) est absent ou antérieur à 5.0.8308.0",
@@ -26,6 +27,7 @@ META = RuleMeta(
     ),
     help_url="https://learn.microsoft.com/exchange/ucma-4-0-core-runtime-not-installed-exchange-2013-help",
     facts=("ucma.version",),
+    sources=(se.UCMA,),  # the Exchange SE values (scanner/checks/se_sources.py)
 )
 
 MINIMUM = Version.of(5, 0, 8308, 0)

@@ -1,6 +1,7 @@
 """Setup accepts only the Windows Server builds the target Exchange version supports, with the first
 cumulative update that supports each (Windows Server 2012 R2 from 2013 SP1, 2016 from 2016 CU3, 2022
-from 2019 CU12); a client edition (ProductType WinNT) never hosts server roles; on 2008 R2 only
+from 2019 CU12, 2025 from 2019 CU15; SE on
+2019, 2022 and 2025); a client edition (ProductType WinNT) never hosts server roles; on 2008 R2 only
 Standard, Enterprise and Datacenter pass.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.checks import common
+from scanner.checks import se_sources as se
 from scanner.checks.context import RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
@@ -17,7 +19,7 @@ META = RuleMeta(
     id="ValidOSVersion",
     severity=Severity.ERROR,
     scope=Scope.HOST,
-    versions=("2013", "2016", "2019"),
+    versions=("2013", "2016", "2019", "SE"),
     title=Text(
         en="The Windows version cannot host this Exchange version and cumulative update",
         fr=("La version de Windows ne peut pas héberger cette version d'Exchange et cette mise à jour cumulative"),
@@ -26,19 +28,21 @@ META = RuleMeta(
         en=(
             "Install Exchange on a supported Windows Server: 2013 on 2008 R2 SP1 (Standard, "
             "Enterprise, Datacenter), 2012 or 2012 R2 (from SP1/CU4); 2016 on 2012, 2012 R2 or 2016 "
-            "(from CU3); 2019 on 2019, 2022 (from CU12) or 2025 (from CU15). Choose another server or"
-            " target a later cumulative update with --cu."
+            "(from CU3); 2019 on 2019, 2022 (from CU12) or 2025 (from CU15); SE on 2019, 2022 or 2025."
+            " Choose another server or target a later cumulative update with --cu."
         ),
         fr=(
             "Installez Exchange sur un Windows Server pris en charge : 2013 sur 2008 R2 SP1 "
             "(Standard, Enterprise, Datacenter), 2012 ou 2012 R2 (à partir de SP1/CU4) ; 2016 sur "
             "2012, 2012 R2 ou 2016 (à partir de CU3) ; 2019 sur 2019, 2022 (à partir de CU12) ou 2025"
-            " (à partir de CU15). Choisissez un autre serveur ou visez une mise à jour cumulative "
+            " (à partir de CU15) ; SE sur 2019, 2022 ou 2025. "
+            "Choisissez un autre serveur ou visez une mise à jour cumulative "
             "plus récente avec --cu."
         ),
     ),
     help_url="https://learn.microsoft.com/exchange/plan-and-deploy/deployment-ref/ms-exch-setupreadiness-validosversion",
     facts=("os.current_build", "os.product_type", "os.edition_id", "os.caption"),
+    sources=(se.BUILD, se.CODE_BASE, se.OS_SUPPORT, se.BUILD_2025),  # Exchange SE: scanner/checks/se_sources.py
 )
 
 EDITIONS_2008R2 = ("ServerStandard", "ServerEnterprise", "ServerDatacenter")

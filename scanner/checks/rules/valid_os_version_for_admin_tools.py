@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.checks import common
+from scanner.checks import se_sources as se
 from scanner.checks.context import RuleContext
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
 from scanner.model.verdict import Verdict
@@ -15,7 +16,7 @@ META = RuleMeta(
     id="ValidOSVersionForAdminTools",
     severity=Severity.ERROR,
     scope=Scope.HOST,
-    versions=("2013", "2016", "2019"),
+    versions=("2013", "2016", "2019", "SE"),
     title=Text(
         en="The Windows version cannot host the Exchange management tools",
         fr="La version de Windows ne peut pas héberger les outils de gestion d'Exchange",
@@ -34,6 +35,7 @@ META = RuleMeta(
     ),
     help_url="https://learn.microsoft.com/exchange/plan-and-deploy/system-requirements",
     facts=("os.current_build", "os.product_type"),
+    sources=(se.OS_SUPPORT, se.BUILD_2025),  # Exchange SE: scanner/checks/se_sources.py
 )
 
 

@@ -5,6 +5,7 @@ Exchange 2013 checks it for Edge Transport; the 2016/2019 prerequisites list it 
 from __future__ import annotations
 
 from scanner.checks import common
+from scanner.checks import se_sources as se
 from scanner.checks.context import RuleContext
 from scanner.facts.version import Version
 from scanner.model.rule import RuleMeta, Scope, Severity, Text
@@ -14,7 +15,7 @@ META = RuleMeta(
     id="VC2012RedistDependencyRequirement",
     severity=Severity.ERROR,
     scope=Scope.HOST,
-    versions=("2013", "2016", "2019"),
+    versions=("2013", "2016", "2019", "SE"),
     title=Text(
         en="Visual C++ 2012 runtime (x64) is missing",
         fr="Le runtime Visual C++ 2012 (x64) est absent",
@@ -28,6 +29,7 @@ META = RuleMeta(
     ),
     help_url="https://learn.microsoft.com/exchange/plan-and-deploy/prerequisites",
     facts=("file.atl110_dll",),
+    sources=(se.VISUAL_CPP,),  # the Exchange SE values (scanner/checks/se_sources.py)
 )
 
 MINIMUM = Version.of(11, 0, 50727, 1)
