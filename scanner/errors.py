@@ -16,6 +16,7 @@ ExreadyError
  +-- FactsError                 saved facts that cannot be read or have an unknown schema
  +-- CatalogError               the rule catalog (rule modules, roles.yaml, out_of_reach.yaml) is inconsistent
  +-- HistoryError               a corrupt or locked history database
+ |    +-- HistoryUnavailable     the database server cannot be reached now (a sweep keeps results locally)
  +-- SimulatorError             the fleet simulator could not start (bad site file, address refused)
  +-- ProbeError                 per host, never escapes a sweep: the transport maps it to an outcome
       +-- TransportError
@@ -83,6 +84,10 @@ class CatalogError(ExreadyError):
 
 
 class HistoryError(ExreadyError):
+    pass
+
+
+class HistoryUnavailable(HistoryError):
     pass
 
 

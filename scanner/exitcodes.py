@@ -2,7 +2,8 @@
 
   0  every host scanned and nothing blocked
   1  some host is blocked for some role
-  2  some host is unknown (not scanned, or a fact missing); takes precedence over 1
+  2  some host is unknown (not scanned, or a fact missing); takes precedence over 1; for `estate`,
+     also a zone whose data is stale or whose latest sweep failed
   3  the run itself failed (bad input, no inventory, DC unreachable, corrupt history)
   130 interrupted (Ctrl-C), 143 terminated (SIGTERM)
 """

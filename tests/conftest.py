@@ -1,14 +1,47 @@
-"""Suite-wide rules: under CI (CI=true), a test that needs Samba or Chromium, or the wheel-install test, may
-not skip."""
+"""Suite-wide rules: under CI (CI=true), a test that needs Samba, Chromium or PostgreSQL, or the
+wheel-install test, may not skip. The throw-away PostgreSQL cluster (tests/pg_cluster.py) is shared by
+the session; each test that asks for ``pg_url`` gets a new database in it."""
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
+from typing import Any
 
 import pytest
 
-_MUST_RUN_IN_CI = ("samba", "browser", "install")
+_MUST_RUN_IN_CI = ("samba", "browser", "install", "postgres")
+_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Any]:
+    """A PostgreSQL cluster on 127.0.0.1 for the whole session (skips when the server is missing)."""
+    import pg_cluster as pg
+
+    if pg.find_bindir() is None:
+        pytest.skip("PostgreSQL server binaries are not installed (bash tests/run installs them)")
+    with pg.cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new, empty database; its URL has no password: the account's is in $EXREADY_DB_PASSWORD."""
+    import pg_cluster as pg
+
+    monkeypatch.setenv("EXREADY_DB_PASSWORD", pg.PASSWORD)
+    url: str = pg_cluster.create_database(f"t{next(_databases)}")
+    return url
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:  # a test that uses the cluster needs PostgreSQL, whichever fixture brings it
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("location") if callspec is not None else None  # tests/history
+        if "pg_cluster" in getattr(item, "fixturenames", ()) or backend == "postgresql":
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.hookimpl(hookwrapper=True)

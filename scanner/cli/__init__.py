@@ -40,6 +40,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "simulate",
     "history",
     "sweep",
+    "estate",
     "checks",
 )
 

@@ -14,16 +14,19 @@ from scanner.cli.scan_options import CsvDialectOpt, CsvOut, LangOpt, lang_or_def
 from scanner.cli.terminal import echo
 from scanner.errors import HistoryError, UsageError
 from scanner.history.diff import CellChangeKind, RuleChangeKind, RunDiff, diff_results
-from scanner.history.store import HistoryStore, RunStatus, default_db_path
+from scanner.history.store import HistoryStore, RunStatus
 from scanner.i18n import Lang
 from scanner.model.rule import RuleMeta
 from scanner.model.run import ScanResult
 from scanner.model.verdict import Status
 from scanner.report.csv_safe import CsvDialect
 
-DbOpt = Annotated[Path | None, typer.Option(
-    "--db", metavar="FILE", envvar="EXREADY_DB",
-    help="History database (default: history.sqlite3 in the user's state directory; $EXREADY_DB).")]
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", metavar="FILE|URL", envvar="EXREADY_DB",
+    help="History database: a SQLite file or a postgresql:// URL without a password (default: "
+    "history.sqlite3 in the user's state directory; $EXREADY_DB).")]
+ZoneOpt = Annotated[str | None, typer.Option(
+    "--zone", metavar="ZONE", help="Only this zone's runs ('last' counts this zone's runs).")]
 HtmlOut = Annotated[Path | None, typer.Option(
     "--html", metavar="FILE", help="Write the self-contained HTML report, with the changes since the "
     "previous complete sweep.")]
@@ -34,25 +37,19 @@ JsonOutOpt = Annotated[Path | None, typer.Option("--json", metavar="FILE", help=
 
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", "-C", metavar="FILE",
-    help="A sweep configuration (TOML): use the database its [history] db names (--db wins).")]
+    help="A sweep configuration (TOML): use the database its [history] names (db or url; --db wins).")]
 
 
-def db_path(db: Path | None, config: Path | None) -> Path:
-    """--db (or $EXREADY_DB), else the configuration's [history] db, else the default: what a sweep uses."""
-    if db is not None:
-        return db
+def open_store(db: str | None, config: Path | None = None, *, read_only: bool = True) -> HistoryStore:
+    """The history database of --db / --config, read-only unless the command writes (prune)."""
+    from scanner.cli.history_db import open_history
+
+    history = None
     if config is not None:
         from scanner.sweep.config import load_config
 
-        configured = load_config(config).history.db
-        if configured is not None:
-            return configured
-    return default_db_path()
-
-
-def open_store(db: Path | None, config: Path | None = None, *, read_only: bool = True) -> HistoryStore:
-    """The history database of --db / --config, read-only unless the command writes (prune)."""
-    return HistoryStore(db_path(db, config), create=False, read_only=read_only)
+        history = load_config(config).history
+    return open_history(db, history, read_only=read_only)
 
 
 def rules_by_id() -> dict[str, RuleMeta]:
@@ -67,19 +64,21 @@ def rules_by_id() -> dict[str, RuleMeta]:
 def history_list(
     db: DbOpt = None,
     config: ConfigOpt = None,
+    zone: ZoneOpt = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help="Newest runs to show.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout instead of a table.")] = False,
 ) -> None:
     """The sweeps in the history database, newest first."""
     with open_store(db, config) as store:
-        runs = store.list_runs(limit)
-        path = store.path
+        runs = store.list_runs(limit, zone=zone)
+        path = store.where
+        zoned = len({r.zone for r in runs}) > 1 or any(r.zone != "default" for r in runs)
     if as_json:
         typer.echo(jsonlib.dumps([
             {"run_id": r.run_id, "started": r.started, "finished": r.finished, "status": r.status.value,
              "exchange_version": r.exchange_version, "inventory_source": r.inventory_source,
              "tool_version": r.tool_version, "hosts": r.hosts, "finished_hosts": r.finished_hosts,
-             "cells": dict(r.cells), "resumed": r.resumed}
+             "cells": dict(r.cells), "resumed": r.resumed, "zone": r.zone}
             for r in runs], indent=2))
         return
     if not runs:
@@ -91,9 +90,12 @@ def history_list(
          str(r.cells.get("BLOCKED", 0)), str(r.cells.get("UNKNOWN", 0)), r.inventory_source]
         for r in runs
     ]
-    echo(tabulate(rows, headers=["run", "started (UTC)", "status", "exchange", "hosts done",
-                                       "blocked cells", "unknown cells", "inventory"],
-                        disable_numparse=True))
+    headers = ["run", "started (UTC)", "status", "exchange", "hosts done", "blocked cells", "unknown cells",
+               "inventory"]
+    if zoned:  # a column only when the database holds zones, so a single scanner's list is unchanged
+        rows = [[*row[:2], r.zone, *row[2:]] for row, r in zip(rows, runs, strict=True)]
+        headers = [*headers[:2], "zone", *headers[2:]]
+    echo(tabulate(rows, headers=headers, disable_numparse=True))
     if any(r.status is RunStatus.ABANDONED for r in runs):
         typer.echo("\nabandoned: the sweep process died before the end; "
                    "finish it with `exready sweep --resume RUN`.")
@@ -177,6 +179,7 @@ def history_prune(
         "--vacuum", help="Then give the freed space back to the file system (rewrites the file).")] = False,
     db: DbOpt = None,
     config: ConfigOpt = None,
+    zone: ZoneOpt = None,
     lock_wait: Annotated[float, typer.Option(
         "--lock-wait", min=0, metavar="SECONDS", help="Wait this long for a running sweep.")] = 0.0,
 ) -> None:
@@ -188,8 +191,9 @@ def history_prune(
     before = (datetime.now(UTC) - timedelta(days=older_than)).isoformat(timespec="seconds") \
         if older_than is not None else None
     with open_store(db, config, read_only=False) as store:
-        store.lock(lock_wait)
-        deleted = store.prune(keep=keep, before=before)
+        for z in [zone] if zone is not None else store.zones() or ["default"]:
+            store.lock(lock_wait, z)  # each zone's sweep lock (on SQLite, the file's)
+        deleted = store.prune(keep=keep, before=before, zone=zone)
         if vacuum:
             store.vacuum()
     typer.echo(f"deleted {len(deleted)} run(s)" + (f": {', '.join(deleted)}" if deleted else ""))
@@ -235,17 +239,26 @@ def render_diff(d: RunDiff, lang: Lang = Lang.EN) -> str:
     return "\n".join(lines)
 
 
-def pick_pair(store: HistoryStore, run_a: str | None, run_b: str | None) -> tuple[str, str]:
+def pick_pair(
+    store: HistoryStore, run_a: str | None, run_b: str | None, zone: str | None = None
+) -> tuple[str, str]:
     if run_a is not None and run_b is not None:
-        return store.resolve(run_a), store.resolve(run_b)
-    complete = store.last_complete(2)
-    if run_a is not None:  # one run given: compare it with the newest complete run
-        older = store.resolve(run_a)
+        return store.resolve(run_a, zone), store.resolve(run_b, zone)
+    if run_a is not None:  # one run given: compare it with the newest complete run of its zone
+        older = store.resolve(run_a, zone)
+        complete = store.last_complete(1, zone if zone is not None else store.run_zone(older))
         if not complete or complete[0] == older:
             raise HistoryError(f"no complete run newer than {older} to compare with; name both runs")
         return older, complete[0]
+    if zone is None:
+        zones = store.zones()
+        if len(zones) > 1:
+            raise UsageError(f"{store.where} holds {len(zones)} zones ({', '.join(zones)}): say which with "
+                             "--zone ZONE, or compare the whole estate with --estate")
+    complete = store.last_complete(2, zone)
     if len(complete) < 2:
-        raise HistoryError(f"diff needs two complete runs; {store.path} has {len(complete)} "
+        scope = f" of zone {zone!r}" if zone is not None else ""
+        raise HistoryError(f"diff needs two complete runs{scope}; {store.where} has {len(complete)} "
                            "(name the runs to compare others)")
     return complete[1], complete[0]
 
@@ -257,6 +270,10 @@ def diff(
                      "newest complete run).")] = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
+    zone: ZoneOpt = None,
+    estate: Annotated[bool, typer.Option(
+        "--estate", help="Compare the whole estate (every zone's latest complete run) with the estate "
+        "before it (every zone's previous complete run).")] = False,
     reevaluate: Annotated[bool, typer.Option(
         "--reevaluate", help="Judge both runs with today's rules first, so only the servers' changes "
         "show, not the rules'.")] = False,
@@ -266,11 +283,22 @@ def diff(
 ) -> None:
     """What changed between two sweeps: hosts newly blocked, ready or unknown per role, rules that
     appeared or cleared per host, hosts added to or gone from the inventory."""
+    if estate and (run_a is not None or zone is not None):
+        raise UsageError("--estate compares every zone's latest run with its previous one: name no run or zone")
     with open_store(db, config) as store:
-        a, b = pick_pair(store, run_a, run_b)
-        if a == b:
-            raise UsageError(f"both sides are run {a}: name two different runs")
-        old, new = load_run(store, a, reevaluate), load_run(store, b, reevaluate)
+        if estate:
+            from scanner.cli.estate import load_estate
+
+            new_estate = load_estate(store, 1e9, reevaluate)
+            old_estate = load_estate(store, 1e9, reevaluate, previous=True)
+            old, new = old_estate.result, new_estate.result
+            if [z.run_id for z in old_estate.zones] == [z.run_id for z in new_estate.zones]:
+                raise HistoryError("every zone has only one complete run: no earlier estate to compare with")
+        else:
+            a, b = pick_pair(store, run_a, run_b, zone)
+            if a == b:
+                raise UsageError(f"both sides are run {a}: name two different runs")
+            old, new = load_run(store, a, reevaluate), load_run(store, b, reevaluate)
     for side in (old, new):
         if not side.cells:
             raise HistoryError(f"run {side.info.run_id} never reached its end and has no matrix; "

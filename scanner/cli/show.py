@@ -42,19 +42,20 @@ from scanner.report.table import host_table, organisation_table
 FromReport = Annotated[Path | None, typer.Option(
     "--from", metavar="REPORT.json", help="A JSON report written by --json (default: the history database).")]
 RunRef = Annotated[str, typer.Option("--run", metavar="RUN", help="A run in the history: an id, or 'last'.")]
-DbOpt = Annotated[Path | None, typer.Option("--db", metavar="FILE", help="History database.")]
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", metavar="FILE|URL", help="History database: a SQLite file or a postgresql:// URL.")]
 
 # the exit codes of the matrix, for the organisation alone
 _ORG_EXIT = {CellStatus.READY: EXIT_OK, CellStatus.READY_WITH_WARNINGS: EXIT_OK,
              CellStatus.BLOCKED: EXIT_BLOCKED, CellStatus.UNKNOWN: EXIT_UNKNOWN}
 
 
-def load_result(report: Path | None, run: str, db: Path | None) -> ScanResult:
+def load_result(report: Path | None, run: str, db: str | None) -> ScanResult:
     if report is not None:
         return read_json_report(report)
-    from scanner.history.store import HistoryStore, default_db_path
+    from scanner.cli.history_db import open_history
 
-    with HistoryStore(db or default_db_path(), create=False, read_only=True) as store:
+    with open_history(db, create=False, read_only=True) as store:
         return store.load_result(store.resolve(run))
 
 

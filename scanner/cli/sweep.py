@@ -45,7 +45,7 @@ from scanner.errors import CredentialError, HistoryError, UsageError
 from scanner.evaluate.engine import EvaluationParams
 from scanner.history.diff import RunDiff, diff_results
 from scanner.history.recorder import HistoryRecorder
-from scanner.history.store import HistoryStore, RunStatus, default_db_path
+from scanner.history.store import HistoryStore, RunStatus
 from scanner.i18n import Lang
 from scanner.model.facts import OrgFacts
 from scanner.model.host import AuthMethod, Host, Scheme
@@ -82,6 +82,12 @@ class Target:
     exchange: str
     cu: int | None
     org: OrgFacts
+
+
+def _spool_dir(config: SweepConfig) -> Path:
+    from scanner.history.spool import default_spool_dir
+
+    return config.history.spool_dir or default_spool_dir()
 
 
 def sweep_credentials(cfg: CredentialsConfig, where: str) -> Credentials:
@@ -151,10 +157,13 @@ def _fresh_target(config: SweepConfig) -> Target:
 
 
 def _resume_target(store: HistoryStore, ref: str, config: SweepConfig) -> Target:
-    run_id = store.resolve(ref)
+    run_id = store.resolve(ref, config.zone if ref.strip().startswith("last") else None)
     summary = store.summary(run_id)
     if summary.status is RunStatus.COMPLETE:
         raise HistoryError(f"run {run_id} is complete; there is nothing to resume")
+    if summary.zone != config.zone:  # each scanner writes only its own zone's hosts
+        raise HistoryError(f"run {run_id} belongs to zone {summary.zone!r}; this sweep is zone "
+                           f"{config.zone!r} (--zone or zone = in the configuration)")
     info = store.run_info(run_id)
     hosts = tuple(store.hosts(run_id))
     prior = {o.host.name: o for o in store.finished_outcomes(run_id)}
@@ -168,8 +177,8 @@ def _resume_target(store: HistoryStore, ref: str, config: SweepConfig) -> Target
     return Target(run_id, hosts, prior, info.inventory_source, info.exchange_version, info.cu, org)
 
 
-def _previous(store: HistoryStore | None, run_id: str) -> ScanResult | None:
-    """The newest complete run before this one, for "changes since the previous sweep". One that
+def _previous(store: HistoryStore | None, run_id: str, zone: str) -> ScanResult | None:
+    """The newest complete run of this zone before this one, for "changes since the previous sweep". One that
     cannot be read (a damaged database page, a corrupt row) costs the comparison, never tonight's
     reports: a warning line says so."""
     if store is None:
@@ -178,7 +187,7 @@ def _previous(store: HistoryStore | None, run_id: str) -> ScanResult | None:
     try:
         previous_id = store.previous_complete(run_id)
         if previous_id is None:
-            for candidate in store.last_complete(2):  # a brand-new run is not in the database yet
+            for candidate in store.last_complete(2, zone):  # a brand-new run is not in the database yet
                 if candidate != run_id:
                     previous_id = candidate
                     break
@@ -213,9 +222,13 @@ def sweep(
         help="Processes that run the WinRM sessions; 0: one per core, up to 4, from 200 hosts.")] = None,
     deadline: Annotated[float | None, typer.Option(
         "--deadline", min=1, metavar="SECONDS", help="Seconds one host may take, connect to close.")] = None,
-    db: Annotated[Path | None, typer.Option(
-        "--db", metavar="FILE", envvar="EXREADY_DB", rich_help_panel=SWEEP,
-        help="History database (default: [history] db, else the user's state directory).")] = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", metavar="FILE|URL", envvar="EXREADY_DB", rich_help_panel=SWEEP,
+        help="History database: a SQLite file or a postgresql:// URL without a password (default: "
+             "[history] db or url, else the user's state directory).")] = None,
+    zone: Annotated[str | None, typer.Option(
+        "--zone", metavar="ZONE", rich_help_panel=SWEEP,
+        help="The zone this sweep covers (default: the configuration's zone, else 'default').")] = None,
     no_history: Annotated[bool, typer.Option(
         "--no-history", rich_help_panel=SWEEP, help="Do not record this sweep.")] = False,
     lock_wait: Annotated[float | None, typer.Option(
@@ -267,6 +280,10 @@ def sweep(
     check_target(config.exchange, config.cu)
     if fail_on is not None:
         config = replace(config, fail_on=fail_on)
+    if zone is not None:
+        from scanner.history.zone_lock import check_zone
+
+        config = replace(config, zone=check_zone(zone))
     if user is not None:
         source = CredentialSource.ENV if config.credentials.source is CredentialSource.KERBEROS \
             else config.credentials.source
@@ -283,12 +300,19 @@ def sweep(
     catalog = load_catalog()
     store: HistoryStore | None = None
     if not no_history and config.history.enabled:
-        store = HistoryStore(db or config.history.db or default_db_path())
+        from scanner.cli.history_db import open_history
+
+        store = open_history(db, config.history, create=True)
     elif resume is not None:
         raise UsageError("--resume needs the history database (drop --no-history)")
     try:
         if store is not None:
-            store.lock(lock_wait if lock_wait is not None else config.history.lock_wait)
+            store.lock(lock_wait if lock_wait is not None else config.history.lock_wait, config.zone)
+            if store.can_reconnect:  # what an earlier sweep of this zone kept while the server was away
+                from scanner.history.recorder import deliver_pending
+
+                for line in deliver_pending(store, _spool_dir(config), config.zone):
+                    typer.echo(f"exready sweep: {line}", err=True)
         target = _resume_target(store, resume, config) if store is not None and resume is not None \
             else _fresh_target(config)
         _run(config, where, catalog, store, target, lang_value, dialect,
@@ -299,11 +323,11 @@ def sweep(
             store.close()
 
 
-def _expected(store: HistoryStore | None, deadline: float) -> dict[str, float]:
-    """How long each host took in the last complete sweep: the slow and the hung start first tonight."""
+def _expected(store: HistoryStore | None, deadline: float, zone: str) -> dict[str, float]:
+    """How long each host took in the zone's last complete sweep: the slow and the hung start first tonight."""
     if store is None:
         return {}
-    last = store.last_complete(1)
+    last = store.last_complete(1, zone)
     return expected_seconds(store.durations(last[0]), deadline) if last else {}
 
 
@@ -349,10 +373,11 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
         inventory_source=target.inventory_source,
         prior=target.prior,
         run_id=target.run_id,
-        expected=_expected(store, config.limits.deadline),
+        expected=_expected(store, config.limits.deadline, config.zone),
     )
     observers: list[ScanObserver] = []
-    recorder = HistoryRecorder(store, catalog.roles(target.exchange), target.org) if store is not None else None
+    recorder = HistoryRecorder(store, catalog.roles(target.exchange), target.org, zone=config.zone,
+                               spool_dir=_spool_dir(config)) if store is not None else None
     if recorder is not None:
         observers.append(recorder)
     events = None
@@ -385,6 +410,12 @@ def _scan_and_report(request: ScanRequest, catalog: Catalog, observers: list[Sca
         if events is not None:
             events.close()
     result = run.result
+    if recorder is not None and recorder.spool is not None:
+        typer.echo(f"exready sweep: the history database is unreachable; waiting up to "
+                   f"{config.history.deliver_wait:g} s to deliver {recorder.kept} host result(s) kept in "
+                   f"{recorder.spool.path}", err=True)
+        recorder.settle(config.history.deliver_wait)
+    offline = recorder is not None and (recorder.spool is not None or recorder.failure is not None)
 
     outputs = Outputs(csv=paths["csv"], csv_dialect=dialect, json=paths["json"], lang=lang, quiet=quiet)
     write_outputs(result, outputs, signals)
@@ -394,7 +425,7 @@ def _scan_and_report(request: ScanRequest, catalog: Catalog, observers: list[Sca
 
         write_findings_csv(result, paths["findings"], rules, dialect, lang.value)
         signals.wrote(paths["findings"])
-    previous = _previous(store, result.info.run_id)
+    previous = _previous(store if not offline else None, result.info.run_id, config.zone)
     changes: RunDiff | None = diff_results(previous, result) if previous is not None else None
     if paths["html"] is not None:
         from scanner.report.html import write_html
@@ -414,8 +445,18 @@ def _scan_and_report(request: ScanRequest, catalog: Catalog, observers: list[Sca
     if recorder is not None and recorder.recovered is not None:
         typer.echo(f"exready sweep: warning: a history write failed during the sweep ({recorder.recovered}); "
                    "the whole run was stored at its end", err=True)
-    if store is not None and (recorder is None or recorder.failure is None):
-        typer.echo(f"recorded as run {result.info.run_id} in {store.path}", err=True)
+    if recorder is not None and recorder.outage is not None and recorder.spool is None \
+            and recorder.failure is None:
+        typer.echo(f"exready sweep: the history database went away during the sweep ({recorder.outage}); "
+                   f"{recorder.delivered} host result(s) kept on disk meanwhile were delivered when it came "
+                   "back", err=True)
+    if recorder is not None and recorder.spool is not None:
+        typer.echo(f"exready sweep: the history database is still unreachable: {recorder.kept} host "
+                   f"result(s) and the run's end are kept in {recorder.spool.path}; the next sweep of zone "
+                   f"{config.zone} into this database delivers them", err=True)
+    elif store is not None and recorder is not None and recorder.failure is None:
+        typer.echo(f"recorded as run {result.info.run_id} in {store.where}"
+                   + (f" (zone {config.zone})" if config.zone != "default" else ""), err=True)
     say_run_failure(result, lang)
     return apply_fail_on(exit_code(result, run.signal_name), config.fail_on)
 

@@ -1,2 +1,3 @@
-"""Sweep history: every run in a SQLite database, with each host's raw facts so any past sweep can be
-evaluated again with today's rules, and diffs between runs."""
+"""Sweep history: every run in a SQLite database or a shared PostgreSQL one, with each host's raw facts
+so any past sweep can be evaluated again with today's rules, diffs between runs, and the estate (every
+zone's latest complete run as one matrix)."""

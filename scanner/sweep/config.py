@@ -10,6 +10,7 @@ See ``example_config()`` for every key with its default.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -111,11 +112,21 @@ class OutputsConfig:
     lang: str | None = None  # en or fr; default: $EXREADY_LANG, else the locale
 
 
+DB_PASSWORD_ENV = "EXREADY_DB_PASSWORD"  # noqa: S105 - the name of a variable, not a password
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryConfig:
     enabled: bool = True
     db: Path | None = None  # default: history.sqlite3 in the user's state directory
     lock_wait: float = 0.0
+    url: str | None = None  # a PostgreSQL database instead of the file: postgresql://user@host/db
+    password_env: str = DB_PASSWORD_ENV  # the database password, when libpq's own sources do not have it
+    password_file: Path | None = None
+    ca_file: Path | None = None  # TLS to the database: verify-full against this CA
+    insecure_skip_tls_verify: bool = False
+    spool_dir: Path | None = None  # results kept while the database is unreachable; default: state dir
+    deliver_wait: float = 30.0  # at the end of a sweep, wait this long for an unreachable database
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +135,7 @@ class SweepConfig:
     exchange: str = "2019"
     cu: int | None = None
     fail_on: FailOn = FailOn.BLOCKED
+    zone: str = "default"  # the part of the network this sweep covers (its [inventory])
     inventory_file: Path | None = None
     ad: AdConfig | None = None
     credentials: CredentialsConfig = field(default_factory=CredentialsConfig)
@@ -281,6 +293,7 @@ class _Table:
             )
 
 
+_ZONE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 _SECTIONS = ("inventory", "credentials", "winrm", "limits", "outputs", "history")
 
 
@@ -305,6 +318,9 @@ def parse_config(raw: Mapping[str, Any], source: Path) -> SweepConfig:
     exchange = top.version("exchange", EXCHANGE_VERSIONS, "2019")
     cu = top.integer("cu", None, 0, latest_cu(exchange))  # a CU this version never had is a typo
     fail_on = top.choice("fail_on", FailOn, FailOn.BLOCKED)
+    zone = top.text("zone", "default") or "default"
+    if not _ZONE.fullmatch(zone):
+        raise top.fail("zone", "letters, digits, '.', '-' and '_' (up to 63 characters)", zone)
 
     inv = top.table("inventory")
     inventory_file = inv.path("file")
@@ -374,8 +390,20 @@ def parse_config(raw: Mapping[str, Any], source: Path) -> SweepConfig:
         enabled=hist.boolean("enabled", True),
         db=hist.path("db"),
         lock_wait=hist.number("lock_wait", 0.0, 0, 86400),
+        url=hist.text("url"),
+        password_env=hist.text("password_env", DB_PASSWORD_ENV) or DB_PASSWORD_ENV,
+        password_file=hist.path("password_file"),
+        ca_file=hist.path("ca_file"),
+        insecure_skip_tls_verify=hist.boolean("insecure_skip_tls_verify", False),
+        spool_dir=hist.path("spool_dir"),
+        deliver_wait=hist.number("deliver_wait", 30.0, 0, 86400),
     )
     hist.done()
+    if history.url is not None:
+        if history.db is not None:
+            raise ConfigError(f"{source}: [history] db and url exclude each other: choose one")
+        if not history.url.lower().startswith(("postgresql://", "postgres://")):
+            raise hist.fail("url", "a postgresql:// URL", history.url.split("@")[-1])
     top.done(_SECTIONS)
 
     config = SweepConfig(
@@ -383,6 +411,7 @@ def parse_config(raw: Mapping[str, Any], source: Path) -> SweepConfig:
         exchange=exchange,
         cu=cu,
         fail_on=fail_on,
+        zone=zone,
         inventory_file=inventory_file,
         ad=ad,
         credentials=credentials,
@@ -469,6 +498,8 @@ _EXAMPLE = """\
 exchange = "2019"            # target Exchange version: 2013, 2016, 2019 or SE
 # cu = 14                    # target cumulative update, when the rules depend on it
 fail_on = "blocked"          # blocked (exit 1/2), unknown (exit 2 only), never (exit 0)
+# zone = "paris"             # the part of the network this scanner covers ([inventory] says what);
+                             # several scanners sweep their zones into one PostgreSQL database
 
 [inventory]
 file = "servers.yaml"        # a plain list, CSV or YAML inventory
@@ -530,5 +561,11 @@ lang = "en"                  # en or fr
 [history]
 enabled = true
 # db = "/var/lib/exready/history.sqlite3"   # default: the user's state directory
-lock_wait = 0                # seconds to wait for a running sweep on the same database
+# url = "postgresql://exready@db.corp.example/exready"   # a shared PostgreSQL database instead
+# password_env = "EXREADY_DB_PASSWORD"   # never in the URL; or libpq's PGPASSWORD, ~/.pgpass, service
+# password_file = "/etc/exready/db.password"   # mode 600
+# ca_file = "/etc/exready/db-ca.pem"     # TLS with sslmode=verify-full (the default off loopback)
+# spool_dir = "/var/lib/exready/spool"   # results kept here while the database is unreachable
+# deliver_wait = 30          # at the end of a sweep, seconds to wait for it to come back
+lock_wait = 0                # seconds to wait for a running sweep on the same database (or zone)
 """

@@ -117,3 +117,10 @@ def _cell(host: str, role: str, verdicts: Sequence[Verdict]) -> Cell:
     if warnings:
         return Cell(host, role, CellStatus.READY_WITH_WARNINGS, warnings=warnings)
     return Cell(host, role, CellStatus.READY)
+
+
+def db_arg(location: object) -> str:
+    """What a user gives --db for a test's history ``location`` (a SQLite path, or PgSettings whose
+    password the pg_url fixture put in $EXREADY_DB_PASSWORD)."""
+    url = getattr(location, "url", None)
+    return url if isinstance(url, str) else str(location)

@@ -10,16 +10,17 @@ from scan_samples import make_host, make_result
 
 from scanner.errors import HistoryError
 from scanner.history import schema
+from scanner.history.backend import PgSettings
 from scanner.history.recorder import HistoryRecorder
 from scanner.history.store import HistoryStore, RunStatus
 from scanner.model.outcome import OutcomeKind
 
 
-def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
+def test_round_trip_keeps_every_field(location: Path | PgSettings) -> None:
     result = make_result("run-1", ["EX01", "EX02", "EX03"], {"EX02": ["UcmaRedistMsi"]}, ["EX03"])
-    with HistoryStore(tmp_path / "h.db") as store:
+    with HistoryStore(location) as store:
         store.save_result(result)
-    with HistoryStore(tmp_path / "h.db", create=False) as store:
+    with HistoryStore(location, create=False) as store:
         loaded = store.load_result("run-1")
     assert loaded.info == result.info
     assert loaded.roles == result.roles
@@ -79,15 +80,20 @@ def test_forward_migration_keeps_data(tmp_path: Path) -> None:
     conn.close()
 
 
-def test_newer_schema_is_refused_with_one_line(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
-    HistoryStore(path).close()
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE schema_version SET version = 99")
-    conn.commit()
-    conn.close()
+def test_newer_schema_is_refused_with_one_line(location: Path | PgSettings) -> None:
+    HistoryStore(location).close()
+    if isinstance(location, PgSettings):
+        import psycopg
+
+        with psycopg.connect(location.url, password=location.password.reveal() if location.password else None) as pg:
+            pg.execute("UPDATE schema_version SET version = 99")
+    else:
+        conn = sqlite3.connect(location)
+        conn.execute("UPDATE schema_version SET version = 99")
+        conn.commit()
+        conn.close()
     with pytest.raises(HistoryError, match="newer exready") as err:
-        HistoryStore(path)
+        HistoryStore(location)
     assert "\n" not in str(err.value)
 
 
@@ -109,12 +115,12 @@ def test_missing_database_for_reading(tmp_path: Path) -> None:
     assert not (tmp_path / "none.db").exists()
 
 
-def test_second_sweep_fails_at_once_then_waits(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
+def test_second_sweep_fails_at_once_then_waits(location: Path | PgSettings) -> None:
+    path = location
     first = HistoryStore(path)
     first.lock()
     second = HistoryStore(path)
-    with pytest.raises(HistoryError, match="another sweep is using the history database") as err:
+    with pytest.raises(HistoryError, match="another sweep (of zone 'default' )?is using the history database") as err:
         second.lock(0)
     assert "pid" in str(err.value) and "--lock-wait" in str(err.value)
 
@@ -135,16 +141,16 @@ def test_second_sweep_fails_at_once_then_waits(tmp_path: Path) -> None:
     third.close()
 
 
-def test_recorder_writes_each_host_then_finalises(tmp_path: Path) -> None:
+def test_recorder_writes_each_host_then_finalises(location: Path | PgSettings) -> None:
     result = make_result("run-1", ["EX01", "EX02", "EX03"], {"EX01": ["InstallWatermark"]})
     hosts = [o.host for o in result.outcomes]
-    store = HistoryStore(tmp_path / "h.db")
+    store = HistoryStore(location)
     store.lock()
     recorder = HistoryRecorder(store, roles=result.roles)
     recorder.run_started(result.info, hosts)
     recorder.host_done(result.outcomes[0])
     # another reader sees the finished host while the sweep runs
-    with HistoryStore(tmp_path / "h.db", create=False) as reader:
+    with HistoryStore(location, create=False) as reader:
         assert [h.name for h in reader.unfinished_hosts("run-1")] == ["EX02", "EX03"]
         assert [o.host.name for o in reader.finished_outcomes("run-1")] == ["EX01"]
         summary = reader.summary("run-1")
@@ -159,12 +165,12 @@ def test_recorder_writes_each_host_then_finalises(tmp_path: Path) -> None:
     store.close()
 
 
-def test_unfinished_run_without_lock_is_abandoned_and_loads(tmp_path: Path) -> None:
+def test_unfinished_run_without_lock_is_abandoned_and_loads(location: Path | PgSettings) -> None:
     result = make_result("run-1", ["EX01", "EX02"])
-    with HistoryStore(tmp_path / "h.db") as store:
+    with HistoryStore(location) as store:
         store.begin_run(result.info, [o.host for o in result.outcomes], result.roles)
         store.record_outcome("run-1", result.outcomes[1])
-    with HistoryStore(tmp_path / "h.db", create=False) as store:
+    with HistoryStore(location, create=False) as store:
         summary = store.summary("run-1")
         assert summary.status is RunStatus.ABANDONED and summary.resumable
         loaded = store.load_result("run-1")
@@ -174,14 +180,14 @@ def test_unfinished_run_without_lock_is_abandoned_and_loads(tmp_path: Path) -> N
     assert loaded.cells == []
 
 
-def test_interrupted_and_not_attempted_hosts_are_resumable(tmp_path: Path) -> None:
+def test_interrupted_and_not_attempted_hosts_are_resumable(location: Path | PgSettings) -> None:
     from dataclasses import replace
 
     result = make_result("run-1", ["EX01", "EX02", "EX03"], interrupted=True)
     outcomes = list(result.outcomes)
     outcomes[1] = replace(outcomes[1], kind=OutcomeKind.INTERRUPTED, facts=None)
     outcomes[2] = replace(outcomes[2], kind=OutcomeKind.NOT_ATTEMPTED, facts=None)
-    with HistoryStore(tmp_path / "h.db") as store:
+    with HistoryStore(location) as store:
         store.save_result(replace(result, outcomes=outcomes))
         assert store.summary("run-1").status is RunStatus.INTERRUPTED
         assert [h.name for h in store.unfinished_hosts("run-1")] == ["EX02", "EX03"]
@@ -193,8 +199,8 @@ def test_interrupted_and_not_attempted_hosts_are_resumable(tmp_path: Path) -> No
             store.begin_run(result.info, [])
 
 
-def test_resolve_run_references(tmp_path: Path) -> None:
-    with HistoryStore(tmp_path / "h.db") as store:
+def test_resolve_run_references(location: Path | PgSettings) -> None:
+    with HistoryStore(location) as store:
         store.save_result(make_result("20261120-a1", ["EX01"], started="2026-11-20T01:00:00+00:00"))
         store.save_result(make_result("20261121-b2", ["EX01"], started="2026-11-21T01:00:00+00:00"))
         store.save_result(make_result("20261121-c3", ["EX01"], started="2026-11-21T02:00:00+00:00"))
@@ -214,9 +220,9 @@ def test_resolve_run_references(tmp_path: Path) -> None:
     assert runs[0].cells == {"READY": 4}
 
 
-def test_recorder_keeps_a_write_failure_and_stops(tmp_path: Path) -> None:
+def test_recorder_keeps_a_write_failure_and_stops(location: Path | PgSettings) -> None:
     result = make_result("run-1", ["EX01", "EX02"])
-    store = HistoryStore(tmp_path / "h.db")
+    store = HistoryStore(location)
     recorder = HistoryRecorder(store)
     recorder.run_started(result.info, [o.host for o in result.outcomes])
     store.close()  # every later write fails
@@ -227,13 +233,13 @@ def test_recorder_keeps_a_write_failure_and_stops(tmp_path: Path) -> None:
     assert recorder.recorded == 0
 
 
-def test_ad_facts_are_kept_from_the_start_for_a_resume(tmp_path: Path) -> None:
+def test_ad_facts_are_kept_from_the_start_for_a_resume(location: Path | PgSettings) -> None:
     result = make_result("run-1", ["EX01", "EX02"])
-    with HistoryStore(tmp_path / "h.db") as store:
+    with HistoryStore(location) as store:
         recorder = HistoryRecorder(store, result.roles, org=result.org)
         recorder.run_started(result.info, [o.host for o in result.outcomes])
         recorder.host_done(result.outcomes[0])
-    with HistoryStore(tmp_path / "h.db", create=False) as store:  # the sweep died here
+    with HistoryStore(location, create=False) as store:  # the sweep died here
         assert store.load_result("run-1").org == result.org
         assert result.org.facts  # not the empty default
 
