@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from scanner.checks.catalog import load_catalog
@@ -114,3 +118,21 @@ def run(request: ScanRequest) -> tuple[ScanResult, SweepStats]:
 
     asyncio.run(main())
     return box[0]
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def slow_site(prefix: str, quick: int, slow: int) -> dict[str, Any]:
+    """``quick`` hosts that answer at once and ``slow`` ones whose collector takes a minute (far longer
+    than a stop test waits), on ``prefix``.x."""
+    hosts = [{"name": f"SLOW{i:02d}", "ad_site": "Lyon", "address": f"{prefix}.3.{i}",
+              "fault": {"kind": "slow", "delay_s": 60}} for i in range(1, slow + 1)]
+    return site_document(healthy=quick, prefix=prefix, faults=False, extra_hosts=hosts)
+
+
+def start_exready(args: list[str], out: Path) -> subprocess.Popen[str]:
+    """``python -m scanner ARGS`` in its own process group (signals sent to the group reach only it)."""
+    env = {**os.environ, "EXREADY_PASSWORD": PASSWORD, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-m", "scanner", *args], cwd=out, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)

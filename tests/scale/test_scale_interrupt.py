@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scale_support import PASSWORD, USER, site_document
+from scale_support import USER, slow_site, start_exready
 
 from scanner.cli import EXIT_INTERRUPTED, EXIT_TERMINATED
 from scanner.history.store import HistoryStore, RunStatus
@@ -27,24 +27,17 @@ pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals are sent to the child here"),
 ]
 
-REPO = Path(__file__).resolve().parents[2]
 QUICK = 12  # hosts that answer at once
 SLOW = 24  # hosts whose collector takes far longer than the test waits
 
 
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[SimulatorThread]:
-    slow = [{"name": f"SLOW{i:02d}", "ad_site": "Lyon", "address": f"127.57.3.{i}",
-             "fault": {"kind": "slow", "delay_s": 60}} for i in range(1, SLOW + 1)]
-    doc = site_document(healthy=QUICK, prefix="127.57", faults=False, extra_hosts=slow)
+    doc = slow_site("127.57", QUICK, SLOW)
     with SimulatorThread(build_site(doc), tmp_path / "sim") as running:
         yield running
 
 
-def start(args: list[str], out: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "EXREADY_PASSWORD": PASSWORD, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-m", "scanner", *args], cwd=out, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
 
 def wait_until_quick_hosts_done(sim: SimulatorThread, proc: subprocess.Popen[str]) -> None:
@@ -89,7 +82,7 @@ def check_reports(out: Path, expected_hosts: set[str]) -> dict[str, Any]:
 def test_scan_interrupted_writes_every_output_and_exits_with_the_signal_code(
         sim: SimulatorThread, tmp_path: Path, sig: signal.Signals, code: int, workers: int) -> None:
     inventory = sim.write_inventory(tmp_path / "inventory.csv")
-    proc = start(["scan", "--inventory", str(inventory), "--user", USER, "--concurrency", "8",
+    proc = start_exready(["scan", "--inventory", str(inventory), "--user", USER, "--concurrency", "8",
                   "--workers", str(workers), "--deadline", "120", "--connect-timeout", "2",
                   "--no-progress", "--quiet", "--csv", "matrix.csv", "--json", "report.json"], tmp_path)
     wait_until_quick_hosts_done(sim, proc)
@@ -106,9 +99,9 @@ def test_scan_interrupted_writes_every_output_and_exits_with_the_signal_code(
 def test_sweep_interrupted_records_the_run_as_interrupted_in_history(sim: SimulatorThread, tmp_path: Path) -> None:
     inventory = sim.write_inventory(tmp_path / "inventory.csv")
     db = tmp_path / "history.sqlite"
-    proc = start(["sweep", "--inventory", str(inventory), "--user", USER, "--concurrency", "8", "--deadline", "120",
-                  "--db", str(db), "--no-progress", "--quiet", "--csv", "matrix.csv", "--json", "report.json"],
-                 tmp_path)
+    proc = start_exready(["sweep", "--inventory", str(inventory), "--user", USER, "--concurrency", "8",
+                          "--deadline", "120", "--db", str(db), "--no-progress", "--quiet", "--csv", "matrix.csv",
+                          "--json", "report.json"], tmp_path)
     wait_until_quick_hosts_done(sim, proc)
     proc.send_signal(signal.SIGTERM)
     returncode, err = finish(proc)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from scale_support import PASSWORD, USER, site_document
+from scale_support import USER, slow_site, start_exready
 
 from scanner.cli import EXIT_INTERRUPTED, EXIT_TERMINATED
 from scanner.history.store import HistoryStore, RunStatus
@@ -29,24 +29,17 @@ pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals are sent to the child's group here"),
 ]
 
-REPO = Path(__file__).resolve().parents[2]
 QUICK = 12  # hosts that answer at once
 SLOW = 16  # hosts whose collector takes far longer than the test waits
 
 
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[SimulatorThread]:
-    slow = [{"name": f"SLOW{i:02d}", "ad_site": "Lyon", "address": f"127.58.3.{i}",
-             "fault": {"kind": "slow", "delay_s": 60}} for i in range(1, SLOW + 1)]
-    doc = site_document(healthy=QUICK, prefix="127.58", faults=False, extra_hosts=slow)
+    doc = slow_site("127.58", QUICK, SLOW)
     with SimulatorThread(build_site(doc), tmp_path / "sim") as running:
         yield running
 
 
-def start(args: list[str], out: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "EXREADY_PASSWORD": PASSWORD, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-m", "scanner", *args], cwd=out, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
 
 def wait_for_slow_hosts(sim: SimulatorThread, proc: subprocess.Popen[str], running: int) -> None:
@@ -81,7 +74,8 @@ def test_systemctl_stop_leaves_hosts_in_flight_interrupted_and_resume_scans_them
         sim: SimulatorThread, tmp_path: Path) -> None:
     inventory = sim.write_inventory(tmp_path / "inventory.csv")
     db = tmp_path / "history.sqlite"
-    proc = start(sweep_args(inventory, db, "--concurrency", "8", "--workers", "2", "--deadline", "120"), tmp_path)
+    args = sweep_args(inventory, db, "--concurrency", "8", "--workers", "2", "--deadline", "120")
+    proc = start_exready(args, tmp_path)
     wait_for_slow_hosts(sim, proc, running=8)
     os.killpg(proc.pid, signal.SIGTERM)  # what systemd's KillMode=control-group does
     returncode, err = finish(proc)
@@ -101,7 +95,7 @@ def test_systemctl_stop_leaves_hosts_in_flight_interrupted_and_resume_scans_them
 
     # the resume scans exactly the hosts the stop left; a short deadline ends the slow ones quickly
     before = {n: s.connections for n, s in sim.stats().hosts.items()}
-    resumed = start(["sweep", "--db", str(db), "--resume", "last", "--user", USER, "--deadline", "2",
+    resumed = start_exready(["sweep", "--db", str(db), "--resume", "last", "--user", USER, "--deadline", "2",
                      "--concurrency", str(SLOW), "--no-progress", "--quiet", "--json", "again.json"], tmp_path)
     code, err = finish(resumed)
     assert "Traceback" not in err
@@ -128,7 +122,8 @@ def wait_for_file(path: Path, proc: subprocess.Popen[str]) -> None:
 def test_ctrl_c_again_while_the_reports_are_written_waits_for_them(sim: SimulatorThread, tmp_path: Path) -> None:
     inventory = sim.write_inventory(tmp_path / "inventory.csv")
     db = tmp_path / "history.sqlite"
-    proc = start(sweep_args(inventory, db, "--concurrency", "8", "--workers", "1", "--deadline", "120"), tmp_path)
+    args = sweep_args(inventory, db, "--concurrency", "8", "--workers", "1", "--deadline", "120")
+    proc = start_exready(args, tmp_path)
     wait_for_slow_hosts(sim, proc, running=8)
     os.killpg(proc.pid, signal.SIGINT)
     # the first report on disk: the sweep has left its scan and is writing; press Ctrl-C again
@@ -149,7 +144,7 @@ def test_ctrl_c_again_while_the_reports_are_written_waits_for_them(sim: Simulato
 def test_a_third_ctrl_c_stops_at_once_and_names_the_outputs_not_written(
         sim: SimulatorThread, tmp_path: Path, workers: int) -> None:
     inventory = sim.write_inventory(tmp_path / "inventory.csv")
-    proc = start(["scan", "--inventory", str(inventory), "--user", USER, "--concurrency", "8",
+    proc = start_exready(["scan", "--inventory", str(inventory), "--user", USER, "--concurrency", "8",
                   "--workers", str(workers), "--deadline", "120", "--no-progress", "--quiet",
                   "--csv", "matrix.csv", "--json", "report.json"], tmp_path)
     wait_for_slow_hosts(sim, proc, running=8)
