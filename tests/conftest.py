@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Generator, Iterator
+import socket
+import threading
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pytest
@@ -71,3 +73,32 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
     cases = config.stash.get(_FUZZ_CASES, {})
     if cases:
         terminalreporter.write_line("fuzz: " + "; ".join(f"{name}: {n:,} cases" for name, n in sorted(cases.items())))
+
+
+@pytest.fixture
+def scripted() -> Iterator[Callable[[Callable[[socket.socket], None]], tuple[str, int]]]:
+    """A one-connection server on loopback running a script against the accepted socket (the transport
+    tests' hostile and well-formed HTTP peers; tests/transport/scripted_server.py has the scripts)."""
+    started: list[tuple[socket.socket, threading.Thread]] = []
+
+    def start(script: Callable[[socket.socket], None]) -> tuple[str, int]:
+        srv = socket.create_server(("127.0.0.1", 0))
+
+        def run() -> None:
+            try:
+                conn, _ = srv.accept()
+                with conn:
+                    script(conn)
+            except OSError:
+                pass  # the client hung up on a reply it refused, or never came (the server is closed)
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        started.append((srv, thread))
+        host, port = srv.getsockname()[:2]
+        return str(host), int(port)
+
+    yield start
+    for srv, thread in started:
+        srv.close()
+        thread.join(timeout=10)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import hashlib
 import socket
 import struct
-import threading
 import tracemalloc
-from collections.abc import Callable, Iterator
 
 import pytest
 from pypsrp.encryption import WinRMEncryption
+from scripted_server import Script, Serve, read_request, replying
 from spnego.exceptions import BadMICError
 
 from scanner.errors import RemoteFault
@@ -21,73 +20,14 @@ from scanner.transport.failures import classify, outcome_kind
 from scanner.transport.sockets import SocketWatch
 
 MiB = 1024 * 1024
-Script = Callable[[socket.socket], None]
 OK = b"HTTP/1.1 200 OK\r\n"
 CHUNKED = OK + b"Transfer-Encoding: chunked\r\n\r\n"
-
-
-def _read_request(conn: socket.socket) -> bool:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return False
-        data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    while len(rest) < length:
-        more = conn.recv(65536)
-        if not more:
-            return False
-        rest += more
-    return True
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[[Script], tuple[str, int]]]:
-    """A one-connection server on loopback running ``script`` against the accepted socket."""
-    started: list[tuple[socket.socket, threading.Thread]] = []
-
-    def start(script: Script) -> tuple[str, int]:
-        srv = socket.create_server(("127.0.0.1", 0))
-
-        def run() -> None:
-            conn, _ = srv.accept()
-            with conn:
-                try:
-                    script(conn)
-                except OSError:
-                    pass  # the client hung up on a reply it refused
-
-        thread = threading.Thread(target=run, daemon=True)
-        thread.start()
-        started.append((srv, thread))
-        host, port = srv.getsockname()[:2]
-        return str(host), int(port)
-
-    yield start
-    for srv, thread in started:
-        srv.close()
-        thread.join(timeout=10)
-
-
-def _replying(*replies: bytes) -> Script:
-    def script(conn: socket.socket) -> None:
-        for reply in replies:
-            if not _read_request(conn):
-                return
-            conn.sendall(reply)
-    return script
 
 
 def _flooding(head: bytes, size: int) -> Script:
     """``head``, then ``size`` bytes in 64 KiB writes, or until the client goes."""
     def script(conn: socket.socket) -> None:
-        if not _read_request(conn):
+        if read_request(conn) is None:
             return
         conn.sendall(head)
         piece = b"A" * 65536
@@ -119,10 +59,10 @@ def _remote_fault(exc: BaseException) -> str:
 # --- item 1: a negative or malformed chunk size; the body cap holds whatever the framing -------------
 
 def test_a_minus_one_chunk_size_is_refused_before_reading_the_flood_behind_it(
-        serve: Callable[[Script], tuple[str, int]]) -> None:
+        scripted: Serve) -> None:
     # int(b"-1", 16) is -1 and read(-1) reads to the end of the connection: 64 MiB here, 9 GB in the
     # field. The size line alone is refused; the client holds no more than a few buffers.
-    addr = serve(_flooding(CHUNKED + b"-1\r\n", 64 * MiB))
+    addr = scripted(_flooding(CHUNKED + b"-1\r\n", 64 * MiB))
     tracemalloc.start()
     try:
         with pytest.raises(Exception) as info:  # noqa: PT011 - which one is what _remote_fault checks
@@ -138,16 +78,16 @@ def test_a_minus_one_chunk_size_is_refused_before_reading_the_flood_behind_it(
     b"-1", b"-0x7fffffff", b"-2", b"0x10", b"1_0", b"+5", b" 5", b"5 5", b"", b"g", b"\x00", b"5\r;x",
     b"12345678901234567",
 ])
-def test_only_hex_digits_are_a_chunk_size(serve: Callable[[Script], tuple[str, int]], size_line: bytes) -> None:
-    addr = serve(_replying(CHUNKED + size_line + b"\r\n" + b"x" * 64 + b"\r\n0\r\n\r\n"))
+def test_only_hex_digits_are_a_chunk_size(scripted: Serve, size_line: bytes) -> None:
+    addr = scripted(replying(CHUNKED + size_line + b"\r\n" + b"x" * 64 + b"\r\n0\r\n\r\n"))
     with pytest.raises(Exception) as info:  # noqa: PT011
         _post(addr)
     reason = _remote_fault(info.value)
     assert "chunk size" in reason and "malformed" in reason
 
 
-def test_a_chunk_extension_is_still_a_chunk_size(serve: Callable[[Script], tuple[str, int]]) -> None:
-    addr = serve(_replying(CHUNKED + b"5 ;name=value;x\r\nhello\r\n3;q=\"a b\"\r\n!!!\r\n0\r\n\r\n"))
+def test_a_chunk_extension_is_still_a_chunk_size(scripted: Serve) -> None:
+    addr = scripted(replying(CHUNKED + b"5 ;name=value;x\r\nhello\r\n3;q=\"a b\"\r\n!!!\r\n0\r\n\r\n"))
     assert _post(addr).body == b"hello!!!"
 
 
@@ -158,9 +98,9 @@ def test_a_chunk_extension_is_still_a_chunk_size(serve: Callable[[Script], tuple
      "more than 1,048,577 bytes"),
     (b"HTTP/1.0 200 OK\r\n\r\n", "more than 1 MiB"),
 ])
-def test_the_body_cap_holds_whatever_the_framing(serve: Callable[[Script], tuple[str, int]], framing: bytes,
+def test_the_body_cap_holds_whatever_the_framing(scripted: Serve, framing: bytes,
                                                  said: str) -> None:
-    addr = serve(_flooding(framing, 8 * MiB))
+    addr = scripted(_flooding(framing, 8 * MiB))
     tracemalloc.start()
     try:
         with pytest.raises(Exception) as info:  # noqa: PT011
@@ -218,9 +158,9 @@ MALFORMED = [
 
 
 @pytest.mark.parametrize(("reply", "said"), MALFORMED)
-def test_a_malformed_reply_is_a_remote_fault_with_its_reason(serve: Callable[[Script], tuple[str, int]],
+def test_a_malformed_reply_is_a_remote_fault_with_its_reason(scripted: Serve,
                                                              reply: bytes, said: str) -> None:
-    addr = serve(_replying(reply))
+    addr = scripted(replying(reply))
     with pytest.raises(Exception) as info:  # noqa: PT011
         _post(addr)
     reason = _remote_fault(info.value)
@@ -269,8 +209,8 @@ def _part(plain: bytes, *, length: bytes | None = None, sig_len: bytes | None = 
 END = b"--Encrypted Boundary--\r\n"
 
 
-def test_a_well_formed_encrypted_reply_opens(serve: Callable[[Script], tuple[str, int]]) -> None:
-    addr = serve(_replying(_sealed_reply(_part(b"<s:Envelope/>") + END),
+def test_a_well_formed_encrypted_reply_opens(scripted: Serve) -> None:
+    addr = scripted(replying(_sealed_reply(_part(b"<s:Envelope/>") + END),
                            _sealed_reply(_part(b"<a/>") + _part(b"<b/>") + b"-- Encrypted Boundary--\r\n")))
     transport = _transport(addr, sealed=True)
     assert transport.send(b"<x/>") == b"<s:Envelope/>"
@@ -295,9 +235,9 @@ def test_a_well_formed_encrypted_reply_opens(serve: Callable[[Script], tuple[str
     (_sealed_reply(_part(b"<a/>", signature=b"\x00" * 16) + END), "does not verify"),
     (_sealed_reply(_part(b"<a/>")[:-2] + END), "does not verify"),
 ])
-def test_a_malformed_encrypted_body_is_a_remote_fault(serve: Callable[[Script], tuple[str, int]],
+def test_a_malformed_encrypted_body_is_a_remote_fault(scripted: Serve,
                                                       reply: bytes, said: str) -> None:
-    addr = serve(_replying(reply))
+    addr = scripted(replying(reply))
     transport = _transport(addr, sealed=True)
     with pytest.raises(Exception) as info:  # noqa: PT011
         transport.send(b"<x/>")
@@ -307,8 +247,8 @@ def test_a_malformed_encrypted_body_is_a_remote_fault(serve: Callable[[Script], 
 
 
 def test_an_encrypted_reply_on_a_clear_connection_is_a_remote_fault(
-        serve: Callable[[Script], tuple[str, int]]) -> None:
-    addr = serve(_replying(_sealed_reply(_part(b"<a/>") + END)))
+        scripted: Serve) -> None:
+    addr = scripted(replying(_sealed_reply(_part(b"<a/>") + END)))
     transport = _transport(addr)
     with pytest.raises(Exception) as info:  # noqa: PT011
         transport.send(b"<x/>")
@@ -318,9 +258,9 @@ def test_an_encrypted_reply_on_a_clear_connection_is_a_remote_fault(
 
 # --- item 2: what one host may send ---------------------------------------------------------------------
 
-def test_a_winrm_reply_is_capped_far_below_the_generic_cap(serve: Callable[[Script], tuple[str, int]]) -> None:
+def test_a_winrm_reply_is_capped_far_below_the_generic_cap(scripted: Serve) -> None:
     # pypsrp asks for envelopes of at most 500 KiB: a 2 MiB reply is no WS-Man envelope
-    addr = serve(_flooding(OK + b"Content-Length: 2097152\r\n\r\n", 2 * MiB))
+    addr = scripted(_flooding(OK + b"Content-Length: 2097152\r\n\r\n", 2 * MiB))
     transport = _transport(addr)
     with pytest.raises(Exception) as info:  # noqa: PT011
         transport.send(b"<x/>")
@@ -329,9 +269,9 @@ def test_a_winrm_reply_is_capped_far_below_the_generic_cap(serve: Callable[[Scri
     assert "too large" in reason and "2,097,152 bytes, past the 1 MiB cap" in reason
 
 
-def test_a_host_that_keeps_answering_is_capped_per_session(serve: Callable[[Script], tuple[str, int]]) -> None:
+def test_a_host_that_keeps_answering_is_capped_per_session(scripted: Serve) -> None:
     piece = b"<a/>" * (900 * 1024 // 4)  # each reply under the per-reply cap, together past the session's
-    addr = serve(_replying(*[OK + b"Content-Length: " + str(len(piece)).encode() + b"\r\n\r\n" + piece] * 6))
+    addr = scripted(replying(*[OK + b"Content-Length: " + str(len(piece)).encode() + b"\r\n\r\n" + piece] * 6))
     transport = _transport(addr)
     for _ in range(4):
         assert transport.send(b"<x/>") == piece

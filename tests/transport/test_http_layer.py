@@ -9,7 +9,7 @@ import socket
 import ssl
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from cryptography.x509.oid import NameOID
 from pypsrp.exceptions import AuthenticationError
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
+from scripted_server import Serve, read_request, replying
 from spnego._ntlm_raw.crypto import lmowfv1, ntowfv1
 
 from scanner.model.outcome import OutcomeKind
@@ -33,67 +34,13 @@ from scanner.transport.tls import sweep_tls_context
 USER = "svc-http"
 PASSWORD = "Http-Layer-Pass-3!"  # noqa: S105 - the simulated lab's account
 
-Script = Callable[[socket.socket], None]
-
-
-def _read_request(conn: socket.socket) -> bytes:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    while len(rest) < length:
-        rest += conn.recv(65536)
-    return head
-
-
-@pytest.fixture
-def scripted() -> Iterator[Callable[[Script], tuple[str, int]]]:
-    """A one-connection server on loopback running ``script`` against the accepted socket."""
-    servers: list[tuple[socket.socket, threading.Thread]] = []
-
-    def start(script: Script) -> tuple[str, int]:
-        srv = socket.create_server(("127.0.0.1", 0))
-
-        def serve() -> None:
-            conn, _ = srv.accept()
-            with conn:
-                script(conn)
-
-        thread = threading.Thread(target=serve, daemon=True)
-        thread.start()
-        servers.append((srv, thread))
-        host, port = srv.getsockname()[:2]
-        return str(host), int(port)
-
-    yield start
-    for srv, thread in servers:
-        srv.close()
-        thread.join(timeout=5)
-
 
 def _conn(address: tuple[str, int], watch: SocketWatch | None = None) -> http.HttpConnection:
     return http.HttpConnection(address[0], address[1], tls=None, connect_timeout=5, watch=watch or SocketWatch())
 
 
-def _replying(*replies: bytes) -> Script:
-    def script(conn: socket.socket) -> None:
-        for reply in replies:
-            if not _read_request(conn):
-                return
-            conn.sendall(reply)
-    return script
-
-
-def test_a_reply_with_a_length_and_repeated_headers(scripted: Callable[[Script], tuple[str, int]]) -> None:
-    addr = scripted(_replying(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Negotiate\r\n"
+def test_a_reply_with_a_length_and_repeated_headers(scripted: Serve) -> None:
+    addr = scripted(replying(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Negotiate\r\n"
                               b"WWW-Authenticate: Basic realm=\"WSMAN\"\r\nContent-Length: 3\r\n\r\nabc",
                               b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
     conn = _conn(addr)
@@ -105,8 +52,8 @@ def test_a_reply_with_a_length_and_repeated_headers(scripted: Callable[[Script],
     conn.close()
 
 
-def test_chunked_replies_and_interim_replies(scripted: Callable[[Script], tuple[str, int]]) -> None:
-    addr = scripted(_replying(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+def test_chunked_replies_and_interim_replies(scripted: Serve) -> None:
+    addr = scripted(replying(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                               b"4;ext=1\r\nWiki\r\n5\r\npedia\r\n0\r\nX-Trailer: 1\r\n\r\n"))
     conn = _conn(addr)
     reply = conn.post("/wsman", [], b"", 5)
@@ -115,15 +62,15 @@ def test_chunked_replies_and_interim_replies(scripted: Callable[[Script], tuple[
 
 
 def test_a_reply_without_length_runs_to_the_end_of_the_connection(
-        scripted: Callable[[Script], tuple[str, int]]) -> None:
-    addr = scripted(_replying(b"HTTP/1.0 200 OK\r\n\r\nall of it"))
+        scripted: Serve) -> None:
+    addr = scripted(replying(b"HTTP/1.0 200 OK\r\n\r\nall of it"))
     conn = _conn(addr)
     assert conn.post("/wsman", [], b"", 5).body == b"all of it"
     assert not conn.connected
 
 
-def test_connection_close_ends_the_connection(scripted: Callable[[Script], tuple[str, int]]) -> None:
-    addr = scripted(_replying(b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"))
+def test_connection_close_ends_the_connection(scripted: Serve) -> None:
+    addr = scripted(replying(b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"))
     conn = _conn(addr)
     assert conn.post("/wsman", [], b"", 5).status == 503
     assert not conn.connected
@@ -139,20 +86,20 @@ def test_connection_close_ends_the_connection(scripted: Callable[[Script], tuple
     (b"HTTP/1.1 200 OK\r\nContent-Length: -4\r\n\r\n", http.MalformedReply),
     (b"", http.ConnectionClosed),
 ])
-def test_a_peer_that_breaks_http(scripted: Callable[[Script], tuple[str, int]], reply: bytes,
+def test_a_peer_that_breaks_http(scripted: Serve, reply: bytes,
                                  error: type[Exception]) -> None:
-    addr = scripted(_replying(reply))
+    addr = scripted(replying(reply))
     conn = _conn(addr)
     with pytest.raises(error):
         conn.post("/wsman", [], b"", 5)
     assert not conn.connected  # a broken connection is never reused
 
 
-def test_abort_ends_a_read_that_would_wait_for_its_timeout(scripted: Callable[[Script], tuple[str, int]]) -> None:
+def test_abort_ends_a_read_that_would_wait_for_its_timeout(scripted: Serve) -> None:
     release = threading.Event()
 
     def silent(conn: socket.socket) -> None:
-        _read_request(conn)
+        read_request(conn)
         release.wait(60)
 
     addr = scripted(silent)
@@ -171,8 +118,8 @@ def test_abort_ends_a_read_that_would_wait_for_its_timeout(scripted: Callable[[S
         timer.cancel()
 
 
-def test_a_connection_opened_after_abort_is_cut_at_once(scripted: Callable[[Script], tuple[str, int]]) -> None:
-    addr = scripted(_replying(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
+def test_a_connection_opened_after_abort_is_cut_at_once(scripted: Serve) -> None:
+    addr = scripted(replying(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
     watch = SocketWatch()
     watch.abort()
     conn = _conn(addr, watch)
@@ -313,7 +260,7 @@ def test_refused_credentials_cost_one_failed_logon(sim: SimulatorThread, name: s
     assert after.auth_fail - before.auth_fail == 1  # never a second try with the same credential
 
 
-def test_the_tls_socket_is_watched_before_its_handshake(scripted: Callable[[Script], tuple[str, int]],
+def test_the_tls_socket_is_watched_before_its_handshake(scripted: Serve,
                                                        tmp_path: Path) -> None:
     release = threading.Event()
 
