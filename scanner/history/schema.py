@@ -37,6 +37,15 @@ ESTATE_VIEWS = """
         FROM estate_runs e JOIN cells c ON c.run_id = e.run_id
 """
 
+# Migrations written the same for both backends (the others differ by dialect: see PG_MIGRATIONS).
+_CU_AND_BREAKER = """
+    ALTER TABLE runs ADD COLUMN cu INTEGER;
+    ALTER TABLE runs ADD COLUMN breaker_opened INTEGER NOT NULL DEFAULT 0
+    """
+_TLS_NAME = """
+    ALTER TABLE run_hosts ADD COLUMN tls_name TEXT
+    """
+
 # MIGRATIONS[i] takes a database from version i to version i + 1.
 MIGRATIONS: Sequence[str] = (
     # 0 -> 1: runs, their inventory, per-host outcomes with raw facts, derived verdicts and cells.
@@ -107,15 +116,10 @@ MIGRATIONS: Sequence[str] = (
     CREATE INDEX runs_by_start ON runs (started);
     """,
     # 1 -> 2: the target cumulative update, and whether the authentication breaker stopped the run.
-    """
-    ALTER TABLE runs ADD COLUMN cu INTEGER;
-    ALTER TABLE runs ADD COLUMN breaker_opened INTEGER NOT NULL DEFAULT 0
-    """,
+    _CU_AND_BREAKER,
     # 2 -> 3: the name a host's HTTPS certificate is checked for (the inventory's tls_name), so a resumed
     # sweep connects as the first part did.
-    """
-    ALTER TABLE run_hosts ADD COLUMN tls_name TEXT
-    """,
+    _TLS_NAME,
     # 3 -> 4: zones (each sweep covers one), and the read-only views of the latest verdicts per zone.
     """
     ALTER TABLE runs ADD COLUMN zone TEXT NOT NULL DEFAULT 'default';
@@ -200,13 +204,8 @@ PG_MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX runs_by_start ON runs (started);
     """,
-    """
-    ALTER TABLE runs ADD COLUMN cu INTEGER;
-    ALTER TABLE runs ADD COLUMN breaker_opened INTEGER NOT NULL DEFAULT 0
-    """,
-    """
-    ALTER TABLE run_hosts ADD COLUMN tls_name TEXT
-    """,
+    _CU_AND_BREAKER,
+    _TLS_NAME,
     """
     ALTER TABLE runs ADD COLUMN zone TEXT COLLATE "C" NOT NULL DEFAULT 'default';
     CREATE INDEX runs_by_zone ON runs (zone, started);
