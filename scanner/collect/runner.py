@@ -72,9 +72,13 @@ class SweepStats:
 class _Breaker:
     """Counts consecutive authentication failures with the sweep's one credential.
 
-    Until the credential has worked (``proven``), the runner keeps the attempts in flight plus the
-    failures so far under the threshold, so a wrong password costs the account at most ``threshold``
-    failed logons, not one per concurrent host. Once it has worked, hosts run at full concurrency.
+    Until the credential has worked (``proven``), the runner keeps the attempts still logging on plus
+    the failures so far under the threshold, so a wrong password costs the account at most
+    ``threshold`` failed logons, not one per concurrent host. Once it has worked, hosts run at full
+    concurrency. An attempt whose host has accepted the logon can no longer fail it, so it does not
+    count: a host that hangs after its logon does not hold the limit, which otherwise kept the sweep
+    at a handful of sessions until every such host reached its deadline (each of the ten
+    always-refusing hosts of bench/sweep.py's faulty site drained the sweep that way, for seconds).
     The first failure after that puts the credential in doubt (a password changed mid-sweep): the
     same limit applies again, until a host started after that failure accepts the credential. Hosts
     started earlier prove nothing: they logged on before the change, and their successes neither
@@ -120,8 +124,9 @@ class _Breaker:
         self.proven = True
         self.consecutive = 0
 
-    def may_start(self, in_flight: int) -> bool:
-        return self.open or self.proven or in_flight + self.consecutive < self.threshold
+    def may_start(self, logging_on: int) -> bool:
+        """``logging_on``: attempts in flight whose host has not (yet) accepted the credential."""
+        return self.open or self.proven or logging_on + self.consecutive < self.threshold
 
 
 class SweepRunner:
@@ -136,6 +141,7 @@ class SweepRunner:
         self.stats = SweepStats()
         self._abandoned_now = 0
         self._in_flight = 0
+        self._logging_on: set[int] = set()  # attempts in flight not yet accepted at logon
         self._gate: asyncio.Condition | None = None
 
     async def run(self, hosts: Sequence[Host], stop: asyncio.Event | None = None) -> list[HostOutcome]:
@@ -190,10 +196,12 @@ class SweepRunner:
         self._in_flight += 1
         self.stats.peak_in_flight = max(self.stats.peak_in_flight, self._in_flight)
         attempt.append(breaker.begin())
+        self._logging_on.add(attempt[0])
         try:
             return await self._attempt(host, executor, stop, stop_task, breaker, attempt[0])
         finally:
             self._in_flight -= 1
+            self._logging_on.discard(attempt[0])
 
     async def _attempt(self, host: Host, executor: ThreadPoolExecutor, stop: asyncio.Event,
                        stop_task: asyncio.Future[Any], breaker: _Breaker, attempt: int) -> HostOutcome:
@@ -241,7 +249,7 @@ class SweepRunner:
         assert self._gate is not None
         async with self._gate:
             await self._gate.wait_for(lambda: stop.is_set() or breaker.open or (
-                self._abandoned_now < self._cap and breaker.may_start(self._in_flight)))
+                self._abandoned_now < self._cap and breaker.may_start(len(self._logging_on))))
 
     def _abandon(self, future: asyncio.Future[Any]) -> None:
         self.stats.abandoned_threads += 1
@@ -257,8 +265,10 @@ class SweepRunner:
 
     def _accepted(self, breaker: _Breaker, attempt: int) -> None:
         was = breaker.proven
+        counted = attempt in self._logging_on
+        self._logging_on.discard(attempt)  # past its logon: it cannot cost the account a failure now
         breaker.accepted(attempt)
-        if breaker.proven and not was:
+        if (breaker.proven and not was) or (counted and not breaker.proven):
             asyncio.get_running_loop().create_task(self._wake())  # the hosts held back may start now
 
     async def _wake(self) -> None:

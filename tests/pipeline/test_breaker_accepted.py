@@ -84,3 +84,55 @@ def test_a_logon_accepted_before_a_doubt_does_not_clear_it() -> None:
     assert not breaker.proven and breaker.consecutive == 1
     breaker.accepted(breaker.begin())  # a host started after the doubt took it: it works again
     assert breaker.proven and breaker.consecutive == 0
+
+
+class Scripted(Session):
+    """A host for the drain test: ``stall`` logs on then waits (for the test's release, at most 5 s);
+    ``refuse`` fails its logon once the stalling hosts have logged on; ``probe`` logs on and notes
+    whether the stalling hosts were still waiting when it started."""
+
+    def __init__(self, host: Host, world: dict[str, object]) -> None:
+        self.host = host
+        self._world = world
+        self._accepted: Callable[[], None] | None = None
+
+    def on_accepted(self, callback: Callable[[], None]) -> None:
+        self._accepted = callback
+
+    def run_outcome(self) -> HostOutcome:
+        w = self._world
+        release = w["release"]
+        logged_on = w["logged_on"]
+        assert isinstance(release, threading.Event) and isinstance(logged_on, threading.Semaphore)
+        kind = self.host.name.rstrip("0123456789")
+        if kind == "REFUSE":
+            for _ in range(4):
+                logged_on.acquire(timeout=5)
+            return HostOutcome(self.host, OutcomeKind.AUTH_FAILED, "401")
+        assert self._accepted is not None
+        self._accepted()
+        if kind == "STALL":
+            logged_on.release()
+            release.wait(5)
+            w.setdefault("stalls_done", []).append(self.host.name)  # type: ignore[union-attr]
+            return HostOutcome(self.host, OutcomeKind.OK, auth_mechanism="ntlm")
+        w.setdefault("probe_saw_done", list(w.get("stalls_done", [])))  # type: ignore[arg-type]
+        release.set()
+        return HostOutcome(self.host, OutcomeKind.OK, auth_mechanism="ntlm")
+
+    def abort(self) -> None:
+        release = self._world["release"]
+        assert isinstance(release, threading.Event)
+        release.set()
+
+
+def test_hosts_stalled_after_their_logon_do_not_hold_new_hosts_back_after_a_refusal() -> None:
+    # Four hosts log on, then stall (a hung collector); a fifth refuses the logon, which puts the
+    # credential in doubt. The stalled hosts can no longer fail a logon, so the next host starts
+    # at once instead of waiting for them to reach their deadline with the sweep down to them.
+    world: dict[str, object] = {"release": threading.Event(), "logged_on": threading.Semaphore(0)}
+    hosts = [Host(name=f"STALL{i}") for i in range(4)] + [Host(name="REFUSE0"), Host(name="PROBE0")]
+    runner = SweepRunner(lambda h: Scripted(h, world), SweepLimits(concurrency=5, deadline=30, breaker_threshold=5))
+    outcomes = asyncio.run(runner.run(hosts))
+    assert [o.kind for o in outcomes] == [OutcomeKind.OK] * 4 + [OutcomeKind.AUTH_FAILED, OutcomeKind.OK]
+    assert world["probe_saw_done"] == []  # it started while all four still stalled
