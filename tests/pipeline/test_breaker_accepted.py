@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from scanner.collect.runner import Session, SweepLimits, SweepRunner
 from scanner.model.host import Host
@@ -86,12 +87,21 @@ def test_a_logon_accepted_before_a_doubt_does_not_clear_it() -> None:
     assert breaker.proven and breaker.consecutive == 0
 
 
-class Scripted(Session):
-    """A host for the drain test: ``stall`` logs on then waits (for the test's release, at most 5 s);
-    ``refuse`` fails its logon once the stalling hosts have logged on; ``probe`` logs on and notes
-    whether the stalling hosts were still waiting when it started."""
 
-    def __init__(self, host: Host, world: dict[str, object]) -> None:
+@dataclass
+class World:
+    release: threading.Event = field(default_factory=threading.Event)
+    logged_on: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
+    stalls_done: list[str] = field(default_factory=list)
+    probe_saw_done: list[str] | None = None
+
+
+class Scripted(Session):
+    """A host for the drain test: ``STALL`` logs on then waits (for the test's release, at most 5 s);
+    ``REFUSE`` fails its logon once the stalling hosts have logged on; ``PROBE`` logs on and notes
+    which stalling hosts had ended when it started."""
+
+    def __init__(self, host: Host, world: World) -> None:
         self.host = host
         self._world = world
         self._accepted: Callable[[], None] | None = None
@@ -101,38 +111,33 @@ class Scripted(Session):
 
     def run_outcome(self) -> HostOutcome:
         w = self._world
-        release = w["release"]
-        logged_on = w["logged_on"]
-        assert isinstance(release, threading.Event) and isinstance(logged_on, threading.Semaphore)
         kind = self.host.name.rstrip("0123456789")
         if kind == "REFUSE":
             for _ in range(4):
-                logged_on.acquire(timeout=5)
+                w.logged_on.acquire(timeout=5)
             return HostOutcome(self.host, OutcomeKind.AUTH_FAILED, "401")
         assert self._accepted is not None
         self._accepted()
         if kind == "STALL":
-            logged_on.release()
-            release.wait(5)
-            w.setdefault("stalls_done", []).append(self.host.name)  # type: ignore[union-attr]
-            return HostOutcome(self.host, OutcomeKind.OK, auth_mechanism="ntlm")
-        w.setdefault("probe_saw_done", list(w.get("stalls_done", [])))  # type: ignore[arg-type]
-        release.set()
+            w.logged_on.release()
+            w.release.wait(5)
+            w.stalls_done.append(self.host.name)
+        else:
+            w.probe_saw_done = list(w.stalls_done)
+            w.release.set()
         return HostOutcome(self.host, OutcomeKind.OK, auth_mechanism="ntlm")
 
     def abort(self) -> None:
-        release = self._world["release"]
-        assert isinstance(release, threading.Event)
-        release.set()
+        self._world.release.set()
 
 
 def test_hosts_stalled_after_their_logon_do_not_hold_new_hosts_back_after_a_refusal() -> None:
     # Four hosts log on, then stall (a hung collector); a fifth refuses the logon, which puts the
     # credential in doubt. The stalled hosts can no longer fail a logon, so the next host starts
     # at once instead of waiting for them to reach their deadline with the sweep down to them.
-    world: dict[str, object] = {"release": threading.Event(), "logged_on": threading.Semaphore(0)}
+    world = World()
     hosts = [Host(name=f"STALL{i}") for i in range(4)] + [Host(name="REFUSE0"), Host(name="PROBE0")]
     runner = SweepRunner(lambda h: Scripted(h, world), SweepLimits(concurrency=5, deadline=30, breaker_threshold=5))
     outcomes = asyncio.run(runner.run(hosts))
     assert [o.kind for o in outcomes] == [OutcomeKind.OK] * 4 + [OutcomeKind.AUTH_FAILED, OutcomeKind.OK]
-    assert world["probe_saw_done"] == []  # it started while all four still stalled
+    assert world.probe_saw_done == []  # it started while all four still stalled
