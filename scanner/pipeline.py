@@ -78,7 +78,8 @@ async def scan(request: ScanRequest, catalog: Catalog, observers: Sequence[ScanO
     interner = Interner()  # thousands of hosts share most of their facts' and verdicts' values
     if workers > 1:
         # Sessions (and their evaluation) run in worker processes; the runner stays here.
-        shards = ShardPool(workers, request.transport, script, judge_loaded, request.params, https)
+        shards = ShardPool(workers, request.transport, script, judge_loaded, request.params, https,
+                           tune_gc=request.limits.tune_gc)
         try:
             await asyncio.get_running_loop().run_in_executor(None, shards.start)
         except Exception as exc:  # noqa: BLE001 - any failure to start them: scan here instead

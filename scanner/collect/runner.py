@@ -22,6 +22,7 @@ from typing import Any
 
 from asyncio_pool import AioPool
 
+from scanner.collect.gc_tuning import sweep_gc
 from scanner.collect.observer import ScanObserver
 from scanner.model.host import Host
 from scanner.model.outcome import HostOutcome, OutcomeKind
@@ -55,6 +56,7 @@ class SweepLimits:
     breaker_threshold: int = 5  # consecutive authentication failures that stop the sweep; 0: off
     breaker_account: str = ""  # shown in the reason
     workers: int = 1  # processes that run sessions (collect.shard); 0: choose from the CPUs and hosts
+    tune_gc: bool = True  # the garbage collector tuned for the sweep (collect.gc_tuning); False to measure without
 
 
 @dataclass(slots=True)
@@ -156,9 +158,10 @@ class SweepRunner:
         stop_task.add_done_callback(lambda _: asyncio.get_running_loop().create_task(self._wake())
                                     if not stop_task.cancelled() else None)
         try:
-            async with AioPool(size=self._limits.concurrency) as pool:
-                for index, host in enumerate(hosts):
-                    await pool.spawn(self._one(index, host, results, executor, breaker, stop, stop_task))
+            with sweep_gc(self._limits.tune_gc):
+                async with AioPool(size=self._limits.concurrency) as pool:
+                    for index, host in enumerate(hosts):
+                        await pool.spawn(self._one(index, host, results, executor, breaker, stop, stop_task))
         finally:
             stop_task.cancel()
             # Abandoned threads finish on their own; don't wait for them here.

@@ -37,6 +37,7 @@ from multiprocessing.process import BaseProcess
 from types import TracebackType
 from typing import Any
 
+from scanner.collect.gc_tuning import sweep_gc
 from scanner.collect.runner import Session
 from scanner.credentials import Secret
 from scanner.model.evaluated import Evaluated
@@ -71,6 +72,7 @@ class _Start:
     exchange_version: str
     params: Any  # EvaluationParams (imported lazily: the engine pulls in the catalog)
     https: bool  # some host uses HTTPS: build the sweep's TLS context once
+    tune_gc: bool  # the worker's collector tuned for the sweep, as the parent's (collect.gc_tuning)
 
 
 class ShardPool:
@@ -81,7 +83,7 @@ class ShardPool:
     """
 
     def __init__(self, workers: int, settings: TransportSettings, script: ScriptChoice, judge: Judge,
-                 params: Any, https: bool) -> None:
+                 params: Any, https: bool, *, tune_gc: bool = True) -> None:
         if workers < 1:
             raise ValueError("a shard pool needs at least one worker")
         self._workers = workers
@@ -90,6 +92,7 @@ class ShardPool:
         self._judge = judge
         self._params = params
         self._https = https
+        self._tune_gc = tune_gc
         self._procs: list[BaseProcess] = []
         self._conns: list[Connection] = []
         self._send_locks: list[threading.Lock] = []
@@ -112,7 +115,7 @@ class ShardPool:
             settings=replace(self._settings, credentials=replace(creds, password=None)),
             password=creds.password.reveal() if creds.password is not None else None,
             script=self._script, judge=self._judge, exchange_version=self._params.exchange_version, params=self._params,
-            https=self._https)
+            https=self._https, tune_gc=self._tune_gc)
         try:
             for index in range(self._workers):  # all started first: they import in parallel
                 parent_end, child_end = ctx.Pipe(duplex=True)
@@ -396,6 +399,13 @@ def _worker_main(conn: Connection) -> None:
             pass  # the parent is gone
 
     conn.send_bytes(_dumps("ready"))
+    with sweep_gc(start.tune_gc):  # what is imported by now is frozen: sessions and judging follow
+        _serve(conn, run, sessions, sessions_lock)
+
+
+def _serve(conn: Connection, run: Callable[[int, Host], None], sessions: dict[int, Any],
+           sessions_lock: threading.Lock) -> None:
+    """The worker's loop: start, abort, quit as the parent says, until the pipe closes."""
     while True:
         try:
             message = conn.recv()
