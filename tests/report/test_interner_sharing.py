@@ -70,6 +70,7 @@ def test_verdicts_and_cells_share_their_values() -> None:
     va, vb = interner.verdicts(verdicts("A")), interner.verdicts(verdicts("B"))
     assert va[0].evidence is vb[0].evidence and va[0].detail is vb[0].detail
     assert (va[0].host, vb[0].host) == ("A", "B")
+    assert va[1].evidence == {} and va[1].evidence is vb[1].evidence  # no evidence: one shared empty dict
     ca, cb = interner.cells(cells("A")), interner.cells(cells("B"))
     assert ca[0].blocking is cb[0].blocking and ca[0].unknown is cb[0].unknown and ca[0].reason is cb[0].reason
     assert ca[0] == Cell("A", "Mailbox", CellStatus.BLOCKED, ("UcmaRedistMsi",), (), ("RusMissing",),
