@@ -138,7 +138,7 @@ def render(rows: list[dict[str, Any]], hosts: int, rounds: int, started: str, lo
         "Python API (`SweepLimits(tune_gc=True/False)`) against a fresh simulator process; tuned and untuned "
         f"alternate, {rounds} rounds each, medians shown. *Tuned*: `gc.freeze()` of what the process holds when the "
         "sweep starts (imports, catalog, inventory) and the young generation's threshold at "
-        "50,000 instead of 700, restored when the sweep ends (scanner/collect/gc_tuning.py), in the scanning "
+        "10,000 instead of 700, restored when the sweep ends (scanner/collect/gc_tuning.py), in the scanning "
         "process and in worker processes. *Client CPU* is user + system of the scanning process and its workers; "
         "*GC* is the CPU time inside the collector in the scanning process (gc.callbacks; not measured inside worker "
         "processes); *peak RSS* is VmHWM of the scanning process during the sweep, or the peak summed RSS of the "
