@@ -45,6 +45,11 @@ def _arg(name: str) -> float:
     return float(SCAN_ARGS[SCAN_ARGS.index(name) + 1])
 
 
+def _status_kb(field: str) -> int:
+    return next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
+                if line.startswith(field))
+
+
 def measure_one(inventory: Path, user: str, ca_file: str | None, tune: bool, workers: int) -> dict[str, Any]:
     """One sweep in this process (the child's side); returns its figures."""
     from scanner.checks.catalog import load_catalog
@@ -78,6 +83,7 @@ def measure_one(inventory: Path, user: str, ca_file: str | None, tune: bool, wor
             spent[0] += time.thread_time() - spent[1]
             counts[info["generation"]] += 1
 
+    before = _status_kb("VmRSS:")
     Path("/proc/self/clear_refs").write_text("5")  # VmHWM from here: the sweep, not the imports
     gc.callbacks.append(watch)
     r0, c0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -86,15 +92,15 @@ def measure_one(inventory: Path, user: str, ca_file: str | None, tune: bool, wor
     wall = time.perf_counter() - started
     r1, c1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     gc.callbacks.remove(watch)
-    hwm = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
-               if line.startswith("VmHWM:"))
+    hwm = _status_kb("VmHWM:")
     cpu = (r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
     children = (c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime)
     kinds: dict[str, int] = {}
     for o in result.outcomes:
         kinds[o.kind.value] = kinds.get(o.kind.value, 0) + 1
     return {"hosts": len(hosts), "wall_s": wall, "cpu_s": cpu + children, "gc_s": spent[0], "collections": counts,
-            "vmhwm_mb": hwm / 1024, "outcomes": kinds, "accounted": len(result.outcomes) == len(hosts)}
+            "vmhwm_mb": hwm / 1024, "rss_before_mb": before / 1024,
+            "outcomes": kinds, "accounted": len(result.outcomes) == len(hosts)}
 
 
 def run_child(sim: SimulatorProcess, inventory: Path, tune: bool, workers: int, timeout: float) -> dict[str, Any]:
@@ -165,6 +171,11 @@ def render(rows: list[dict[str, Any]], hosts: int, rounds: int, started: str, lo
                 f"| {workers} | {'tuned' if tune else 'default'} | {1000 * med('cpu_s') / n:.2f} | {gc_cell} | "
                 f"{cols[0]:.0f} / {cols[1]:.0f} / {cols[2]:.0f} | {peak:.0f} | {1000 * med('sim_cpu_s') / n:.2f} | "
                 f"{med('wall_s'):.1f} | {sum(r['accounted'] for r in sel)}/{len(sel)} runs |")
+    before = [r["rss_before_mb"] for r in rows if "rss_before_mb" in r]
+    if before:
+        out.append("")
+        out.append(f"RSS of the scanning process as its sweep starts (imports, catalog, inventory): "
+                   f"{statistics.median(before):.0f} MB (median).")
     out.append("")
     out.append("Each run (client CPU ms/host, in order):")
     for r in rows:
