@@ -146,8 +146,8 @@ def render(rows: list[dict[str, Any]], hosts: int, rounds: int, started: str, lo
         "sweep starts (imports, catalog, inventory) and the young generation's threshold at "
         "10,000 instead of 700, restored when the sweep ends (scanner/collect/gc_tuning.py), in the scanning "
         "process and in worker processes. *Client CPU* is user + system of the scanning process and its workers; "
-        "*GC* is the CPU time inside the collector in the scanning process (gc.callbacks; not measured inside worker "
-        "processes); *peak RSS* is VmHWM of the scanning process during the sweep, or the peak summed RSS of the "
+        "*GC* is the CPU time inside the collector in the scanning process (gc.callbacks; with workers, the parent "
+        "alone: not measured inside worker processes); *peak RSS* is VmHWM of the scanning process during the sweep, or the peak summed RSS of the "
         "process tree with workers.",
         "",
         "| workers | GC | client CPU ms/host | GC ms/host | collections gen0 / gen1 / gen2 | peak RSS MB | "
@@ -166,7 +166,7 @@ def render(rows: list[dict[str, Any]], hosts: int, rounds: int, started: str, lo
 
             cols = [statistics.median(r["collections"][g] for r in sel) for g in range(3)]
             peak = med("vmhwm_mb") if workers == 1 else med("tree_peak_mb")
-            gc_cell = f"{1000 * med('gc_s') / n:.2f}" if workers == 1 else "(in workers)"
+            gc_cell = f"{1000 * med('gc_s') / n:.2f}" + ("" if workers == 1 else " (parent only)")
             out.append(
                 f"| {workers} | {'tuned' if tune else 'default'} | {1000 * med('cpu_s') / n:.2f} | {gc_cell} | "
                 f"{cols[0]:.0f} / {cols[1]:.0f} / {cols[2]:.0f} | {peak:.0f} | {1000 * med('sim_cpu_s') / n:.2f} | "
