@@ -147,8 +147,8 @@ def render(rows: list[dict[str, Any]], hosts: int, rounds: int, started: str, lo
         "10,000 instead of 700, restored when the sweep ends (scanner/collect/gc_tuning.py), in the scanning "
         "process and in worker processes. *Client CPU* is user + system of the scanning process and its workers; "
         "*GC* is the CPU time inside the collector in the scanning process (gc.callbacks; with workers, the parent "
-        "alone: not measured inside worker processes); *peak RSS* is VmHWM of the scanning process during the sweep, or the peak summed RSS of the "
-        "process tree with workers.",
+        "alone: not measured inside worker processes); *peak RSS* is VmHWM of the scanning process during the "
+        "sweep, or the peak summed RSS of the process tree with workers.",
         "",
         "| workers | GC | client CPU ms/host | GC ms/host | collections gen0 / gen1 / gen2 | peak RSS MB | "
         "simulator CPU ms/host | wall s | hosts accounted for |",
