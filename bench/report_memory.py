@@ -116,7 +116,7 @@ def _worker(hosts: int, work: str, part: int, parts: int) -> int:
     """One shard worker: answers for every ``parts``-th host, pickled as the shard worker sends them."""
     from scanner.checks.catalog import load_catalog
     from scanner.collect.shard import _dumps
-    from scanner.errors import CollectorError
+    from scanner.errors import CollectorError, TransportError
     from scanner.evaluate.engine import EvaluationParams, evaluate_host
     from scanner.facts.parse import parse_collector_output
     from scanner.matrix.build import build_cells
@@ -152,7 +152,7 @@ def _worker(hosts: int, work: str, part: int, parts: int) -> int:
                         facts = parse_collector_output(host.name, list(said.output))
                         outcome = HostOutcome(host, OutcomeKind.OK, "", facts=facts, auth_mechanism="ntlm",
                                               duration_s=duration)
-                    except CollectorError as exc:
+                    except (CollectorError, TransportError) as exc:  # TransportError: an answer past its cap
                         outcome = HostOutcome(host, OutcomeKind.PROBE_ERROR, str(exc), duration_s=duration)
             verdicts = tuple(evaluate_host(outcome, catalog, params))
             cells = tuple(build_cells(outcome, verdicts, catalog, EXCHANGE))
