@@ -28,9 +28,9 @@ from scanner.model.outcome import HostOutcome
 from scanner.model.verdict import Verdict
 
 _MISSING = object()
-# Most verdicts have no evidence, and each came with a dict of its own: 64 bytes a verdict, about 9 KB
-# a host (150 rules), 47 MB of a 5,000-host sweep's parent. They all share this one, which nothing
-# mutates (as every shared value here).
+# A verdict without evidence came with an empty dict of its own: 64 bytes each, about 30 verdicts of a
+# healthy host's 134 (2 KB a host). They all share this one, which nothing mutates (as every shared
+# value here).
 _NO_EVIDENCE: dict[str, Any] = {}
 _PROTOCOL = 5
 
