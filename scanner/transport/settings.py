@@ -10,7 +10,6 @@ from scanner.errors import UsageError
 from scanner.model.host import AuthMethod, Host, Scheme
 from scanner.transport.names import check_tls_name_pattern
 
-
 TRANSPORTS = ("lean", "pypsrp")
 
 
