@@ -205,7 +205,7 @@ class LeanHostSession:
             mechanism = channel.negotiated_protocol or auth.value
             script = self._script if isinstance(self._script, str) else self._script(remote)
             self.stage = "run"
-            output = await self._invoke(channel, script, deadline, remote)
+            output = await self._invoke(channel, script, deadline)
             self.stage = "close"
             await self._close(channel)
             return RawAnswer(output=output, auth_mechanism=mechanism, elapsed_s=time.monotonic() - started,
@@ -265,31 +265,19 @@ class LeanHostSession:
         self._selectors = shell.selectors if shell.selectors is not None else ()
         self._shell_open = True
         self._rpid = rpid
-        protocol: str | None = None
-        table: Any = None
-        while True:
+        opening = lean.PoolOpening()
+        while not opening.opened:
             mid = self._new_id()
             body = await self._call(channel, lean.receive_envelope(ep, self._uri, mid, self._max_envelope,
                                                                    self._selectors), mid)
-            opened = False
             for msg in self._defrag.feed(lean.stdout_bytes(body)):
-                if msg.message_type == lean.SESSION_CAPABILITY:
-                    protocol = lean.session_protocol(msg.data)
-                    if _at_least(protocol, "2.2") and self._max_envelope == lean.DEFAULT_ENVELOPE:
-                        self._max_envelope = lean.LARGE_ENVELOPE
-                elif msg.message_type == lean.APPLICATION_PRIVATE_DATA:
-                    table = lean.application_private_data(msg.data)
-                elif msg.message_type == lean.RUNSPACEPOOL_STATE:
-                    self._pool_state(msg.data)
-                    opened = True
-            if opened:
-                return versions_from(protocol, table)
-
-    def _pool_state(self, data: bytes) -> None:
-        state, error = lean.state_and_error(data, "RunspaceState")
-        if state == lean.POOL_BROKEN:
-            self._broken = True
-            raise InvalidPSRPOperation(f"Received a broken RunspacePoolState message: {error}")
+                try:
+                    opening.take(msg)
+                except InvalidPSRPOperation:
+                    self._broken = True  # pypsrp leaves a broken pool unclosed
+                    raise
+                self._max_envelope = opening.max_envelope
+        return versions_from(opening.protocol, opening.table)
 
     def _payload(self) -> int:
         ep = self._ep
@@ -298,7 +286,7 @@ class LeanHostSession:
         # pypsrp's fragmenter takes its header off the first size, not off the one a 2.2+ host sets
         return size if self._max_envelope != lean.DEFAULT_ENVELOPE else size - 21
 
-    async def _invoke(self, channel: Channel, script: str, deadline: float, remote: RemoteVersions) -> list[Any]:
+    async def _invoke(self, channel: Channel, script: str, deadline: float) -> list[Any]:
         ep = self._ep
         assert ep is not None  # noqa: S101 - set by _open
         pid = self._new_id()
@@ -311,12 +299,9 @@ class LeanHostSession:
             mid = self._new_id()
             await self._call(channel, lean.send_envelope(ep, self._uri, mid, self._max_envelope, self._selectors,
                                                          command_id or "", piece), mid)
-        state = lean.PIPELINE_RUNNING
-        output: list[Any] = []
-        errors: list[str] = []
-        serializer: FastSerializer | None = None
+        run = lean.PipelineRun(FastSerializer().deserialize)
         op_timeout = self._settings.operation_timeout
-        while state == lean.PIPELINE_RUNNING:
+        while run.state == lean.PIPELINE_RUNNING:
             remaining = deadline - time.monotonic()
             if remaining <= 1 or self._aborted:
                 await self._stop(channel, pid)
@@ -333,23 +318,18 @@ class LeanHostSession:
                     continue
                 raise
             for msg in self._defrag.feed(lean.stdout_bytes(body)):
-                kind = msg.message_type
-                if kind == lean.PIPELINE_OUTPUT:
-                    if serializer is None:
-                        serializer = FastSerializer()
-                    output.append(lean.output_value(msg.data, serializer.deserialize))
-                elif kind == lean.ERROR_RECORD:
-                    errors.append(lean.error_record_text(msg.data))
-                elif kind == lean.PIPELINE_STATE:
-                    state, error = lean.state_and_error(msg.data, "PipelineState")
-                    if error is not None:
-                        errors.append(error)
-                elif kind == lean.RUNSPACEPOOL_STATE:
-                    self._pool_state(msg.data)
-        if state == lean.PIPELINE_FAILED:
-            raise CollectorError(explain_script_failure(first_error_line(errors),
+                self._take(run, msg)
+        if run.state == lean.PIPELINE_FAILED:
+            raise CollectorError(explain_script_failure(first_error_line(run.errors),
                                                         self._settings.configuration_name))
-        return output
+        return run.output
+
+    def _take(self, run: lean.PipelineRun, msg: lean.PsrpMessage) -> None:
+        try:
+            run.take(msg)
+        except InvalidPSRPOperation:
+            self._broken = True  # pypsrp leaves a broken pool unclosed
+            raise
 
     async def _stop(self, channel: Channel, pid: str) -> None:
         """Signal the pipeline to stop (pypsrp's PowerShell.stop), best effort."""
@@ -375,13 +355,3 @@ class LeanHostSession:
                 await self._call(channel, envelope, mid, read_timeout=_CLOSE_TIMEOUT)
         except Exception:  # noqa: BLE001 - the host may already be gone; an unclosed shell expires there
             channel.abort()
-
-
-def _at_least(version: str | None, minimum: str) -> bool:
-    """pypsrp's version_equal_or_newer."""
-    try:
-        have = [int(p) for p in (version or "").split(".")]
-        want = [int(p) for p in minimum.split(".")]
-    except ValueError:
-        return False
-    return have >= want

@@ -23,11 +23,12 @@ import re
 import struct
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from pypsrp.exceptions import FragmentError, WinRMError, WSManFaultError
+from pypsrp.exceptions import FragmentError, InvalidPSRPOperation, WinRMError, WSManFaultError
 from pypsrp.wsman import WSMan
 
 # -- protocol constants (MS-PSRP 2.2.1, MS-WSMV), as pypsrp 0.9.1 sends them ---------------------------
@@ -527,7 +528,71 @@ def _value(element: ET.Element, depth: int) -> Any:
     return None
 
 
-def output_value(data: bytes, deserialize: Any) -> Any:
+class PoolOpening:
+    """What the Receives that open a pool say: the protocol version (which sets the envelope size pypsrp
+    uses from then on), the PSVersionTable, and the pool's state (opened, or InvalidPSRPOperation when
+    broken, as pypsrp raises)."""
+
+    def __init__(self) -> None:
+        self.protocol: str | None = None
+        self.table: Any = None
+        self.opened = False
+        self.max_envelope = DEFAULT_ENVELOPE
+
+    def take(self, msg: PsrpMessage) -> None:
+        if msg.message_type == SESSION_CAPABILITY:
+            self.protocol = session_protocol(msg.data)
+            if at_least(self.protocol, "2.2") and self.max_envelope == DEFAULT_ENVELOPE:
+                self.max_envelope = LARGE_ENVELOPE
+        elif msg.message_type == APPLICATION_PRIVATE_DATA:
+            self.table = application_private_data(msg.data)
+        elif msg.message_type == RUNSPACEPOOL_STATE:
+            pool_state(msg.data)
+            self.opened = True
+
+
+def pool_state(data: bytes) -> int:
+    state, error = state_and_error(data, "RunspaceState")
+    if state == POOL_BROKEN:
+        raise InvalidPSRPOperation(f"Received a broken RunspacePoolState message: {error}")
+    return state
+
+
+class PipelineRun:
+    """What the Receives of a running pipeline say: its output objects, its error records' texts and
+    its state (pypsrp's PowerShell.poll_invoke and the message handlers it calls)."""
+
+    def __init__(self, deserialize: Callable[[ET.Element], Any]) -> None:
+        self.state = PIPELINE_RUNNING
+        self.output: list[Any] = []
+        self.errors: list[str] = []
+        self._deserialize = deserialize
+
+    def take(self, msg: PsrpMessage) -> None:
+        kind = msg.message_type
+        if kind == PIPELINE_OUTPUT:
+            self.output.append(output_value(msg.data, self._deserialize))
+        elif kind == ERROR_RECORD:
+            self.errors.append(error_record_text(msg.data))
+        elif kind == PIPELINE_STATE:
+            self.state, error = state_and_error(msg.data, "PipelineState")
+            if error is not None:
+                self.errors.append(error)
+        elif kind == RUNSPACEPOOL_STATE:
+            pool_state(msg.data)
+
+
+def at_least(version: str | None, minimum: str) -> bool:
+    """pypsrp's version_equal_or_newer."""
+    try:
+        have = [int(p) for p in (version or "").split(".")]
+        want = [int(p) for p in minimum.split(".")]
+    except ValueError:
+        return False
+    return have >= want
+
+
+def output_value(data: bytes, deserialize: Callable[[ET.Element], Any]) -> Any:
     """A PIPELINE_OUTPUT's object: a string (the collector's one answer) read here, anything else by
     ``deserialize`` (the fast CLIXML deserialiser pypsrp's path uses), so both paths give the same."""
     element = parse_xml(data)
