@@ -205,7 +205,7 @@ class LeanHostSession:
             mechanism = channel.negotiated_protocol or auth.value
             script = self._script if isinstance(self._script, str) else self._script(remote)
             self.stage = "run"
-            output = await self._invoke(channel, script, deadline)
+            output = await self._invoke(channel, script, remote.protocol, deadline)
             self.stage = "close"
             await self._close(channel)
             return RawAnswer(output=output, auth_mechanism=mechanism, elapsed_s=time.monotonic() - started,
@@ -279,18 +279,11 @@ class LeanHostSession:
                 self._max_envelope = opening.max_envelope
         return versions_from(opening.protocol, opening.table)
 
-    def _payload(self) -> int:
-        ep = self._ep
-        assert ep is not None  # noqa: S101 - set by _open
-        size = lean.max_payload(self._max_envelope, len(ep.to), ep.locale, ep.data_locale, ep.operation_timeout)
-        # pypsrp's fragmenter takes its header off the first size, not off the one a 2.2+ host sets
-        return size if self._max_envelope != lean.DEFAULT_ENVELOPE else size - 21
-
-    async def _invoke(self, channel: Channel, script: str, deadline: float) -> list[Any]:
+    async def _invoke(self, channel: Channel, script: str, protocol: str | None, deadline: float) -> list[Any]:
         ep = self._ep
         assert ep is not None  # noqa: S101 - set by _open
         pid = self._new_id()
-        pieces = lean.pipeline_fragments(script, self._rpid, pid, self._payload())
+        pieces = lean.pipeline_fragments(script, protocol, self._rpid, pid, lean.fragment_size(self._max_envelope, ep))
         mid = self._new_id()
         body = await self._call(channel, lean.command_envelope(ep, self._uri, mid, self._max_envelope,
                                                                self._selectors, pid, pieces[0]), mid)

@@ -93,13 +93,19 @@ _INIT_RUNSPACEPOOL_XML = (
 
 _PIPELINE_TN = ("System.Collections.Generic.List`1[[System.Management.Automation.PSObject, "
                 "System.Management.Automation, Version=1.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35]]")
-_MERGES = ("MergeMyResult", "MergeToResult", "MergePreviousResults", "Args", "MergeError", "MergeWarning",
-           "MergeVerbose", "MergeDebug", "MergeInformation")
+_MERGES = ("MergeMyResult", "MergeToResult", "MergePreviousResults", "Args")
 
 
-def _merge_objects() -> str:
+def _merge_objects(protocol: str | None) -> str:
+    """The Command's merge settings pypsrp writes for the host's protocol: MergeError, -Warning,
+    -Verbose, -Debug from 2.2 on, MergeInformation from 2.3 (complex_objects.Command)."""
+    names = list(_MERGES[:4])
+    if at_least(protocol, "2.2"):
+        names += ["MergeError", "MergeWarning", "MergeVerbose", "MergeDebug"]
+    if at_least(protocol, "2.3"):
+        names.append("MergeInformation")
     parts = []
-    for ref, name in enumerate(_MERGES, start=7):
+    for ref, name in enumerate(names, start=7):
         if name == "Args":
             parts.append(f'<Obj RefId="{ref}" N="Args"><TNRef RefId="2" /><LST /></Obj>')
         elif name == "MergeMyResult":
@@ -112,10 +118,10 @@ def _merge_objects() -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def create_pipeline_xml(script: str) -> bytes:
+def create_pipeline_xml(script: str, protocol: str | None) -> bytes:
     """The CREATE_PIPELINE body of one script, added with add_script and started with begin_invoke's
-    defaults (no input, AddInvocationInfo, no history, not nested, no host): the same bytes pypsrp
-    serialises, built once per process and script (the protocol version does not enter them)."""
+    defaults (no input, AddInvocationInfo, no history, not nested, no host), for the host's protocol
+    version: the same bytes pypsrp serialises, built once per process, script and protocol."""
     return (
         '<Obj RefId="0"><MS><B N="NoInput">true</B>'
         '<Obj RefId="1" N="ApartmentState"><TN RefId="0"><T>System.Management.Automation.Runspaces.ApartmentState</T>'
@@ -126,7 +132,7 @@ def create_pipeline_xml(script: str) -> bytes:
         + '<Obj RefId="4" N="PowerShell"><MS><B N="IsNested">false</B><Nil N="ExtraCmds" />'
         f'<Obj RefId="5" N="Cmds"><TN RefId="2"><T>{_PIPELINE_TN}</T><T>System.Object</T></TN><LST>'
         f'<Obj RefId="6"><MS><S N="Cmd">{escape(clixml_string(script))}</S><B N="IsScript">true</B>'
-        '<Nil N="UseLocalScope" />' + _merge_objects() + '</MS></Obj></LST></Obj><Nil N="History" />'
+        '<Nil N="UseLocalScope" />' + _merge_objects(protocol) + '</MS></Obj></LST></Obj><Nil N="History" />'
         '<B N="RedirectShellErrorOutputPipe">false</B></MS></Obj><B N="IsNested">false</B></MS></Obj>'
     ).encode()
 
@@ -191,9 +197,9 @@ def creation_xml(rpid: str) -> str:
     return base64.b64encode(first + second).decode("ascii")
 
 
-def pipeline_fragments(script: str, rpid: str, pid: str, max_size: int) -> list[bytes]:
+def pipeline_fragments(script: str, protocol: str | None, rpid: str, pid: str, max_size: int) -> list[bytes]:
     """The CREATE_PIPELINE fragments (object 3: the pool's two opening messages were 1 and 2)."""
-    return fragments(3, message(CREATE_PIPELINE, rpid, pid, create_pipeline_xml(script)), max_size)
+    return fragments(3, message(CREATE_PIPELINE, rpid, pid, create_pipeline_xml(script, protocol)), max_size)
 
 
 # -- WS-Man envelopes -----------------------------------------------------------------------------------
@@ -298,11 +304,19 @@ def max_payload(max_envelope: int, to_length: int, locale: str, data_locale: str
     length alone counts: a URL holds nothing XML escapes)."""
     zero = "00000000-0000-0000-0000-000000000000"
     ep = Endpoint("x" * to_length, zero.upper(), operation_timeout, locale, data_locale)
+    # the mock's header states the size in force before (pypsrp computes the new budget first): 153600
     head = _header(ep, ACTION_SEND, "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd", zero.upper(),
-                   max_envelope, None, "", selector_xml((("ShellId", zero),)), _XMLNS_ALL)
+                   DEFAULT_ENVELOPE, None, "", selector_xml((("ShellId", zero),)), _XMLNS_ALL)
     # pypsrp appends the Send element to the Envelope itself, not to a Body
     mock = f'{head}<rsp:Send><rsp:Stream Name="stdin" CommandId="{zero}" /></rsp:Send></s:Envelope>'
     return int((max_envelope - (len(mock.encode()) + 256)) / 4 * 3)
+
+
+def fragment_size(max_envelope: int, ep: Endpoint) -> int:
+    """The largest PSRP fragment payload pypsrp's Fragmenter cuts for this envelope size: its header is
+    taken off the first size (150 KiB), not off the one a protocol 2.2+ host sets (pypsrp 0.9.1)."""
+    size = max_payload(max_envelope, len(ep.to), ep.locale, ep.data_locale, ep.operation_timeout)
+    return size - _FRAGMENT_HEADER if max_envelope == DEFAULT_ENVELOPE else size
 
 
 # -- replies --------------------------------------------------------------------------------------------
