@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -121,7 +123,8 @@ class ThreadedTransportChannel:
 
     async def send(self, message: bytes, *, read_timeout: float | None = None) -> bytes:
         transport = self._transport
-        return await asyncio.to_thread(lambda: transport.send(message, timeout=read_timeout))
+        return await asyncio.get_running_loop().run_in_executor(
+            _executor(), lambda: transport.send(message, timeout=read_timeout))
 
     def abort(self) -> None:
         self._watch.abort()
@@ -140,6 +143,22 @@ class ThreadedTransportChannel:
     @property
     def endpoint(self) -> str:
         return self._transport.endpoint
+
+
+# The fallback channel's threads: one per request on the wire (a long-poll Receive holds its thread for
+# seconds), created as needed and reused. Not asyncio's default executor: its few threads (CPUs + 4)
+# would let only that many hosts wait at once.
+_EXECUTOR: ThreadPoolExecutor | None = None
+_EXECUTOR_LOCK = threading.Lock()
+_MAX_THREADS = 5000  # the highest --concurrency
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _EXECUTOR
+    with _EXECUTOR_LOCK:
+        if _EXECUTOR is None:
+            _EXECUTOR = ThreadPoolExecutor(max_workers=_MAX_THREADS, thread_name_prefix="exready-http")
+        return _EXECUTOR
 
 
 def _new_id() -> str:
