@@ -196,7 +196,8 @@ def main() -> None:
         "the parsing of the answer into facts, no rule evaluation). Medians of "
         f"{args.rounds} interleaved rounds after a warm-up. The lean path runs over its fallback channel (the "
         "same blocking HTTP layer, a worker thread per request), so the difference is the conversation: "
-        "envelopes, PSRP fragments, CLIXML, and no thread held per host.",
+        "envelopes, PSRP fragments, CLIXML (a thread is still busy while each request is on the wire; the "
+        "asyncio HTTP channel removes that).",
         f"Taken on {platform.machine()} with {os.cpu_count()} CPUs, load average {load:.1f} at the end: the "
         "machine was shared with other work, so hosts per second are indicative only; CPU time per host is "
         "what to compare.",
