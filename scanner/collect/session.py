@@ -16,7 +16,7 @@ from scanner.model.intern import Interner
 from scanner.model.outcome import HostOutcome, OutcomeKind
 from scanner.probes.collector import build_collector_script, dialect_for
 from scanner.transport.failures import outcome_kind
-from scanner.transport.lean_session import ChannelFactory, LeanHostSession, ThreadedTransportChannel, lean_applies
+from scanner.transport.lean_session import ChannelFactory, LeanHostSession, default_channel, lean_applies
 from scanner.transport.settings import TransportSettings
 from scanner.transport.winrm import HostSession, RawAnswer, RemoteVersions, ScriptChoice
 
@@ -37,7 +37,7 @@ class CollectorSession(Session):
 
     def __init__(self, host: Host, settings: TransportSettings, script: ScriptChoice, parse: Parser,
                  tls_context: ssl.SSLContext | None = None, interner: Interner | None = None,
-                 channel_factory: ChannelFactory = ThreadedTransportChannel) -> None:
+                 channel_factory: ChannelFactory = default_channel) -> None:
         self._host = host
         self._transport: HostSession | LeanHostSession
         if lean_applies(host, settings):

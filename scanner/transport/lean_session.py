@@ -161,6 +161,12 @@ def _executor() -> ThreadPoolExecutor:
         return _EXECUTOR
 
 
+def default_channel(spec: ChannelSpec) -> Channel:
+    """The channel sessions use unless told otherwise: the fallback one, until an asyncio HTTP channel
+    with the same errors takes its place here."""
+    return ThreadedTransportChannel(spec)
+
+
 def _new_id() -> str:
     return str(uuid.uuid4()).upper()
 
@@ -170,7 +176,7 @@ class LeanHostSession:
 
     def __init__(self, host: Host, settings: TransportSettings, script: ScriptChoice,
                  tls_context: ssl.SSLContext | None = None,
-                 channel_factory: ChannelFactory = ThreadedTransportChannel,
+                 channel_factory: ChannelFactory = default_channel,
                  new_id: Callable[[], str] = _new_id) -> None:
         self.host = host
         self._settings = settings
