@@ -26,7 +26,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 from pypsrp.exceptions import FragmentError, InvalidPSRPOperation, WinRMError, WSManFaultError
 from pypsrp.wsman import WSMan
@@ -162,6 +161,26 @@ def clixml_unstring(value: str | None) -> str:
         return value
     text = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), value)
     return text.encode("utf-16-be", "surrogatepass").decode("utf-16-be", "replace")
+
+
+_TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTR_ESCAPES = (*_TEXT_ESCAPES, ('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;"))
+
+
+def escape(text: str) -> str:
+    """XML text as ElementTree writes it (&, < and >); most values hold none of them."""
+    if "&" in text or "<" in text or ">" in text:
+        for char, entity in _TEXT_ESCAPES:
+            text = text.replace(char, entity)
+    return text
+
+
+def quoteattr(value: str) -> str:
+    """An attribute value in double quotes, escaped as ElementTree escapes it."""
+    if any(char in value for char, _ in _ATTR_ESCAPES):
+        for char, entity in _ATTR_ESCAPES:
+            value = value.replace(char, entity)
+    return f'"{value}"'
 
 
 # -- PSRP messages and fragments ------------------------------------------------------------------------

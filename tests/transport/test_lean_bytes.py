@@ -236,3 +236,12 @@ def test_strings_are_encoded_and_read_back_as_pypsrp_does(text: str) -> None:
     assert ours == Serializer()._serialize_string(text)
     assert lean.clixml_unstring(ours) == Serializer()._deserialize_string(ours) == text
 
+
+
+@pytest.mark.parametrize("value", ["en-US", "a&b<c>d", 'say "hi"', "it's", "tab\tnew\nline\rcr"])
+def test_text_and_attributes_are_escaped_as_elementtree_writes_them(value: str) -> None:
+    import xml.etree.ElementTree as ET
+
+    element = ET.Element("e", attrib={"a": value})
+    element.text = value
+    assert ET.tostring(element, encoding="unicode") == f"<e a={lean.quoteattr(value)}>{lean.escape(value)}</e>"
