@@ -631,4 +631,7 @@ def output_value(data: bytes, deserialize: Callable[[ET.Element], Any]) -> Any:
     element = parse_xml(data)
     if element.tag == "S" and not element.attrib:
         return clixml_unstring(element.text)
-    return deserialize(element)
+    try:
+        return deserialize(element)
+    except Exception as exc:  # noqa: BLE001 - pypsrp's deserialiser raises KeyError, ValueError... on bad CLIXML
+        raise ET.ParseError(f"an output object is not CLIXML ({type(exc).__name__})") from None

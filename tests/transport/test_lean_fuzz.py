@@ -102,7 +102,8 @@ _CLIXML = st.sampled_from([
     b'<Obj N="Value" RefId="2"><DCT><En><S N="Key">PSVersion</S><Version N="Value">5.1</Version></En></DCT></Obj>'
     b"</En></DCT></Obj></MS></Obj>",
     b"<S>_x0041_</S>", b"<Obj RefId=", b"\xef\xbb\xbf<S>bom</S>", b"", b"<S>\x00</S>",
-    b'<Obj RefId="0"><TNRef RefId="9" /><LST /></Obj>',
+    b'<Obj RefId="0"><TNRef RefId="9" /><LST /></Obj>', b"<I32>abc</I32>",
+    b'<Obj RefId="0"><LST><I32>x</I32></LST></Obj>',
 ])
 
 

@@ -83,7 +83,7 @@ def swept(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[s
         with SimulatorThread(build_site(doc), work / f"sim-{path}") as sim:
             inventory = load_inventory(sim.write_inventory(work / f"inventory-{path}.csv"))
             settings = TransportSettings(credentials=Credentials(USER, Secret(PASSWORD)), ca_file=sim.ca_file,
-                                         connection_timeout=1.0, read_timeout=3.0, operation_timeout=2,
+                                         connection_timeout=5.0, read_timeout=3.0, operation_timeout=2,
                                          deadline=DEADLINE, transport=path)
             request = ScanRequest(
                 hosts=inventory.hosts, transport=settings,
