@@ -60,6 +60,8 @@ def _judged(body: bytes, defrag: lean.Defragmenter | None = None) -> None:
 def _mutated(draw: st.DrawFn) -> bytes:
     body = bytearray(draw(st.sampled_from(_RECEIVES)))
     for _ in range(draw(st.integers(1, 6))):
+        if not body:
+            break
         where = draw(st.integers(0, len(body) - 1))
         action = draw(st.sampled_from(["flip", "cut", "insert", "stream"]))
         if action == "flip":
