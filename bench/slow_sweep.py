@@ -130,9 +130,10 @@ def run_netexec(fleet: Fleet, out: Path, nxc: Path, threads: int, script: str, t
 
 
 def render(rows: list[dict[str, Any]], hosts: int, answer_time: dict[str, Any], started: str, load: str,
-           versions: list[str]) -> str:
+           versions: list[str], section: str = "slow-sweep") -> str:
     lines = [
-        "## Slow hosts: answer times of seconds (bench/slow_sweep.py)",
+        "## Slow hosts: answer times of seconds (bench/slow_sweep.py"
+        + ("" if section == "slow-sweep" else f" --section {section}") + ")",
         "",
         f"Run {started} on {machine()} Load average (1 / 5 / 15 min) at the start: {load}. {hosts} simulated "
         f"hosts, each taking a log-normal time to run the collector (median {answer_time['median_s']:g} s, sigma "
@@ -259,7 +260,7 @@ def main() -> int:
             rows.append(row)
             print(json.dumps({k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)
             time.sleep(1)  # the simulator's sockets closed before the next one binds the same addresses
-    body = render(rows, args.hosts, answer_time, started, load, versions)
+    body = render(rows, args.hosts, answer_time, started, load, versions, args.section)
     print(body)
     if not args.no_write:
         write_section(args.section, body)
