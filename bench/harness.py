@@ -219,12 +219,13 @@ class Fleet:
         return sum(proc_cpu(pid) for pid in self.pids)
 
 
-def write_inventory(hosts: Iterable[SimHost], path: Path, names: Sequence[str] | None = None) -> Path:
-    """Simulated hosts as an inventory CSV (all, or those named in ``names``), HTTP with Negotiate where
-    the host listens on HTTP, else HTTPS with Basic."""
+def write_inventory(hosts: Iterable[SimHost] | SimulatorProcess | Fleet, path: Path,
+                    names: Sequence[str] | None = None) -> Path:
+    """Simulated hosts (or all of a simulator's or fleet's) as an inventory CSV (all, or those named in
+    ``names``), HTTP with Negotiate where the host listens on HTTP, else HTTPS with Basic."""
     wanted = None if names is None else set(names)
     rows: list[tuple[str, str, str, int | None, str, str, str]] = []
-    for h in hosts:
+    for h in hosts.hosts if isinstance(hosts, SimulatorProcess | Fleet) else hosts:
         if wanted is not None and h.name not in wanted:
             continue
         if h.http_port is not None:

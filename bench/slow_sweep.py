@@ -59,6 +59,7 @@ from harness import (  # noqa: E402
 from results_md import write_section  # noqa: E402
 from sweep import ansible_script, ansible_version, run_ansible, setup_ansible  # noqa: E402
 
+from scanner.errors import SimulatorError  # noqa: E402
 from scanner.probes.collector import build_collector_script  # noqa: E402
 from scanner.simulator import generate_site_document  # noqa: E402
 
@@ -87,6 +88,15 @@ def figures(tool: str, setting: str, n: int, m: Measurement, successes: int,
     }
 
 
+def label(tool: str, setting: Any) -> str:
+    """A row's setting as its table shows it."""
+    if tool == "exready":
+        concurrency, extra = setting
+        return f"concurrency {concurrency}" + (f", {' '.join(extra)}" if extra else "")
+    return {"pypsrp": f"plain, {setting} threads", "netexec": f"winrm -X, {setting} threads"}.get(
+        tool, f"-m raw, forks={setting}")
+
+
 def skipped(tool: str, setting: str, why: str) -> dict[str, Any]:
     return {"tool": tool, "setting": setting, "skipped": why}
 
@@ -104,8 +114,8 @@ def run_exready(fleet: Fleet, out: Path, concurrency: int, extra: tuple[str, ...
         outcomes = dict(Counter(h["outcome"]["kind"] for h in hosts))
     else:
         outcomes = {f"exit {m.exit_code}": len(fleet.hosts)}
-    setting = f"concurrency {concurrency}" + (f", {' '.join(extra)}" if extra else "")
-    return figures("exready", setting, len(fleet.hosts), m, outcomes.get("ok", 0), outcomes)
+    n = len(fleet.hosts)
+    return figures("exready", label("exready", (concurrency, extra)), n, m, outcomes.get("ok", 0), outcomes)
 
 
 def run_pypsrp(fleet: Fleet, out: Path, threads: int, timeout: float) -> dict[str, Any]:
@@ -117,11 +127,11 @@ def run_pypsrp(fleet: Fleet, out: Path, threads: int, timeout: float) -> dict[st
     lines = m.stdout.read_text(encoding="utf-8").strip().splitlines()
     ok = int(json.loads(lines[-1])["successes"]) if lines else 0
     n = len(fleet.hosts)
-    return figures("pypsrp", f"plain, {threads} threads", n, m, ok, {"ok": ok, "failed": n - ok})
+    return figures("pypsrp", label("pypsrp", threads), n, m, ok, {"ok": ok, "failed": n - ok})
 
 
 def run_netexec(fleet: Fleet, out: Path, nxc: Path, threads: int, script: str, timeout: float) -> dict[str, Any]:
-    setting = f"winrm -X, {threads} threads"
+    setting = label("netexec", threads)
     try:
         m, got = netexec.run(nxc, fleet.hosts, fleet.credentials, DOMAIN, fleet.pids, threads, script, out, timeout)
     except ValueError as exc:
@@ -231,32 +241,35 @@ def main() -> int:
         for i, (tool, setting) in enumerate(runs):
             out = work / f"run{i}"
             if tool == "netexec" and nxc is None:
-                rows.append(skipped("netexec", f"winrm -X, {setting} threads", netexec.HOW_TO_INSTALL))
+                rows.append(skipped("netexec", label(tool, setting), netexec.HOW_TO_INSTALL))
                 continue
             if tool == "ansible" and not (args.ansible_venv / "bin" / "ansible").exists():
-                rows.append(skipped("ansible", f"-m raw, forks={setting}",
+                rows.append(skipped("ansible", label(tool, setting),
                                     f"not installed: no {args.ansible_venv}/bin/ansible (use --setup-ansible)"))
                 continue
-            with Fleet(doc, work, shards=shards, address_mode="address", tag=f"sim{i}") as fleet:
-                print(f"{tool} {setting}: {len(fleet.hosts)} hosts in {len(fleet.pids)} simulator(s), started in "
-                      f"{fleet.startup_s:.0f} s", flush=True)
-                if tool == "exready":
-                    concurrency, extra = setting
-                    row = run_exready(fleet, out, concurrency, extra, args.timeout)
-                elif tool == "pypsrp":
-                    row = run_pypsrp(fleet, out, setting, args.timeout)
-                elif tool == "netexec":
-                    assert nxc is not None
-                    if not any(v.startswith("NetExec") for v in versions):
-                        versions.append(netexec.version(nxc))
-                    row = run_netexec(fleet, out, nxc, setting, script, args.timeout)
-                else:
-                    if not any(v.startswith("ansible") for v in versions):
-                        versions.append(ansible_version(args.ansible_venv))
-                    subset = fleet.hosts[: args.ansible_hosts]
-                    row = run_ansible(subset, fleet.credentials, fleet.pids, args.ansible_venv, setting,
-                                      ansible_script(script), args.timeout)
-                    row["setting"] = f"-m raw, forks={setting}"
+            try:
+                with Fleet(doc, work, shards=shards, address_mode="address", tag=f"sim{i}") as fleet:
+                    print(f"{tool} {setting}: {len(fleet.hosts)} hosts in {len(fleet.pids)} simulator(s), started in "
+                          f"{fleet.startup_s:.0f} s", flush=True)
+                    if tool == "exready":
+                        concurrency, extra = setting
+                        row = run_exready(fleet, out, concurrency, extra, args.timeout)
+                    elif tool == "pypsrp":
+                        row = run_pypsrp(fleet, out, setting, args.timeout)
+                    elif tool == "netexec":
+                        assert nxc is not None
+                        if not any(v.startswith("NetExec") for v in versions):
+                            versions.append(netexec.version(nxc))
+                        row = run_netexec(fleet, out, nxc, setting, script, args.timeout)
+                    else:
+                        if not any(v.startswith("ansible") for v in versions):
+                            versions.append(ansible_version(args.ansible_venv))
+                        subset = fleet.hosts[: args.ansible_hosts]
+                        row = run_ansible(subset, fleet.credentials, fleet.pids, args.ansible_venv, setting,
+                                          ansible_script(script), args.timeout)
+                        row["setting"] = label(tool, setting)
+            except SimulatorError as exc:  # e.g. the addresses are taken by another simulator
+                row = skipped(tool, label(tool, setting), f"the simulator did not start: {exc}")
             rows.append(row)
             print(json.dumps({k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)
             time.sleep(1)  # the simulator's sockets closed before the next one binds the same addresses

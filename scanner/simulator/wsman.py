@@ -320,25 +320,6 @@ def _create(req: Request, host: ShellHost, owner: str, client_ip: str, frag: int
     return envelope(RESPONSE_ACTION["create"], req.message_id, body)
 
 
-def _enumerate_shells(req: Request, host: ShellHost, owner: str) -> bytes:
-    """The caller's open shells, all in the answer (tools such as NetExec enumerate the shell resource
-    to learn whether the account may use WinRM, and read nothing else). Windows keeps the items for a
-    Pull unless the client asks for OptimizeEnumeration; one answer with EndOfSequence serves both."""
-    items = "".join(
-        f"<rsp:Shell><rsp:ShellId>{s.id}</rsp:ShellId><rsp:ResourceUri>{escape(s.resource_uri)}</rsp:ResourceUri>"
-        f"<rsp:Owner>{escape(s.owner)}</rsp:Owner><rsp:ClientIP>{escape(s.client_ip)}</rsp:ClientIP>"
-        f"<rsp:State>Connected</rsp:State></rsp:Shell>"
-        for s in host.shells().values()
-        if s.owner == owner
-    )
-    body = (
-        f'<n:EnumerateResponse xmlns:n="{_ENUMERATION.rstrip("/")}">'
-        f"<n:EnumerationContext>uuid:{str(uuid.uuid4()).upper()}</n:EnumerationContext>"
-        f"<w:Items>{items}</w:Items><w:EndOfSequence/></n:EnumerateResponse>"
-    )
-    return envelope(_ENUMERATION + "EnumerateResponse", req.message_id, body)
-
-
 async def _receive(req: Request, shell: Shell, frag: int, client_gone: Callable[[], bool]) -> bytes:
     ds = req.body.find("rsp:Receive/rsp:DesiredStream", NS)
     cmd_text = ds.get("CommandId") if ds is not None else None
@@ -356,6 +337,25 @@ async def _receive(req: Request, shell: Shell, frag: int, client_gone: Callable[
         parts.append(f'<rsp:CommandState CommandId="{cmd_text.upper()}" State="{state}"/>')
     parts.append("</rsp:ReceiveResponse>")
     return envelope(RESPONSE_ACTION["receive"], req.message_id, "".join(parts))
+
+
+def _enumerate_shells(req: Request, host: ShellHost, owner: str) -> bytes:
+    """The caller's open shells, all in the answer (tools such as NetExec enumerate the shell resource
+    to learn whether the account may use WinRM, and read nothing else). Windows keeps the items for a
+    Pull unless the client asks for OptimizeEnumeration; one answer with EndOfSequence serves both."""
+    items = "".join(
+        f"<rsp:Shell><rsp:ShellId>{s.id}</rsp:ShellId><rsp:ResourceUri>{escape(s.resource_uri)}</rsp:ResourceUri>"
+        f"<rsp:Owner>{escape(s.owner)}</rsp:Owner><rsp:ClientIP>{escape(s.client_ip)}</rsp:ClientIP>"
+        f"<rsp:State>Connected</rsp:State></rsp:Shell>"
+        for s in host.shells().values()
+        if s.owner == owner
+    )
+    body = (
+        f'<n:EnumerateResponse xmlns:n="{_ENUMERATION.rstrip("/")}">'
+        f"<n:EnumerationContext>uuid:{str(uuid.uuid4()).upper()}</n:EnumerationContext>"
+        f"<w:Items>{items}</w:Items><w:EndOfSequence/></n:EnumerateResponse>"
+    )
+    return envelope(_ENUMERATION + "EnumerateResponse", req.message_id, body)
 
 
 __all__ = [
