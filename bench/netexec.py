@@ -18,7 +18,9 @@ is an administrator (a fault there fails the logon), then ``-X`` runs the script
 prints every output line. Targets come from a file (one address per line); the port is one for all
 targets (``--port``), so every simulated host needs its own loopback address on the same port
 (the simulator's address mode ``address``). ``-t`` is its thread count (default 256), one thread per
-target in flight.
+target in flight. It never touches SMB (port 445) for winrm. The simulator's NTLM challenge names no
+DNS domain, so nxc is given the domain (``-d CONTOSO``): without it, it logs on as ``None\\user`` and
+fails. The simulator answers the Enumerate (it lists the caller's open shells).
 """
 
 from __future__ import annotations
