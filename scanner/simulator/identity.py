@@ -95,7 +95,8 @@ def administrators(computer: str, members: list[tuple[str, str]]) -> dict[str, t
 # ---- the names NTLM gives ------------------------------------------------------------------------
 # A Windows server's NTLM CHALLENGE names the machine and its domain ([MS-NLMP] 2.2.1.2 CHALLENGE_MESSAGE,
 # https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-nlmp/801a4681-8809-4be9-ab0d-61dcfe762786 ;
-# 2.2.2.1 AV_PAIR, https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-nlmp/83f5e789-660d-4781-8491-5f8c6641f75e ;
+# 2.2.2.1 AV_PAIR,
+# https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-nlmp/83f5e789-660d-4781-8491-5f8c6641f75e ;
 # 3.2.5.1.1, the server's TargetName is "the server's domain name or machine name",
 # https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-nlmp/81d15e3e-3ac3-41f0-920d-846149f3a814).
 # What real servers send, recorded by nmap's http-ntlm-info (a 2008 R2 member: NetBIOS domain ACTIVEWEB,

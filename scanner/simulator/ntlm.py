@@ -43,7 +43,7 @@ def challenge_for(names: NtlmNames, base: Challenge) -> Challenge:
     return Challenge(flags, base.server_challenge, target_name=names.target_name, target_info=info, **kwargs)
 
 
-class HostNtlmAcceptor(NTLMProxy):  # type: ignore[misc]  # pyspnego's classes are untyped for mypy
+class HostNtlmAcceptor(NTLMProxy):
     """pyspnego's NTLM acceptor (accounts from NTLM_USER_FILE), answering as host ``names``."""
 
     def __init__(self, names: NtlmNames, channel_bindings: Any = None) -> None:
@@ -54,7 +54,10 @@ class HostNtlmAcceptor(NTLMProxy):  # type: ignore[misc]  # pyspnego's classes a
 
     def _step_accept_negotiate(self, token: bytes) -> bytes:
         super()._step_accept_negotiate(token)  # pyspnego's flags, server challenge and timestamp
-        challenge = challenge_for(self._names, self._temp_challenge)
+        base = self._temp_challenge
+        if base is None:  # pyspnego keeps the message it built there (checked: the pinned version)
+            raise RuntimeError("pyspnego built no NTLM CHALLENGE")
+        challenge = challenge_for(self._names, base)
         self._temp_challenge = challenge
         packed: bytes = challenge.pack()
         return packed
