@@ -18,9 +18,12 @@ is an administrator (a fault there fails the logon), then ``-X`` runs the script
 prints every output line. Targets come from a file (one address per line); the port is one for all
 targets (``--port``), so every simulated host needs its own loopback address on the same port
 (the simulator's address mode ``address``). ``-t`` is its thread count (default 256), one thread per
-target in flight. It never touches SMB (port 445) for winrm. The simulator's NTLM challenge names no
-DNS domain, so nxc is given the domain (``-d CONTOSO``): without it, it logs on as ``None\\user`` and
-fails. The simulator answers the Enumerate (it lists the caller's open shells).
+target in flight. It never touches SMB (port 445) for winrm. nxc takes the domain from the challenge
+(MsvAvDnsDomainName: the simulator's challenge names each host's domain as Windows does) and logs on as
+``contoso.test\\user``, so no ``-d`` is given. When the domain it logs on to is the one the challenge
+names, nxc looks the domain's name up in DNS for a KDC, once per target, through the system's resolver,
+which would leave loopback; ``--kdcHost`` names one instead (used by Kerberos logons only, never with
+NTLM), so it does not. The simulator answers the Enumerate (it lists the caller's open shells).
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ from scanner.simulator import Credentials, SimHost  # noqa: E402
 HOW_TO_INSTALL = ("not installed: fetch https://github.com/Pennyw0rth/NetExec, then "
                   "`python bench/netexec.py setup <checkout or git dir> /work/bench-tools/netexec` "
                   "and pass `--netexec /work/bench-tools/netexec`")
+# named as the domain's KDC so that nxc does not look one up in DNS (see the module's docstring)
+KDC_HOST = "127.0.0.1"
 # NetExec's git dependencies, and the PyPI release taken for each
 GIT_DEPENDENCIES = {"certipy-ad": "certipy-ad", "impacket": "impacket", "pynfsclient": "pynfsclient"}
 
@@ -139,9 +144,10 @@ def parse_output(text: str) -> dict[str, dict[str, bool]]:
     return seen
 
 
-def run(nxc: Path, hosts: Sequence[SimHost], credentials: Credentials, domain: str, server_pids: Sequence[int],
+def run(nxc: Path, hosts: Sequence[SimHost], credentials: Credentials, server_pids: Sequence[int],
         threads: int, script: str, out: Path, timeout: float) -> tuple[Measurement, dict[str, Any]]:
-    """``nxc winrm TARGETS --port P --check-proto http -u USER -p PASSWORD_FILE -d DOMAIN -t THREADS -X SCRIPT``
+    """``nxc winrm TARGETS --port P --check-proto http -u USER -p PASSWORD_FILE --kdcHost 127.0.0.1 -t THREADS
+    -X SCRIPT``
     on ``hosts``; the measurement and the hosts by what nxc reported."""
     ports = {h.http_port for h in hosts}
     if len(ports) != 1 or None in ports:
@@ -159,7 +165,7 @@ def run(nxc: Path, hosts: Sequence[SimHost], credentials: Credentials, domain: s
                         "-p", "x", "--http-timeout", "1"], env=dict(env), capture_output=True, timeout=120,
                        check=False)
         cmd = [str(nxc), "winrm", str(targets), "--port", str(ports.pop()), "--check-proto", "http",
-               "-u", credentials.username, "-p", str(pw), "-d", domain, "--no-progress", "-t", str(threads),
+               "-u", credentials.username, "-p", str(pw), "--kdcHost", KDC_HOST, "--no-progress", "-t", str(threads),
                "-X", script]
         m = measure(cmd, env=env, out=out, timeout=timeout, server_pids=server_pids, cwd=out)
     per_host = parse_output(m.stdout.read_text(encoding="utf-8", errors="replace"))

@@ -64,7 +64,6 @@ from scanner.probes.collector import build_collector_script  # noqa: E402
 from scanner.simulator import generate_site_document  # noqa: E402
 
 PASSWORD = "Bench-Slow-Pass-6!"  # noqa: S105 - the simulated lab's account
-DOMAIN = "CONTOSO"  # the generated site's NetBIOS domain
 # Timeouts for hosts that take up to 30 s: the deadline covers the slowest host with room to spare.
 SCAN_ARGS = ("--deadline", "90", "--connect-timeout", "10", "--read-timeout", "30", "--operation-timeout", "10")
 ROWS = ("exready", "pypsrp", "netexec", "ansible")
@@ -133,7 +132,7 @@ def run_pypsrp(fleet: Fleet, out: Path, threads: int, timeout: float) -> dict[st
 def run_netexec(fleet: Fleet, out: Path, nxc: Path, threads: int, script: str, timeout: float) -> dict[str, Any]:
     setting = label("netexec", threads)
     try:
-        m, got = netexec.run(nxc, fleet.hosts, fleet.credentials, DOMAIN, fleet.pids, threads, script, out, timeout)
+        m, got = netexec.run(nxc, fleet.hosts, fleet.credentials, fleet.pids, threads, script, out, timeout)
     except ValueError as exc:
         return skipped("netexec", setting, str(exc))
     return figures("netexec", setting, len(fleet.hosts), m, got["successes"], got["outcomes"])
