@@ -25,6 +25,7 @@ from scanner.checks.catalog import EXCHANGE_VERSIONS, Catalog
 from scanner.checks.context import PEER_FACTS, FactUnavailable, RuleContext, is_host_fact
 from scanner.checks.rule import Rule
 from scanner.checks.targets import make_target
+from scanner.evaluate.memo import RuleMemo
 from scanner.errors import UsageError
 from scanner.facts.installer import InstallerFacts
 from scanner.model.facts import Fact, OrgFacts
@@ -127,8 +128,15 @@ def _malformed(verdict: object, rule: Rule, ctx: RuleContext) -> str:
     return ""
 
 
-def evaluate_host(outcome: HostOutcome, catalog: Catalog, params: EvaluationParams) -> list[Verdict]:
-    """One verdict per rule of ``catalog.rules_for(params.exchange_version)``, in that order."""
+def evaluate_host(outcome: HostOutcome, catalog: Catalog, params: EvaluationParams,
+                  memo: RuleMemo | None = None) -> list[Verdict]:
+    """One verdict per rule of ``catalog.rules_for(params.exchange_version)``, in that order.
+
+    ``memo`` (made for this very catalog and these parameters) gives a rule's verdict without running
+    it when the rule read the same things of an earlier host and found the same answers; the verdicts
+    are equal to those of running every rule (see scanner.evaluate.memo)."""
+    if memo is not None and not memo.serves(catalog, params):
+        raise ValueError("this memo was made for another catalog or other evaluation parameters")
     rules = catalog.rules_for(params.exchange_version)
     host = outcome.host
     facts = outcome.facts if outcome.ok else None
@@ -141,7 +149,15 @@ def evaluate_host(outcome: HostOutcome, catalog: Catalog, params: EvaluationPara
         blocked_reason = unknown_reason_for(outcome.kind)
         blocked_detail = outcome.reason or f"host not scanned ({outcome.kind.value})"
     verdicts: list[Verdict] = []
+    seen = memo.start_host(facts, host.name) if memo is not None else None
     for rule in rules:
+        blocked = blocked_reason is not None and rule.needs_host_facts
+        if memo is not None and seen is not None and not blocked:
+            known = memo.lookup(rule.id, seen)
+            if known is not None:  # the same reads found the same answers on an earlier host
+                verdicts.append(Verdict(rule_id=rule.id, host=host.name, status=known.status, detail=known.detail,
+                                        evidence=known.evidence, reason=known.reason))
+                continue
         ctx = RuleContext(
             rule_id=rule.id,
             host=host,
@@ -151,11 +167,17 @@ def evaluate_host(outcome: HostOutcome, catalog: Catalog, params: EvaluationPara
             cu=params.cu,
             installer=params.installer,
             peers=params.peers,
+            reads=[] if memo is not None and not blocked else None,
         )
-        if blocked_reason is not None and rule.needs_host_facts:
+        if blocked_reason is not None and blocked:
             verdicts.append(ctx.unknown(blocked_reason, blocked_detail))
-        else:
-            verdicts.append(run_rule(rule, ctx))
+            continue
+        verdict = run_rule(rule, ctx)
+        # a rule that raised runs again on every host it meets, so the log names each of them
+        if memo is not None and seen is not None and ctx.reads is not None \
+                and verdict.reason is not UnknownReason.RULE_ERROR:
+            memo.store(rule.id, ctx.reads, verdict, seen)
+        verdicts.append(verdict)
     return verdicts
 
 
