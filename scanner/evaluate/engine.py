@@ -25,8 +25,8 @@ from scanner.checks.catalog import EXCHANGE_VERSIONS, Catalog
 from scanner.checks.context import PEER_FACTS, FactUnavailable, RuleContext, is_host_fact
 from scanner.checks.rule import Rule
 from scanner.checks.targets import make_target
-from scanner.evaluate.memo import RuleMemo
 from scanner.errors import UsageError
+from scanner.evaluate.memo import RuleMemo
 from scanner.facts.installer import InstallerFacts
 from scanner.model.facts import Fact, OrgFacts
 from scanner.model.host import Host

@@ -30,7 +30,6 @@ from scanner.model.outcome import HostOutcome
 from scanner.model.run import RunInfo, ScanResult
 from scanner.model.verdict import Verdict
 
-
 _MEMOS = 4  # scopes kept per process: a sweep has one; history re-judges a few runs in turn
 _memos: OrderedDict[tuple[int, int], RuleMemo] = OrderedDict()
 _memos_lock = threading.Lock()
