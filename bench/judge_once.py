@@ -1,0 +1,206 @@
+"""Benchmark of judging hosts with and without the evaluation memo (scanner.evaluate.memo).
+
+Offline and without network: the hosts are bench/sweep.py's site (same generator, seed, fault mix and
+HTTPS hosts, as bench/report_memory.py builds it), each answering host's facts the simulator's own
+answer to the collector script parsed as a scan parses it, hosts whose fault stops a session with the
+outcome the sweep measured for it. Facts are interned first, as a session does before judging.
+
+Then, in interleaved rounds (memo off, memo on, ...), each host is judged as the sweep's judge does it:
+``matrix.judge.judge`` (the engine's verdicts and the host's cells), then the sweep's Interner takes the
+verdicts and cells. Per host: CPU ms of evaluation and of interning (process CPU time, user+sys), the
+medians of the rounds. A round with the memo starts with a fresh one (new parameters object), so its
+first hosts fill it. A last pass per mode under tracemalloc gives the memory the kept verdicts and
+cells hold (allocated and still live after all hosts, interned) and its peak. The verdicts and cells
+of both modes are compared, host by host.
+
+    python bench/judge_once.py [--hosts 1000] [--rounds 3] [--version 2013] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from results_md import write_section  # noqa: E402
+
+
+def build_outcomes(hosts: int, work: Path) -> list[Any]:
+    from report_memory import FAULT_OUTCOMES, _site_and_hosts
+
+    from scanner.errors import CollectorError
+    from scanner.facts.parse import parse_collector_output
+    from scanner.model.intern import Interner
+    from scanner.model.outcome import HostOutcome, OutcomeKind
+    from scanner.probes.collector import build_collector_script
+    from scanner.simulator.faults import DEFAULT_SCRIPT_ERROR
+    from scanner.simulator.scripts import PipelineRequest, answer
+
+    site, inventory = _site_and_hosts(hosts, work)
+    request = PipelineRequest(build_collector_script())
+    interner = Interner()
+    outcomes = []
+    for sim, host in zip(site.hosts, inventory.hosts, strict=True):
+        fault = sim.fault.kind if sim.fault is not None else None
+        if fault in FAULT_OUTCOMES:
+            kind, why = FAULT_OUTCOMES[fault]
+            outcomes.append(HostOutcome(host, OutcomeKind(kind), why.format(address=host.address, port=host.port)))
+            continue
+        said = answer(sim, request)
+        if said.error is not None:
+            why = sim.fault.message if sim.fault is not None and sim.fault.message else DEFAULT_SCRIPT_ERROR
+            outcomes.append(HostOutcome(host, OutcomeKind.PROBE_ERROR, f"the collector script failed: {why}"))
+            continue
+        try:
+            facts = interner.facts(parse_collector_output(host.name, list(said.output)))
+            outcomes.append(HostOutcome(host, OutcomeKind.OK, "", facts=facts))
+        except CollectorError as exc:
+            outcomes.append(HostOutcome(host, OutcomeKind.PROBE_ERROR, str(exc)))
+    return outcomes
+
+
+def judge_all(outcomes: list[Any], catalog: Any, params: Any, memoize: bool) -> tuple[float, float, list[Any]]:
+    """CPU seconds of judging and of interning every host, and the judgements."""
+    from scanner.matrix.judge import judge
+    from scanner.model.intern import Interner
+
+    interner = Interner()
+    done = []
+    judging = interning = 0.0
+    for o in outcomes:
+        t0 = time.process_time()
+        e = judge(o, catalog, params, memoize=memoize)
+        t1 = time.process_time()
+        interner.verdicts(e.verdicts)
+        interner.cells(e.cells)
+        t2 = time.process_time()
+        judging += t1 - t0
+        interning += t2 - t1
+        done.append(e)
+    return judging, interning, done
+
+
+def memory(outcomes: list[Any], catalog: Any, params: Any, memoize: bool) -> tuple[float, float]:
+    """MB the judgements hold once all hosts are judged and interned, and the peak while judging."""
+    gc.collect()
+    tracemalloc.start()
+    judging, interning, done = judge_all(outcomes, catalog, params, memoize)
+    gc.collect()
+    held, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del done
+    return held / 2**20, peak / 2**20
+
+
+def machine() -> str:
+    import platform
+
+    import psutil
+
+    return (f"{platform.system()} {platform.release()}, {psutil.cpu_count()} CPUs, "
+            f"{psutil.virtual_memory().total / 2**30:.0f} GiB; Python {platform.python_version()}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--hosts", type=int, default=1000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--version", default="2013")
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args()
+
+    from scanner.checks.catalog import load_catalog
+    from scanner.evaluate.engine import EvaluationParams
+    from scanner.matrix.judge import memo_for
+
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as tmp:
+        outcomes = build_outcomes(args.hosts, Path(tmp))
+        os.chdir(here)
+    catalog = load_catalog()
+    base = EvaluationParams(exchange_version=args.version)
+    kinds: dict[str, int] = {}
+    for o in outcomes:
+        kinds[o.kind.value] = kinds.get(o.kind.value, 0) + 1
+
+    cpu: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+    results: dict[bool, list[Any]] = {}
+    stats: dict[str, Any] = {}
+    for _ in range(args.rounds):
+        for memoize in (False, True):
+            params = replace(base)  # a fresh memo for each round
+            gc.collect()
+            judging, interning, done = judge_all(outcomes, catalog, params, memoize)
+            cpu[memoize].append((judging, interning))
+            results[memoize] = done
+            if memoize:
+                memo = memo_for(catalog, params)
+                stats = {"hits": memo.hits, "misses": memo.misses, "leaves": memo.leaves()}
+    same = all(a.verdicts == b.verdicts and a.cells == b.cells
+               for a, b in zip(results[False], results[True], strict=True))
+    verdicts = sum(len(e.verdicts) for e in results[True])
+    del results
+    mem = {m: memory(outcomes, catalog, replace(base), m) for m in (False, True)}
+
+    n = len(outcomes)
+    rows = {}
+    for memoize in (False, True):
+        ev = statistics.median(j for j, _ in cpu[memoize]) * 1000 / n
+        it = statistics.median(i for _, i in cpu[memoize]) * 1000 / n
+        rows[memoize] = {"evaluate_ms": ev, "intern_ms": it, "held_mb": mem[memoize][0], "peak_mb": mem[memoize][1]}
+    report = {"hosts": n, "verdicts": verdicts, "outcomes": kinds, "same": same, "memo": stats, "rows": rows,
+              "rounds": args.rounds, "version": args.version}
+    print(json.dumps(report, default=str, indent=1))
+    if not same:
+        print("the memoized verdicts differ from the unmemoized ones", file=sys.stderr)
+        return 1
+    if not args.no_write:
+        write_section("judge-once", render(report, started))
+    return 0
+
+
+def render(report: dict[str, Any], started: str) -> str:
+    rows = report["rows"]
+    off, on = rows[False], rows[True]
+    memo = report["memo"]
+    out = [
+        "## Each rule judged once per distinct input (bench/judge_once.py)", "",
+        f"Measured {started}, on a machine loaded by other work (CPU time, not wall time, is reported "
+        f"for that reason). Machine: {machine()}.", "",
+        f"{report['hosts']} hosts of bench/sweep.py's site (Exchange {report['version']}), facts from the "
+        "simulator's answer to the collector script, parsed and interned as a session does; hosts by "
+        "outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(report["outcomes"].items())) + ". "
+        "Each host judged with matrix.judge.judge (verdicts and cells), then interned by the sweep's "
+        f"Interner; CPU ms per host, median of {report['rounds']} interleaved rounds, each round with a "
+        "fresh memo. Memory: what the judgements hold after all hosts (tracemalloc, interned), and the "
+        f"peak while judging. {report['verdicts']} verdicts per mode; memoized and unmemoized verdicts "
+        f"and cells compared host by host: {'identical' if report['same'] else 'DIFFERENT'}.", "",
+        "| | evaluation ms/host | interning ms/host | held MB | peak MB |",
+        "|---|---|---|---|---|",
+        f"| every rule on every host | {off['evaluate_ms']:.3f} | {off['intern_ms']:.3f} | "
+        f"{off['held_mb']:.1f} | {off['peak_mb']:.1f} |",
+        f"| memo (scanner.evaluate.memo) | {on['evaluate_ms']:.3f} | {on['intern_ms']:.3f} | "
+        f"{on['held_mb']:.1f} | {on['peak_mb']:.1f} |",
+        "",
+        f"Memo, last round: {memo['hits']} hits, {memo['misses']} misses (rules run), {memo['leaves']} "
+        "distinct (rule, reads) leaves kept.",
+    ]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
