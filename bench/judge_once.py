@@ -72,32 +72,44 @@ def build_outcomes(hosts: int, work: Path) -> list[Any]:
     return outcomes
 
 
-def judge_all(outcomes: list[Any], catalog: Any, params: Any, memoize: bool) -> tuple[float, float, list[Any]]:
-    """CPU seconds of judging and of interning every host, and the judgements."""
-    from scanner.matrix.judge import judge
+def judge_all(outcomes: list[Any], catalog: Any, params: Any, memoize: bool) -> tuple[dict[str, float], list[Any]]:
+    """CPU seconds of evaluating, building cells and interning every host, and the judgements: what
+    matrix.judge.judge does (with the process's memo for these parameters, or none), then the sweep's
+    Interner."""
+    from scanner.evaluate.engine import evaluate_host
+    from scanner.matrix.build import build_cells
+    from scanner.matrix.judge import memo_for
+    from scanner.model.evaluated import Evaluated
     from scanner.model.intern import Interner
 
     interner = Interner()
+    memo = memo_for(catalog, params) if memoize else None
     done = []
-    judging = interning = 0.0
+    cpu = {"evaluate": 0.0, "cells": 0.0, "intern_verdicts": 0.0, "intern_cells": 0.0}
+    clock = time.process_time
     for o in outcomes:
-        t0 = time.process_time()
-        e = judge(o, catalog, params, memoize=memoize)
-        t1 = time.process_time()
-        interner.verdicts(e.verdicts)
-        interner.cells(e.cells)
-        t2 = time.process_time()
-        judging += t1 - t0
-        interning += t2 - t1
-        done.append(e)
-    return judging, interning, done
+        t0 = clock()
+        verdicts = tuple(evaluate_host(o, catalog, params, memo))
+        t1 = clock()
+        cells = tuple(build_cells(o, verdicts, catalog, params.exchange_version))
+        t2 = clock()
+        interner.verdicts(verdicts)
+        t3 = clock()
+        interner.cells(cells)
+        t4 = clock()
+        cpu["evaluate"] += t1 - t0
+        cpu["cells"] += t2 - t1
+        cpu["intern_verdicts"] += t3 - t2
+        cpu["intern_cells"] += t4 - t3
+        done.append(Evaluated(o, verdicts, cells))
+    return cpu, done
 
 
 def memory(outcomes: list[Any], catalog: Any, params: Any, memoize: bool) -> tuple[float, float]:
     """MB the judgements hold once all hosts are judged and interned, and the peak while judging."""
     gc.collect()
     tracemalloc.start()
-    judging, interning, done = judge_all(outcomes, catalog, params, memoize)
+    _, done = judge_all(outcomes, catalog, params, memoize)
     gc.collect()
     held, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -137,15 +149,15 @@ def main() -> int:
     for o in outcomes:
         kinds[o.kind.value] = kinds.get(o.kind.value, 0) + 1
 
-    cpu: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+    cpu: dict[bool, list[dict[str, float]]] = {False: [], True: []}
     results: dict[bool, list[Any]] = {}
     stats: dict[str, Any] = {}
     for _ in range(args.rounds):
         for memoize in (False, True):
             params = replace(base)  # a fresh memo for each round
             gc.collect()
-            judging, interning, done = judge_all(outcomes, catalog, params, memoize)
-            cpu[memoize].append((judging, interning))
+            spent, done = judge_all(outcomes, catalog, params, memoize)
+            cpu[memoize].append(spent)
             results[memoize] = done
             if memoize:
                 memo = memo_for(catalog, params)
@@ -159,9 +171,9 @@ def main() -> int:
     n = len(outcomes)
     rows = {}
     for memoize in (False, True):
-        ev = statistics.median(j for j, _ in cpu[memoize]) * 1000 / n
-        it = statistics.median(i for _, i in cpu[memoize]) * 1000 / n
-        rows[memoize] = {"evaluate_ms": ev, "intern_ms": it, "held_mb": mem[memoize][0], "peak_mb": mem[memoize][1]}
+        rows[memoize] = {f"{k}_ms": statistics.median(r[k] for r in cpu[memoize]) * 1000 / n
+                         for k in cpu[memoize][0]}
+        rows[memoize].update(held_mb=mem[memoize][0], peak_mb=mem[memoize][1])
     report = {"hosts": n, "verdicts": verdicts, "outcomes": kinds, "same": same, "memo": stats, "rows": rows,
               "rounds": args.rounds, "version": args.version}
     print(json.dumps(report, default=str, indent=1))
@@ -184,17 +196,18 @@ def render(report: dict[str, Any], started: str) -> str:
         f"{report['hosts']} hosts of bench/sweep.py's site (Exchange {report['version']}), facts from the "
         "simulator's answer to the collector script, parsed and interned as a session does; hosts by "
         "outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(report["outcomes"].items())) + ". "
-        "Each host judged with matrix.judge.judge (verdicts and cells), then interned by the sweep's "
-        f"Interner; CPU ms per host, median of {report['rounds']} interleaved rounds, each round with a "
+        "Each host judged as matrix.judge.judge does (the engine's verdicts, then the host's cells), then "
+        "its verdicts and cells interned by the sweep's Interner, each step timed on its own; CPU ms per "
+        f"host, median of {report['rounds']} interleaved rounds, each round with a "
         "fresh memo. Memory: what the judgements hold after all hosts (tracemalloc, interned), and the "
         f"peak while judging. {report['verdicts']} verdicts per mode; memoized and unmemoized verdicts "
         f"and cells compared host by host: {'identical' if report['same'] else 'DIFFERENT'}.", "",
-        "| | evaluation ms/host | interning ms/host | held MB | peak MB |",
-        "|---|---|---|---|---|",
-        f"| every rule on every host | {off['evaluate_ms']:.3f} | {off['intern_ms']:.3f} | "
-        f"{off['held_mb']:.1f} | {off['peak_mb']:.1f} |",
-        f"| memo (scanner.evaluate.memo) | {on['evaluate_ms']:.3f} | {on['intern_ms']:.3f} | "
-        f"{on['held_mb']:.1f} | {on['peak_mb']:.1f} |",
+        "| | evaluation ms/host | cells ms/host | interning verdicts ms/host | interning cells ms/host "
+        "| held MB | peak MB |",
+        "|---|---|---|---|---|---|---|",
+        *(f"| {label} | {r['evaluate_ms']:.3f} | {r['cells_ms']:.3f} | {r['intern_verdicts_ms']:.3f} | "
+          f"{r['intern_cells_ms']:.3f} | {r['held_mb']:.1f} | {r['peak_mb']:.1f} |"
+          for label, r in (("every rule on every host", off), ("memo (scanner.evaluate.memo)", on))),
         "",
         f"Memo, last round: {memo['hits']} hits, {memo['misses']} misses (rules run), {memo['leaves']} "
         "distinct (rule, reads) leaves kept.",
