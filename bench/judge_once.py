@@ -41,7 +41,7 @@ from results_md import write_section  # noqa: E402
 def build_outcomes(hosts: int, work: Path) -> list[Any]:
     from report_memory import FAULT_OUTCOMES, _site_and_hosts
 
-    from scanner.errors import CollectorError
+    from scanner.errors import ExreadyError
     from scanner.facts.parse import parse_collector_output
     from scanner.model.intern import Interner
     from scanner.model.outcome import HostOutcome, OutcomeKind
@@ -67,7 +67,7 @@ def build_outcomes(hosts: int, work: Path) -> list[Any]:
         try:
             facts = interner.facts(parse_collector_output(host.name, list(said.output)))
             outcomes.append(HostOutcome(host, OutcomeKind.OK, "", facts=facts))
-        except CollectorError as exc:
+        except ExreadyError as exc:  # a garbled or oversized answer (hostile hosts): a probe error
             outcomes.append(HostOutcome(host, OutcomeKind.PROBE_ERROR, str(exc)))
     return outcomes
 

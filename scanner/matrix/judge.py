@@ -7,8 +7,9 @@ here, in the scanning process or in a worker process (which receives ``judge_loa
 
 Each process keeps a memo of verdicts (scanner.evaluate.memo) for the last few catalog and parameter
 objects it judged with: the sweep's own, passed to every call, so a rule runs once per distinct input
-it reads rather than once per host. ``memoize=False`` runs every rule on every host (the benchmark
-compares the two); the verdicts are equal either way."""
+it reads rather than once per host; and, with it, the cells of each distinct (outcome, verdicts) input
+of ``build_cells``. ``memoize=False`` runs every rule and builds every cell on every host (the
+benchmark compares the two); verdicts and cells are equal either way."""
 
 from __future__ import annotations
 
@@ -28,33 +29,65 @@ from scanner.model.intern import Interner
 from scanner.model.matrix import Cell
 from scanner.model.outcome import HostOutcome
 from scanner.model.run import RunInfo, ScanResult
-from scanner.model.verdict import Verdict
+from scanner.model.verdict import Status, Verdict
 
 _MEMOS = 4  # scopes kept per process: a sweep has one; history re-judges a few runs in turn
-_memos: OrderedDict[tuple[int, int], RuleMemo] = OrderedDict()
+_CELL_ROWS = 4096  # distinct cell inputs kept per scope; past that the table starts again
+_memos: OrderedDict[tuple[int, int], tuple[RuleMemo, dict[Any, tuple[Cell, ...]]]] = OrderedDict()
 _memos_lock = threading.Lock()
+
+
+def memos_for(catalog: Catalog, params: EvaluationParams) -> tuple[RuleMemo, dict[Any, tuple[Cell, ...]]]:
+    """This process's verdict memo and cell table for these very objects (see memo_for)."""
+    key = (id(catalog), id(params))
+    with _memos_lock:
+        found = _memos.get(key)
+        if found is not None and found[0].serves(catalog, params):
+            _memos.move_to_end(key)
+            return found
+        found = _memos[key] = (RuleMemo(catalog, params), {})
+        while len(_memos) > _MEMOS:
+            _memos.popitem(last=False)
+        return found
 
 
 def memo_for(catalog: Catalog, params: EvaluationParams) -> RuleMemo:
     """This process's memo for these very objects (identity, not equality: a memo holds both, so
     neither id is reused while it lives), made when first asked; the least recently used goes."""
-    key = (id(catalog), id(params))
-    with _memos_lock:
-        memo = _memos.get(key)
-        if memo is not None and memo.serves(catalog, params):
-            _memos.move_to_end(key)
-            return memo
-        memo = _memos[key] = RuleMemo(catalog, params)
-        while len(_memos) > _MEMOS:
-            _memos.popitem(last=False)
-        return memo
+    return memos_for(catalog, params)[0]
+
+
+def _cell_key(outcome: HostOutcome, verdicts: Sequence[Verdict]) -> Any:
+    """Everything of its inputs build_cells reads, but the host's name: how the scan ended (and why,
+    when it failed), and per verdict its rule, status and reason, and its detail when it is unknown
+    (the cell's reason quotes it)."""
+    return (outcome.kind, "" if outcome.ok else outcome.reason,
+            tuple([(v.rule_id, v.status, v.reason, v.detail if v.status is Status.UNKNOWN else "") for v in verdicts]))
+
+
+def cells_of(outcome: HostOutcome, verdicts: Sequence[Verdict], catalog: Catalog, version: str,
+             rows: dict[Any, tuple[Cell, ...]] | None) -> tuple[Cell, ...]:
+    """build_cells, or the cells an earlier host with the same input got (in ``rows``), with this host's name."""
+    if rows is None:
+        return tuple(build_cells(outcome, verdicts, catalog, version))
+    key = _cell_key(outcome, verdicts)
+    known = rows.get(key)
+    if known is None:
+        known = tuple(build_cells(outcome, verdicts, catalog, version))
+        if len(rows) >= _CELL_ROWS:
+            rows.clear()
+        rows[key] = known
+    host = outcome.host.name
+    return tuple([c if c.host == host else Cell(host=host, role=c.role, status=c.status, blocking=c.blocking,
+                                                warnings=c.warnings, unknown=c.unknown, reason=c.reason)
+                  for c in known])
 
 
 def judge(outcome: HostOutcome, catalog: Catalog, params: EvaluationParams, *, memoize: bool = True) -> Evaluated:
     """The verdicts and cells of ``outcome``."""
-    memo = memo_for(catalog, params) if memoize else None
+    memo, rows = memos_for(catalog, params) if memoize else (None, None)
     verdicts = tuple(evaluate_host(outcome, catalog, params, memo))
-    return Evaluated(outcome, verdicts, tuple(build_cells(outcome, verdicts, catalog, params.exchange_version)))
+    return Evaluated(outcome, verdicts, cells_of(outcome, verdicts, catalog, params.exchange_version, rows))
 
 
 @cache

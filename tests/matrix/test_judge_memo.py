@@ -288,3 +288,24 @@ def test_a_new_day_forgets_what_was_judged(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(memo_module, "date", Tomorrow)
     evaluate_host(_host("B", {X: 1}), catalog, params, memo)
     assert memo.hits == 0 and memo.leaves() == 1
+
+
+def test_cells_follow_what_they_quote_and_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cells are kept per distinct input of build_cells: hosts that failed for other reasons, or whose
+    unknown verdicts say other things, get their own cells; the table is bounded."""
+    def unsure(ctx: RuleContext) -> Verdict:
+        return ctx.unknown(UnknownReason.FACT_UNREADABLE, f"read as {ctx.optional(X)}")
+
+    catalog = _small_catalog(("Unsure", unsure))
+    params = EvaluationParams("2013")
+    outcomes = [HostOutcome(Host(name="A"), OutcomeKind.UNREACHABLE, "refused"),
+                HostOutcome(Host(name="B"), OutcomeKind.UNREACHABLE, "no route"),
+                HostOutcome(Host(name="C"), OutcomeKind.UNREACHABLE, "refused"),
+                _host("D", {X: 1}), _host("E", {X: 2}), _host("F", {X: 1})]
+    monkeypatch.setattr(judge_module, "_CELL_ROWS", 3)
+    memoized = [judge(o, catalog, params).cells for o in outcomes]
+    plain = [judge(o, catalog, params, memoize=False).cells for o in outcomes]
+    assert memoized == plain
+    assert [c[0].host for c in memoized] == ["A", "B", "C", "D", "E", "F"]
+    assert len({c[0].reason for c in memoized}) == 4
+    assert len(judge_module.memos_for(catalog, params)[1]) <= 3
