@@ -5,10 +5,11 @@ HTTPS hosts, as bench/report_memory.py builds it), each answering host's facts t
 answer to the collector script parsed as a scan parses it, hosts whose fault stops a session with the
 outcome the sweep measured for it. Facts are interned first, as a session does before judging.
 
-Then, in interleaved rounds (memo off, memo on, ...), each host is judged as the sweep's judge does it:
-``matrix.judge.judge`` (the engine's verdicts and the host's cells), then the sweep's Interner takes the
-verdicts and cells. Per host: CPU ms of evaluation and of interning (process CPU time, user+sys), the
-medians of the rounds. A round with the memo starts with a fresh one (new parameters object), so its
+Then, in interleaved rounds (memo off, memo on, ...), each host is judged as ``matrix.judge.judge``
+does it (the engine's verdicts, then the host's cells, each with the process's memo for these
+parameters or without), then the sweep's Interner takes the verdicts and cells. Per host: CPU ms of
+evaluation, cells and interning, each timed on its own (process CPU time, user+sys), the medians of
+the rounds. A round with the memo starts with a fresh one (new parameters object), so its
 first hosts fill it. A last pass per mode under tracemalloc gives the memory the kept verdicts and
 cells hold (allocated and still live after all hosts, interned) and its peak. The verdicts and cells
 of both modes are compared, host by host.
@@ -77,13 +78,12 @@ def judge_all(outcomes: list[Any], catalog: Any, params: Any, memoize: bool) -> 
     matrix.judge.judge does (with the process's memo for these parameters, or none), then the sweep's
     Interner."""
     from scanner.evaluate.engine import evaluate_host
-    from scanner.matrix.build import build_cells
-    from scanner.matrix.judge import memo_for
+    from scanner.matrix.judge import cells_of, memos_for
     from scanner.model.evaluated import Evaluated
     from scanner.model.intern import Interner
 
     interner = Interner()
-    memo = memo_for(catalog, params) if memoize else None
+    memo, rows = memos_for(catalog, params) if memoize else (None, None)
     done = []
     cpu = {"evaluate": 0.0, "cells": 0.0, "intern_verdicts": 0.0, "intern_cells": 0.0}
     clock = time.process_time
@@ -91,7 +91,7 @@ def judge_all(outcomes: list[Any], catalog: Any, params: Any, memoize: bool) -> 
         t0 = clock()
         verdicts = tuple(evaluate_host(o, catalog, params, memo))
         t1 = clock()
-        cells = tuple(build_cells(o, verdicts, catalog, params.exchange_version))
+        cells = cells_of(o, verdicts, catalog, params.exchange_version, rows)
         t2 = clock()
         interner.verdicts(verdicts)
         t3 = clock()
@@ -196,7 +196,8 @@ def render(report: dict[str, Any], started: str) -> str:
         f"{report['hosts']} hosts of bench/sweep.py's site (Exchange {report['version']}), facts from the "
         "simulator's answer to the collector script, parsed and interned as a session does; hosts by "
         "outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(report["outcomes"].items())) + ". "
-        "Each host judged as matrix.judge.judge does (the engine's verdicts, then the host's cells), then "
+        "Each host judged as matrix.judge.judge does (the engine's verdicts, then the host's cells, with "
+        "the process's memos or without), then "
         "its verdicts and cells interned by the sweep's Interner, each step timed on its own; CPU ms per "
         f"host, median of {report['rounds']} interleaved rounds, each round with a "
         "fresh memo. Memory: what the judgements hold after all hosts (tracemalloc, interned), and the "

@@ -32,12 +32,34 @@ from scanner.model.run import RunInfo, ScanResult
 from scanner.model.verdict import Status, Verdict
 
 _MEMOS = 4  # scopes kept per process: a sweep has one; history re-judges a few runs in turn
-_CELL_ROWS = 4096  # distinct cell inputs kept per scope; past that the table starts again
-_memos: OrderedDict[tuple[int, int], tuple[RuleMemo, dict[Any, tuple[Cell, ...]]]] = OrderedDict()
+_CELL_ROWS = 512  # distinct cell inputs kept per scope; past that the table starts again
+_QUIET = (Status.PASS, Status.NOT_APPLICABLE)  # what build_cells passes over alike
+
+
+class CellTable:
+    """The cells of each distinct input of build_cells met in one scope, but for the host's name."""
+
+    def __init__(self) -> None:
+        self.rows: dict[Any, tuple[Cell, ...]] = {}
+        self._ids: dict[tuple[str, ...], tuple[str, ...]] = {}  # one copy of each sequence of rule ids
+
+    def key(self, outcome: HostOutcome, verdicts: Sequence[Verdict]) -> Any:
+        """Everything of its inputs build_cells reads, but the host's name: how the scan ended (and why,
+        when it failed), the rules judged, in order, and each verdict that is not a pass or not
+        applicable (build_cells passes over both alike): its status and reason, and its detail when it
+        is unknown (the cell's reason quotes it)."""
+        ids = tuple([v.rule_id for v in verdicts])
+        ids = self._ids.setdefault(ids, ids) if len(self._ids) < _CELL_ROWS else ids
+        marks = tuple([(i, v.status, v.reason, v.detail if v.status is Status.UNKNOWN else "")
+                       for i, v in enumerate(verdicts) if v.status not in _QUIET])
+        return outcome.kind, "" if outcome.ok else outcome.reason, ids, marks
+
+
+_memos: OrderedDict[tuple[int, int], tuple[RuleMemo, CellTable]] = OrderedDict()
 _memos_lock = threading.Lock()
 
 
-def memos_for(catalog: Catalog, params: EvaluationParams) -> tuple[RuleMemo, dict[Any, tuple[Cell, ...]]]:
+def memos_for(catalog: Catalog, params: EvaluationParams) -> tuple[RuleMemo, CellTable]:
     """This process's verdict memo and cell table for these very objects (see memo_for)."""
     key = (id(catalog), id(params))
     with _memos_lock:
@@ -45,7 +67,7 @@ def memos_for(catalog: Catalog, params: EvaluationParams) -> tuple[RuleMemo, dic
         if found is not None and found[0].serves(catalog, params):
             _memos.move_to_end(key)
             return found
-        found = _memos[key] = (RuleMemo(catalog, params), {})
+        found = _memos[key] = (RuleMemo(catalog, params), CellTable())
         while len(_memos) > _MEMOS:
             _memos.popitem(last=False)
         return found
@@ -57,26 +79,20 @@ def memo_for(catalog: Catalog, params: EvaluationParams) -> RuleMemo:
     return memos_for(catalog, params)[0]
 
 
-def _cell_key(outcome: HostOutcome, verdicts: Sequence[Verdict]) -> Any:
-    """Everything of its inputs build_cells reads, but the host's name: how the scan ended (and why,
-    when it failed), and per verdict its rule, status and reason, and its detail when it is unknown
-    (the cell's reason quotes it)."""
-    return (outcome.kind, "" if outcome.ok else outcome.reason,
-            tuple([(v.rule_id, v.status, v.reason, v.detail if v.status is Status.UNKNOWN else "") for v in verdicts]))
-
-
 def cells_of(outcome: HostOutcome, verdicts: Sequence[Verdict], catalog: Catalog, version: str,
-             rows: dict[Any, tuple[Cell, ...]] | None) -> tuple[Cell, ...]:
-    """build_cells, or the cells an earlier host with the same input got (in ``rows``), with this host's name."""
-    if rows is None:
+             table: CellTable | None) -> tuple[Cell, ...]:
+    """build_cells, or the cells an earlier host with the same input got (in ``table``), with this host's name."""
+    if table is None or not outcome.ok:
+        # a host that was not scanned: its reason (an address, an error) is its own, and each of its
+        # verdicts quotes it, so its cells would only fill the table
         return tuple(build_cells(outcome, verdicts, catalog, version))
-    key = _cell_key(outcome, verdicts)
-    known = rows.get(key)
+    key = table.key(outcome, verdicts)
+    known = table.rows.get(key)
     if known is None:
         known = tuple(build_cells(outcome, verdicts, catalog, version))
-        if len(rows) >= _CELL_ROWS:
-            rows.clear()
-        rows[key] = known
+        if len(table.rows) >= _CELL_ROWS:
+            table.rows.clear()
+        table.rows[key] = known
     host = outcome.host.name
     return tuple([c if c.host == host else Cell(host=host, role=c.role, status=c.status, blocking=c.blocking,
                                                 warnings=c.warnings, unknown=c.unknown, reason=c.reason)

@@ -308,4 +308,4 @@ def test_cells_follow_what_they_quote_and_stay_bounded(monkeypatch: pytest.Monke
     assert memoized == plain
     assert [c[0].host for c in memoized] == ["A", "B", "C", "D", "E", "F"]
     assert len({c[0].reason for c in memoized}) == 4
-    assert len(judge_module.memos_for(catalog, params)[1]) <= 3
+    assert len(judge_module.memos_for(catalog, params)[1].rows) <= 3
