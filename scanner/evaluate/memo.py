@@ -22,8 +22,10 @@ them; the Interner already shares equal ones).
 What it does not keep: RULE_ERROR verdicts (a rule that raised runs again on every host, so the log
 names every host it failed on), and a rule whose reads ever disagree with its own tree (it would not be
 a function of its reads) is no longer memoized in that memo. Bounded: at most ``per_rule`` leaves per
-rule, then that rule's tree stops growing (lookups still answer); and it is forgotten when the date
-changes, since a rule may compare with today (the support-status rule does).
+rule, then that rule's tree stops growing (lookups still answer), or, when it answered fewer hosts
+than it holds inputs (a rule that reads the computer's name meets a new input on every host), it is
+dropped and the rule runs on every host from then on; and the memo is forgotten when the date changes,
+since a rule may compare with today (the support-status rule does).
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ class RuleMemo:
         self._day = date.today()
         self._roots: dict[str, _Branch | Verdict] = {}
         self._leaves: dict[str, int] = {}
+        self._hits: dict[str, int] = {}  # per rule
         self._off: set[str] = set()  # rules found not to be functions of their reads
         self._values: dict[int, tuple[Any, bytes]] = {}
         self._lock = threading.Lock()
@@ -111,7 +114,7 @@ class RuleMemo:
         if today != self._day:
             with self._lock:  # a new day: a verdict that compared with the old one may not hold
                 self._day = today
-                self._roots, self._leaves, self._off = {}, {}, set()
+                self._roots, self._leaves, self._hits, self._off = {}, {}, {}, set()
         return HostReads(self, facts, name)
 
     def lookup(self, rule_id: str, host: HostReads) -> Verdict | None:
@@ -126,11 +129,17 @@ class RuleMemo:
             self.misses += 1
             return None
         self.hits += 1
+        self._hits[rule_id] = self._hits.get(rule_id, 0) + 1
         return node  # type: ignore[return-value]  # a leaf: the loop leaves only a Verdict or None
 
     def store(self, rule_id: str, reads: Sequence[tuple[str, Any]], verdict: Verdict, host: HostReads) -> None:
         """Remember ``verdict`` (run on ``host``) under the reads it was made from."""
-        if rule_id in self._off or self._leaves.get(rule_id, 0) >= self.per_rule:
+        if rule_id in self._off:
+            return
+        if self._leaves.get(rule_id, 0) >= self.per_rule:
+            if self._hits.get(rule_id, 0) < self.per_rule:
+                with self._lock:  # full, and it saved fewer runs than it holds: not worth its memory
+                    self._disown(rule_id)
             return
         path: list[tuple[str, Any]] = []
         seen: set[str] = set()

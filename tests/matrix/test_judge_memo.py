@@ -257,11 +257,21 @@ def test_a_rule_whose_reads_disagree_with_its_tree_is_no_longer_memoized() -> No
 def test_the_memo_is_bounded_per_rule_and_still_answers() -> None:
     catalog = _small_catalog(("Echo", lambda ctx: ctx.passed(str(ctx.value(X)))))
     memo = RuleMemo(catalog, EvaluationParams("2013"), per_rule=3)
-    outcomes = [_host(f"H{i}", {X: i % 10}) for i in range(100)]
+    outcomes = [_host(f"H{i}", {X: i % 3}) for i in range(30)] + [_host(f"N{i}", {X: 3 + i % 7}) for i in range(70)]
+    outcomes += [_host("LAST", {X: 1})]
     plain, memoized, _ = _both(catalog, outcomes, memo)
     assert memoized == plain
-    assert memo.leaves() == 3
-    assert memo.hits == 3 * 9  # x = 0, 1, 2 after their first host
+    assert memo.leaves() == 3  # full: 3 to 9 were judged every time
+    assert memo.hits == 27 + 1  # 0, 1, 2 after their first host, before and after it was full
+
+
+def test_a_rule_that_meets_a_new_input_on_every_host_is_dropped_when_full() -> None:
+    catalog = _small_catalog(("Named", lambda ctx: ctx.passed(f"{ctx.short_name}: {ctx.value(X)}")))
+    memo = RuleMemo(catalog, EvaluationParams("2013"), per_rule=3)
+    outcomes = [_host(f"H{i}", {X: 1}) for i in range(10)] + [_host("H0", {X: 1})]
+    plain, memoized, _ = _both(catalog, outcomes, memo)
+    assert memoized == plain
+    assert memo.leaves() == 0 and memo.hits == 0  # H0 again: judged, its leaf was dropped with the others
 
 
 def test_values_that_cannot_be_keyed_are_judged_not_memoized() -> None:
