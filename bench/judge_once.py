@@ -174,7 +174,8 @@ def main() -> int:
         rows[memoize] = {f"{k}_ms": statistics.median(r[k] for r in cpu[memoize]) * 1000 / n
                          for k in cpu[memoize][0]}
         rows[memoize].update(held_mb=mem[memoize][0], peak_mb=mem[memoize][1])
-    report = {"hosts": n, "verdicts": verdicts, "outcomes": kinds, "same": same, "memo": stats, "rows": rows,
+    report = {"load": " / ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a",
+              "hosts": n, "verdicts": verdicts, "outcomes": kinds, "same": same, "memo": stats, "rows": rows,
               "rounds": args.rounds, "version": args.version}
     print(json.dumps(report, default=str, indent=1))
     if not same:
@@ -191,8 +192,8 @@ def render(report: dict[str, Any], started: str) -> str:
     memo = report["memo"]
     out = [
         "## Each rule judged once per distinct input (bench/judge_once.py)", "",
-        f"Measured {started}, on a machine loaded by other work (CPU time, not wall time, is reported "
-        f"for that reason). Machine: {machine()}.", "",
+        f"Measured {started}, on a machine loaded by other work (load average {report['load']}; CPU "
+        f"time, not wall time, is reported for that reason). Machine: {machine()}.", "",
         f"{report['hosts']} hosts of bench/sweep.py's site (Exchange {report['version']}), facts from the "
         "simulator's answer to the collector script, parsed and interned as a session does; hosts by "
         "outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(report["outcomes"].items())) + ". "
@@ -211,7 +212,10 @@ def render(report: dict[str, Any], started: str) -> str:
           for label, r in (("every rule on every host", off), ("memo (scanner.evaluate.memo)", on))),
         "",
         f"Memo, last round: {memo['hits']} hits, {memo['misses']} misses (rules run), {memo['leaves']} "
-        "distinct (rule, reads) leaves kept.",
+        "distinct (rule, reads) leaves kept. Most misses are the rules that write the computer's name into "
+        "their verdict (the five RoleAlreadyExists rules, ServerNameNotValid, ComputerNameDiscrepancy, "
+        "HostRecordMissing, ServerFQDNMatchesSMTPPolicy): their input differs on every host, so they run "
+        "on every host, and the memo drops their trees once full. Held memory includes the memos.",
     ]
     return "\n".join(out)
 
