@@ -190,7 +190,10 @@ class RuleMemo:
             vkey = (t, value)
         else:
             vkey = self._value_key(value)
-        return (fact.status, fact.error, vkey)
+        status = fact.status
+        # the whole fact: its name too (a table could file a fact under another name), and the status's
+        # type (a plain "present" string is not FactStatus.PRESENT to ``Fact.present``)
+        return (fact.name, type(status), status, fact.error, vkey)
 
     def _value_key(self, value: Any) -> bytes:
         known = self._values.get(id(value))

@@ -319,3 +319,19 @@ def test_cells_follow_what_they_quote_and_stay_bounded(monkeypatch: pytest.Monke
     assert [c[0].host for c in memoized] == ["A", "B", "C", "D", "E", "F"]
     assert len({c[0].reason for c in memoized}) == 4
     assert len(judge_module.memos_for(catalog, params)[1].rows) <= 3
+
+
+def test_facts_that_differ_only_in_their_name_or_the_type_of_their_status_are_kept_apart() -> None:
+    def shown(ctx: RuleContext) -> Verdict:
+        fact = ctx.peek(X)
+        return ctx.passed(f"{fact.name if fact else None} present={fact.present if fact else None}")
+
+    catalog = _small_catalog(("Shown", shown))
+    outcomes = [_host("A", {X: Fact(X, FactStatus.PRESENT, 1)}), _host("B", {X: Fact("other", FactStatus.PRESENT, 1)}),
+                _host("C", {X: Fact(X, "present", 1)}),  # type: ignore[arg-type]  # a status that is only a string
+                _host("D", {X: Fact(X, FactStatus.PRESENT, 1)})]
+    plain, memoized, memo = _both(catalog, outcomes)
+    assert memoized == plain
+    assert [v[0].detail for v in memoized] == [f"{X} present=True", "other present=True", f"{X} present=False",
+                                               f"{X} present=True"]
+    assert memo.hits == 1
