@@ -137,7 +137,6 @@ def evaluate_host(outcome: HostOutcome, catalog: Catalog, params: EvaluationPara
     are equal to those of running every rule (see scanner.evaluate.memo)."""
     if memo is not None and not memo.serves(catalog, params):
         raise ValueError("this memo was made for another catalog or other evaluation parameters")
-    rules = catalog.rules_for(params.exchange_version)
     host = outcome.host
     facts = outcome.facts if outcome.ok else None
     if outcome.ok and facts is None:
@@ -148,16 +147,11 @@ def evaluate_host(outcome: HostOutcome, catalog: Catalog, params: EvaluationPara
     else:
         blocked_reason = unknown_reason_for(outcome.kind)
         blocked_detail = outcome.reason or f"host not scanned ({outcome.kind.value})"
+    if memo is not None:
+        plan = memo.plan(lambda: catalog.rules_for(params.exchange_version))
+        return _evaluate_memoized(outcome, plan, params, memo, blocked_reason, blocked_detail)
     verdicts: list[Verdict] = []
-    seen = memo.start_host(facts, host.name) if memo is not None else None
-    for rule in rules:
-        blocked = blocked_reason is not None and rule.needs_host_facts
-        if memo is not None and seen is not None and not blocked:
-            known = memo.lookup(rule.id, seen)
-            if known is not None:  # the same reads found the same answers on an earlier host
-                verdicts.append(Verdict(rule_id=rule.id, host=host.name, status=known.status, detail=known.detail,
-                                        evidence=known.evidence, reason=known.reason))
-                continue
+    for rule in catalog.rules_for(params.exchange_version):
         ctx = RuleContext(
             rule_id=rule.id,
             host=host,
@@ -167,16 +161,40 @@ def evaluate_host(outcome: HostOutcome, catalog: Catalog, params: EvaluationPara
             cu=params.cu,
             installer=params.installer,
             peers=params.peers,
-            reads=[] if memo is not None and not blocked else None,
         )
+        if blocked_reason is not None and rule.needs_host_facts:
+            verdicts.append(ctx.unknown(blocked_reason, blocked_detail))
+        else:
+            verdicts.append(run_rule(rule, ctx))
+    return verdicts
+
+
+def _evaluate_memoized(outcome: HostOutcome, plan: tuple[tuple[Rule, str, bool], ...], params: EvaluationParams,
+                       memo: RuleMemo, blocked_reason: UnknownReason | None, blocked_detail: str) -> list[Verdict]:
+    """evaluate_host with a memo: the same verdicts, each rule run only when its reads lead nowhere yet."""
+    host = outcome.host
+    name = host.name
+    facts = outcome.facts if outcome.ok else None
+    seen = memo.start_host(facts, name)
+    lookup, store = memo.lookup, memo.store
+    verdicts: list[Verdict] = []
+    for rule, rule_id, needs_host in plan:
+        blocked = blocked_reason is not None and needs_host
+        if not blocked:
+            known = lookup(rule_id, seen)
+            if known is not None:  # the same reads found the same answers on an earlier host
+                verdicts.append(Verdict(rule_id, name, known.status, known.detail, known.evidence, known.reason))
+                continue
+        ctx = RuleContext(rule_id=rule_id, host=host, host_facts=facts, org=params.org,
+                          exchange_version=params.exchange_version, cu=params.cu, installer=params.installer,
+                          peers=params.peers, reads=None if blocked else [])
         if blocked_reason is not None and blocked:
             verdicts.append(ctx.unknown(blocked_reason, blocked_detail))
             continue
         verdict = run_rule(rule, ctx)
         # a rule that raised runs again on every host it meets, so the log names each of them
-        if memo is not None and seen is not None and ctx.reads is not None \
-                and verdict.reason is not UnknownReason.RULE_ERROR:
-            memo.store(rule.id, ctx.reads, verdict, seen)
+        if ctx.reads is not None and verdict.reason is not UnknownReason.RULE_ERROR:
+            store(rule_id, ctx.reads, verdict, seen)
         verdicts.append(verdict)
     return verdicts
 

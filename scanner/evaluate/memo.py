@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import pickle
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -46,6 +46,7 @@ DEFAULT_PER_RULE = 512
 _VALUE_KEYS = 4096  # pickled values remembered by identity (facts interned across hosts share theirs)
 _PROTOCOL = 5
 _SCALARS = (int, float, bool, type(None))
+_UNSEEN = object()
 
 
 class _NoKey(Exception):
@@ -63,24 +64,23 @@ class _Branch:
 class HostReads:
     """One host's answers to the reads the trees ask for, each keyed once per host."""
 
-    __slots__ = ("_facts", "_keys", "_memo", "name")
+    __slots__ = ("_facts", "_memo", "keys", "name")
 
     def __init__(self, memo: RuleMemo, facts: HostFacts | None, name: str) -> None:
         self._memo = memo
         self._facts = facts.facts if facts is not None else None
-        self._keys: dict[str, Any] = {}
+        self.keys: dict[str, Any] = {}  # each read's key, worked out once per host
         self.name = name
 
     def key(self, read: str) -> Any:
-        try:
-            return self._keys[read]
-        except KeyError:
-            pass
+        key: Any = self.keys.get(read, _UNSEEN)
+        if key is not _UNSEEN:
+            return key
         if read == HOST_NAME_READ:
-            key: Any = self.name
+            key = self.name
         else:
             key = self._memo.fact_key(self._facts.get(read) if self._facts is not None else None)
-        self._keys[read] = key
+        self.keys[read] = key
         return key
 
 
@@ -101,6 +101,7 @@ class RuleMemo:
         self._hits: dict[str, int] = {}  # per rule
         self._off: set[str] = set()  # rules found not to be functions of their reads
         self._values: dict[int, tuple[Any, bytes]] = {}
+        self._plan: tuple[tuple[Any, str, bool], ...] | None = None
         self._lock = threading.Lock()
 
     def serves(self, catalog: object, params: object) -> bool:
@@ -117,14 +118,25 @@ class RuleMemo:
                 self._roots, self._leaves, self._hits, self._off = {}, {}, {}, set()
         return HostReads(self, facts, name)
 
+    def plan(self, rules: Callable[[], Sequence[Any]]) -> tuple[tuple[Any, str, bool], ...]:
+        """The rules to judge (``rules()``, asked once per memo: the catalog is frozen and the version
+        is this memo's), each with its id and whether it needs host facts."""
+        plan = self._plan
+        if plan is None:
+            plan = self._plan = tuple((r, r.id, r.needs_host_facts) for r in rules())
+        return plan
+
     def lookup(self, rule_id: str, host: HostReads) -> Verdict | None:
         """The verdict the rule gave for the same reads, or None."""
         node = self._roots.get(rule_id)
-        try:
-            while type(node) is _Branch:
-                node = node.children.get(host.key(node.read))
-        except _NoKey:
-            node = None
+        if type(node) is _Branch:
+            keys = host.keys
+            try:
+                while type(node) is _Branch:
+                    key = keys.get(node.read, _UNSEEN)
+                    node = node.children.get(host.key(node.read) if key is _UNSEEN else key)
+            except _NoKey:
+                node = None
         if node is None:
             self.misses += 1
             return None
