@@ -14,7 +14,10 @@ first hosts fill it. A last pass per mode under tracemalloc gives the memory the
 cells hold (allocated and still live after all hosts, interned) and its peak. The verdicts and cells
 of both modes are compared, host by host.
 
-    python bench/judge_once.py [--hosts 1000] [--rounds 3] [--version 2013] [--no-write]
+    python bench/judge_once.py [--hosts 1000] [--rounds 3] [--no-write]
+
+Two targets: Exchange 2013 without AD, and Exchange 2016 with the demo directory's AD and installer
+account facts (scanner/samples/sites/demo-directory.json), which wakes the organisation rules.
 """
 
 from __future__ import annotations
@@ -126,33 +129,14 @@ def machine() -> str:
             f"{psutil.virtual_memory().total / 2**30:.0f} GiB; Python {platform.python_version()}")
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--hosts", type=int, default=1000)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--version", default="2013")
-    ap.add_argument("--no-write", action="store_true")
-    args = ap.parse_args()
-
-    from scanner.checks.catalog import load_catalog
-    from scanner.evaluate.engine import EvaluationParams
+def measure(outcomes: list[Any], catalog: Any, base: Any, rounds: int) -> dict[str, Any]:
+    """Interleaved rounds with and without the memo for one set of parameters."""
     from scanner.matrix.judge import memo_for
-
-    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    here = os.getcwd()
-    with tempfile.TemporaryDirectory() as tmp:
-        outcomes = build_outcomes(args.hosts, Path(tmp))
-        os.chdir(here)
-    catalog = load_catalog()
-    base = EvaluationParams(exchange_version=args.version)
-    kinds: dict[str, int] = {}
-    for o in outcomes:
-        kinds[o.kind.value] = kinds.get(o.kind.value, 0) + 1
 
     cpu: dict[bool, list[dict[str, float]]] = {False: [], True: []}
     results: dict[bool, list[Any]] = {}
     stats: dict[str, Any] = {}
-    for _ in range(args.rounds):
+    for _ in range(rounds):
         for memoize in (False, True):
             params = replace(base)  # a fresh memo for each round
             gc.collect()
@@ -167,18 +151,46 @@ def main() -> int:
     verdicts = sum(len(e.verdicts) for e in results[True])
     del results
     mem = {m: memory(outcomes, catalog, replace(base), m) for m in (False, True)}
-
     n = len(outcomes)
     rows = {}
     for memoize in (False, True):
         rows[memoize] = {f"{k}_ms": statistics.median(r[k] for r in cpu[memoize]) * 1000 / n
                          for k in cpu[memoize][0]}
         rows[memoize].update(held_mb=mem[memoize][0], peak_mb=mem[memoize][1])
+    return {"same": same, "verdicts": verdicts, "memo": stats, "rows": rows}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--hosts", type=int, default=1000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args()
+
+    from scanner.checks.catalog import load_catalog
+    from scanner.evaluate.engine import EvaluationParams
+    from scanner.facts.serial import facts_from_json
+
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as tmp:
+        outcomes = build_outcomes(args.hosts, Path(tmp))
+        os.chdir(here)
+    catalog = load_catalog()
+    directory = facts_from_json((ROOT / "scanner" / "samples" / "sites" / "demo-directory.json").read_bytes())
+    targets = {
+        "Exchange 2013, no AD": EvaluationParams("2013"),
+        "Exchange 2016, the demo directory's AD and installer account": EvaluationParams(
+            "2016", org=directory.org, installer=directory.installer),
+    }
+    kinds: dict[str, int] = {}
+    for o in outcomes:
+        kinds[o.kind.value] = kinds.get(o.kind.value, 0) + 1
+    runs = {label: measure(outcomes, catalog, base, args.rounds) for label, base in targets.items()}
     report = {"load": " / ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a",
-              "hosts": n, "verdicts": verdicts, "outcomes": kinds, "same": same, "memo": stats, "rows": rows,
-              "rounds": args.rounds, "version": args.version}
+              "hosts": len(outcomes), "outcomes": kinds, "rounds": args.rounds, "runs": runs}
     print(json.dumps(report, default=str, indent=1))
-    if not same:
+    if not all(r["same"] for r in runs.values()):
         print("the memoized verdicts differ from the unmemoized ones", file=sys.stderr)
         return 1
     if not args.no_write:
@@ -187,36 +199,43 @@ def main() -> int:
 
 
 def render(report: dict[str, Any], started: str) -> str:
-    rows = report["rows"]
-    off, on = rows[False], rows[True]
-    memo = report["memo"]
+    runs = report["runs"]
     out = [
         "## Each rule judged once per distinct input (bench/judge_once.py)", "",
         f"Measured {started}, on a machine loaded by other work (load average {report['load']}; CPU "
         f"time, not wall time, is reported for that reason). Machine: {machine()}.", "",
-        f"{report['hosts']} hosts of bench/sweep.py's site (Exchange {report['version']}), facts from the "
-        "simulator's answer to the collector script, parsed and interned as a session does; hosts by "
-        "outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(report["outcomes"].items())) + ". "
+        f"{report['hosts']} hosts of bench/sweep.py's site, facts from the simulator's answer to the "
+        "collector script, parsed and interned as a session does; hosts by outcome: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(report["outcomes"].items())) + ". "
         "Each host judged as matrix.judge.judge does (the engine's verdicts, then the host's cells, with "
-        "the process's memos or without), then "
-        "its verdicts and cells interned by the sweep's Interner, each step timed on its own; CPU ms per "
-        f"host, median of {report['rounds']} interleaved rounds, each round with a "
-        "fresh memo. Memory: what the judgements hold after all hosts (tracemalloc, interned), and the "
-        f"peak while judging. {report['verdicts']} verdicts per mode; memoized and unmemoized verdicts "
-        f"and cells compared host by host: {'identical' if report['same'] else 'DIFFERENT'}.", "",
-        "| | evaluation ms/host | cells ms/host | interning verdicts ms/host | interning cells ms/host "
+        "the process's memos or without), then its verdicts and cells interned by the sweep's Interner, "
+        f"each step timed on its own; CPU ms per host, median of {report['rounds']} interleaved rounds, "
+        "each round with a fresh memo. Memory: what the judgements hold after all hosts (tracemalloc, "
+        "interned, the memos included), and the peak while judging. Memoized and unmemoized verdicts and "
+        "cells compared host by host: "
+        + ("identical" if all(r["same"] for r in runs.values()) else "DIFFERENT") + ".", "",
+        "| target | | evaluation ms/host | cells ms/host | interning verdicts ms/host | interning cells ms/host "
         "| held MB | peak MB |",
-        "|---|---|---|---|---|---|---|",
-        *(f"| {label} | {r['evaluate_ms']:.3f} | {r['cells_ms']:.3f} | {r['intern_verdicts_ms']:.3f} | "
-          f"{r['intern_cells_ms']:.3f} | {r['held_mb']:.1f} | {r['peak_mb']:.1f} |"
-          for label, r in (("every rule on every host", off), ("memo (scanner.evaluate.memo)", on))),
-        "",
-        f"Memo, last round: {memo['hits']} hits, {memo['misses']} misses (rules run), {memo['leaves']} "
-        "distinct (rule, reads) leaves kept. Most misses are the rules that write the computer's name into "
-        "their verdict (the five RoleAlreadyExists rules, ServerNameNotValid, ComputerNameDiscrepancy, "
-        "HostRecordMissing, ServerFQDNMatchesSMTPPolicy): their input differs on every host, so they run "
-        "on every host, and the memo drops their trees once full. Held memory includes the memos.",
+        "|---|---|---|---|---|---|---|---|",
     ]
+    for label, run in runs.items():
+        for memoize, how in ((False, "every rule on every host"), (True, "memo")):
+            r = run["rows"][memoize]
+            out.append(f"| {label} | {how} | {r['evaluate_ms']:.3f} | {r['cells_ms']:.3f} | "
+                       f"{r['intern_verdicts_ms']:.3f} | {r['intern_cells_ms']:.3f} | {r['held_mb']:.1f} | "
+                       f"{r['peak_mb']:.1f} |")
+    out.append("")
+    for label, run in runs.items():
+        memo = run["memo"]
+        out.append(f"Memo, {label}, last round: {run['verdicts']:,} verdicts, {memo['hits']:,} hits, "
+                   f"{memo['misses']:,} misses (rules run), {memo['leaves']} distinct (rule, reads) leaves kept.")
+        out.append("")
+    out.append(
+        "Most misses are the rules that write the computer's name into their verdict (the five "
+        "RoleAlreadyExists rules, ServerNameNotValid, ComputerNameDiscrepancy, HostRecordMissing, "
+        "ServerFQDNMatchesSMTPPolicy, and with AD a few more that match the name against AD's objects): "
+        "their input differs on every host, so they run on every host, and the memo drops their trees "
+        "once full.")
     return "\n".join(out)
 
 
