@@ -41,7 +41,7 @@ from scanner.model.facts import Fact, HostFacts
 from scanner.model.verdict import Verdict
 
 # Enough for every input a site's profiles give a rule; a rule whose input differs on every host (one
-# that reads the host's name) stops growing there.
+# that reads the host's name) is dropped there (see store).
 DEFAULT_PER_RULE = 512
 _VALUE_KEYS = 4096  # pickled values remembered by identity (facts interned across hosts share theirs)
 _PROTOCOL = 5
