@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import SimulatorError
+from scanner.simulator.identity import NtlmNames
 from scanner.simulator.profiles import SimHost
 
 
@@ -46,20 +47,22 @@ def acceptor_credentials(hosts: Iterable[SimHost], directory: Path | None) -> di
     return out
 
 
-def negotiate_acceptor(kerberos: Any, ntlm: bool, channel_bindings: Any, first_token: bytes) -> Any:
+def negotiate_acceptor(kerberos: Any, ntlm: NtlmNames | None, channel_bindings: Any, first_token: bytes) -> Any:
     """A SPNEGO acceptor for the mechanisms the client's first token offers that this host takes:
-    Kerberos with the host's own credential (when it has one), NTLM (unless refused); in the client's
-    order of preference. None offered that the host takes: ValueError (the listener answers 401).
+    Kerberos with the host's own credential (when it has one), NTLM (unless refused: ``ntlm`` None;
+    else the names its CHALLENGE gives); in the client's order of preference. None offered that the
+    host takes: ValueError (the listener answers 401).
 
     pyspnego's ``spnego.server(protocol="negotiate")`` would read the process-wide default keytab; its
     NegotiateProxy takes the contexts to offer instead (private keywords of the pinned version: the
     contexts and the GSSAPI credential), and then chooses the first of them, so they are given in the
     client's order, limited to the ones it offered."""
-    import spnego
     from spnego._context import GSSMech
     from spnego._gss import GSSAPIProxy
     from spnego._negotiate import NegotiateProxy
     from spnego._spnego import NegTokenInit, unpack_token
+
+    from scanner.simulator.ntlm import HostNtlmAcceptor
 
     offered: list[Any]
     if first_token.startswith(b"NTLMSSP\x00"):
@@ -79,8 +82,8 @@ def negotiate_acceptor(kerberos: Any, ntlm: bool, channel_bindings: Any, first_t
         if mech is GSSMech.kerberos and kerberos is not None:
             contexts[mech] = GSSAPIProxy(usage="accept", protocol="kerberos", channel_bindings=channel_bindings,
                                          _gssapi_credential=kerberos)
-        elif mech is GSSMech.ntlm and ntlm:
-            contexts[mech] = spnego.server(protocol="ntlm", channel_bindings=channel_bindings)
+        elif mech is GSSMech.ntlm and ntlm is not None:
+            contexts[mech] = HostNtlmAcceptor(ntlm, channel_bindings)
     if not contexts:
         raise ValueError("no mechanism offered that this host accepts")
     for ctx in contexts.values():

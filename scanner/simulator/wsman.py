@@ -1,6 +1,6 @@
-"""WS-Management: parse a request envelope, dispatch Create/Command/Receive/Send/Signal/Delete to the
-host's shells, and build answers and faults the way WinRM does (pypsrp looks elements up by namespace
-and checks that RelatesTo is the request's MessageID)."""
+"""WS-Management: parse a request envelope, dispatch Create/Command/Receive/Send/Signal/Delete (and an
+Enumerate of the shell resource) to the host's shells, and build answers and faults the way WinRM does
+(pypsrp looks elements up by namespace and checks that RelatesTo is the request's MessageID)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,10 @@ NS = {
 }
 _T = "http://schemas.xmlsoap.org/ws/2004/09/transfer/"
 _SHELL = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/"
+_ENUMERATION = "http://schemas.xmlsoap.org/ws/2004/09/enumeration/"
+SHELL_URI = _SHELL.rstrip("/")
 ACTIONS = {
+    _ENUMERATION + "Enumerate": "enumerate",
     _T + "Create": "create",
     _T + "Delete": "delete",
     _T + "Get": "get",
@@ -190,6 +193,8 @@ async def dispatch(
     frag = fragment_size(min(req.max_envelope, host.remoting.max_envelope))
     if req.stage == "create":
         return _create(req, host, owner, client_ip, frag)
+    if req.stage == "enumerate" and req.resource_uri == SHELL_URI:
+        return _enumerate_shells(req, host, owner)
     if req.stage not in RESPONSE_ACTION:
         raise WsmanFault(
             ERROR_WSMAN_ACTION_NOT_SUPPORTED,
@@ -332,6 +337,25 @@ async def _receive(req: Request, shell: Shell, frag: int, client_gone: Callable[
         parts.append(f'<rsp:CommandState CommandId="{cmd_text.upper()}" State="{state}"/>')
     parts.append("</rsp:ReceiveResponse>")
     return envelope(RESPONSE_ACTION["receive"], req.message_id, "".join(parts))
+
+
+def _enumerate_shells(req: Request, host: ShellHost, owner: str) -> bytes:
+    """The caller's open shells, all in the answer (tools such as NetExec enumerate the shell resource
+    to learn whether the account may use WinRM, and read nothing else). Windows keeps the items for a
+    Pull unless the client asks for OptimizeEnumeration; one answer with EndOfSequence serves both."""
+    items = "".join(
+        f"<rsp:Shell><rsp:ShellId>{s.id}</rsp:ShellId><rsp:ResourceUri>{escape(s.resource_uri)}</rsp:ResourceUri>"
+        f"<rsp:Owner>{escape(s.owner)}</rsp:Owner><rsp:ClientIP>{escape(s.client_ip)}</rsp:ClientIP>"
+        f"<rsp:State>Connected</rsp:State></rsp:Shell>"
+        for s in host.shells().values()
+        if s.owner == owner
+    )
+    body = (
+        f'<n:EnumerateResponse xmlns:n="{_ENUMERATION.rstrip("/")}">'
+        f"<n:EnumerationContext>uuid:{str(uuid.uuid4()).upper()}</n:EnumerationContext>"
+        f"<w:Items>{items}</w:Items><w:EndOfSequence/></n:EnumerateResponse>"
+    )
+    return envelope(_ENUMERATION + "EnumerateResponse", req.message_id, body)
 
 
 __all__ = [
