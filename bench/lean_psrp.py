@@ -12,7 +12,8 @@ the parsing of the collector's answer into facts; rule evaluation is not run.
 
     python bench/lean_psrp.py [--hosts 200] [--rounds 3] [--concurrency 32] [--no-write]
 
-Prints the figures and writes them to bench/RESULTS.md between the lean-psrp markers.
+Prints the figures and writes them to bench/RESULTS.md between the lean-psrp markers. Linux only (it
+reads this process's CPU time through the resource module).
 """
 
 from __future__ import annotations
