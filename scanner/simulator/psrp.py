@@ -28,6 +28,7 @@ from psrpcore.types import (
 
 from scanner.simulator import clixml, scripts
 from scanner.simulator.faults import WsmanFault, invalid_selectors, timed_out
+from scanner.simulator.serverpool import CachingServerPool
 from scanner.simulator.profiles import SimHost
 
 STDOUT = "stdout"
@@ -129,7 +130,13 @@ def application_private_data(host: SimHost) -> dict[str, Any]:
     real version showing only in PSCompatibleVersions, and 4.0 adds its remote debugger's state: as
     recorded from a 2012 R2 host (PSCompatibleVersions 1.0-4.0, BuildVersion 6.3.9600.x, CLR 4.0)
     in pypsrp's test_psrp_run_protocol_version_2.2.yml. PSEdition came with 5.1."""
-    r = remoting(host)
+    return _private_data(remoting(host))
+
+
+@functools.lru_cache(maxsize=64)
+def _private_data(r: Remoting) -> dict[str, Any]:
+    # one table per distinct set of versions: every host of one PowerShell sends the same (psrpcore
+    # only reads it; its setdefault calls find the keys already there)
     ladder = ("1.0", "2.0", "3.0", "4.0", "5.0")
     compatible = [v for v in ladder if PSVersion(v) < PSVersion(r.ps_version)] + [r.ps_version]
     table: dict[str, Any] = {
@@ -154,9 +161,14 @@ def application_private_data(host: SimHost) -> dict[str, Any]:
 def session_capability(host: SimHost) -> SessionCapability:
     """SESSION_CAPABILITY as the host sends it: its own protocol version; PSVersion is PSRP's own
     field, 2.0 on every Windows PowerShell (as recorded from 2.1, 2.2 and 2.3 hosts)."""
+    return _capability(remoting(host).protocol)
+
+
+@functools.lru_cache(maxsize=8)
+def _capability(protocol: str) -> SessionCapability:
     return SessionCapability(
         PSVersion=PSVersion("2.0"),
-        protocolversion=PSVersion(remoting(host).protocol),
+        protocolversion=PSVersion(protocol),
         SerializationVersion=PSVersion("1.1.0.1"),
     )
 
@@ -187,8 +199,9 @@ class Shell:
         self.idle_timeout_s = idle_timeout_s
         self.created = time.monotonic()
         self.last_used = self.created
-        self.pool = psrpcore.ServerRunspacePool(application_private_data=application_private_data(host))
-        self.pool.our_capability = session_capability(host)
+        versions = remoting(host)
+        self.pool = CachingServerPool(_private_data(versions), versions)
+        self.pool.our_capability = _capability(versions.protocol)
         try:
             # psrpcore queues its SESSION_CAPABILITY before it learns the pool id; seed it so the
             # message header carries the id the client chose (pypsrp uses it as the ShellId)
@@ -284,7 +297,7 @@ class Shell:
                 pipe = self.pipelines.get(ev.pipeline_id)
                 if pipe is None:
                     continue
-                request = scripts.pipeline_request(ev.pipeline.commands)
+                request = self.pool.pipeline_request(ev)
                 pipe.start()
                 started += 1
                 if delay_s > 0:
