@@ -28,8 +28,8 @@ from psrpcore.types import (
 
 from scanner.simulator import clixml, scripts
 from scanner.simulator.faults import WsmanFault, invalid_selectors, timed_out
-from scanner.simulator.serverpool import CachingServerPool
 from scanner.simulator.profiles import SimHost
+from scanner.simulator.serverpool import CachingServerPool
 
 STDOUT = "stdout"
 PR_STDOUT = "pr_stdout"

@@ -30,7 +30,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import psrpcore
-from psrpcore._base import PSRPEvent
+from psrpcore._events import PSRPEvent
 from psrpcore._payload import PSRPMessage, StreamType, create_message
 from psrpcore.types import (
     ApplicationPrivateData,
@@ -123,11 +123,12 @@ class CachingServerPool(psrpcore.ServerRunspacePool):
     ) -> None:
         super().__init__(application_private_data=application_private_data)
         self._private_data_key = private_data_key
+        self._private_data = self.application_private_data  # psrpcore wraps it in each message it sends
         self._decoded: dict[uuid.UUID, _Decoded] = {}
 
     # -- incoming ----------------------------------------------------------------------------------
 
-    def _process_message(self, message: PSRPMessage) -> PSRPEvent:
+    def _process_message(self, message: PSRPMessage) -> PSRPEvent[Any, Any]:
         mtype = message.message_type
         data = message.data
         if mtype not in _DECODED or _SECURE in data or not data:
@@ -181,8 +182,9 @@ class CachingServerPool(psrpcore.ServerRunspacePool):
         if (
             isinstance(message, ApplicationPrivateData)
             and self._private_data_key is not None
-            and message.ApplicationPrivateData is self.application_private_data
+            and self.application_private_data is self._private_data
         ):
+            # psrpcore's server sends APPLICATION_PRIVATE_DATA from the pool's own table only
             return ("ApplicationPrivateData", self._private_data_key)
         return None
 
@@ -206,6 +208,7 @@ class CachingServerPool(psrpcore.ServerRunspacePool):
             _outgoing.put(key, b_data)
         mtype = message_type or PSRPMessageType.get_message_id(type(message))
         b_msg = create_message(self._is_client, mtype, b_data, self.runspace_pool_id, pipeline_id)
+        object_id = self._fragment_counter  # a property that counts
         self._send_buffer.append(
-            PSRPMessage(mtype, bytearray(b_msg), self.runspace_pool_id, pipeline_id, self._fragment_counter, stream_type)
+            PSRPMessage(mtype, bytearray(b_msg), self.runspace_pool_id, pipeline_id, object_id, stream_type)
         )
