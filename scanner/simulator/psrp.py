@@ -29,7 +29,7 @@ from psrpcore.types import (
 from scanner.simulator import clixml, scripts
 from scanner.simulator.faults import WsmanFault, invalid_selectors, timed_out
 from scanner.simulator.profiles import SimHost
-from scanner.simulator.serverpool import CachingServerPool
+from scanner.simulator.serverpool import CachingServerPipeline, CachingServerPool
 
 STDOUT = "stdout"
 PR_STDOUT = "pr_stdout"
@@ -277,7 +277,7 @@ class Shell:
     ) -> int:
         """A CREATE_PIPELINE: start the pipeline and answer it, now or after ``delay_s``.
         Returns the number of pipelines started."""
-        pipe = psrpcore.ServerPipeline(self.pool, command_id)  # must exist before CREATE_PIPELINE is fed
+        pipe = CachingServerPipeline(self.pool, command_id)  # must exist before CREATE_PIPELINE is fed
         self.pipelines[command_id] = pipe
         started = self._start(self._feed(arguments, command_id), fragment, answer, delay_s)
         self._drain(fragment)

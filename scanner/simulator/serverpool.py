@@ -25,18 +25,21 @@ import logging
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 from xml.etree import ElementTree
 
 import psrpcore
+from psrpcore._base import Pipeline, RunspacePool
 from psrpcore._events import PSRPEvent
 from psrpcore._payload import PSRPMessage, StreamType, create_message
 from psrpcore.types import (
     ApplicationPrivateData,
     EndOfPipelineInput,
     PipelineState,
+    PSInvocationState,
     PSRPMessageType,
+    RunspacePoolState,
     RunspacePoolStateMsg,
     SessionCapability,
 )
@@ -52,18 +55,27 @@ _DECODED = {
 # a SecureString is sealed with the session's own key: such a text is never the same twice
 _SECURE = b"<SS"
 _psrpcore_log = logging.getLogger("psrpcore._base")
+# psrpcore's server does not send these states to the client
+_UNSENT_STATES = (RunspacePoolState.Disconnected, RunspacePoolState.Disconnecting, RunspacePoolState.Connecting)
 
 
 class _Decoded:
     """One incoming CLIXML text, decoded; and, for a CREATE_PIPELINE, what it asks for."""
 
-    __slots__ = ("lock", "ps_object", "metadata", "request")
+    __slots__ = ("lock", "ps_object", "metadata", "request", "derived")
 
     def __init__(self, ps_object: Any) -> None:
         self.lock = threading.Lock()
         self.ps_object = ps_object
         self.metadata: Any = None  # psrpcore's PowerShell for a CREATE_PIPELINE
         self.request: scripts.PipelineRequest | None = None
+        self.derived: Any = None  # what psrpcore reads out of it, for the other message types
+
+    def read(self, derive: Callable[[Any], Any]) -> Any:
+        with self.lock:
+            if self.derived is None:
+                self.derived = derive(self.ps_object)
+            return self.derived
 
     def pipeline(self) -> tuple[Any, scripts.PipelineRequest]:
         with self.lock:
@@ -122,6 +134,7 @@ class CachingServerPool(psrpcore.ServerRunspacePool):
         self, application_private_data: dict[str, Any], private_data_key: Hashable | None = None
     ) -> None:
         super().__init__(application_private_data=application_private_data)
+        self._entry: _Decoded | None = None  # the cached message being processed
         self._private_data_key = private_data_key
         self._private_data = self.application_private_data  # psrpcore wraps it in each message it sends
         self._decoded: dict[uuid.UUID, _Decoded] = {}
@@ -143,8 +156,51 @@ class CachingServerPool(psrpcore.ServerRunspacePool):
         event = PSRPEvent.create(mtype, entry.ps_object, message.runspace_pool_id, message.pipeline_id)
         if mtype == PSRPMessageType.CreatePipeline and message.pipeline_id is not None:
             self._decoded[message.pipeline_id] = entry
-        getattr(self, f"_process_{mtype.name}")(event)
+        self._entry = entry
+        try:
+            getattr(self, f"_process_{mtype.name}")(event)
+        finally:
+            self._entry = None
         return event
+
+    def _process_SessionCapability(self, event: Any) -> None:  # noqa: N802 - psrpcore's dispatch name
+        entry = self._entry
+        if entry is None or self.state == RunspacePoolState.Connecting:
+            super()._process_SessionCapability(event)
+            return
+        # what psrpcore's client-and-server part and its server part do, the client's capability read once
+        self.their_capability = entry.read(
+            lambda o: SessionCapability(
+                PSVersion=o.PSVersion, protocolversion=o.protocolversion, SerializationVersion=o.SerializationVersion
+            )
+        )
+        self.prepare_message(self.our_capability)
+        self.runspace_pool_id = event.runspace_pool_id
+
+    def _process_InitRunspacePool(self, event: Any) -> None:  # noqa: N802 - psrpcore's dispatch name
+        entry = self._entry
+        if entry is None:
+            super()._process_InitRunspacePool(event)
+            return
+        # psrpcore's own handler, the host information read once per distinct message
+        apartment, arguments, host, threads, most, least = entry.read(
+            lambda _o: (
+                event.apartment_state,
+                event.application_arguments,
+                event.host_info,
+                event.ps_thread_options,
+                event.max_runspaces,
+                event.min_runspaces,
+            )
+        )
+        self.apartment_state = apartment
+        self.application_arguments = arguments
+        self.host = host
+        self.thread_options = threads
+        self._max_runspaces = most
+        self._min_runspaces = least
+        self.prepare_message(ApplicationPrivateData(ApplicationPrivateData=self.application_private_data))
+        self._change_state(RunspacePoolState.Opened)
 
     def _process_CreatePipeline(self, event: Any) -> None:  # noqa: N802 - psrpcore's dispatch name
         entry = self._decoded.get(event.pipeline_id)
@@ -199,16 +255,59 @@ class CachingServerPool(psrpcore.ServerRunspacePool):
         if key is None:
             super().prepare_message(message, message_type, pipeline_id, stream_type)
             return
+        mtype = message_type or PSRPMessageType.get_message_id(type(message))
+        self.queue_constant(key, mtype, lambda: message, pipeline_id, stream_type)
+
+    def queue_constant(
+        self,
+        key: Hashable,
+        message_type: PSRPMessageType,
+        build: Callable[[], Any],
+        pipeline_id: uuid.UUID | None = None,
+        stream_type: StreamType = StreamType.default,
+    ) -> None:
+        """Queue a message whose CLIXML is the same for every pool that gives the same ``key``; ``build``
+        makes the message when its CLIXML is not cached yet. Framed as psrpcore's prepare_message
+        frames it."""
         b_data: bytes | None = _outgoing.get(key)
         if b_data is None:
             element = serialize(
-                message, self._cipher, our_capability=self.our_capability, their_capability=self.their_capability
+                build(), self._cipher, our_capability=self.our_capability, their_capability=self.their_capability
             )
             b_data = ElementTree.tostring(element, encoding="utf-8", method="xml")
             _outgoing.put(key, b_data)
-        mtype = message_type or PSRPMessageType.get_message_id(type(message))
-        b_msg = create_message(self._is_client, mtype, b_data, self.runspace_pool_id, pipeline_id)
+        b_msg = create_message(self._is_client, message_type, b_data, self.runspace_pool_id, pipeline_id)
         object_id = self._fragment_counter  # a property that counts
         self._send_buffer.append(
-            PSRPMessage(mtype, bytearray(b_msg), self.runspace_pool_id, pipeline_id, object_id, stream_type)
+            PSRPMessage(message_type, bytearray(b_msg), self.runspace_pool_id, pipeline_id, object_id, stream_type)
         )
+
+    def _change_state(self, state: RunspacePoolState, error: Any = None, emit: bool = True) -> None:
+        if not emit or error is not None or state in _UNSENT_STATES:
+            super()._change_state(state, error, emit)
+            return
+        # psrpcore's server: the base class records the state, then the RUNSPACEPOOL_STATE goes out
+        RunspacePool._change_state(self, state)
+        self.queue_constant(
+            ("RunspacePoolStateMsg", int(state.value)),
+            PSRPMessageType.RunspacePoolState,
+            lambda: RunspacePoolStateMsg(RunspaceState=state.value),
+        )
+
+
+class CachingServerPipeline(psrpcore.ServerPipeline):
+    """A ServerPipeline whose PIPELINE_STATE messages without an error record come from the cache."""
+
+    def _change_state(self, state: PSInvocationState, error: Any = None, emit: bool = True) -> None:
+        pool = self.runspace_pool
+        if not emit or error is not None or not isinstance(pool, CachingServerPool):
+            super()._change_state(state, error, emit)
+            return
+        # psrpcore's server: the PIPELINE_STATE goes out, then the base class records the state
+        pool.queue_constant(
+            ("PipelineState", int(state)),
+            PSRPMessageType.PipelineState,
+            lambda: PipelineState(PipelineState=int(state)),
+            self.pipeline_id,
+        )
+        Pipeline._change_state(self, state)

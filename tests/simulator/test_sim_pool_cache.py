@@ -61,14 +61,15 @@ def _serve(
     ps = psrpcore.ClientPowerShell(client, pipeline_id=pipeline_id or uuid.uuid5(shell_id, "pipeline"))
     ps.add_script(script)
     ps.start()
-    pipe = psrpcore.ServerPipeline(pool, ps.pipeline_id)
+    cached = isinstance(pool, serverpool.CachingServerPool)
+    pipe = (serverpool.CachingServerPipeline if cached else psrpcore.ServerPipeline)(pool, ps.pipeline_id)
     create = client.data_to_send()
     assert create is not None
     pool.receive_data(psrpcore.PSRPPayload(create.data, create.stream_type, ps.pipeline_id))
     commands = None
     while (ev := pool.next_event()) is not None:
         if isinstance(ev, psrpcore.CreatePipelineEvent):
-            request = pool.pipeline_request(ev) if isinstance(pool, serverpool.CachingServerPool) else None
+            request = pool.pipeline_request(ev) if cached else None
             commands = (pipe.metadata.commands[0].command_text, request)
     pipe.start()
     pipe.write_output("answer")
