@@ -20,7 +20,7 @@ from scanner.simulator.faults import (
     WsmanFault,
     invalid_selectors,
 )
-from scanner.simulator.psrp import ClientGone, Remoting, Shell, fragment_size
+from scanner.simulator.psrp import ClientGone, OnGone, Remoting, Shell, fragment_size
 
 NS = {
     "s": "http://www.w3.org/2003/05/soap-envelope",
@@ -182,7 +182,12 @@ class ShellHost(Protocol):
 
 
 async def dispatch(
-    req: Request, host: ShellHost, owner: str, client_ip: str, client_gone: Callable[[], bool]
+    req: Request,
+    host: ShellHost,
+    owner: str,
+    client_ip: str,
+    client_gone: Callable[[], bool],
+    on_gone: OnGone | None = None,
 ) -> bytes:
     """The answer envelope for one request; raises WsmanFault or ClientGone."""
     # the client's MaxEnvelopeSize bounds the answer, capped at the host's own MaxEnvelopeSizekb
@@ -202,7 +207,7 @@ async def dispatch(
     shell.touch()
     relates = req.message_id
     if req.stage == "receive":
-        return await _receive(req, shell, frag, client_gone)
+        return await _receive(req, shell, frag, client_gone, on_gone)
     if req.stage == "command":
         cl = req.body.find("rsp:CommandLine", NS)
         if cl is None:
@@ -315,12 +320,14 @@ def _create(req: Request, host: ShellHost, owner: str, client_ip: str, frag: int
     return envelope(RESPONSE_ACTION["create"], req.message_id, body)
 
 
-async def _receive(req: Request, shell: Shell, frag: int, client_gone: Callable[[], bool]) -> bytes:
+async def _receive(
+    req: Request, shell: Shell, frag: int, client_gone: Callable[[], bool], on_gone: OnGone | None
+) -> bytes:
     ds = req.body.find("rsp:Receive/rsp:DesiredStream", NS)
     cmd_text = ds.get("CommandId") if ds is not None else None
     command_id = shell.pipeline_id(_uuid(cmd_text, "the command")) if cmd_text else None
     try:
-        result = await shell.receive(command_id, req.operation_timeout_s, frag, client_gone)
+        result = await shell.receive(command_id, req.operation_timeout_s, frag, client_gone, on_gone)
     finally:
         shell.touch()
     cattr = f' CommandId="{cmd_text.upper()}"' if cmd_text else ""
