@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -178,53 +179,167 @@ def compare(args: argparse.Namespace, work: Path) -> str:
     ])
 
 
+_ENVELOPE = (
+    '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" '
+    'xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" '
+    'xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd" '
+    'xmlns:rsp="http://schemas.microsoft.com/wbem/wsman/1/windows/shell" '
+    'xmlns:pwsh="http://schemas.microsoft.com/powershell"><s:Header>'
+    "<a:Action>{action}</a:Action><a:MessageID>uuid:{mid}</a:MessageID>"
+    "<w:ResourceURI>http://schemas.microsoft.com/powershell/Microsoft.PowerShell</w:ResourceURI>"
+    "<w:MaxEnvelopeSize>512000</w:MaxEnvelopeSize><w:OperationTimeout>PT{timeout}S</w:OperationTimeout>"
+    "{selectors}</s:Header><s:Body>{body}</s:Body></s:Envelope>"
+)
+_T = "http://schemas.xmlsoap.org/ws/2004/09/transfer/"
+_SH = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/"
+
+
+def _psrp_messages(script: str) -> tuple[str, str, str, str]:
+    """A client's opening (SESSION_CAPABILITY + INIT_RUNSPACEPOOL) and CREATE_PIPELINE for one session,
+    base64, with the ids they carry. The pool is opened against a local psrpcore server first, as the
+    client must see it opened before it may create a pipeline."""
+    import base64
+    import uuid
+
+    import psrpcore
+
+    shell_id, pipeline_id = uuid.uuid4(), uuid.uuid4()
+    client = psrpcore.ClientRunspacePool(runspace_pool_id=shell_id)
+    client.open()
+    opening = client.data_to_send()
+    assert opening is not None
+    local = psrpcore.ServerRunspacePool()
+    local.receive_data(psrpcore.PSRPPayload(opening.data, opening.stream_type, None))
+    while local.next_event() is not None:
+        pass
+    while (out := local.data_to_send()) is not None:
+        client.receive_data(out)
+        while client.next_event() is not None:
+            pass
+    ps = psrpcore.ClientPowerShell(client, pipeline_id=pipeline_id)
+    ps.add_script(script)
+    ps.start()
+    create = client.data_to_send()
+    assert create is not None
+    return (str(shell_id).upper(), str(pipeline_id).upper(), base64.b64encode(opening.data).decode(),
+            base64.b64encode(create.data).decode())
+
+
+async def _post(reader: Any, writer: Any, address: str, port: int, auth: str, body: str) -> bytes:
+    data = body.encode("utf-8")
+    writer.write(
+        f"POST /wsman HTTP/1.1\r\nHost: {address}:{port}\r\nAuthorization: {auth}\r\n"
+        f"Content-Type: application/soap+xml;charset=UTF-8\r\nContent-Length: {len(data)}\r\n\r\n".encode()
+        + data
+    )
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    length = int(next(line.split(b":", 1)[1] for line in lines if line.lower().startswith(b"content-length")))
+    return head + await reader.readexactly(length)
+
+
+async def _hold(hosts: list[tuple[str, int]], user: str, password: str, script: str, answer_s: float,
+                waiting: dict[str, int]) -> None:
+    """One raw WS-Man client per host (Basic over HTTP, no sealing: the client's own cost stays small):
+    Create the shell, start the collector, then a Receive that waits for the host's answer."""
+    import asyncio
+    import base64
+    import uuid
+
+    auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+    timeout = int(answer_s + 60)
+
+    async def one(address: str, port: int, messages: tuple[str, str, str, str]) -> None:
+        shell_id, pipeline_id, opening, create = messages
+        reader, writer = await asyncio.open_connection(address, port)
+        try:
+            sel = f'<w:SelectorSet><w:Selector Name="ShellId">{shell_id}</w:Selector></w:SelectorSet>'
+            body = (f'<rsp:Shell ShellId="{shell_id}"><rsp:InputStreams>stdin pr</rsp:InputStreams>'
+                    f"<rsp:OutputStreams>stdout</rsp:OutputStreams><pwsh:creationXml>{opening}</pwsh:creationXml>"
+                    "</rsp:Shell>")
+            await _post(reader, writer, address, port, auth, _ENVELOPE.format(
+                action=_T + "Create", mid=uuid.uuid4(), timeout=timeout, selectors="", body=body))
+            body = (f'<rsp:CommandLine CommandId="{pipeline_id}"><rsp:Command>Invoke-Expression</rsp:Command>'
+                    f"<rsp:Arguments>{create}</rsp:Arguments></rsp:CommandLine>")
+            await _post(reader, writer, address, port, auth, _ENVELOPE.format(
+                action=_SH + "Command", mid=uuid.uuid4(), timeout=timeout, selectors=sel, body=body))
+            body = (f'<rsp:Receive><rsp:DesiredStream CommandId="{pipeline_id}">stdout</rsp:DesiredStream>'
+                    "</rsp:Receive>")
+            waiting["now"] += 1
+            waiting["peak"] = max(waiting["peak"], waiting["now"])
+            answer = await _post(reader, writer, address, port, auth, _ENVELOPE.format(
+                action=_SH + "Receive", mid=uuid.uuid4(), timeout=timeout, selectors=sel, body=body))
+            waiting["now"] -= 1
+            if b" 200 OK" in answer[:20]:
+                waiting["answered"] += 1
+        finally:
+            writer.close()
+
+    # made before the first connection, so that every session is soon in flight
+    messages = [_psrp_messages(script) for _ in hosts]
+    results = await asyncio.gather(*(one(a, p, m) for (a, p), m in zip(hosts, messages, strict=True)),
+                                   return_exceptions=True)
+    waiting["failed"] = sum(1 for r in results if isinstance(r, BaseException))
+
+
 def waiting(args: argparse.Namespace, work: Path) -> str:
+    import asyncio
+    import threading
+
+    from scanner.probes.collector import build_collector_script
+    from scanner.simulator.server import raise_open_file_limit
+
     n = args.waiting
-    site_file = site(n, work, answer_s=args.answer_s)
+    doc = generate_site_document(n, seed=17, faulty_percent=0, password=PASSWORD)
+    doc["answer_time"] = {"distribution": "fixed", "median_s": args.answer_s}
+    doc["defaults"].update({"auth": ["basic"], "allow_unencrypted": True})
+    doc["credentials"]["local"] = True  # Basic takes a local account only, as on Windows
+    site_file = write_site_file(doc, work / "waiting-site.yaml")
     out = work / "waiting"
     out.mkdir(parents=True, exist_ok=True)
     tree = export_tree(args.before, work / "before") if args.before else ROOT
+    raise_open_file_limit(n + 1024)
+    script = build_collector_script()
     with SimulatorProcess(site_file, out / "sim", env=sim_env(tree), cwd=tree, startup_timeout_s=900) as sim:
-        inv = inventory(sim, out / "inventory.csv")
         proc = psutil.Process(sim.pid)
         time.sleep(1.0)
         idle_rss = proc.memory_info().rss
-        env = {**os.environ, "EXREADY_PASSWORD": sim.credentials.password, "PYTHONPATH": str(ROOT)}
-        client = subprocess.Popen(
-            client_cmd("exready", inv, sim.credentials.username, out, n, args.answer_s + 120),
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        samples: list[tuple[float, int, int, float, int]] = []  # t, rss, threads, cpu, connections
+        counts = {"now": 0, "peak": 0, "answered": 0, "failed": 0}
+        hosts = [(h.address, int(h.http_port or 0)) for h in sim.hosts]
+        user, password = sim.credentials.username, sim.credentials.password
         t0 = time.perf_counter()
-        while client.poll() is None:
+        client = threading.Thread(
+            target=lambda: asyncio.run(_hold(hosts, user, password, script, args.answer_s, counts)), daemon=True
+        )
+        client.start()
+        samples: list[tuple[float, int, int, float, int]] = []  # t, rss, threads, cpu, sessions waiting
+        while client.is_alive():
             cpu, _ = _cpu(proc)
-            try:
-                conns = len(proc.net_connections(kind="tcp"))
-            except (psutil.Error, OSError):
-                conns = -1
-            samples.append((time.perf_counter() - t0, proc.memory_info().rss, proc.num_threads(), cpu, conns))
-            time.sleep(0.5)
+            samples.append((time.perf_counter() - t0, proc.memory_info().rss, proc.num_threads(), cpu, counts["now"]))
+            time.sleep(0.25)
         wall = time.perf_counter() - t0
-        ok = _ok("exready", "", out)
-    # the plateau: the samples where the most connections were open
-    peak_conns = max(s[4] for s in samples)
-    plateau = [s for s in samples if s[4] >= 0.95 * peak_conns]
+    peak = max(s[4] for s in samples)
+    plateau = [s for s in samples if s[4] >= 0.98 * peak]  # (nearly) every session waiting
     rss = max(s[1] for s in plateau)
-    per = (rss - idle_rss) / max(1, peak_conns)
-    cpu_wait = 0.0
-    if len(plateau) >= 2:
-        cpu_wait = (plateau[-1][3] - plateau[0][3]) / max(1e-9, plateau[-1][0] - plateau[0][0])
+    per = (rss - idle_rss) / max(1, peak)
+    cpu_wait = float("nan")
+    if len(plateau) >= 2 and plateau[-1][0] > plateau[0][0]:
+        cpu_wait = (plateau[-1][3] - plateau[0][3]) / (plateau[-1][0] - plateau[0][0])
     threads = max(s[2] for s in samples)
     label = f"commit {args.before}" if args.before else "this tree"
+    span = plateau[-1][0] - plateau[0][0] if plateau else 0.0
     return "\n".join([
-        f"{n} hosts answering after {args.answer_s:.0f} s (fixed answer_time), `exready scan --concurrency {n}`, "
-        f"simulator of {label}; load average {_load()}.",
+        f"{n} hosts answering after {args.answer_s:.0f} s (fixed answer_time), one raw asyncio WS-Man client per "
+        "host in the benchmark's process (Basic over HTTP: Create, Command with the collector, then a Receive "
+        f"that waits); simulator of {label}; load average {_load()}.",
         "",
-        "| sessions open at once (TCP) | simulator RSS idle / while waiting | RSS per waiting session | "
-        "simulator threads | simulator CPU while they wait | ok | wall s |",
+        "| sessions waiting at once | simulator RSS idle / all waiting | RSS per waiting session | "
+        "simulator threads | simulator CPU while they wait | answered / failed | wall s |",
         "|---|---|---|---|---|---|---|",
-        f"| {peak_conns} | {idle_rss / 2**20:.0f} / {rss / 2**20:.0f} MiB | {per / 1024:.1f} KiB | {threads} | "
-        f"{100 * cpu_wait:.1f} % of a core | {ok} | {wall:.1f} |",
+        f"| {peak} | {idle_rss / 2**20:.0f} / {rss / 2**20:.0f} MiB | {per / 1024:.1f} KiB | {threads} | "
+        f"{100 * cpu_wait:.1f} % of a core over {span:.0f} s | {counts['answered']} / {counts['failed']} | "
+        f"{wall:.1f} |",
     ])
 
 
