@@ -268,10 +268,16 @@ async def _hold(hosts: list[tuple[str, int]], user: str, password: str, script: 
                     "</rsp:Receive>")
             waiting["now"] += 1
             waiting["peak"] = max(waiting["peak"], waiting["now"])
-            answer = await _post(reader, writer, address, port, auth, _ENVELOPE.format(
-                action=_SH + "Receive", mid=uuid.uuid4(), timeout=timeout, selectors=sel, body=body))
-            waiting["now"] -= 1
-            if b" 200 OK" in answer[:20]:
+            try:
+                # the first answer may be the pipeline's Running state alone: Receive until Done
+                for _ in range(8):
+                    answer = await _post(reader, writer, address, port, auth, _ENVELOPE.format(
+                        action=_SH + "Receive", mid=uuid.uuid4(), timeout=timeout, selectors=sel, body=body))
+                    if b" 200 OK" not in answer[:20] or b"CommandState/Done" in answer:
+                        break
+            finally:
+                waiting["now"] -= 1
+            if b" 200 OK" in answer[:20] and b"CommandState/Done" in answer:
                 waiting["answered"] += 1
         finally:
             writer.close()
