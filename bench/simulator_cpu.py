@@ -282,8 +282,9 @@ async def _hold(hosts: list[tuple[str, int]], user: str, password: str, script: 
         finally:
             writer.close()
 
-    # made before the first connection, so that every session is soon in flight
-    messages = [_psrp_messages(script) for _ in hosts]
+    # one set of ids for every host (each host keeps its own shells): made once, so that every session
+    # is soon in flight
+    messages = [_psrp_messages(script)] * len(hosts)
     results = await asyncio.gather(*(one(a, p, m) for (a, p), m in zip(hosts, messages, strict=True)),
                                    return_exceptions=True)
     waiting["failed"] = sum(1 for r in results if isinstance(r, BaseException))
