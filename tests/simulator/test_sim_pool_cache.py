@@ -139,3 +139,35 @@ def test_failed_state_with_an_error_record_is_not_cached() -> None:
         sent.append(b"".join(data for _, data in shell.queues[None]))
     assert b"broken number 0" in sent[0] and b"broken number 1" not in sent[0]
     assert b"broken number 1" in sent[1] and b"broken number 0" not in sent[1]
+
+
+def test_hosts_served_through_the_caches_answer_as_their_own_models(tmp_path: Path) -> None:
+    """End to end, in one simulator: hosts of PowerShell 2.0, 3.0, 4.0 and 5.1 and a host with a
+    partial_facts fault, each scanned twice in turn by pypsrp; every answer is what that host's own
+    model answers (nothing of one reaches another through the process-wide caches)."""
+    from pypsrp.powershell import PowerShell, RunspacePool
+    from tests_sim_support import wsman_for
+
+    from scanner.probes.collector import build_collector_script, dialect_for
+    from scanner.simulator import SimulatorThread
+    from scanner.simulator.scripts import PipelineRequest, answer
+
+    site = load_site(ROOT / "scanner" / "samples" / "sites" / "demo.yaml")
+    names = ["PAR-SRV06", "PAR-SRV17", "PAR-SRV01", "PAR-SRV10", "PAR-SRV25"]
+    serverpool.clear_caches()
+    with SimulatorThread(site, tmp_path / "sim") as sim:
+        for _ in range(2):
+            for name in names:
+                host = sim.host(name)
+                script = build_collector_script(dialect_for(remoting(host).ps_version))
+                expected = answer(host, PipelineRequest(script))
+                with wsman_for(sim, host, username=sim.credentials.username,
+                               password=sim.credentials.password) as wsman, RunspacePool(wsman) as pool:
+                    assert pool.application_private_data is not None
+                    table = pool.application_private_data.data["PSVersionTable"]
+                    ps = PowerShell(pool)
+                    ps.add_script(script)
+                    out = ps.invoke()
+                assert str(table["PSRemotingProtocolVersion"]) == remoting(host).protocol, name
+                assert not ps.had_errors, name
+                assert out == list(expected.output), name
