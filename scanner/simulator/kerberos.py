@@ -9,6 +9,7 @@ another host's principal is refused, as on Windows.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -60,23 +61,10 @@ def negotiate_acceptor(kerberos: Any, ntlm: NtlmNames | None, channel_bindings: 
     from spnego._context import GSSMech
     from spnego._gss import GSSAPIProxy
     from spnego._negotiate import NegotiateProxy
-    from spnego._spnego import NegTokenInit, unpack_token
 
     from scanner.simulator.ntlm import HostNtlmAcceptor
 
-    offered: list[Any]
-    if first_token.startswith(b"NTLMSSP\x00"):
-        offered = [GSSMech.ntlm]
-    else:
-        token = unpack_token(first_token)
-        if isinstance(token, NegTokenInit):
-            offered = []
-            for oid in token.mech_types:
-                mech = next((m for m in (GSSMech.kerberos, GSSMech.ntlm) if NegotiateProxy._is_same_mech(m, oid)), None)
-                if mech is not None and mech not in offered:
-                    offered.append(mech)
-        else:
-            offered = [GSSMech.kerberos]  # a raw Kerberos AP-REQ (the client asked for Kerberos alone)
+    offered = _offered(first_token)
     contexts: dict[Any, Any] = {}
     for mech in offered:
         if mech is GSSMech.kerberos and kerberos is not None:
@@ -90,3 +78,25 @@ def negotiate_acceptor(kerberos: Any, ntlm: NtlmNames | None, channel_bindings: 
         ctx._is_wrapped = True  # as NegotiateProxy marks the contexts it builds itself
     return NegotiateProxy(usage="accept", protocol="negotiate", channel_bindings=channel_bindings,
                           _negotiate_contexts=contexts)
+
+
+@functools.lru_cache(maxsize=32)
+def _offered(first_token: bytes) -> tuple[Any, ...]:
+    """The mechanisms a client's first token offers, in its order. A client sends the same first
+    NegTokenInit on every connection (an NTLM NEGOTIATE inside), so it is decoded once; a Kerberos
+    first token differs each time and only passes through the small cache."""
+    from spnego._context import GSSMech
+    from spnego._negotiate import NegotiateProxy
+    from spnego._spnego import NegTokenInit, unpack_token
+
+    if first_token.startswith(b"NTLMSSP\x00"):
+        return (GSSMech.ntlm,)
+    token = unpack_token(first_token)
+    if not isinstance(token, NegTokenInit):
+        return (GSSMech.kerberos,)  # a raw Kerberos AP-REQ (the client asked for Kerberos alone)
+    offered: list[Any] = []
+    for oid in token.mech_types:
+        mech = next((m for m in (GSSMech.kerberos, GSSMech.ntlm) if NegotiateProxy._is_same_mech(m, oid)), None)
+        if mech is not None and mech not in offered:
+            offered.append(mech)
+    return tuple(offered)
