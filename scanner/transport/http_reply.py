@@ -22,7 +22,7 @@ import asyncio
 import re
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO, Protocol, TypeVar
 
 MAX_LINE = 65_536
 MAX_HEADERS = 100
@@ -121,13 +121,19 @@ async def read_reply_async(reader: StreamBuffer, max_body: int = MAX_BODY) -> Re
         return reply
 
 
+class ByteStream(Protocol):
+    """What ``StreamBuffer`` reads from: ``asyncio.StreamReader.read`` (at most ``n`` bytes, b"" at the end)."""
+
+    async def read(self, n: int = -1) -> bytes: ...
+
+
 class StreamBuffer:
     """What the parser reads from an asyncio stream, with the blocking file's semantics: ``readline(limit)``
     and ``read(n)`` as ``io.BufferedReader`` has them. It holds at most a line's limit plus one 64 KiB
     piece. ``timeout``: seconds each read from the stream may wait (as a blocking socket's timeout bounds
     each ``recv``, not the whole reply); TimeoutError past it."""
 
-    def __init__(self, stream: asyncio.StreamReader) -> None:
+    def __init__(self, stream: ByteStream) -> None:
         self._stream = stream
         self._buf = bytearray()
         self._eof = False
