@@ -17,11 +17,13 @@ client does: the NTLM NEGOTIATE message goes on an empty POST, the host answers 
 and the AUTHENTICATE message rides in the Authorization header of the first WS-Man request, whose body
 is already sealed with the context the AUTHENTICATE message completes. pypsrp (and the blocking transport)
 send the AUTHENTICATE message on a second empty POST: one round trip more per host. Sources: [MS-NTHT]
-4.1 (the client reissues the request itself with the AUTHENTICATE message in its Authorization header;
-the server answers that request, not an empty one), RFC 4559 section 5 (the final SPNEGO token comes back
-in the WWW-Authenticate header of the reply to that request), [MS-WSMV] 2.2.9.1 (the sealed body is
-the SPNEGO session's encryption, whatever request carries it). A 401 to that request is a refused
-credential, as a 401 to the empty POST is.
+4.1, Windows' NTLM-over-HTTP exchange (the client reissues the request itself with the AUTHENTICATE
+message in its Authorization header, and the server answers that request;
+https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-ntht/4da12358-7cee-4104-b0da-0822d5768798),
+RFC 4559 section 4.2 (a 2xx reply may carry the final SPNEGO token in its WWW-Authenticate header: with
+SPNEGO the client must read it, the mechListMIC, before it can open a sealed reply), [MS-WSMV] 2.2.9.1
+(the sealed body is the SPNEGO session's encryption, whatever request carries it). A 401 to that
+request is a refused credential, as a 401 to the empty POST is.
 
 Failures leave as the blocking transport's do, so ``scanner.transport.failures.classify`` maps each the
 same way: OSError and ssl errors from the socket, ``ConnectTimedOut``, the ``HttpFailure`` family,
