@@ -8,7 +8,7 @@ without the PSRP conversation above it. The envelopes are built before the clock
 runs in its own process, so the client's CPU (user + system time of this process, getrusage) is the
 channel's and the crypto's alone. Modes are interleaved round by round; the table gives medians.
 
-    python bench/lean_channel.py [--hosts 200] [--rounds 3] [--no-write]
+    python bench/lean_channel.py [--hosts 200 1000] [--rounds 3] [--no-write]
 """
 
 from __future__ import annotations
@@ -136,68 +136,76 @@ def run_lean(hosts: tuple[SimHost, ...], user: str, env: Envelopes, first_reques
     return _cpu() - cpu, time.perf_counter() - wall, errors
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--hosts", type=int, default=200)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--no-write", action="store_true")
-    a = ap.parse_args()
-    env = Envelopes(create_envelope(), delete_envelope(_PLACEHOLDER))
-    n = a.hosts
-    modes: list[tuple[str, int, int, Callable[[tuple[SimHost, ...], str], tuple[float, float, int]]]] = [
-        ("blocking transport, threads (empty-POST handshake)", 32, 4,
-         lambda hs, u: run_threads(hs, u, env, 32)),
-        ("blocking transport, threads (empty-POST handshake)", 256, 4,
-         lambda hs, u: run_threads(hs, u, env, 256)),
-        ("lean channel, one loop, empty-POST handshake", 32, 4,
-         lambda hs, u: run_lean(hs, u, env, False, 32)),
-        ("lean channel, one loop, empty-POST handshake", n, 4,
-         lambda hs, u: run_lean(hs, u, env, False, n)),
-        ("lean channel, one loop, AUTHENTICATE with the first request", 32, 3,
-         lambda hs, u: run_lean(hs, u, env, True, 32)),
-        ("lean channel, one loop, AUTHENTICATE with the first request", n, 3,
-         lambda hs, u: run_lean(hs, u, env, True, n)),
-    ]
-    samples: dict[int, list[tuple[float, float, int]]] = {i: [] for i in range(len(modes))}
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    with tempfile.TemporaryDirectory(prefix="exready-bench-") as tmp:
-        doc = generate_site_document(n, seed=7, faulty_percent=0, schemes=("http",),
-                                     base_network="127.93.0.0/16", password=PASSWORD)
-        site_file = write_site_file(doc, Path(tmp) / "lean-site.yaml")
-        with SimulatorProcess(site_file, Path(tmp) / "sim") as sim:
-            user = sim.credentials.username
-            hosts = sim.hosts
-            run_lean(hosts[:8], user, env, True, 8)  # warm both paths (imports, first contexts)
-            run_threads(hosts[:8], user, env, 8)
-            for r in range(a.rounds):
-                for i, (name, conc, _, fn) in enumerate(modes):
-                    cpu, wall, errors = fn(hosts, user)
-                    samples[i].append((cpu, wall, errors))
-                    print(f"round {r + 1} {name:62s} c={conc:<5d} {1000 * cpu / n:6.2f} ms/host  wall {wall:6.2f} s"
-                          f"  errors {errors}", flush=True)
-    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+Mode = tuple[str, int, int, Callable[[tuple[SimHost, ...], str], tuple[float, float, int]]]
+
+
+def modes_for(n: int, env: Envelopes) -> list[Mode]:
+    """(name, sessions at once, POSTs per host, run) for a sweep of ``n`` hosts."""
+    threads = sorted({32, 256, n} if n > 256 else {32, 256})
+    out: list[Mode] = [("blocking transport, threads (empty-POST handshake)", t, 4,
+                        lambda hs, u, t=t: run_threads(hs, u, env, t)) for t in threads]
+    for first, posts, label in ((False, 4, "empty-POST handshake"), (True, 3, "AUTHENTICATE with the first request")):
+        for c in (32, n):
+            out.append((f"lean channel, one loop, {label}", c, posts,
+                        lambda hs, u, c=c, first=first: run_lean(hs, u, env, first, c)))
+    return out
+
+
+def table(n: int, rounds: int, modes: list[Mode], samples: dict[int, list[tuple[float, float, int]]]) -> list[str]:
     results = [Result(name, conc, n, statistics.median(s[0] for s in samples[i]), min(s[0] for s in samples[i]),
                       statistics.median(s[1] for s in samples[i]), posts, sum(s[2] for s in samples[i]))
                for i, (name, conc, posts, _) in enumerate(modes)]
-    rows = ["| channel | sessions at once | POSTs per host | client CPU per host (median) | (best round) | wall "
+    rows = [f"{n} hosts, {rounds} rounds:", "",
+            "| channel | sessions at once | POSTs per host | client CPU per host (median) | (best round) | wall "
             "(median) | errors |",
             "|---|---:|---:|---:|---:|---:|---:|"]
     rows += [f"| {r.mode} | {r.concurrency} | {r.posts} | {r.ms_per_host:.2f} ms | {r.best_ms_per_host:.2f} ms "
              f"| {r.wall_s:.2f} s | {r.errors} |" for r in results]
+    return [*rows, ""]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--hosts", type=int, nargs="+", default=[200])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--no-write", action="store_true")
+    a = ap.parse_args()
+    env = Envelopes(create_envelope(), delete_envelope(_PLACEHOLDER))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    tables: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="exready-bench-") as tmp:
+        doc = generate_site_document(max(a.hosts), seed=7, faulty_percent=0, schemes=("http",),
+                                     base_network="127.93.0.0/16", password=PASSWORD)
+        site_file = write_site_file(doc, Path(tmp) / "lean-site.yaml")
+        with SimulatorProcess(site_file, Path(tmp) / "sim") as sim:
+            user = sim.credentials.username
+            run_lean(sim.hosts[:8], user, env, True, 8)  # warm both paths (imports, first contexts)
+            run_threads(sim.hosts[:8], user, env, 8)
+            for n in a.hosts:
+                hosts = sim.hosts[:n]
+                modes = modes_for(n, env)
+                samples: dict[int, list[tuple[float, float, int]]] = {i: [] for i in range(len(modes))}
+                for r in range(a.rounds):
+                    for i, (name, conc, _, fn) in enumerate(modes):
+                        cpu, wall, errors = fn(hosts, user)
+                        samples[i].append((cpu, wall, errors))
+                        print(f"{n} hosts, round {r + 1} {name:62s} c={conc:<5d} {1000 * cpu / n:6.2f} ms/host  "
+                              f"wall {wall:6.2f} s  errors {errors}", flush=True)
+                tables += table(n, a.rounds, modes, samples)
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     body = "\n".join([
         "## The HTTP channel: blocking threads against one event loop (bench/lean_channel.py)",
         "",
-        f"{n} simulated hosts (one simulator process, HTTP listeners on loopback), {a.rounds} interleaved rounds: "
-        "the median and the best round (load only adds CPU, so the best round is the least distorted). "
-        "One session = connect, NTLM with message encryption over HTTP, two WS-Man envelopes as "
+        "Simulated hosts served by one simulator process (HTTP listeners on loopback); the modes interleaved "
+        "round by round; the median round and the best (load only adds CPU, so the best round is the least "
+        "distorted). One session = connect, NTLM with message encryption over HTTP, two WS-Man envelopes as "
         "pypsrp builds them (Create of a runspace pool, Delete of its shell), close: the channel and its crypto "
-        "without the PSRP conversation. Client CPU = user + system time of the benchmark process (getrusage), "
-        "the simulator's own CPU excluded. Taken on a 2-core machine shared with other work "
-        f"(load average {load:.1f} before, {load_after:.1f} after): CPU per host is the figure to read, wall "
-        "time is distorted by the load.",
+        "without the PSRP conversation; the simulator answers at once. Client CPU = user + system time of the "
+        "benchmark process (getrusage), the simulator's own CPU excluded. Taken on a 2-core machine shared with "
+        f"other work (load average {load:.1f} before, {load_after:.1f} after): CPU per host is the figure to read, "
+        "wall time is distorted by the load.",
         "",
-        *rows,
-        "",
+        *tables,
         "The lean channel sends NTLM's AUTHENTICATE message in the Authorization header of the first WS-Man "
         "request, its body already sealed, as Windows' own client does: one POST per host fewer than pypsrp's "
         "handshake on two empty POSTs.",
