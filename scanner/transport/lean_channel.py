@@ -47,7 +47,6 @@ from pypsrp.exceptions import AuthenticationError, WinRMTransportError
 from scanner import __version__
 from scanner.transport.encrypted_body import open_encrypted
 from scanner.transport.http import (
-    _TOKEN,
     MAX_REPLY,
     MAX_SESSION,
     ConnectTimedOut,
@@ -56,6 +55,7 @@ from scanner.transport.http import (
     _provider_for,
     certificate_hash,
     spnego_credentials,
+    token_of,
 )
 from scanner.transport.http_reply import (
     ConnectionClosed,
@@ -183,7 +183,7 @@ class LeanChannel:
         if carried is not None:
             if reply.status == 401:
                 raise AuthenticationError(f"Failed to authenticate the user {self.username} with {self.auth}")
-            token = _token_of(reply)
+            token = token_of(reply)
             if token is not None and not self._context.complete:
                 self._context.step(token)  # SPNEGO's last word (mechListMIC), as a 200's WWW-Authenticate
             self._authenticated = True
@@ -341,7 +341,7 @@ class LeanChannel:
                 return auth  # the AUTHENTICATE message: NTLM has no further leg, it rides with the request
             reply = await self._post([("Authorization", auth)], b"", self.read_timeout)
             offered = reply.headers.get("www-authenticate", "")
-            in_token = _token_of(reply)
+            in_token = token_of(reply)
             if reply.status == 401 and in_token is None and not context.complete:
                 # no token back: the host refused this scheme or these credentials outright
                 if first and "negotiate" in offered.lower():
@@ -357,12 +357,3 @@ class LeanChannel:
             if out_token is None or (context.complete and not out_token):
                 return reply, header, provider, False
 
-
-def _token_of(reply: Reply) -> bytes | None:
-    match = _TOKEN.search(reply.headers.get("www-authenticate", ""))
-    if match is None or not match.group(2).strip():
-        return None
-    try:
-        return base64.b64decode(match.group(2))
-    except ValueError:
-        raise MalformedReply("an authentication token that is not base64") from None

@@ -380,3 +380,18 @@ def test_a_thousand_channels_in_flight_in_one_loop_without_a_thread() -> None:
     assert arrived == count
     assert replies == [b"<envelope n='%d'/>" % i for i in range(count)]
     assert threads_at_peak == threads_before  # no thread per channel, nor a pool of them
+
+
+def test_a_challenge_that_is_not_base64_is_a_broken_reply_on_both_channels(scripted: Serve) -> None:
+    challenge = b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Negotiate abc\r\nContent-Length: 0\r\n\r\n"
+    lean_addr, old_addr = scripted(replying(challenge)), scripted(replying(challenge))
+    with pytest.raises(http.MalformedReply) as lean:
+        _run(lambda: _plain(lean_addr, auth="negotiate").send(b"<x/>"))
+    blocking = http.WinRMHttpTransport(old_addr[0], old_addr[1], https=False, path="wsman", auth="negotiate",
+                                       username="u", password="p", tls=None, connection_timeout=5,  # noqa: S106
+                                       read_timeout=30, watch=SocketWatch())
+    with pytest.raises(http.MalformedReply) as old:
+        blocking.send(b"<x/>")
+    blocking.close()
+    assert str(lean.value) == str(old.value) == "an authentication token that is not base64"
+    assert isinstance(classify(lean.value, "open"), RemoteFault)
