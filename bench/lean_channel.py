@@ -15,16 +15,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import json
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -136,6 +142,95 @@ def run_lean(hosts: tuple[SimHost, ...], user: str, env: Envelopes, first_reques
     return _cpu() - cpu, time.perf_counter() - wall, errors
 
 
+def _connected(proc: psutil.Process) -> int:
+    return len([c for c in proc.net_connections(kind="tcp") if c.status == psutil.CONN_ESTABLISHED])
+
+
+def _established(n: int, proc: psutil.Process, limit_s: float = 120) -> None:
+    """Wait until this process holds ``n`` established TCP connections (every session is waiting)."""
+    stop = time.monotonic() + limit_s
+    while _connected(proc) < n:
+        if time.monotonic() > stop:
+            raise SystemExit(f"only some of the {n} sessions connected")
+        time.sleep(0.2)
+    time.sleep(0.5)
+
+
+async def _established_async(n: int, proc: psutil.Process, limit_s: float = 120) -> None:
+    stop = time.monotonic() + limit_s
+    while _connected(proc) < n:
+        if time.monotonic() > stop:
+            raise SystemExit(f"only some of the {n} sessions connected")
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(0.5)
+
+
+def waiting(kind: str, site_file: Path, workdir: Path, n: int) -> dict[str, float]:
+    """RSS and threads of ``n`` sessions waiting at once on hosts that never answer (child process)."""
+    env = Envelopes(create_envelope(), delete_envelope(_PLACEHOLDER))
+    proc = psutil.Process()
+    with SimulatorProcess(site_file, workdir) as sim:
+        user = sim.credentials.username
+        hosts = sim.hosts[:n]
+        gc.collect()
+        rss0, threads0 = proc.memory_info().rss, proc.num_threads()
+        if kind == "lean":
+            async def hold() -> tuple[int, int]:
+                channels = [LeanChannel(h.address or "", h.http_port or 0, https=False, path="wsman",
+                                        auth="negotiate", username=user, password=PASSWORD, tls=None,
+                                        connection_timeout=30, read_timeout=600) for h in hosts]
+                tasks = [asyncio.create_task(c.send(env.create)) for c in channels]
+                await _established_async(n, proc)
+                at_peak = proc.memory_info().rss, proc.num_threads()
+                for c in channels:
+                    c.abort()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                return at_peak
+            rss1, threads1 = asyncio.run(hold())
+        else:
+            watches = [SocketWatch() for _ in hosts]
+
+            def one(host: SimHost, watch: SocketWatch) -> None:
+                transport = WinRMHttpTransport(host.address or "", host.http_port or 0, https=False, path="wsman",
+                                               auth="negotiate", username=user, password=PASSWORD, tls=None,
+                                               connection_timeout=30, read_timeout=600, watch=watch)
+                try:
+                    transport.send(env.create)
+                except Exception:  # noqa: BLE001, S110 - the abort below ends every session
+                    pass
+
+            workers = [threading.Thread(target=one, args=(h, w), daemon=True)
+                       for h, w in zip(hosts, watches, strict=True)]
+            for w in workers:
+                w.start()
+            _established(n, proc)
+            rss1, threads1 = proc.memory_info().rss, proc.num_threads()
+            for watch in watches:
+                watch.abort()
+            for w in workers:
+                w.join(30)
+    return {"kb_per_session": (rss1 - rss0) / n / 1024, "threads_added": threads1 - threads0}
+
+
+def waiting_table(n: int) -> list[str]:
+    """Each kind measured in its own child process, so that neither reuses the other's freed memory."""
+    rows = [f"{n} sessions waiting at once on hosts that accept the connection and never answer (the simulator's "
+            "hang fault), in a fresh process each: the client's RSS and threads added.", "",
+            "| channel | RSS per waiting session | threads added |", "|---|---:|---:|"]
+    with tempfile.TemporaryDirectory(prefix="exready-bench-") as tmp:
+        doc = generate_site_document(n, seed=8, faulty_percent=0, schemes=("http",),
+                                     base_network="127.95.0.0/16", password=PASSWORD)
+        doc["defaults"]["fault"] = "hang"  # every host accepts, then never answers
+        site_file = write_site_file(doc, Path(tmp) / "hang-site.yaml")
+        for kind, label in (("threads", "blocking transport, a thread per session"),
+                            ("lean", "lean channel, one loop")):
+            out = subprocess.run([sys.executable, __file__, "--waiting", kind, str(site_file), str(Path(tmp) / kind),
+                                  str(n)], capture_output=True, text=True, check=True)
+            got = json.loads(out.stdout.strip().splitlines()[-1])
+            rows.append(f"| {label} | {got['kb_per_session']:.1f} KB | {got['threads_added']:.0f} |")
+    return [*rows, ""]
+
+
 Mode = tuple[str, int, int, Callable[[tuple[SimHost, ...], str], tuple[float, float, int]]]
 
 
@@ -169,7 +264,13 @@ def main() -> int:
     ap.add_argument("--hosts", type=int, nargs="+", default=[200])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--waiting-sessions", type=int, default=1000)
+    ap.add_argument("--waiting", nargs=4, help=argparse.SUPPRESS)  # kind site workdir n: the child's part
     a = ap.parse_args()
+    if a.waiting:
+        kind, site, workdir, count = a.waiting
+        print(json.dumps(waiting(kind, Path(site), Path(workdir), int(count))))
+        return 0
     env = Envelopes(create_envelope(), delete_envelope(_PLACEHOLDER))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     tables: list[str] = []
@@ -192,6 +293,7 @@ def main() -> int:
                         print(f"{n} hosts, round {r + 1} {name:62s} c={conc:<5d} {1000 * cpu / n:6.2f} ms/host  "
                               f"wall {wall:6.2f} s  errors {errors}", flush=True)
                 tables += table(n, a.rounds, modes, samples)
+    tables += waiting_table(a.waiting_sessions)
     load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     body = "\n".join([
         "## The HTTP channel: blocking threads against one event loop (bench/lean_channel.py)",
