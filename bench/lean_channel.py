@@ -18,6 +18,7 @@ import asyncio
 import gc
 import json
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -46,12 +48,20 @@ from scanner.transport.sockets import SocketWatch  # noqa: E402
 
 PASSWORD = "Bench-Lean-Pass-1!"  # noqa: S105 - the simulated lab's account
 _PLACEHOLDER = "5E55105E-0000-4000-8000-000000000000"
+_SHELL_ATTR = re.compile(rb'ShellId="([0-9A-Fa-f-]{36})"')
 
 
 @dataclass(frozen=True)
 class Envelopes:
-    create: bytes
+    create_template: bytes
     delete_template: bytes
+
+    def create(self) -> bytes:
+        """The Create with a shell id of its own: a session that failed under load leaves its shell behind,
+        and the next Create of the same id on that host would be refused (AlreadyExists)."""
+        shell = _SHELL_ATTR.search(self.create_template)
+        assert shell is not None  # noqa: S101 - pypsrp's Create names the shell
+        return self.create_template.replace(shell.group(1), str(uuid.uuid4()).upper().encode())
 
     def delete(self, shell_id: str) -> bytes:
         return self.delete_template.replace(_PLACEHOLDER.encode(), shell_id.encode())
@@ -88,7 +98,7 @@ def _blocking_session(host: SimHost, user: str, env: Envelopes) -> int:
                                    username=user, password=PASSWORD, tls=None, connection_timeout=10,
                                    read_timeout=30, watch=SocketWatch())
     try:
-        shell = shell_id_of(transport.send(env.create))
+        shell = shell_id_of(transport.send(env.create()))
         transport.send(env.delete(shell))
     finally:
         transport.close()
@@ -120,7 +130,7 @@ async def _lean_session(host: SimHost, user: str, env: Envelopes, first_request:
                               username=user, password=PASSWORD, tls=None, connection_timeout=10, read_timeout=30,
                               auth_with_first_request=first_request)
         try:
-            shell = shell_id_of(await channel.send(env.create))
+            shell = shell_id_of(await channel.send(env.create()))
             await channel.send(env.delete(shell))
         except Exception as exc:  # noqa: BLE001 - a failed session is counted, and shown once
             print(f"  session failed: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -179,7 +189,7 @@ def waiting(kind: str, site_file: Path, workdir: Path, n: int) -> dict[str, floa
                 channels = [LeanChannel(h.address or "", h.http_port or 0, https=False, path="wsman",
                                         auth="negotiate", username=user, password=PASSWORD, tls=None,
                                         connection_timeout=30, read_timeout=600) for h in hosts]
-                tasks = [asyncio.create_task(c.send(env.create)) for c in channels]
+                tasks = [asyncio.create_task(c.send(env.create())) for c in channels]
                 await _established_async(n, proc)
                 at_peak = proc.memory_info().rss, proc.num_threads()
                 for c in channels:
@@ -195,7 +205,7 @@ def waiting(kind: str, site_file: Path, workdir: Path, n: int) -> dict[str, floa
                                                auth="negotiate", username=user, password=PASSWORD, tls=None,
                                                connection_timeout=30, read_timeout=600, watch=watch)
                 try:
-                    transport.send(env.create)
+                    transport.send(env.create())
                 except Exception:  # noqa: BLE001, S110 - the abort below ends every session
                     pass
 
