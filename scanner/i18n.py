@@ -76,6 +76,11 @@ _WORDS: dict[str, tuple[str, str]] = {
         "{reason}); {skipped} host(s) not attempted, so that the account is not locked out",
         "le disjoncteur d'authentification a arrêté l'analyse : {failed} serveur(s) ont refusé le compte "
         "(premier : {host} : {reason}) ; {skipped} serveur(s) non tenté(s), pour ne pas verrouiller le compte"),
+    "pypsrp_for_some_hosts": (
+        "exready: {count} host(s) authenticate with Kerberos or CredSSP: their sessions run on pypsrp (a thread "
+        "each), the others on the lean asyncio path",
+        "exready : {count} serveur(s) s'authentifient par Kerberos ou CredSSP : leurs sessions passent par pypsrp "
+        "(un thread chacune), les autres par le chemin asyncio allégé"),
     "breaker_stopped_short": (
         "the authentication breaker stopped the run: {skipped} host(s) not attempted, so that the account is "
         "not locked out",

@@ -22,12 +22,14 @@ from scanner.collect.session import CollectorSession, collector_for
 from scanner.collect.shard import ShardPool
 from scanner.evaluate.engine import EvaluationParams
 from scanner.facts.parse import parse_collector_output
+from scanner.i18n import t
 from scanner.matrix.judge import assemble, judge, judge_loaded
 from scanner.model.evaluated import Evaluated
 from scanner.model.host import Host, Scheme
 from scanner.model.intern import Interner
 from scanner.model.outcome import HostOutcome
 from scanner.model.run import RunInfo, ScanResult
+from scanner.transport.lean_session import lean_applies
 from scanner.transport.settings import TransportSettings
 from scanner.transport.tls import sweep_tls_context
 
@@ -72,6 +74,10 @@ async def scan(request: ScanRequest, catalog: Catalog, observers: Sequence[ScanO
         observer.run_started(info, request.hosts)
 
     https = _any_https(request)
+    if request.transport.transport == "lean":
+        on_pypsrp = sum(1 for h in request.hosts if not lean_applies(h, request.transport))
+        if on_pypsrp:
+            log.info("%s", t("pypsrp_for_some_hosts", count=on_pypsrp))
     todo = slow_first([h for h in request.hosts if h.name not in request.prior], request.expected)
     workers = effective_workers(request.limits.workers, len(todo))
     evaluated: Mapping[str, Evaluated] = {}

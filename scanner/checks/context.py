@@ -26,6 +26,8 @@ INSTALLER_PREFIX = "installer."
 # Host facts some organisation-level judgements read from the other scanned hosts (see RuleContext.peers):
 # an Exchange 2010 server's own ExSetup.exe build, which AD never records.
 PEER_FACTS: tuple[str, ...] = ("exchange.v14_setup",)
+# How a recorded read of the host's own name is written in RuleContext.reads (no fact has this name).
+HOST_NAME_READ = "(host name)"
 
 
 def is_host_fact(name: str) -> bool:
@@ -55,6 +57,12 @@ class RuleContext:
     # The PEER_FACTS of every scanned host, by upper-case host name: an input of the sweep as a whole
     # (empty when judging one host alone); evidence for org-level rules, never this host's own facts.
     peers: Mapping[str, Mapping[str, Fact]] = field(default_factory=dict)
+    # When set, every read of something of this host (a host fact, found or not, and the host's own
+    # name) is appended here, in the order the rule made it: what the verdict can depend on beyond the
+    # sweep's inputs above. The evaluation memo keys a rule's verdict on exactly these reads, so a rule
+    # reads its host through ``peek`` and ``short_name`` (and the helpers built on them), never through
+    # ``host_facts`` or ``host`` directly (tests/checks/test_memo_reads.py holds every rule to that).
+    reads: list[tuple[str, Any]] | None = None
 
     # ---- where facts come from -------------------------------------------------------------
 
@@ -69,6 +77,8 @@ class RuleContext:
         f = self.peek("computer.name")
         if f is not None and f.present and isinstance(f.value, str) and f.value.strip():
             return f.value.strip().upper()
+        if self.reads is not None:
+            self.reads.append((HOST_NAME_READ, self.host.name))
         return self.host.name.upper()
 
     def peek(self, name: str) -> Fact | None:
@@ -77,7 +87,10 @@ class RuleContext:
             return self.org.get(name)
         if name.startswith(INSTALLER_PREFIX):
             return self.installer.get(name) if self.installer is not None else None
-        return self.host_facts.get(name) if self.host_facts is not None else None
+        found = self.host_facts.get(name) if self.host_facts is not None else None
+        if self.reads is not None:
+            self.reads.append((name, found))
+        return found
 
     def peer(self, host: str, name: str) -> Fact | None:
         """A PEER_FACTS fact of another scanned host (matched on its upper-case short name), or None when

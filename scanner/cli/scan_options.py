@@ -58,6 +58,11 @@ TlsName = Annotated[str | None, typer.Option(
 ConfigurationName = Annotated[str, typer.Option(
     "--configuration-name", metavar="NAME", rich_help_panel=WINRM,
     help="PowerShell session configuration (endpoint) to open, e.g. a constrained or JEA endpoint's name.")]
+Transport = Annotated[str, typer.Option(
+    "--transport", metavar="lean|pypsrp", rich_help_panel=WINRM,
+    help="How each session's WS-Man/PSRP conversation is held: lean (asyncio, no thread per host; NTLM, "
+         "Negotiate without a Kerberos credential, Basic) or pypsrp (a thread per host). Kerberos and "
+         "CredSSP always use pypsrp.")]
 Concurrency = Annotated[int, typer.Option(
     "--concurrency", "-c", min=0, max=MAX_CONCURRENCY, metavar="N", rich_help_panel=LIMITS,
     help="Hosts scanned at once (up to 5000). 0, the default: 128 per CPU core, at most 1024, within the "
@@ -134,7 +139,7 @@ def winrm_credentials(user: str | None, password_env: str, keytab: Path | None =
 def transport_settings(credentials: Credentials, *, scheme: Scheme, auth: AuthMethod, ca_file: Path | None,
                        insecure: bool, connect_timeout: float, read_timeout: float, operation_timeout: int,
                        deadline: float, configuration_name: str = "Microsoft.PowerShell",
-                       tls_name: str | None = None) -> TransportSettings:
+                       tls_name: str | None = None, transport: str = "lean") -> TransportSettings:
     if insecure and ca_file is not None:
         raise UsageError("--ca-file and --insecure-skip-tls-verify contradict each other")
     if ca_file is not None and not ca_file.is_file():
@@ -152,7 +157,7 @@ def transport_settings(credentials: Credentials, *, scheme: Scheme, auth: AuthMe
         credentials=credentials, scheme=scheme, auth=auth, ca_file=ca_file, verify_tls=not insecure,
         connection_timeout=connect_timeout, read_timeout=read_timeout,
         operation_timeout=operation_timeout, deadline=deadline, configuration_name=configuration_name,
-        tls_name=tls_name)
+        tls_name=tls_name, transport=transport.lower())
 
 
 def sweep_limits(concurrency: int, deadline: float, breaker: int, account: str, workers: int = 0) -> SweepLimits:

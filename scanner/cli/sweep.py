@@ -222,6 +222,10 @@ def sweep(
         help="Processes that run the WinRM sessions; 0: one per core, up to 4, from 200 hosts.")] = None,
     deadline: Annotated[float | None, typer.Option(
         "--deadline", min=1, metavar="SECONDS", help="Seconds one host may take, connect to close.")] = None,
+    transport: Annotated[str | None, typer.Option(
+        "--transport", metavar="lean|pypsrp",
+        help="How sessions hold their WS-Man/PSRP conversation (overrides [winrm] transport): lean (asyncio) "
+             "or pypsrp (a thread per host); Kerberos and CredSSP always use pypsrp.")] = None,
     db: Annotated[str | None, typer.Option(
         "--db", metavar="FILE|URL", envvar="EXREADY_DB", rich_help_panel=SWEEP,
         help="History database: a SQLite file or a postgresql:// URL without a password (default: "
@@ -293,6 +297,8 @@ def sweep(
             config.limits, concurrency=config.limits.concurrency if concurrency is None else concurrency,
             deadline=deadline or config.limits.deadline,
             workers=config.limits.workers if workers is None else workers))
+    if transport is not None:
+        config = replace(config, winrm=replace(config.winrm, transport=transport.lower()))
     chosen_lang = lang or (Lang(config.outputs.lang) if config.outputs.lang else None)
     lang_value = lang_or_default(chosen_lang)
     dialect = csv_dialect or CsvDialect(config.outputs.csv_dialect)
@@ -363,7 +369,7 @@ def _run(config: SweepConfig, where: str, catalog: Catalog, store: HistoryStore 
         credentials, scheme=Scheme(w.scheme), auth=AuthMethod(w.auth), ca_file=w.ca_file,
         insecure=w.insecure_skip_tls_verify, connect_timeout=w.connect_timeout, read_timeout=w.read_timeout,
         operation_timeout=w.operation_timeout, deadline=config.limits.deadline,
-        configuration_name=w.configuration_name, tls_name=w.tls_name)
+        configuration_name=w.configuration_name, tls_name=w.tls_name, transport=w.transport)
     request = ScanRequest(
         hosts=target.hosts,
         transport=transport,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import time
 from collections.abc import Callable, Sequence
@@ -15,8 +16,9 @@ from scanner.model.intern import Interner
 from scanner.model.outcome import HostOutcome, OutcomeKind
 from scanner.probes.collector import build_collector_script, dialect_for
 from scanner.transport.failures import outcome_kind
+from scanner.transport.lean_session import ChannelFactory, LeanHostSession, default_channel, lean_applies
 from scanner.transport.settings import TransportSettings
-from scanner.transport.winrm import HostSession, RemoteVersions, ScriptChoice
+from scanner.transport.winrm import HostSession, RawAnswer, RemoteVersions, ScriptChoice
 
 Parser = Callable[[str, Sequence[Any]], HostFacts]
 
@@ -30,25 +32,77 @@ def collector_for(remote: RemoteVersions) -> str:
 
 
 class CollectorSession(Session):
+    """One host's collector run and its parsing. On the lean path (``lean_applies``) it also offers
+    ``start_async``: the runner then awaits a task of its own loop instead of a thread."""
+
     def __init__(self, host: Host, settings: TransportSettings, script: ScriptChoice, parse: Parser,
-                 tls_context: ssl.SSLContext | None = None, interner: Interner | None = None) -> None:
+                 tls_context: ssl.SSLContext | None = None, interner: Interner | None = None,
+                 channel_factory: ChannelFactory = default_channel) -> None:
         self._host = host
-        self._transport = HostSession(host, settings, script, tls_context)
+        self._transport: HostSession | LeanHostSession
+        if lean_applies(host, settings):
+            self._transport = LeanHostSession(host, settings, script, tls_context, channel_factory)
+        else:
+            self._transport = HostSession(host, settings, script, tls_context)
         self._parse = parse
         self._interner = interner
+        self._deadline = settings.deadline
+        self._task: asyncio.Task[HostOutcome] | None = None
+        self._aborted = False
+        if isinstance(self._transport, LeanHostSession):
+            # the runner awaits this instead of running ``run_outcome`` in a thread (pypsrp's path has none)
+            self.start_async = self._start_async
+
+    @property
+    def lean(self) -> bool:
+        return isinstance(self._transport, LeanHostSession)
 
     def abort(self) -> None:
+        """Cut the session. On the lean path, call it from the loop that runs the session."""
+        self._aborted = True
         self._transport.abort()
+        if self._task is not None:
+            # the channel is cut, so the pending request fails at once; cancelling also ends a task
+            # that awaits anything else
+            self._task.cancel()
 
     def on_accepted(self, callback: Callable[[], None]) -> None:
         self._transport.on_accepted(callback)
 
     def run_outcome(self) -> HostOutcome:
         started = time.monotonic()
+        transport = self._transport
         try:
-            answer = self._transport.run()
+            if isinstance(transport, LeanHostSession):
+                answer = asyncio.run(transport.run())  # a caller without a loop (tests, a thread)
+            else:
+                answer = transport.run()
         except (TransportError, CollectorError) as err:
             return HostOutcome(self._host, outcome_kind(err), str(err), duration_s=time.monotonic() - started)
+        return self._outcome(answer)
+
+    def _start_async(self) -> asyncio.Task[HostOutcome]:
+        self._task = asyncio.get_running_loop().create_task(self.run_outcome_async())
+        return self._task
+
+    async def run_outcome_async(self) -> HostOutcome:
+        transport = self._transport
+        assert isinstance(transport, LeanHostSession)  # noqa: S101 - only offered on the lean path
+        started = time.monotonic()
+        try:
+            answer = await transport.run()
+        except (TransportError, CollectorError) as err:
+            return HostOutcome(self._host, outcome_kind(err), str(err), duration_s=time.monotonic() - started)
+        except asyncio.CancelledError:
+            if not self._aborted:
+                raise
+            # cut by abort(): the outcome a cut thread's session gives (HostSession maps it the same way)
+            return HostOutcome(self._host, OutcomeKind.TIMEOUT,
+                               f"no complete answer within the {self._deadline:g} s deadline (during "
+                               f"{transport.stage})", duration_s=time.monotonic() - started)
+        return self._outcome(answer)
+
+    def _outcome(self, answer: RawAnswer) -> HostOutcome:
         try:
             facts = self._parse(self._host.name, answer.output)
         except (CollectorError, TransportError) as err:  # TransportError: an answer past its size cap

@@ -5,8 +5,9 @@ HTTP, NTLM and PSRP work of every thread. To use more cores, sessions run in wor
 the sweep itself stays in the parent: the one ``SweepRunner`` there decides which host starts when,
 holds the deadlines, the abandoned-thread cap, the authentication breaker and interruption, and
 calls the observers, exactly as without workers. A worker only runs the sessions it is handed
-(``RemoteSession``), one thread each, and answers with the outcome plus the host's verdicts and
-matrix cells, so evaluation is spread over the workers too. The result does not depend on how many
+(``RemoteSession``), pypsrp's in a thread each, lean ones as tasks of one event loop, and answers
+with the outcome plus the host's verdicts and matrix cells, so evaluation is spread over the
+workers too. The result does not depend on how many
 workers there are.
 
 Workers are started with the ``spawn`` method (the only one on Windows, and safe with threads).
@@ -350,7 +351,8 @@ def _ignore_stop_signals() -> None:
 
 
 def _worker_main(conn: Connection) -> None:
-    """Run sessions as the parent asks, one thread each, until told to quit or the pipe closes."""
+    """Run sessions as the parent asks (pypsrp's one thread each, lean ones as tasks of one loop), until
+    told to quit or the pipe closes."""
     _ignore_stop_signals()
     start: _Start = conn.recv()
     from scanner.collect.session import CollectorSession
@@ -365,23 +367,23 @@ def _worker_main(conn: Connection) -> None:
     sessions: dict[int, CollectorSession] = {}
     sessions_lock = threading.Lock()
 
-    def run(ticket: int, host: Host) -> None:
-        session = CollectorSession(host, settings, start.script, parse_collector_output, tls)
+    # Lean sessions (collect.session: start_async) are tasks of one event loop, in one thread of this
+    # worker; pypsrp's sessions each get a thread, as before.
+    loop: asyncio.AbstractEventLoop | None = None
 
-        def accepted() -> None:
-            try:
-                data = _dumps(("accepted", ticket))
-                with send_lock:
-                    conn.send_bytes(data)
-            except (OSError, ValueError):
-                pass  # the parent is gone
+    def lean_loop() -> asyncio.AbstractEventLoop:
+        nonlocal loop
+        if loop is None:
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, daemon=True, name="exready-lean-loop").start()
+        return loop
 
-        session.on_accepted(accepted)
-        with sessions_lock:
-            sessions[ticket] = session
+    def finished(ticket: int, host: Host, outcome: HostOutcome | None, failure: BaseException | None) -> None:
+        evaluated: Evaluated | None = None
         try:
-            outcome = session.run_outcome()
-            evaluated: Evaluated | None = start.judge(outcome, start.params)
+            if outcome is None:
+                raise failure or RuntimeError("no outcome")
+            evaluated = start.judge(outcome, start.params)
         except Exception as exc:  # a bug must still give the host an outcome
             outcome = _lost(host, f"{type(exc).__name__} in the worker")
             evaluated = None
@@ -395,6 +397,48 @@ def _worker_main(conn: Connection) -> None:
         except (OSError, ValueError):
             pass  # the parent is gone
 
+    def run(ticket: int, host: Host, session: CollectorSession) -> None:
+        try:
+            outcome = session.run_outcome()
+        except Exception as exc:
+            finished(ticket, host, None, exc)
+            return
+        finished(ticket, host, outcome, None)
+
+    async def run_async(ticket: int, host: Host, session: CollectorSession) -> None:
+        try:
+            outcome = await session.start_async()  # a task of this loop, which abort() cancels
+        except Exception as exc:
+            finished(ticket, host, None, exc)
+            return
+        finished(ticket, host, outcome, None)
+
+    def start_session(ticket: int, host: Host) -> None:
+        session = CollectorSession(host, settings, start.script, parse_collector_output, tls)
+
+        def accepted() -> None:
+            try:
+                data = _dumps(("accepted", ticket))
+                with send_lock:
+                    conn.send_bytes(data)
+            except (OSError, ValueError):
+                pass  # the parent is gone
+
+        session.on_accepted(accepted)
+        with sessions_lock:
+            sessions[ticket] = session
+        if session.lean:
+            asyncio.run_coroutine_threadsafe(run_async(ticket, host, session), lean_loop())
+        else:
+            threading.Thread(target=run, args=(ticket, host, session), daemon=True,
+                             name=f"exready-host-{ticket}").start()
+
+    def abort(session: CollectorSession) -> None:
+        if session.lean and loop is not None:
+            loop.call_soon_threadsafe(session.abort)  # a lean session is cut from its own loop
+        else:
+            session.abort()
+
     conn.send_bytes(_dumps("ready"))
     while True:
         try:
@@ -402,16 +446,15 @@ def _worker_main(conn: Connection) -> None:
         except (EOFError, OSError):
             break
         if message[0] == "run":
-            threading.Thread(target=run, args=(message[1], message[2]), daemon=True,
-                             name=f"exready-host-{message[1]}").start()
+            start_session(message[1], message[2])
         elif message[0] == "abort":
             with sessions_lock:
                 target = sessions.get(message[1])
             if target is not None:
-                target.abort()
+                abort(target)
         elif message[0] == "quit":
             break
     with sessions_lock:
         remaining = list(sessions.values())
     for session in remaining:  # the parent has given up on them: cut their sockets and go
-        session.abort()
+        abort(session)

@@ -26,6 +26,7 @@ from scanner.checks.context import PEER_FACTS, FactUnavailable, RuleContext, is_
 from scanner.checks.rule import Rule
 from scanner.checks.targets import make_target
 from scanner.errors import UsageError
+from scanner.evaluate.memo import RuleMemo
 from scanner.facts.installer import InstallerFacts
 from scanner.model.facts import Fact, OrgFacts
 from scanner.model.host import Host
@@ -127,9 +128,15 @@ def _malformed(verdict: object, rule: Rule, ctx: RuleContext) -> str:
     return ""
 
 
-def evaluate_host(outcome: HostOutcome, catalog: Catalog, params: EvaluationParams) -> list[Verdict]:
-    """One verdict per rule of ``catalog.rules_for(params.exchange_version)``, in that order."""
-    rules = catalog.rules_for(params.exchange_version)
+def evaluate_host(outcome: HostOutcome, catalog: Catalog, params: EvaluationParams,
+                  memo: RuleMemo | None = None) -> list[Verdict]:
+    """One verdict per rule of ``catalog.rules_for(params.exchange_version)``, in that order.
+
+    ``memo`` (made for this very catalog and these parameters) gives a rule's verdict without running
+    it when the rule read the same things of an earlier host and found the same answers; the verdicts
+    are equal to those of running every rule (see scanner.evaluate.memo)."""
+    if memo is not None and not memo.serves(catalog, params):
+        raise ValueError("this memo was made for another catalog or other evaluation parameters")
     host = outcome.host
     facts = outcome.facts if outcome.ok else None
     if outcome.ok and facts is None:
@@ -140,8 +147,11 @@ def evaluate_host(outcome: HostOutcome, catalog: Catalog, params: EvaluationPara
     else:
         blocked_reason = unknown_reason_for(outcome.kind)
         blocked_detail = outcome.reason or f"host not scanned ({outcome.kind.value})"
+    if memo is not None:
+        plan = memo.plan(lambda: catalog.rules_for(params.exchange_version))
+        return _evaluate_memoized(outcome, plan, params, memo, blocked_reason, blocked_detail)
     verdicts: list[Verdict] = []
-    for rule in rules:
+    for rule in catalog.rules_for(params.exchange_version):
         ctx = RuleContext(
             rule_id=rule.id,
             host=host,
@@ -156,6 +166,36 @@ def evaluate_host(outcome: HostOutcome, catalog: Catalog, params: EvaluationPara
             verdicts.append(ctx.unknown(blocked_reason, blocked_detail))
         else:
             verdicts.append(run_rule(rule, ctx))
+    return verdicts
+
+
+def _evaluate_memoized(outcome: HostOutcome, plan: tuple[tuple[Rule, str, bool], ...], params: EvaluationParams,
+                       memo: RuleMemo, blocked_reason: UnknownReason | None, blocked_detail: str) -> list[Verdict]:
+    """evaluate_host with a memo: the same verdicts, each rule run only when its reads lead nowhere yet."""
+    host = outcome.host
+    name = host.name
+    facts = outcome.facts if outcome.ok else None
+    seen = memo.start_host(facts, name)
+    lookup, store = memo.lookup, memo.store
+    verdicts: list[Verdict] = []
+    for rule, rule_id, needs_host in plan:
+        blocked = blocked_reason is not None and needs_host
+        if not blocked:
+            known = lookup(rule_id, seen)
+            if known is not None:  # the same reads found the same answers on an earlier host
+                verdicts.append(Verdict(rule_id, name, known.status, known.detail, known.evidence, known.reason))
+                continue
+        ctx = RuleContext(rule_id=rule_id, host=host, host_facts=facts, org=params.org,
+                          exchange_version=params.exchange_version, cu=params.cu, installer=params.installer,
+                          peers=params.peers, reads=None if blocked else [])
+        if blocked_reason is not None and blocked:
+            verdicts.append(ctx.unknown(blocked_reason, blocked_detail))
+            continue
+        verdict = run_rule(rule, ctx)
+        # a rule that raised runs again on every host it meets, so the log names each of them
+        if ctx.reads is not None and verdict.reason is not UnknownReason.RULE_ERROR:
+            store(rule_id, ctx.reads, verdict, seen)
+        verdicts.append(verdict)
     return verdicts
 
 

@@ -199,7 +199,7 @@ def _negotiate(
             if strict_cbt and state.cbt_app_data is not None:
                 bindings = spnego.channel_bindings.GssChannelBindings(application_data=state.cbt_app_data)
             state.user = state.scheme = None
-            state.ctx = negotiate_acceptor(kerberos, not host.refuse_ntlm, bindings, in_token)
+            state.ctx = negotiate_acceptor(kerberos, None if host.refuse_ntlm else host.ntlm, bindings, in_token)
         if always_401 and _NTLM_AUTHENTICATE in in_token:
             raise PermissionError("credentials refused")
         out_token = state.ctx.step(in_token)

@@ -227,7 +227,9 @@ class HostRuntime:
             if early is not None:
                 return early
         try:
-            out = await wsman.dispatch(request, self, state.user or "", conn.peer, conn.client_gone)
+            out = await wsman.dispatch(
+                request, self, state.user or "", conn.peer, conn.client_gone, conn.gone_notifier()
+            )
             status = 200
         except ClientGone:
             return http.Abort()

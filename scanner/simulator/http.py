@@ -102,6 +102,46 @@ class Stall:
 Reply = HttpResponse | Abort | Close | Raw | Dribble | Truncate | Flood | Stall
 
 
+class WatchedReader(asyncio.StreamReader):
+    """A StreamReader that calls back when the peer's end of the connection ends (FIN, reset or loss),
+    whether or not anyone is reading: a request handler waiting seconds for a slow host's answer learns
+    that its client went away without polling."""
+
+    def __init__(self, limit: int = READ_LIMIT) -> None:
+        super().__init__(limit=limit)
+        self._gone: list[Callable[[], None]] = []
+
+    def on_gone(self, callback: Callable[[], None]) -> Callable[[], None]:
+        self._gone.append(callback)
+
+        def unregister() -> None:
+            try:
+                self._gone.remove(callback)
+            except ValueError:
+                pass
+
+        return unregister
+
+    def _ended(self) -> None:
+        for callback in list(self._gone):
+            callback()
+
+    def feed_eof(self) -> None:
+        super().feed_eof()
+        self._ended()
+
+    def set_exception(self, exc: Exception) -> None:
+        super().set_exception(exc)
+        self._ended()
+
+
+def stream_protocol(
+    client_connected: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+) -> asyncio.StreamReaderProtocol:
+    """What ``asyncio.start_server`` makes per connection, with a WatchedReader."""
+    return asyncio.StreamReaderProtocol(WatchedReader(), client_connected)
+
+
 class Connection:
     """One accepted TCP connection. ``state`` belongs to the request handler."""
 
@@ -116,6 +156,12 @@ class Connection:
 
     def client_gone(self) -> bool:
         return self.reader.at_eof() or self.writer.transport.is_closing()
+
+    def gone_notifier(self) -> Callable[[Callable[[], None]], Callable[[], None]] | None:
+        """What registers a call for when the client's end of the connection ends (it returns the
+        unregistering call); None when this connection's reader cannot tell (not a WatchedReader)."""
+        reader = self.reader
+        return reader.on_gone if isinstance(reader, WatchedReader) else None
 
 
 Handler = Callable[[Connection, HttpRequest], Awaitable[Reply]]

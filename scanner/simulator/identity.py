@@ -90,3 +90,68 @@ def administrators(computer: str, members: list[tuple[str, str]]) -> dict[str, t
             "PartComponent": Caseless({"Domain": domain, "Name": account, "SID": sid}),
         }))
     return {"Win32_Group": (group,), "Win32_GroupUser": tuple(links)}
+
+
+# ---- the names NTLM gives ------------------------------------------------------------------------
+# A Windows server's NTLM CHALLENGE names the machine and its domain ([MS-NLMP] 2.2.1.2 CHALLENGE_MESSAGE,
+# https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-nlmp/801a4681-8809-4be9-ab0d-61dcfe762786 ;
+# 2.2.2.1 AV_PAIR,
+# https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-nlmp/83f5e789-660d-4781-8491-5f8c6641f75e ;
+# 3.2.5.1.1, the server's TargetName is "the server's domain name or machine name",
+# https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-nlmp/81d15e3e-3ac3-41f0-920d-846149f3a814).
+# What real servers send, recorded by nmap's http-ntlm-info (a 2008 R2 member: NetBIOS domain ACTIVEWEB,
+# web-test2.somedomain.com, tree somedomain.com, 6.1.7601) and ntlm_challenger's README (a 2012 member:
+# Target (Domain) HACKIN, MsvAvNbDomainName HACKIN, MsvAvNbComputerName EXCH01, MsvAvDnsDomainName
+# hackin.club, MsvAvDnsComputerName EXCH01.hackin.club, MsvAvDnsTreeName hackin.club, then MsvAvTimestamp,
+# NTLMSSP_TARGET_TYPE_DOMAIN; a workgroup machine: Target (Server) DESKTOP-G1984A4 and that name in all
+# four name pairs, no MsvAvDnsTreeName), https://github.com/nopfor/ntlm_challenger
+_STANDALONE_ROLES = (0, 2)  # Win32_ComputerSystem.DomainRole: standalone workstation, standalone server
+
+
+@dataclass(frozen=True, slots=True)
+class NtlmNames:
+    """What a host's NTLM CHALLENGE says of it: TargetName and the TargetInfo names, and its OS version
+    (the VERSION structure: major, minor, build)."""
+
+    nb_computer: str
+    nb_domain: str
+    dns_computer: str
+    dns_domain: str
+    dns_tree: str | None  # the forest; None on a workgroup machine
+    member: bool  # in a domain: TargetName is the domain (NTLMSSP_TARGET_TYPE_DOMAIN), else the machine
+    version: tuple[int, int, int]
+
+    @property
+    def target_name(self) -> str:
+        return self.nb_domain if self.member else self.nb_computer
+
+
+def os_version(build: int) -> tuple[int, int, int]:
+    """Major, minor and build of a Windows build number: 10.0 from build 10240 (Windows 10, Server 2016
+    and later), 6.3 Server 2012 R2 (9600), 6.2 Server 2012 (9200), 6.1 Server 2008 R2 (7600, SP1 7601),
+    6.0 Server 2008. Source: Operating System Version,
+    https://learn.microsoft.com/en-us/windows/win32/sysinfo/operating-system-version"""
+    for first, major, minor in ((10240, 10, 0), (9600, 6, 3), (9200, 6, 2), (7600, 6, 1)):
+        if build >= first:
+            return major, minor, build
+    return 6, 0, build
+
+
+def ntlm_names(m: Machine, ident: Identity) -> NtlmNames:
+    """The names host ``ident`` gives in NTLM, as its machine has them: its computer name, the DNS
+    domain it is in (TCP/IP parameters) and its domain role; a workgroup machine names itself for each."""
+    computer = (m.env.get("COMPUTERNAME") or ident.name).upper()
+    rows = m.wmi.get("Win32_ComputerSystem") or ()
+    role = rows[0].get("DomainRole") if rows else None
+    domain_value = _value(m, _TCPIP, "Domain")
+    domain = str(domain_value.data).lower() if domain_value is not None and domain_value.data else ""
+    version = os_version(m.os_build)
+    if role in _STANDALONE_ROLES or not domain:
+        return NtlmNames(computer, computer, computer, computer, None, False, version)
+    host_value = _value(m, _TCPIP, "Hostname")
+    hostname = str(host_value.data) if host_value is not None and host_value.data else computer
+    site_domain = ident.domain_dns.lower()
+    # a domain of the site's forest other than its root (a child domain) has a NetBIOS name of its own:
+    # its first label (at most 15 characters), the name Active Directory proposes when the domain is created
+    nb_domain = ident.netbios.upper() if domain == site_domain else domain.split(".")[0].upper()[:15]
+    return NtlmNames(computer, nb_domain, f"{hostname}.{domain}", domain, site_domain, True, version)

@@ -56,7 +56,7 @@ from scanner.simulator.draft import EditError, apply_machine_edits
 from scanner.simulator.fact_edits import apply_fact, mismatches, ordered
 from scanner.simulator.factvalue import ABSENT, PRESENT, UNREADABLE, FactValue
 from scanner.simulator.faults import FaultSpec, parse_fault
-from scanner.simulator.identity import Identity, with_identity
+from scanner.simulator.identity import Identity, NtlmNames, ntlm_names, with_identity
 from scanner.simulator.machine import Machine
 from scanner.simulator.osbase import base_machine, resolve_os
 from scanner.simulator.timing import AnswerTime, parse_answer_time
@@ -112,6 +112,7 @@ class SimHost:
     https_port: int | None
     auth: tuple[str, ...]
     machine: Machine = field(compare=False, repr=False)
+    ntlm: NtlmNames = field(compare=False, repr=False)  # what its NTLM CHALLENGE says of it
     fault: FaultSpec | None = None
     variant: str | None = None
     max_shells: int = 30
@@ -576,6 +577,7 @@ class _SiteBuilder:
             https_port=self.port(p, "https_port", HTTPS_PORT) if "https" in prof.schemes else None,
             auth=prof.auth,
             machine=machine,
+            ntlm=ntlm_names(machine, ident),
             fault=fault,
             variant=p.variant,
             max_shells=prof.max_shells,

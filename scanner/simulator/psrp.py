@@ -29,10 +29,15 @@ from psrpcore.types import (
 from scanner.simulator import clixml, scripts
 from scanner.simulator.faults import WsmanFault, invalid_selectors, timed_out
 from scanner.simulator.profiles import SimHost
+from scanner.simulator.serverpool import CachingServerPipeline, CachingServerPool
 
 STDOUT = "stdout"
 PR_STDOUT = "pr_stdout"
 _POLL_S = 0.5  # how often a pending Receive looks whether its client went away
+
+
+# registers a call for when the client's connection ends; returns the call that unregisters it
+OnGone = Callable[[Callable[[], None]], Callable[[], None]]
 
 
 class ClientGone(Exception):
@@ -129,7 +134,13 @@ def application_private_data(host: SimHost) -> dict[str, Any]:
     real version showing only in PSCompatibleVersions, and 4.0 adds its remote debugger's state: as
     recorded from a 2012 R2 host (PSCompatibleVersions 1.0-4.0, BuildVersion 6.3.9600.x, CLR 4.0)
     in pypsrp's test_psrp_run_protocol_version_2.2.yml. PSEdition came with 5.1."""
-    r = remoting(host)
+    return _private_data(remoting(host))
+
+
+@functools.lru_cache(maxsize=64)
+def _private_data(r: Remoting) -> dict[str, Any]:
+    # one table per distinct set of versions: every host of one PowerShell sends the same (psrpcore
+    # only reads it; its setdefault calls find the keys already there)
     ladder = ("1.0", "2.0", "3.0", "4.0", "5.0")
     compatible = [v for v in ladder if PSVersion(v) < PSVersion(r.ps_version)] + [r.ps_version]
     table: dict[str, Any] = {
@@ -154,9 +165,14 @@ def application_private_data(host: SimHost) -> dict[str, Any]:
 def session_capability(host: SimHost) -> SessionCapability:
     """SESSION_CAPABILITY as the host sends it: its own protocol version; PSVersion is PSRP's own
     field, 2.0 on every Windows PowerShell (as recorded from 2.1, 2.2 and 2.3 hosts)."""
+    return _capability(remoting(host).protocol)
+
+
+@functools.lru_cache(maxsize=8)
+def _capability(protocol: str) -> SessionCapability:
     return SessionCapability(
         PSVersion=PSVersion("2.0"),
-        protocolversion=PSVersion(remoting(host).protocol),
+        protocolversion=PSVersion(protocol),
         SerializationVersion=PSVersion("1.1.0.1"),
     )
 
@@ -187,8 +203,9 @@ class Shell:
         self.idle_timeout_s = idle_timeout_s
         self.created = time.monotonic()
         self.last_used = self.created
-        self.pool = psrpcore.ServerRunspacePool(application_private_data=application_private_data(host))
-        self.pool.our_capability = session_capability(host)
+        versions = remoting(host)
+        self.pool = CachingServerPool(_private_data(versions), versions)
+        self.pool.our_capability = _capability(versions.protocol)
         try:
             # psrpcore queues its SESSION_CAPABILITY before it learns the pool id; seed it so the
             # message header carries the id the client chose (pypsrp uses it as the ShellId)
@@ -264,7 +281,7 @@ class Shell:
     ) -> int:
         """A CREATE_PIPELINE: start the pipeline and answer it, now or after ``delay_s``.
         Returns the number of pipelines started."""
-        pipe = psrpcore.ServerPipeline(self.pool, command_id)  # must exist before CREATE_PIPELINE is fed
+        pipe = CachingServerPipeline(self.pool, command_id)  # must exist before CREATE_PIPELINE is fed
         self.pipelines[command_id] = pipe
         started = self._start(self._feed(arguments, command_id), fragment, answer, delay_s)
         self._drain(fragment)
@@ -284,7 +301,7 @@ class Shell:
                 pipe = self.pipelines.get(ev.pipeline_id)
                 if pipe is None:
                     continue
-                request = scripts.pipeline_request(ev.pipeline.commands)
+                request = self.pool.pipeline_request(ev)
                 pipe.start()
                 started += 1
                 if delay_s > 0:
@@ -381,47 +398,64 @@ class Shell:
         self._drain(fragment)
 
     async def receive(
-        self, command_id: uuid.UUID | None, timeout_s: float, fragment: int, client_gone: Callable[[], bool]
+        self,
+        command_id: uuid.UUID | None,
+        timeout_s: float,
+        fragment: int,
+        client_gone: Callable[[], bool],
+        on_gone: OnGone | None = None,
     ) -> ReceiveResult:
         """Long-poll for output like WinRM: answer as soon as something is queued, else fault with
         w:TimedOut after OperationTimeout. Never consume output for a client that went away, and never
-        answer an empty 'Done' (pypsrp would wait forever for a pipeline state)."""
+        answer an empty 'Done' (pypsrp would wait forever for a pipeline state).
+
+        ``on_gone`` registers a call for when the client's connection ends (and returns the call that
+        unregisters it): the wait then wakes for output, for the client's going or at the deadline, and
+        not before, so thousands of Receives waiting on slow hosts cost nothing while they wait.
+        Without it the wait looks at ``client_gone`` every half second."""
         deadline = time.monotonic() + timeout_s
-        while True:
-            if client_gone():
-                raise ClientGone()
-            queue = self.queues.get(command_id)
-            if queue:
-                budget = fragment
-                items: list[tuple[str, bytes]] = []
-                while queue and (not items or budget >= len(queue[0][1])):
-                    item = queue.popleft()
-                    budget -= len(item[1])
-                    items.append(item)
-                if not queue:
-                    self.queues.pop(command_id, None)
-                pipe = self.pipelines.get(command_id) if command_id is not None else None
-                done = (
-                    command_id is not None
-                    and not queue
-                    and (pipe is None or pipe.state != PSInvocationState.Running)
-                )
-                return ReceiveResult(tuple(items), done)
-            if command_id is not None:
-                pipe = self.pipelines.get(command_id)
-                if pipe is None or pipe.state != PSInvocationState.Running:
-                    raise WsmanFault(
-                        2150858843,
-                        "w:InvalidSelectors",
-                        "The WS-Management service cannot process the request because the "
-                        "command has completed and all of its output was delivered.",
+        unregister = on_gone(self._changed.set) if on_gone is not None else None
+        poll_s = _POLL_S if unregister is None else None
+        try:
+            while True:
+                # nothing below yields until the wait: a wake-up cannot fall between check and clear
+                if client_gone():
+                    raise ClientGone()
+                queue = self.queues.get(command_id)
+                if queue:
+                    budget = fragment
+                    items: list[tuple[str, bytes]] = []
+                    while queue and (not items or budget >= len(queue[0][1])):
+                        item = queue.popleft()
+                        budget -= len(item[1])
+                        items.append(item)
+                    if not queue:
+                        self.queues.pop(command_id, None)
+                    pipe = self.pipelines.get(command_id) if command_id is not None else None
+                    done = (
+                        command_id is not None
+                        and not queue
+                        and (pipe is None or pipe.state != PSInvocationState.Running)
                     )
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise timed_out()
-            self._changed.clear()
-            try:  # a timeout scope, not wait_for: no task per wake-up for thousands of pending Receives
-                async with asyncio.timeout(min(remaining, _POLL_S)):
-                    await self._changed.wait()
-            except TimeoutError:
-                pass
+                    return ReceiveResult(tuple(items), done)
+                if command_id is not None:
+                    pipe = self.pipelines.get(command_id)
+                    if pipe is None or pipe.state != PSInvocationState.Running:
+                        raise WsmanFault(
+                            2150858843,
+                            "w:InvalidSelectors",
+                            "The WS-Management service cannot process the request because the "
+                            "command has completed and all of its output was delivered.",
+                        )
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise timed_out()
+                self._changed.clear()
+                try:  # a timeout scope, not wait_for: no task per wait for thousands of pending Receives
+                    async with asyncio.timeout(remaining if poll_s is None else min(remaining, poll_s)):
+                        await self._changed.wait()
+                except TimeoutError:
+                    pass
+        finally:
+            if unregister is not None:
+                unregister()

@@ -38,6 +38,7 @@ from scanner.probes.manifest import (
     WmiInt,
     WmiStrings,
 )
+from scanner.simulator.machine import Caseless
 from scanner.simulator.profiles import ABSENT, PRESENT, UNREADABLE, FactValue
 
 if TYPE_CHECKING:
@@ -136,6 +137,8 @@ class ReadError(Exception):
 def _lookup(mapping: Mapping[str, Any], name: str) -> Any:
     if name in mapping:
         return mapping[name]
+    if isinstance(mapping, Caseless):  # it already looked the name up without regard to case
+        return None
     folded = name.casefold()
     return next((v for k, v in mapping.items() if k.casefold() == folded), None)
 

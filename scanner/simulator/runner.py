@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -205,8 +205,14 @@ class SimulatorProcess:
         python: str | None = None,
         extra_args: tuple[str, ...] = (),
         startup_timeout_s: float = 120.0,
+        env: Mapping[str, str] | None = None,
+        cwd: str | Path | None = None,
     ) -> None:
         self.site_path = Path(site_path)
+        # None: this process's; ``python -m`` looks in the working directory first, so a benchmark
+        # that runs another checkout's simulator gives both
+        self._env = dict(env) if env is not None else None
+        self._cwd = cwd
         self._workdir_arg = workdir
         self._address_mode = address_mode
         self._python = python or sys.executable
@@ -257,7 +263,14 @@ class SimulatorProcess:
             *self._extra,
         ]
         self._proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log_file, text=True, encoding="utf-8"
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log_file,
+            text=True,
+            encoding="utf-8",
+            env=self._env,
+            cwd=self._cwd,
         )
         log_file.close()
         ready = _read_marker(self._proc.stdout, READY, self._startup_timeout_s)

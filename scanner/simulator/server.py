@@ -4,6 +4,7 @@ certificates, serve, expire idle shells, and close."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import logging
 import os
@@ -121,6 +122,7 @@ class FleetServer:
         raise_open_file_limit(len(self.site.hosts) * 2 + 4096)
         clixml.memoise_long_strings()
         acceptors = acceptor_credentials(self.site.hosts, self._keytab_dir)
+        loop = asyncio.get_running_loop()
         bound: list[tuple[SimHost, dict[str, socket.socket]]] = []
         try:
             for h in self.site.hosts:
@@ -159,11 +161,12 @@ class FleetServer:
                     runtime.set_url(f"{scheme}://{host.address}:{port}/wsman")
                     # TLS starts on each accepted connection, with a context made at the host's first
                     # one: a site of thousands of HTTPS hosts starts at once
-                    server = await asyncio.start_server(
-                        self._client_cb(runtime, scheme == "https"),
+                    # asyncio.start_server's streams, with a reader that tells a waiting request
+                    # when its client goes
+                    server = await loop.create_server(
+                        functools.partial(http.stream_protocol, self._client_cb(runtime, scheme == "https")),
                         sock=sock,
                         backlog=_BACKLOG,
-                        limit=http.READ_LIMIT,
                     )
                     self._servers.append(server)
             self.hosts = tuple(hosts)

@@ -1,11 +1,12 @@
-"""WS-Management: parse a request envelope, dispatch Create/Command/Receive/Send/Signal/Delete to the
-host's shells, and build answers and faults the way WinRM does (pypsrp looks elements up by namespace
-and checks that RelatesTo is the request's MessageID)."""
+"""WS-Management: parse a request envelope, dispatch Create/Command/Receive/Send/Signal/Delete (and an
+Enumerate of the shell resource) to the host's shells, and build answers and faults the way WinRM does
+(pypsrp looks elements up by namespace and checks that RelatesTo is the request's MessageID)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 import uuid
 import xml.etree.ElementTree as ET  # noqa: S405 - parses our own client's envelopes on loopback
@@ -20,7 +21,7 @@ from scanner.simulator.faults import (
     WsmanFault,
     invalid_selectors,
 )
-from scanner.simulator.psrp import ClientGone, Remoting, Shell, fragment_size
+from scanner.simulator.psrp import ClientGone, OnGone, Remoting, Shell, fragment_size
 
 NS = {
     "s": "http://www.w3.org/2003/05/soap-envelope",
@@ -31,7 +32,10 @@ NS = {
 }
 _T = "http://schemas.xmlsoap.org/ws/2004/09/transfer/"
 _SHELL = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/"
+_ENUMERATION = "http://schemas.xmlsoap.org/ws/2004/09/enumeration/"
+SHELL_URI = _SHELL.rstrip("/")
 ACTIONS = {
+    _ENUMERATION + "Enumerate": "enumerate",
     _T + "Create": "create",
     _T + "Delete": "delete",
     _T + "Get": "get",
@@ -71,6 +75,23 @@ _HEAD = (
 _TAIL = "</s:Body></s:Envelope>"
 
 
+@functools.cache
+def _q(path: str) -> str:
+    """``s:Header`` as ``{http://www.w3.org/2003/05/soap-envelope}Header`` (each step of a path): what
+    ElementTree does with a namespace map on every call, done once. A one-step path in this form
+    takes ElementTree's own C lookup instead of its Python path evaluator."""
+    steps = []
+    for step in path.split("/"):
+        prefix, _, local = step.partition(":")
+        steps.append(f"{{{NS[prefix]}}}{local}")
+    return "/".join(steps)
+
+
+def _children(parent: ET.Element, tag: str, child_tag: str) -> list[ET.Element]:
+    """What ``parent.findall("tag/child_tag")`` finds, in document order, without the path evaluator."""
+    return [c for el in parent if el.tag == tag for c in el if c.tag == child_tag]
+
+
 class BadRequest(Exception):
     """Not a WS-Man envelope at all: HTTP 400, as HTTP.sys answers."""
 
@@ -92,25 +113,25 @@ def parse(data: bytes) -> Request:
         env = ET.fromstring(data)  # noqa: S314
     except ET.ParseError as exc:
         raise BadRequest(str(exc)) from None
-    header = env.find("s:Header", NS)
-    body = env.find("s:Body", NS)
+    header = env.find(_q("s:Header"))
+    body = env.find(_q("s:Body"))
     if header is None or body is None:
         raise BadRequest("no SOAP header or body")
-    action = header.findtext("a:Action", "", NS).strip()
+    action = header.findtext(_q("a:Action"), "").strip()
     shell_id = None
-    for sel in header.findall("w:SelectorSet/w:Selector", NS):
+    for sel in _children(header, _q("w:SelectorSet"), _q("w:Selector")):
         if sel.get("Name") == "ShellId":
             shell_id = (sel.text or "").strip().upper()
     try:
-        max_env = int(header.findtext("w:MaxEnvelopeSize", "153600", NS))
+        max_env = int(header.findtext(_q("w:MaxEnvelopeSize"), "153600"))
     except ValueError:
         max_env = 153600
-    m = _DURATION.match(header.findtext("w:OperationTimeout", "PT60S", NS).strip())
+    m = _DURATION.match(header.findtext(_q("w:OperationTimeout"), "PT60S").strip())
     return Request(
         action=action,
         stage=ACTIONS.get(action, action),
-        message_id=header.findtext("a:MessageID", "", NS).strip(),
-        resource_uri=header.findtext("w:ResourceURI", "", NS).strip(),
+        message_id=header.findtext(_q("a:MessageID"), "").strip(),
+        resource_uri=header.findtext(_q("w:ResourceURI"), "").strip(),
         shell_id=shell_id,
         max_envelope=max(max_env, 8192),
         operation_timeout_s=float(m.group(1)) if m else 60.0,
@@ -182,7 +203,12 @@ class ShellHost(Protocol):
 
 
 async def dispatch(
-    req: Request, host: ShellHost, owner: str, client_ip: str, client_gone: Callable[[], bool]
+    req: Request,
+    host: ShellHost,
+    owner: str,
+    client_ip: str,
+    client_gone: Callable[[], bool],
+    on_gone: OnGone | None = None,
 ) -> bytes:
     """The answer envelope for one request; raises WsmanFault or ClientGone."""
     # the client's MaxEnvelopeSize bounds the answer, capped at the host's own MaxEnvelopeSizekb
@@ -190,6 +216,8 @@ async def dispatch(
     frag = fragment_size(min(req.max_envelope, host.remoting.max_envelope))
     if req.stage == "create":
         return _create(req, host, owner, client_ip, frag)
+    if req.stage == "enumerate" and req.resource_uri == SHELL_URI:
+        return _enumerate_shells(req, host, owner)
     if req.stage not in RESPONSE_ACTION:
         raise WsmanFault(
             ERROR_WSMAN_ACTION_NOT_SUPPORTED,
@@ -202,9 +230,9 @@ async def dispatch(
     shell.touch()
     relates = req.message_id
     if req.stage == "receive":
-        return await _receive(req, shell, frag, client_gone)
+        return await _receive(req, shell, frag, client_gone, on_gone)
     if req.stage == "command":
-        cl = req.body.find("rsp:CommandLine", NS)
+        cl = req.body.find(_q("rsp:CommandLine"))
         if cl is None:
             raise invalid_selectors("the command line")
         cmd_text = (cl.get("CommandId") or str(uuid.uuid4())).upper()
@@ -216,7 +244,7 @@ async def dispatch(
         shell.command_ids[uuid.UUID(cmd_text)] = pipeline_id
         started = shell.command(
             pipeline_id,
-            _b64(cl.findtext("rsp:Arguments", "", NS)),
+            _b64(cl.findtext(_q("rsp:Arguments"), "")),
             frag,
             host.answer,
             host.script_delay_s(),
@@ -230,7 +258,7 @@ async def dispatch(
         )
     if req.stage == "send":
         streams = []
-        for st in req.body.findall("rsp:Send/rsp:Stream", NS):
+        for st in req.body.findall(_q("rsp:Send/rsp:Stream")):
             cid = st.get("CommandId")
             target = shell.pipeline_id(_uuid(cid, "the command")) if cid else None
             streams.append((st.get("Name") or "stdin", target, _b64(st.text)))
@@ -239,10 +267,10 @@ async def dispatch(
             host.count_script()
         return envelope(RESPONSE_ACTION["send"], relates, "<rsp:SendResponse/>")
     if req.stage == "signal":
-        sig = req.body.find("rsp:Signal", NS)
+        sig = req.body.find(_q("rsp:Signal"))
         if sig is None:
             raise invalid_selectors("the command")
-        code = sig.findtext("rsp:Code", "", NS).strip()
+        code = sig.findtext(_q("rsp:Code"), "").strip()
         shell.signal(
             shell.pipeline_id(_uuid(sig.get("CommandId"), "the command")),
             code == SIGNAL_TERMINATE,
@@ -269,8 +297,8 @@ def _create(req: Request, host: ShellHost, owner: str, client_ip: str, frag: int
             "The WS-Management service cannot process the request: this host serves PowerShell "
             "remoting shells only.",
         )
-    shell_el = req.body.find("rsp:Shell", NS)
-    creation = shell_el.find("pwsh:creationXml", NS) if shell_el is not None else None
+    shell_el = req.body.find(_q("rsp:Shell"))
+    creation = shell_el.find(_q("pwsh:creationXml")) if shell_el is not None else None
     if shell_el is None or creation is None:
         raise WsmanFault(
             2150858817,
@@ -279,7 +307,7 @@ def _create(req: Request, host: ShellHost, owner: str, client_ip: str, frag: int
         )
     shell_id = (shell_el.get("ShellId") or str(uuid.uuid4())).upper()
     data = _b64(creation.text)
-    m = _DURATION.match(shell_el.findtext("rsp:IdleTimeOut", "", NS).strip())
+    m = _DURATION.match(shell_el.findtext(_q("rsp:IdleTimeOut"), "").strip())
     requested_idle = float(m.group(1)) if m else None
     # raises the quota fault
     shell = host.open_shell(shell_id, req.resource_uri, owner, client_ip, requested_idle)
@@ -315,12 +343,14 @@ def _create(req: Request, host: ShellHost, owner: str, client_ip: str, frag: int
     return envelope(RESPONSE_ACTION["create"], req.message_id, body)
 
 
-async def _receive(req: Request, shell: Shell, frag: int, client_gone: Callable[[], bool]) -> bytes:
-    ds = req.body.find("rsp:Receive/rsp:DesiredStream", NS)
+async def _receive(
+    req: Request, shell: Shell, frag: int, client_gone: Callable[[], bool], on_gone: OnGone | None
+) -> bytes:
+    ds = next(iter(_children(req.body, _q("rsp:Receive"), _q("rsp:DesiredStream"))), None)
     cmd_text = ds.get("CommandId") if ds is not None else None
     command_id = shell.pipeline_id(_uuid(cmd_text, "the command")) if cmd_text else None
     try:
-        result = await shell.receive(command_id, req.operation_timeout_s, frag, client_gone)
+        result = await shell.receive(command_id, req.operation_timeout_s, frag, client_gone, on_gone)
     finally:
         shell.touch()
     cattr = f' CommandId="{cmd_text.upper()}"' if cmd_text else ""
@@ -332,6 +362,25 @@ async def _receive(req: Request, shell: Shell, frag: int, client_gone: Callable[
         parts.append(f'<rsp:CommandState CommandId="{cmd_text.upper()}" State="{state}"/>')
     parts.append("</rsp:ReceiveResponse>")
     return envelope(RESPONSE_ACTION["receive"], req.message_id, "".join(parts))
+
+
+def _enumerate_shells(req: Request, host: ShellHost, owner: str) -> bytes:
+    """The caller's open shells, all in the answer (tools such as NetExec enumerate the shell resource
+    to learn whether the account may use WinRM, and read nothing else). Windows keeps the items for a
+    Pull unless the client asks for OptimizeEnumeration; one answer with EndOfSequence serves both."""
+    items = "".join(
+        f"<rsp:Shell><rsp:ShellId>{s.id}</rsp:ShellId><rsp:ResourceUri>{escape(s.resource_uri)}</rsp:ResourceUri>"
+        f"<rsp:Owner>{escape(s.owner)}</rsp:Owner><rsp:ClientIP>{escape(s.client_ip)}</rsp:ClientIP>"
+        f"<rsp:State>Connected</rsp:State></rsp:Shell>"
+        for s in host.shells().values()
+        if s.owner == owner
+    )
+    body = (
+        f'<n:EnumerateResponse xmlns:n="{_ENUMERATION.rstrip("/")}">'
+        f"<n:EnumerationContext>uuid:{str(uuid.uuid4()).upper()}</n:EnumerationContext>"
+        f"<w:Items>{items}</w:Items><w:EndOfSequence/></n:EnumerateResponse>"
+    )
+    return envelope(_ENUMERATION + "EnumerateResponse", req.message_id, body)
 
 
 __all__ = [

@@ -90,6 +90,7 @@ class WinrmConfig:
     operation_timeout: int = 20
     configuration_name: str = "Microsoft.PowerShell"  # the PowerShell endpoint (JEA/constrained)
     tls_name: str | None = None  # the name (or pattern) HTTPS certificates are checked for; default the FQDN
+    transport: str = "lean"  # lean (asyncio) or pypsrp (a thread per host); Kerberos and CredSSP use pypsrp
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +361,7 @@ def parse_config(raw: Mapping[str, Any], source: Path) -> SweepConfig:
         operation_timeout=win.integer("operation_timeout", 20, 1, 3600) or 20,
         configuration_name=win.text("configuration_name", "Microsoft.PowerShell") or "Microsoft.PowerShell",
         tls_name=_tls_name(win),
+        transport=win.one_of("transport", ("lean", "pypsrp"), "lean"),
     )
     win.done()
 
@@ -541,6 +543,7 @@ read_timeout = 30
 operation_timeout = 20
 # configuration_name = "Microsoft.PowerShell"   # the PowerShell endpoint; a constrained/JEA one by name
 # tls_name = "{name}.corp.example"  # HTTPS: the name certificates carry, if not the FQDN ({name} {fqdn} {address})
+# transport = "lean"          # lean (asyncio, no thread per host) or pypsrp; Kerberos and CredSSP use pypsrp
 
 [limits]
 concurrency = 0              # hosts at once; 0: 128 per CPU core (at most 1024) within free memory

@@ -10,6 +10,8 @@ from scanner.errors import UsageError
 from scanner.model.host import AuthMethod, Host, Scheme
 from scanner.transport.names import check_tls_name_pattern
 
+TRANSPORTS = ("lean", "pypsrp")
+
 
 @dataclass(frozen=True, slots=True)
 class TransportSettings:
@@ -29,6 +31,10 @@ class TransportSettings:
     # the PowerShell session configuration (endpoint) to open: a constrained/JEA endpoint's name, or the
     # default full one (https://learn.microsoft.com/en-us/powershell/scripting/learn/remoting/jea/overview)
     configuration_name: str = "Microsoft.PowerShell"
+    # how a session holds its WS-Man/PSRP conversation: "lean" (asyncio, scanner.transport.lean_session;
+    # NTLM, Negotiate without a Kerberos credential, Basic) or "pypsrp" (a thread per host); Kerberos
+    # and CredSSP always go through pypsrp
+    transport: str = "lean"
 
     def __post_init__(self) -> None:
         if self.read_timeout <= self.operation_timeout:
@@ -39,6 +45,8 @@ class TransportSettings:
             raise UsageError("the per-host deadline must be positive")
         if self.tls_name is not None:
             check_tls_name_pattern(self.tls_name)
+        if self.transport not in TRANSPORTS:
+            raise UsageError(f"--transport {self.transport!r}: expected one of {', '.join(TRANSPORTS)}")
         name = self.configuration_name
         if not name or any(c.isspace() or c in "/\\?#&<>\"'" for c in name):
             raise UsageError(f"--configuration-name {name!r}: expected a session configuration name such as "

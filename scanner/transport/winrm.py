@@ -12,81 +12,33 @@ from __future__ import annotations
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from pypsrp.complex_objects import PSInvocationState
-from pypsrp.exceptions import AuthenticationError
 from pypsrp.messages import CreatePipeline
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 
-from scanner.errors import AuthFailed, CollectorError, DeadlineExceeded, TransportError, UsageError
+from scanner.errors import AuthFailed, CollectorError, DeadlineExceeded, TransportError
 from scanner.model.host import AuthMethod, Host, Scheme
-from scanner.transport.failures import classify
+from scanner.transport.answer import RawAnswer as RawAnswer
+from scanner.transport.answer import RemoteVersions as RemoteVersions
+from scanner.transport.answer import ScriptChoice as ScriptChoice
+from scanner.transport.answer import explain_script_failure as explain_script_failure
+from scanner.transport.answer import first_error_line, session_failure, versions_from
 from scanner.transport.http import WinRMHttpTransport
 from scanner.transport.kerberos import SERVICE, client_credentials, has_kerberos_source, service_principal
 from scanner.transport.names import TlsName, tls_server_name
 from scanner.transport.serializer import CACHE_KEY, use_fast_serializer
 from scanner.transport.settings import TransportSettings
 from scanner.transport.sockets import SocketWatch, watch_session, watching
-from scanner.transport.tls import CertificateNameMismatch, sweep_tls_context, use_tls_context
+from scanner.transport.tls import sweep_tls_context, use_tls_context
 
 # Closing a session that went wrong gets this long, not the full timeouts.
 _CLOSE_TIMEOUT = 5
 
 # Authentication methods our own HTTP layer carries (scanner.transport.http); CredSSP uses pypsrp's.
 _OWN_HTTP = frozenset({AuthMethod.NEGOTIATE, AuthMethod.NTLM, AuthMethod.KERBEROS, AuthMethod.BASIC})
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteVersions:
-    """What the host said of itself when the runspace pool opened: the PSRP protocol version of its
-    SESSION_CAPABILITY, and from its PSVersionTable (APPLICATION_PRIVATE_DATA) PSVersion, CLRVersion
-    and PSCompatibleVersions."""
-
-    protocol: str | None = None
-    ps_version: str | None = None
-    clr_version: str | None = None
-    compatible: tuple[str, ...] = ()
-
-    @property
-    def powershell(self) -> str | None:
-        """The host's PowerShell version. The protocol names the engine: 2.1 is Windows PowerShell 2.0's
-        (WinRM 2.0), whatever else is said. PowerShell 3.0 and 4.0 give PSVersion as 2.0, their own
-        version only in PSCompatibleVersions (a 2012 R2 host recorded in pypsrp's test data,
-        test_psrp_run_protocol_version_2.2.yml): the highest of the two is the host's. A later protocol
-        with nothing above 2.x said is left unknown rather than taken for PowerShell 2.0."""
-        if self.protocol == "2.1":
-            return "2.0"
-        said = [v for v in (self.ps_version, *self.compatible) if v and _version_key(v) is not None]
-        if not said:
-            return None
-        best = max(said, key=lambda v: _version_key(v) or ())
-        if self.protocol is not None and best.split(".", 1)[0] in ("1", "2"):
-            return None
-        return best
-
-
-def _version_key(text: str) -> tuple[int, ...] | None:
-    try:
-        return tuple(int(p) for p in text.strip().split("."))
-    except ValueError:
-        return None
-
-
-# The script to run on a host, chosen from what its handshake said (or one script for every host).
-ScriptChoice = str | Callable[[RemoteVersions], str]
-
-
-@dataclass(frozen=True, slots=True)
-class RawAnswer:
-    """What the collector script returned, before parsing."""
-
-    output: list[Any]
-    auth_mechanism: str | None
-    elapsed_s: float
-    remote: RemoteVersions = RemoteVersions()
 
 
 class HostSession:
@@ -109,13 +61,6 @@ class HostSession:
         """Call ``callback`` (once, from the session's thread) when the host accepts the credential.
         CredSSP, on pypsrp's own HTTP client, never calls it: its outcome says it instead."""
         self._watch.on_accepted = callback
-
-    def _port(self) -> int | None:
-        """The port this session connects to, for the error messages; None when the settings refuse it."""
-        try:
-            return self._settings.endpoint(self.host)[2]
-        except UsageError:
-            return None
 
     def run(self) -> RawAnswer:
         """Raise ``TransportError`` or ``CollectorError``; never anything else."""
@@ -142,36 +87,14 @@ class HostSession:
         except (TransportError, CollectorError):
             raise
         except Exception as exc:  # the seam: every foreign exception is mapped here
-            if self._watch.aborted:
-                raise DeadlineExceeded(
-                    f"no complete answer within the {self._settings.deadline:g} s deadline "
-                    f"(during {self.stage})") from None
-            if isinstance(exc, AuthenticationError) and self._basic_with_domain_account():
-                raise AuthFailed(
-                    f"authentication failed (during {self.stage}): Windows takes Basic for local accounts "
-                    "only, and this user name is a domain account's (DOMAIN\\user or user@domain); use "
-                    "a local account (name or .\\name), or Negotiate/Kerberos") from exc
-            if isinstance(exc, CertificateNameMismatch) and self._tls_name is not None:
-                exc.source = self._tls_name.source  # where the expected name came from, for the message
-            raise classify(exc, self.stage, self._port(), service_principal(self.host)) from exc
+            raise session_failure(exc, stage=self.stage, host=self.host, settings=self._settings,
+                                  aborted=self._watch.aborted, tls_name=self._tls_name) from exc
         finally:
             if pool is not None and wsman is not None:
                 self._close(pool, wsman)
             if wsman is not None:
                 wsman.close()
             watching(None)
-
-    def _basic_with_domain_account(self) -> bool:
-        # ConnectionOptions.UserName: a local account with Basic, a domain account with Negotiate or
-        # Kerberos (https://learn.microsoft.com/en-us/windows/win32/winrm/connectionoptions-username)
-        _, auth, _ = self._settings.endpoint(self.host)
-        user = self._settings.credentials.username or ""
-        if auth is not AuthMethod.BASIC:
-            return False
-        if "@" in user:
-            return True
-        prefix, sep, _ = user.partition("\\")
-        return bool(sep) and prefix not in (".", "") and prefix.casefold() != self.host.name.casefold()
 
     def _wsman(self) -> WSMan:
         s = self._settings
@@ -331,20 +254,7 @@ def remote_versions(pool: RunspacePool) -> RemoteVersions:
     data = getattr(pool.application_private_data, "data", None)
     if isinstance(data, dict):
         table = data.get("PSVersionTable")
-    if not isinstance(table, dict):
-        table = {}
-    compatible = table.get("PSCompatibleVersions")
-    return RemoteVersions(
-        protocol=_text(pool.protocol_version),
-        ps_version=_text(table.get("PSVersion")),
-        clr_version=_text(table.get("CLRVersion")),
-        compatible=tuple(t for t in map(_text, compatible) if t) if isinstance(compatible, list) else (),
-    )
-
-
-def _text(value: Any) -> str | None:
-    # pypsrp gives a Version as its text; anything else (absent, or an odd type) says nothing
-    return (value.strip() or None) if isinstance(value, str) else None
+    return versions_from(pool.protocol_version, table)
 
 
 def _mechanism(wsman: WSMan, host: Host) -> str | None:
@@ -362,26 +272,6 @@ def _mechanism(wsman: WSMan, host: Host) -> str | None:
     return str(wsman.transport.auth) if wsman.transport.auth else None
 
 
-# What Windows PowerShell answers when the session's language mode is not FullLanguage (a JEA endpoint
-# runs NoLanguage or ConstrainedLanguage; AppLocker/WDAC lockdown forces ConstrainedLanguage):
-# https://learn.microsoft.com/en-us/powershell/module/microsoft.powershell.core/about/about_language_modes
-_LANGUAGE_MODE_MARKERS = ("in this language mode", "no-language mode", "not supported by this runspace",
-                          "only core types are supported")
-
-
-def explain_script_failure(detail: str, configuration_name: str) -> str:
-    """The outcome's reason for a failed collector run; a language-mode refusal is named as the cause."""
-    if any(m in detail.lower() for m in _LANGUAGE_MODE_MARKERS):
-        return (f"the session configuration {configuration_name} runs PowerShell in a restricted language "
-                "mode (ConstrainedLanguage or NoLanguage, e.g. a JEA endpoint or a locked-down host); the "
-                "read-only collector needs FullLanguage: use an endpoint that grants it (--configuration-name) "
-                f"or scan from an account it allows ({detail})")
-    return f"the collector script failed on the host: {detail}"
-
-
 def _first_error(ps: PowerShell) -> str:
-    for record in ps.streams.error:
-        text = str(record).strip() or str(getattr(record, "message", "")).strip()
-        if text:
-            return " ".join(text.split())[:200]
-    return "the pipeline failed with no error record"
+    return first_error_line([str(record).strip() or str(getattr(record, "message", "")).strip()
+                             for record in ps.streams.error])

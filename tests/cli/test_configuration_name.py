@@ -16,6 +16,7 @@ import scanner.transport.winrm
 from scanner.cli import build_app
 from scanner.simulator import SimulatorThread, build_site
 from scanner.simulator.profiles import baseline_document, seed_variants_document
+from scanner.transport import psrp_lean
 
 pytestmark = pytest.mark.simulator
 
@@ -47,8 +48,9 @@ def scan(sim: SimulatorThread, out: Path, *extra: str) -> tuple[int, dict[str, A
     return result.exit_code, json.loads((out / "r.json").read_text(encoding="utf-8"))
 
 
+@pytest.mark.parametrize("transport", ["lean", "pypsrp"])
 def test_configuration_name_opens_that_endpoint_and_language_mode_is_named(
-    sim: SimulatorThread, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sim: SimulatorThread, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, transport: str
 ) -> None:
     opened: list[str] = []
 
@@ -57,8 +59,15 @@ def test_configuration_name_opens_that_endpoint_and_language_mode_is_named(
             opened.append(kwargs.get("configuration_name", "Microsoft.PowerShell"))
             super().__init__(connection, *args, **kwargs)
 
+    lean_create = psrp_lean.create_envelope
+
+    def recording_create(ep: Any, resource_uri: str, *args: Any) -> bytes:
+        opened.append(resource_uri.rpartition("/")[2])  # http://schemas.microsoft.com/powershell/NAME
+        return lean_create(ep, resource_uri, *args)
+
     monkeypatch.setattr(scanner.transport.winrm, "RunspacePool", Recording)
-    code, report = scan(sim, tmp_path, "--configuration-name", "Exready.Audit")
+    monkeypatch.setattr(psrp_lean, "create_envelope", recording_create)
+    code, report = scan(sim, tmp_path, "--configuration-name", "Exready.Audit", "--transport", transport)
     assert set(opened) == {"Exready.Audit"}, opened
     outcomes = {h["name"]: h["outcome"] for h in report["hosts"]}
     assert outcomes["OK1"]["kind"] == "ok", outcomes["OK1"]

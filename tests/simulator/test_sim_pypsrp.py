@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import xml.etree.ElementTree as ET  # noqa: S405 - builds a request, parses our simulator's answer
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from pypsrp.client import Client
 from pypsrp.complex_objects import PSInvocationState
 from pypsrp.exceptions import AuthenticationError
 from pypsrp.powershell import PowerShell, RunspacePool
-from pypsrp.wsman import WSMan
+from pypsrp.wsman import NAMESPACES, WSMan
 from tests_sim_support import COLLECTOR, PASSWORD, USER, answer_of, fast, verify_fqdn, wsman_for
 
 from scanner.facts.keys import CATALOG_FACTS, SEED_FACTS
@@ -221,3 +222,21 @@ def test_basic_over_http_when_the_host_allows_unencrypted(sim: SimulatorThread) 
     with wsman_for(sim, sim.host("U-UNENC"), auth="basic", encryption="never") as wsman:
         out, _ = _collect(wsman)
     assert answer_of(out)["facts"]["computer.name"]["value"] == "U-UNENC"
+
+
+def test_enumerating_the_shell_resource_lists_the_callers_open_shells(sim: SimulatorThread) -> None:
+    # NetExec's winrm module enumerates the shell resource after logging on, to learn whether the
+    # account may use WinRM: a host that answers ActionNotSupported fails its logon.
+    shell_uri = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
+    request = ET.Element(f"{{{NAMESPACES['wsen']}}}Enumerate")
+    ET.SubElement(request, f"{{{NAMESPACES['wsman']}}}OptimizeEnumeration")
+    ET.SubElement(request, f"{{{NAMESPACES['wsman']}}}MaxElements").text = "32000"
+    with wsman_for(sim, sim.host("PAR03"), auth="ntlm", username=f"CONTOSO\\{USER}") as wsman:
+        empty = wsman.enumerate(shell_uri, request)
+        assert empty.find(".//wsman:EndOfSequence", NAMESPACES) is not None
+        assert empty.findall(".//rsp:Shell", NAMESPACES) == []
+        with RunspacePool(wsman) as pool:
+            answer = wsman.enumerate(shell_uri, request)
+            listed = [el.text for el in answer.findall(".//wsman:Items/rsp:Shell/rsp:ShellId", NAMESPACES)]
+            assert listed == [str(pool.id).upper()]
+            assert answer.find(".//wsen:EnumerationContext", NAMESPACES) is not None
