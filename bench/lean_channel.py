@@ -41,9 +41,16 @@ sys.path.insert(0, str(ROOT / "tests" / "transport"))  # the envelope capture th
 from results_md import write_section  # noqa: E402
 from wsman_envelopes import create_envelope, delete_envelope, shell_id_of  # noqa: E402
 
+from scanner.collect.runner import SweepLimits, SweepRunner  # noqa: E402
+from scanner.collect.session import CollectorSession, collector_for  # noqa: E402
+from scanner.credentials import Credentials, Secret  # noqa: E402
+from scanner.facts.parse import parse_collector_output  # noqa: E402
+from scanner.model.host import AuthMethod, Host  # noqa: E402
 from scanner.simulator import SimHost, SimulatorProcess, generate_site_document, write_site_file  # noqa: E402
 from scanner.transport.http import WinRMHttpTransport  # noqa: E402
 from scanner.transport.lean_channel import LeanChannel  # noqa: E402
+from scanner.transport.lean_session import ChannelFactory, ChannelSpec, ThreadedTransportChannel  # noqa: E402
+from scanner.transport.settings import TransportSettings  # noqa: E402
 from scanner.transport.sockets import SocketWatch  # noqa: E402
 
 PASSWORD = "Bench-Lean-Pass-1!"  # noqa: S105 - the simulated lab's account
@@ -241,6 +248,51 @@ def waiting_table(n: int) -> list[str]:
     return [*rows, ""]
 
 
+def _lean_factory(first_request: bool) -> ChannelFactory:
+    def make(spec: ChannelSpec) -> LeanChannel:
+        return LeanChannel(spec.server, spec.port, https=spec.https, path=spec.path, auth=spec.auth,
+                           username=spec.username, password=spec.password, tls=spec.tls,
+                           connection_timeout=spec.connection_timeout, read_timeout=spec.read_timeout,
+                           tls_name=spec.tls_name, hostname_override=spec.hostname_override, service=spec.service,
+                           on_accepted=spec.on_accepted, auth_with_first_request=first_request)
+    return make
+
+
+def run_sessions(sim_hosts: tuple[SimHost, ...], user: str, factory: ChannelFactory,
+                 concurrency: int) -> tuple[float, float, int]:
+    """Whole collector sessions (scanner.transport.lean_session, the answer parsed into facts) over
+    ``factory``'s channels, through the sweep runner."""
+    hosts = [Host(name=h.name, fqdn=h.fqdn, address=h.address, port=h.http_port) for h in sim_hosts]
+    settings = TransportSettings(credentials=Credentials(user, Secret(PASSWORD)), auth=AuthMethod.NTLM,
+                                 deadline=120.0, connection_timeout=30.0, read_timeout=60.0)
+
+    def session(host: Host) -> CollectorSession:
+        return CollectorSession(host, settings, collector_for, parse_collector_output, channel_factory=factory)
+
+    async def sweep() -> int:
+        runner = SweepRunner(session, SweepLimits(concurrency=concurrency, deadline=settings.deadline,
+                                                  breaker_threshold=0))
+        return sum(o.kind.value != "ok" for o in await runner.run(hosts))
+
+    cpu, wall = _cpu(), time.perf_counter()
+    errors = asyncio.run(sweep())
+    return _cpu() - cpu, time.perf_counter() - wall, errors
+
+
+def session_modes(n: int) -> list[Mode]:
+    # POSTs per session, as the simulator counts them: two to authenticate on empty POSTs (one with the
+    # AUTHENTICATE message on the first request), then Create, Command, Send, Receive, Delete
+    out: list[Mode] = []
+    for c in (32, n):
+        out.append(("lean conversation over the threaded fallback channel (empty-POST handshake)", c, 7,
+                    lambda hs, u, c=c: run_sessions(hs, u, ThreadedTransportChannel, c)))
+        out.append(("lean conversation over the lean channel, empty-POST handshake", c, 7,
+                    lambda hs, u, c=c: run_sessions(hs, u, _lean_factory(False), c)))
+        out.append(("lean conversation over the lean channel, AUTHENTICATE with the first request", c, 6,
+                    lambda hs, u, c=c: run_sessions(hs, u, _lean_factory(True), c)))
+    return out
+
+
 Mode = tuple[str, int, int, Callable[[tuple[SimHost, ...], str], tuple[float, float, int]]]
 
 
@@ -275,6 +327,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--waiting-sessions", type=int, default=1000)
+    ap.add_argument("--session-hosts", type=int, default=200)
     ap.add_argument("--waiting", nargs=4, help=argparse.SUPPRESS)  # kind site workdir n: the child's part
     a = ap.parse_args()
     if a.waiting:
@@ -285,7 +338,7 @@ def main() -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     tables: list[str] = []
     with tempfile.TemporaryDirectory(prefix="exready-bench-") as tmp:
-        doc = generate_site_document(max(a.hosts), seed=7, faulty_percent=0, schemes=("http",),
+        doc = generate_site_document(max(*a.hosts, a.session_hosts), seed=7, faulty_percent=0, schemes=("http",),
                                      base_network="127.93.0.0/16", password=PASSWORD)
         site_file = write_site_file(doc, Path(tmp) / "lean-site.yaml")
         with SimulatorProcess(site_file, Path(tmp) / "sim") as sim:
@@ -303,6 +356,20 @@ def main() -> int:
                         print(f"{n} hosts, round {r + 1} {name:62s} c={conc:<5d} {1000 * cpu / n:6.2f} ms/host  "
                               f"wall {wall:6.2f} s  errors {errors}", flush=True)
                 tables += table(n, a.rounds, modes, samples)
+            n = a.session_hosts
+            hosts = sim.hosts[:n]
+            modes = session_modes(n)
+            samples = {i: [] for i in range(len(modes))}
+            for r in range(a.rounds):
+                for i, (name, conc, _, fn) in enumerate(modes):
+                    cpu, wall, errors = fn(hosts, user)
+                    samples[i].append((cpu, wall, errors))
+                    print(f"{n} sessions, round {r + 1} {name:62s} c={conc:<5d} {1000 * cpu / n:6.2f} ms/host  "
+                          f"wall {wall:6.2f} s  errors {errors}", flush=True)
+            tables += ["Whole collector sessions: scanner.transport.lean_session (Create, Command with the collector, "
+                       "Send, Receive, Delete; the answer parsed into facts) over each channel, through the sweep "
+                       "runner.", ""]
+            tables += table(n, a.rounds, modes, samples)
     tables += waiting_table(a.waiting_sessions)
     load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     body = "\n".join([
