@@ -210,6 +210,12 @@ class HostRuntime:
         except wsman.BadRequest:
             return http.HttpResponse(400)
         reply = await self._wsman(conn, state, request, encrypted)
+        if outcome.headers and isinstance(reply, http.HttpResponse):
+            # The request carried the last authentication token (Windows' own client sends NTLM's
+            # AUTHENTICATE message with its first WS-Man request, the body already sealed): the reply
+            # carries the acceptor's last SPNEGO token, as HTTP.sys sends it (RFC 4559 section 4.2). The
+            # client must read it (the mechListMIC) before it can open the sealed reply.
+            reply = replace(reply, headers=outcome.headers + reply.headers)
         return reply
 
     async def _wsman(

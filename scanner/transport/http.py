@@ -348,8 +348,7 @@ class WinRMHttpTransport:
             auth = f"{header} {base64.b64encode(out_token or b'').decode('ascii')}"
             reply = self._post([("Authorization", auth)], b"", self.read_timeout)
             offered = reply.headers.get("www-authenticate", "")
-            match = _TOKEN.search(offered)
-            in_token = base64.b64decode(match.group(2)) if match and match.group(2).strip() else None
+            in_token = token_of(reply)
             if reply.status == 401 and in_token is None and not context.complete:
                 # no token back: the host refused this scheme or these credentials outright
                 if first and "negotiate" in offered.lower():  # it speaks Negotiate, yet refused this token
@@ -396,6 +395,18 @@ def certificate_hash(der: bytes) -> bytes:
     digest = hashes.Hash(algorithm)
     digest.update(der)
     return digest.finalize()
+
+
+def token_of(reply: Reply) -> bytes | None:
+    """The authentication token of a reply's WWW-Authenticate header, None when it has none. A token that
+    is not base64 is the host's broken reply (binascii.Error would read as a probe's own failure)."""
+    match = _TOKEN.search(reply.headers.get("www-authenticate", ""))
+    if match is None or not match.group(2).strip():
+        return None
+    try:
+        return base64.b64decode(match.group(2))
+    except ValueError:
+        raise MalformedReply("an authentication token that is not base64") from None
 
 
 def _offered_scheme(www_authenticate: str) -> str | None:
