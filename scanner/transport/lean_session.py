@@ -36,6 +36,7 @@ from scanner.transport.answer import (
     versions_from,
 )
 from scanner.transport.kerberos import SERVICE, has_kerberos_source, service_principal
+from scanner.transport.lean_channel import LeanChannel
 from scanner.transport.names import TlsName, tls_server_name
 from scanner.transport.serializer import FastSerializer
 from scanner.transport.settings import TransportSettings
@@ -105,9 +106,9 @@ ChannelFactory = Callable[[ChannelSpec], Channel]
 
 
 class ThreadedTransportChannel:
-    """The fallback channel: the blocking ``WinRMHttpTransport`` run in a thread per request. It keeps
-    the lean conversation usable (and testable) without an asyncio HTTP layer; a thread waits only
-    while a request is on the wire."""
+    """The blocking ``WinRMHttpTransport`` run in a thread per request, under the lean conversation: what
+    the benchmarks compare the asyncio channel with, and what the byte-for-byte test records through
+    (a thread waits only while a request is on the wire). Sessions use ``default_channel``."""
 
     def __init__(self, spec: ChannelSpec) -> None:
         from scanner.transport.http import WinRMHttpTransport
@@ -162,9 +163,13 @@ def _executor() -> ThreadPoolExecutor:
 
 
 def default_channel(spec: ChannelSpec) -> Channel:
-    """The channel sessions use unless told otherwise: the fallback one, until an asyncio HTTP channel
-    with the same errors takes its place here."""
-    return ThreadedTransportChannel(spec)
+    """The channel sessions use unless told otherwise: the asyncio one (no thread per host), which
+    authenticates with the first real request and raises what the blocking transport raises."""
+    return LeanChannel(spec.server, spec.port, https=spec.https, path=spec.path, auth=spec.auth,
+                       username=spec.username, password=spec.password, tls=spec.tls,
+                       connection_timeout=spec.connection_timeout, read_timeout=spec.read_timeout,
+                       tls_name=spec.tls_name, hostname_override=spec.hostname_override, service=spec.service,
+                       on_accepted=spec.on_accepted)
 
 
 def _new_id() -> str:
