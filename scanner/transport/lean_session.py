@@ -16,6 +16,7 @@ import ssl
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -172,6 +173,25 @@ def default_channel(spec: ChannelSpec) -> Channel:
                        on_accepted=spec.on_accepted)
 
 
+# Sending the collector is the one large request of a session (its 26 KB script, base64-encoded in the
+# envelope, then sealed: some 100 KB in copies while the request is out). Thousands of sessions start
+# together and reach it together, so without a bound their copies pile up at once (about 145 KB per
+# session in flight, measured at 2,000 in flight) and the allocator keeps the peak. This many sessions
+# send it at a time; the request returns at once (the long wait is the Receive after it).
+SCRIPT_SENDS_AT_ONCE = 64
+_GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _script_gate() -> asyncio.Semaphore:
+    """The running loop's bound on sessions sending their collector at once (one per loop: a
+    semaphore belongs to the loop it is used in; worker processes have their own)."""
+    loop = asyncio.get_running_loop()
+    gate = _GATES.get(loop)
+    if gate is None:
+        gate = _GATES[loop] = asyncio.Semaphore(SCRIPT_SENDS_AT_ONCE)
+    return gate
+
+
 def _new_id() -> str:
     return str(uuid.uuid4()).upper()
 
@@ -313,15 +333,18 @@ class LeanHostSession:
         ep = self._ep
         assert ep is not None  # noqa: S101 - set by _open
         pid = self._new_id()
-        pieces = lean.pipeline_fragments(script, protocol, self._rpid, pid, lean.fragment_size(self._max_envelope, ep))
-        mid = self._new_id()
-        body = await self._call(channel, lean.command_envelope(ep, self._uri, mid, self._max_envelope,
-                                                               self._selectors, pid, pieces[0]), mid)
-        command_id = lean.command_id(body)
-        for piece in pieces[1:]:
+        async with _script_gate():
+            pieces = lean.pipeline_fragments(script, protocol, self._rpid, pid,
+                                             lean.fragment_size(self._max_envelope, ep))
             mid = self._new_id()
-            await self._call(channel, lean.send_envelope(ep, self._uri, mid, self._max_envelope, self._selectors,
-                                                         command_id or "", piece), mid)
+            body = await self._call(channel, lean.command_envelope(ep, self._uri, mid, self._max_envelope,
+                                                                   self._selectors, pid, pieces[0]), mid)
+            command_id = lean.command_id(body)
+            for piece in pieces[1:]:
+                mid = self._new_id()
+                await self._call(channel, lean.send_envelope(ep, self._uri, mid, self._max_envelope,
+                                                             self._selectors, command_id or "", piece), mid)
+            del pieces
         run = lean.PipelineRun(FastSerializer().deserialize)
         op_timeout = self._settings.operation_timeout
         while run.state == lean.PIPELINE_RUNNING:
