@@ -141,10 +141,15 @@ def _any_https(request: ScanRequest) -> bool:
 
 
 def effective_workers(asked: int, hosts: int) -> int:
-    """``asked`` worker processes, or for 0 ("auto"): one per CPU (at most 4) once there are enough
-    hosts to repay starting them, else none beyond this process."""
+    """``asked`` worker processes, or for 0 ("auto"): one per CPU but one (at most 4) once there are
+    enough hosts to repay starting them, else none beyond this process. The core left is the sweep's
+    own process: it runs the orchestration and takes every worker's results (pickled outcomes and
+    verdicts). On 2 cores, where that leaves one worker, the sweep stays in one process: two workers
+    there cost more CPU per host and twice the memory for the same wall time (bench/slow_sweep.py:
+    5,000 slow hosts at concurrency 2,000, 4.8 ms and 241 MB in one process, 7.3 ms and 497 MB with
+    two workers; bench/sweep.py's faulty site: 107.9 s and 108.4 s)."""
     if asked > 0:
         return max(1, min(asked, hosts))
     if hosts < AUTO_SHARD_MIN_HOSTS:
         return 1
-    return max(1, min(os.cpu_count() or 1, AUTO_SHARD_MAX_WORKERS))
+    return max(1, min((os.cpu_count() or 1) - 1, AUTO_SHARD_MAX_WORKERS))

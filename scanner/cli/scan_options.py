@@ -65,12 +65,13 @@ Transport = Annotated[str, typer.Option(
          "CredSSP always use pypsrp.")]
 Concurrency = Annotated[int, typer.Option(
     "--concurrency", "-c", min=0, max=MAX_CONCURRENCY, metavar="N", rich_help_panel=LIMITS,
-    help="Hosts scanned at once (up to 5000). 0, the default: 128 per CPU core, at most 1024, within the "
-         "free memory; the line it prints says what was chosen.")]
+    help="Hosts scanned at once (up to 5000). 0, the default: 512 per CPU core, at most 2048 (128 and 1024 "
+         "when some sessions need pypsrp's thread), within the free memory; the line it prints says what was "
+         "chosen.")]
 Workers = Annotated[int, typer.Option(
     "--workers", "-w", min=0, max=64, metavar="N", rich_help_panel=LIMITS,
-    help="Processes that run the WinRM sessions (one uses about one CPU core). 0: one per core, up to 4, "
-         "for 200 hosts or more.")]
+    help="Processes that run the WinRM sessions (one uses about one CPU core). 0: one per core but one, up "
+         "to 4, for 200 hosts or more.")]
 Deadline = Annotated[float, typer.Option(
     "--deadline", min=1, metavar="SECONDS", rich_help_panel=LIMITS,
     help="Seconds one host may take, connect to close.")]

@@ -30,6 +30,7 @@ from scanner.report.json_report import write_json_report
 from scanner.report.matrix_csv import write_matrix_csv
 from scanner.report.table import matrix_table, summary_table, terminal_width
 from scanner.transport.kerberos_check import kerberos_problem
+from scanner.transport.lean_session import lean_applies
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,8 @@ def run_scan(request: ScanRequest, catalog: Catalog, observers: Sequence[ScanObs
         with StopSignals() as own:
             return run_scan(request, catalog, observers, progress, own)
     if request.limits.concurrency == AUTO_CONCURRENCY:
-        chosen, why = auto_concurrency(sum(1 for h in request.hosts if h.name not in request.prior))
+        todo = [h for h in request.hosts if h.name not in request.prior]
+        chosen, why = auto_concurrency(len(todo), lean=all(lean_applies(h, request.transport) for h in todo))
         typer.echo(why, err=True)
         request = replace(request, limits=replace(request.limits, concurrency=chosen))
     limit = check_file_limit(request.limits.concurrency, request.limits.abandon_cap)

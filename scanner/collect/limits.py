@@ -36,19 +36,30 @@ AUTO_MAX = 1024
 # Memory a session in flight may hold at its peak: its thread's stack as touched, its socket
 # buffers, the answer and its facts being parsed (measured: bench/slow_sweep.py prints it).
 SESSION_BYTES = 4 * 1024 * 1024
+# A lean session (scanner.transport.lean_session, the default for NTLM and Basic) waits as a task and a
+# socket, without a thread, and a finished host costs about 5 ms of CPU: a core keeps several hundred
+# such sessions busy. Measured at 2,000 in flight: about 20 KB a waiting session, 174 MB for the whole
+# 2,000-host sweep (bench/slow_sweep.py); the budget below leaves room for the answer being parsed.
+AUTO_PER_CORE_LEAN = 512
+AUTO_MAX_LEAN = 2048
+LEAN_SESSION_BYTES = 256 * 1024
 
 
-def auto_concurrency(hosts: int, available_bytes: int | None = None, cores: int | None = None) -> tuple[int, str]:
-    """The concurrency "auto" stands for on this machine, and one line that says how it was chosen."""
+def auto_concurrency(hosts: int, available_bytes: int | None = None, cores: int | None = None, *,
+                     lean: bool = False) -> tuple[int, str]:
+    """The concurrency "auto" stands for on this machine, and one line that says how it was chosen.
+    ``lean``: every session runs on the lean path (no thread each); otherwise some need a thread."""
     cores = cores or os.cpu_count() or 1
     if available_bytes is None:
         import psutil
 
         available_bytes = int(psutil.virtual_memory().available)
-    by_cpu = min(AUTO_MAX, AUTO_PER_CORE * cores)
-    by_memory = max(1, available_bytes // 4 // SESSION_BYTES)  # a quarter of what is free
+    per_core, most, session = (AUTO_PER_CORE_LEAN, AUTO_MAX_LEAN, LEAN_SESSION_BYTES) if lean \
+        else (AUTO_PER_CORE, AUTO_MAX, SESSION_BYTES)
+    by_cpu = min(most, per_core * cores)
+    by_memory = max(1, available_bytes // 4 // session)  # a quarter of what is free
     chosen = max(1, min(by_cpu, by_memory, hosts))
-    why = (f"{AUTO_PER_CORE} per CPU core x {cores}" if chosen == by_cpu
+    why = (f"{per_core} per CPU core x {cores}" if chosen == by_cpu
            else f"a quarter of the {available_bytes // 2**20} MiB free memory" if chosen == by_memory
            else f"{hosts} hosts to scan")
     return chosen, f"exready: scanning up to {chosen} hosts at once (auto: {why}; --concurrency sets it)"

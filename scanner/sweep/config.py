@@ -546,10 +546,10 @@ operation_timeout = 20
 # transport = "lean"          # lean (asyncio, no thread per host) or pypsrp; Kerberos and CredSSP use pypsrp
 
 [limits]
-concurrency = 0              # hosts at once; 0: 128 per CPU core (at most 1024) within free memory
+concurrency = 0              # hosts at once; 0: 512 per core, at most 2048 (pypsrp: 128, 1024), within free memory
 deadline = 120               # seconds per host
 auth_breaker = 5             # consecutive authentication failures that stop the sweep; 0: off
-workers = 0                  # processes running the sessions; 0: one per core (up to 4) from 200 hosts
+workers = 0                  # processes running the sessions; 0: one per core but one (up to 4) from 200 hosts
 
 [outputs]
 dir = "out"                  # relative output paths go here
