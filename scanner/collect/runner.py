@@ -1,11 +1,15 @@
-"""The sweep orchestrator: asyncio over a dedicated, sized thread pool.
+"""The sweep orchestrator: asyncio, with a dedicated, sized thread pool for the sessions that need one.
 
-pypsrp is synchronous, so each host's session runs in a worker thread. asyncio-pool bounds how many
-hosts are in flight; the executor is sized to match (the default executor would give 6 threads on 2
-cores). ``asyncio`` cannot stop a thread: when a host passes its deadline, its session's sockets are
-shut down (``HostSession.abort``), which ends the thread's blocked read; a thread that still does not
-end within a short grace is *abandoned*: counted, left to finish on its own, and kept from starving
-the pool by a cap on how many may be abandoned at once (new hosts wait while the cap is reached).
+A session on the lean path (NTLM and Basic, the default) is a task of this loop (``start_async``): it
+waits on its socket without a thread, and at its deadline it is cut (``abort``) and cancelled. A
+session run elsewhere (a worker process) is awaited the same way. pypsrp is synchronous, so a session
+on its path (Kerberos, CredSSP, ``--transport pypsrp``) runs in a worker thread. asyncio-pool bounds
+how many hosts are in flight; the executor is sized to match (the default executor would give 6
+threads on 2 cores) and starts its threads only when such sessions come. ``asyncio`` cannot stop a
+thread: when a host passes its deadline, its session's sockets are shut down
+(``HostSession.abort``), which ends the thread's blocked read; a thread that still does not end
+within a short grace is *abandoned*: counted, left to finish on its own, and kept from starving the
+pool by a cap on how many may be abandoned at once (new hosts wait while the cap is reached).
 
 Every host ends with exactly one outcome, whatever happens: a failure is a value, never an exception.
 """

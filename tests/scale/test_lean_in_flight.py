@@ -1,18 +1,14 @@
 """A thousand lean sessions in flight in one event loop, with no thread per session: the runner awaits
-each CollectorSession's task (start_async) instead of running it in a thread, and every host ends
-with its outcome. The channel here is a small asyncio HTTP client written for this test (Basic over
-plain HTTP, to simulated listeners that allow unencrypted traffic), so that nothing under the session
-needs a thread either; the sweep's own channel is the HTTP layer's. No timing is asserted."""
+each CollectorSession's task (start_async) instead of running it in a thread, the sweep's own asyncio
+channel (NTLM, sealed) needs none either, and every host ends with its outcome. No timing is asserted."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import threading
 from pathlib import Path
 
 import pytest
-from pypsrp.exceptions import AuthenticationError, WinRMTransportError
 from scale_support import PASSWORD, USER
 
 from scanner.collect.runner import SweepLimits, SweepRunner
@@ -22,7 +18,8 @@ from scanner.facts.parse import parse_collector_output
 from scanner.model.host import AuthMethod, Host
 from scanner.model.outcome import OutcomeKind
 from scanner.simulator import SimulatorProcess, generate_site_document, write_site_file
-from scanner.transport.lean_session import ChannelSpec
+from scanner.transport.lean_session import SCRIPT_SENDS_AT_ONCE, ChannelSpec, default_channel
+from scanner.transport.psrp_lean import ACTION_COMMAND
 from scanner.transport.settings import TransportSettings
 
 pytestmark = pytest.mark.simulator
@@ -30,55 +27,47 @@ pytestmark = pytest.mark.simulator
 HOSTS = 1000
 
 
-class _AsyncBasicChannel:
-    """One keep-alive HTTP/1.1 connection, Basic authentication on every request, asyncio streams."""
+class _Counting:
+    """The sweep's own channel (LeanChannel, NTLM sealed), counting the sessions whose collector request
+    (the WS-Man Command, the one large request of a session) is out at once."""
+
+    out = 0
+    most = 0
 
     def __init__(self, spec: ChannelSpec) -> None:
-        self._spec = spec
-        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-        raw = f"{spec.username}:{spec.password}".encode()
-        self._auth = "Basic " + base64.b64encode(raw).decode()
-        self.endpoint = f"http://{spec.server}:{spec.port}/wsman"
-        self.negotiated_protocol: str | None = None
-        self.received = 0
+        self._channel = default_channel(spec)
 
     async def send(self, message: bytes, *, read_timeout: float | None = None) -> bytes:
-        spec = self._spec
-        if self._streams is None:
-            self._streams = await asyncio.wait_for(asyncio.open_connection(spec.server, spec.port),
-                                                   spec.connection_timeout)
-        reader, writer = self._streams
-        head = (f"POST /wsman HTTP/1.1\r\nHost: {spec.server}:{spec.port}\r\nAuthorization: {self._auth}\r\n"
-                "Content-Type: application/soap+xml;charset=UTF-8\r\n"
-                f"Content-Length: {len(message)}\r\n\r\n").encode()
-        writer.write(head + message)
-        await writer.drain()
-        return await asyncio.wait_for(self._reply(reader), max(spec.read_timeout, read_timeout or 0))
-
-    async def _reply(self, reader: asyncio.StreamReader) -> bytes:
-        status = int((await reader.readline()).split()[1])
-        length = 0
-        while (line := await reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode("latin-1").partition(":")
-            if name.strip().lower() == "content-length":
-                length = int(value)
-        body = await reader.readexactly(length)
-        self.received += len(body)
-        if status == 401:
-            raise AuthenticationError("refused")
-        self.negotiated_protocol = "basic"
-        self._spec.on_accepted()
-        if status >= 300:
-            raise WinRMTransportError("http", status, body.decode("utf-8", "replace"))
-        return body
+        command = _COMMAND_ACTION in message
+        if command:
+            _Counting.out += 1
+            _Counting.most = max(_Counting.most, _Counting.out)
+        try:
+            return await self._channel.send(message, read_timeout=read_timeout)
+        finally:
+            if command:
+                _Counting.out -= 1
 
     def abort(self) -> None:
-        if self._streams is not None:
-            self._streams[1].transport.abort()
+        self._channel.abort()
 
     async def close(self) -> None:
-        if self._streams is not None:
-            self._streams[1].close()
+        await self._channel.close()
+
+    @property
+    def negotiated_protocol(self) -> str | None:
+        return self._channel.negotiated_protocol
+
+    @property
+    def received(self) -> int:
+        return self._channel.received
+
+    @property
+    def endpoint(self) -> str:
+        return self._channel.endpoint
+
+
+_COMMAND_ACTION = f"{ACTION_COMMAND}<".encode()  # the envelope's wsa:Action, closed
 
 
 def test_a_thousand_lean_sessions_share_one_loop_and_no_thread_each(tmp_path: Path) -> None:
@@ -86,9 +75,7 @@ def test_a_thousand_lean_sessions_share_one_loop_and_no_thread_each(tmp_path: Pa
                                  answer_time={"distribution": "lognormal", "median_s": 6, "sigma": 0.2,
                                               "max_s": 15})
     doc["credentials"] = {"username": USER, "password": PASSWORD, "local": True}
-    doc["defaults"] = {**doc["defaults"], "auth": ["basic"], "allow_unencrypted": True}
     site = write_site_file(doc, tmp_path / "site.yaml")
-    # settings say NTLM so that the lean path applies; the test channel speaks Basic to these listeners
     settings = TransportSettings(credentials=Credentials(USER, Secret(PASSWORD)), auth=AuthMethod.NTLM,
                                  connection_timeout=60.0, read_timeout=120.0, operation_timeout=10,
                                  deadline=300.0)
@@ -98,7 +85,7 @@ def test_a_thousand_lean_sessions_share_one_loop_and_no_thread_each(tmp_path: Pa
 
         def factory(host: Host) -> CollectorSession:
             session = CollectorSession(host, settings, collector_for, parse_collector_output,
-                                       channel_factory=_AsyncBasicChannel)
+                                       channel_factory=_Counting)
             sessions.append(session)
             return session
 
@@ -118,3 +105,5 @@ def test_a_thousand_lean_sessions_share_one_loop_and_no_thread_each(tmp_path: Pa
     assert all(s.lean for s in sessions) and len(sessions) == HOSTS
     assert peak >= HOSTS * 9 // 10  # (almost) all open together: each host takes seconds to answer
     assert max(threads) <= before + 1, (before, max(threads))  # no thread per session (nor per request)
+    # thousands reach their collector request together; only so many hold its copies at once
+    assert 1 < _Counting.most <= SCRIPT_SENDS_AT_ONCE, _Counting.most
