@@ -195,9 +195,9 @@ def render(rows: list[dict[str, Any]], hosts: int, answer_time: dict[str, Any], 
         lines += ["", "Peers: " + "; ".join(versions) + "."]
     lines += ["", "exready: `exready scan --concurrency N " + " ".join(SCAN_ARGS) + " --no-progress --quiet "
               "--json ...`. NetExec: `nxc winrm TARGETS --port 5985 --check-proto http -u USER -p PASSWORD_FILE "
-              "-d CONTOSO --no-progress -t N -X \"$(cat collector.ps1)\"`; a host counts as done when its collector "
-              "answer is printed. Ansible: `ansible all -m raw -a \"$(cat collector.ps1)\" -f N` over psrp "
-              "(NTLM, message encryption), the script as bench/sweep.py gives it."]
+              "--kdcHost 127.0.0.1 --no-progress -t N -X \"$(cat collector.ps1)\"`; a host counts as done when "
+              "its collector answer is printed. Ansible: `ansible all -m raw -a \"$(cat collector.ps1)\" -f N` "
+              "over psrp (NTLM, message encryption), the script as bench/sweep.py gives it."]
     return "\n".join(lines)
 
 

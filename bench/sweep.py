@@ -12,7 +12,7 @@ Side by side (``--rows side``), on 200 healthy hosts of the same simulator: the 
 (bench/pypsrp_baseline.py, 32 threads) and Ansible (ansible-core, its psrp connection, ``-m raw`` with
 the same collector script; default forks and forks 32), giving the ratio of hosts per second.
 
-    python bench/sweep.py [--rows big,side] [--hosts 5000] [--workers 1,2] [--concurrency 64]
+    python bench/sweep.py [--rows big,side] [--hosts 5000] [--workers 1,2] [--concurrency 64,0]
                           [--scan-args '--transport pypsrp'] [--side-hosts 200] [--ansible-forks default,32]
                           [--ansible-venv DIR | --setup-ansible | --no-ansible] [--no-write]
 
@@ -115,7 +115,8 @@ def run_exready(sim: SimulatorProcess, inventory: Path, out: Path, *, workers: i
     durations = sorted(h["outcome"]["duration_s"] for h in hosts if h["outcome"]["kind"] == "ok")
     n = sum(1 for _ in inventory.open(encoding="utf-8")) - 1
     watch = m.watch
-    setting = f"workers={workers} concurrency={concurrency}" + (f" {' '.join(extra)}" if extra else "")
+    chosen = "auto" if concurrency == 0 else str(concurrency)  # auto: the scanner's stderr line says what
+    setting = f"workers={workers} concurrency={chosen}" + (f" {' '.join(extra)}" if extra else "")
     return {
         **_figures("exready", setting, n, m),
         "peak_rss_sweep_mb": watch.peak_rss_multi / 2**20,
@@ -347,7 +348,9 @@ def main() -> int:
                          "pypsrp and Ansible on --side-hosts healthy hosts); each writes its own section")
     ap.add_argument("--workers", default="1,2",
                     help="worker settings to sweep with, comma-separated; the first is the headline")
-    ap.add_argument("--concurrency", type=int, default=64)
+    ap.add_argument("--concurrency", default="64",
+                    help="concurrency settings, comma-separated, each swept with every --workers setting; "
+                         "0: the scanner's own choice (auto)")
     ap.add_argument("--scan-args", default="", help="more `exready scan` options for every exready row, e.g. "
                     "'--transport pypsrp' (one string, split as a shell would)")
     ap.add_argument("--side-hosts", type=int, default=200)
@@ -373,17 +376,19 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="exready-bench-sweep-"))
     try:
         site = build_site(a.hosts, work)
-        settings = [int(w) for w in a.workers.split(",") if w.strip()] if "big" in rows else [1]
+        workers_list = [int(w) for w in a.workers.split(",") if w.strip()] if "big" in rows else [1]
+        concurrencies = [int(c) for c in a.concurrency.split(",") if c.strip()] or [64]
+        settings = [(w, c) for w in workers_list for c in concurrencies]
         bigs: list[dict[str, Any]] = []
         side: list[dict[str, Any]] = []
         version = ""
-        for index, workers in enumerate(settings):
+        for index, (workers, concurrency) in enumerate(settings):
             # a fresh simulator for each sweep: faults that act from a host's n-th request count requests
             with SimulatorProcess(site, work / f"sim{index}", startup_timeout_s=300) as sim:
                 print(f"simulator: {len(sim.hosts)} hosts, pid {sim.pid}", flush=True)
                 if "big" in rows:
                     big = run_exready(sim, write_inventory(sim.hosts, work / "inventory.csv"), work / f"big{index}",
-                                      workers=workers, concurrency=a.concurrency, timeout=a.timeout, extra=extra)
+                                      workers=workers, concurrency=concurrency, timeout=a.timeout, extra=extra)
                     bigs.append(big)
                     print(json.dumps({k: v for k, v in big.items() if k != "faults"}, indent=1), flush=True)
                 if index == 0 and "side" in rows:
