@@ -72,6 +72,24 @@ MAX_REPLY = 1024 * 1024
 MAX_SESSION = 4 * 1024 * 1024
 
 
+def request_head(path: str, host_header: str, headers: list[tuple[str, str]], length: int) -> bytes:
+    """The head of one WinRM POST, as both channels (this blocking one and the asyncio one) send it."""
+    lines = [f"POST {path} HTTP/1.1", f"Host: {host_header}", f"User-Agent: {_USER_AGENT}",
+             "Accept-Encoding: identity", "Connection: Keep-Alive", f"Content-Length: {length}"]
+    lines.extend(f"{k}: {v}" for k, v in headers)
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def reply_content(reply: Reply, encryption: WinRMEncryption | None) -> bytes:
+    """A reply's body, unsealed when the host sealed it (WinRM message encryption)."""
+    content_type = reply.headers.get("content-type", "")
+    if content_type.lower().startswith(("multipart/encrypted", "multipart/x-multi-encrypted")):
+        if encryption is None:
+            raise MalformedReply("the host sent an encrypted reply on a connection without encryption")
+        return open_encrypted(reply.body, content_type, encryption.context.unwrap_winrm)
+    return reply.body
+
+
 class ConnectTimedOut(TimeoutError):
     """No TCP connection (or TLS handshake) within the connection timeout."""
 
@@ -140,10 +158,7 @@ class HttpConnection:
             self.connect()
         sock = self._sock
         assert sock is not None  # noqa: S101 - connect() set it or raised
-        lines = [f"POST {path} HTTP/1.1", f"Host: {self._host_header}", f"User-Agent: {_USER_AGENT}",
-                 "Accept-Encoding: identity", "Connection: Keep-Alive", f"Content-Length: {len(body)}"]
-        lines.extend(f"{k}: {v}" for k, v in headers)
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        head = request_head(path, self._host_header, headers, len(body))
         sock.settimeout(timeout)
         try:
             sock.sendall(head + body if len(body) < 16_384 else head)
@@ -297,12 +312,7 @@ class WinRMHttpTransport:
         return reply
 
     def _content(self, reply: Reply) -> bytes:
-        content_type = reply.headers.get("content-type", "")
-        if content_type.lower().startswith(("multipart/encrypted", "multipart/x-multi-encrypted")):
-            if self.encryption is None:
-                raise MalformedReply("the host sent an encrypted reply on a connection without encryption")
-            return open_encrypted(reply.body, content_type, self.encryption.context.unwrap_winrm)
-        return reply.body
+        return reply_content(reply, self.encryption)
 
     def _authenticate(self) -> None:
         """The Negotiate exchange on empty POSTs; afterwards the connection is authenticated."""

@@ -44,8 +44,6 @@ import spnego.channel_bindings
 from pypsrp.encryption import WinRMEncryption
 from pypsrp.exceptions import AuthenticationError, WinRMTransportError
 
-from scanner import __version__
-from scanner.transport.encrypted_body import open_encrypted
 from scanner.transport.http import (
     MAX_REPLY,
     MAX_SESSION,
@@ -54,12 +52,13 @@ from scanner.transport.http import (
     _offered_scheme,
     _provider_for,
     certificate_hash,
+    reply_content,
+    request_head,
     spnego_credentials,
     token_of,
 )
 from scanner.transport.http_reply import (
     ConnectionClosed,
-    MalformedReply,
     Reply,
     ReplyTooLarge,
     StreamBuffer,
@@ -69,7 +68,6 @@ from scanner.transport.http_reply import (
 from scanner.transport.sockets import SocketWatch
 from scanner.transport.tls import explain_name_mismatch
 
-_USER_AGENT = f"exready/{__version__}"
 _SOAP = "application/soap+xml;charset=UTF-8"
 
 
@@ -210,11 +208,8 @@ class LeanChannel:
             await self._connect()
         writer, buffer = self._writer, self._buffer
         assert writer is not None and buffer is not None  # noqa: S101 - _connect set them or raised
-        lines = [f"POST {self._path} HTTP/1.1", f"Host: {self._host_header}", f"User-Agent: {_USER_AGENT}",
-                 "Accept-Encoding: identity", "Connection: Keep-Alive", f"Content-Length: {len(body)}"]
-        lines.extend(f"{k}: {v}" for k, v in headers)
         try:
-            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+            writer.write(request_head(self._path, self._host_header, headers, len(body)) + body)
             if writer.transport.get_write_buffer_size() > 65_536:
                 async with asyncio.timeout(timeout):
                     await writer.drain()
@@ -233,12 +228,7 @@ class LeanChannel:
         return reply
 
     def _content(self, reply: Reply) -> bytes:
-        content_type = reply.headers.get("content-type", "")
-        if content_type.lower().startswith(("multipart/encrypted", "multipart/x-multi-encrypted")):
-            if self.encryption is None:
-                raise MalformedReply("the host sent an encrypted reply on a connection without encryption")
-            return open_encrypted(reply.body, content_type, self.encryption.context.unwrap_winrm)
-        return reply.body
+        return reply_content(reply, self.encryption)
 
     # --- the connection ---------------------------------------------------------------------------------
 
