@@ -73,7 +73,7 @@ def test_thousands_of_slow_hosts_in_flight_all_end_with_their_outcome(tmp_path: 
         pytest.fail(limit.message)  # the open-file limit of this machine is part of what is tested
     with SimulatorProcess(site, tmp_path / "sim", startup_timeout_s=300) as sim:
         inventory = write_inventory_csv(sim.hosts, tmp_path / "inventory.csv")
-        # two worker processes, as "auto" gives a sweep this size on this machine
+        # two worker processes: the sharded path, each worker holding its sessions on its own event loop
         result, stats = _scan(_request(inventory, sim.ca_file, IN_FLIGHT_HOSTS, deadline=400.0, workers=2))
     kinds = [o.kind for o in result.outcomes]
     assert len(kinds) == IN_FLIGHT_HOSTS
