@@ -1,8 +1,7 @@
 """The same simulated site swept twice, once with each transport path (``--transport lean`` and
 ``--transport pypsrp``): every OS base the simulator models gives the same outcome on both (kind,
 reason, facts, PowerShell and protocol versions, mechanism), and every simulator fault kind gives the
-same outcome kind. The lean path here runs over the fallback channel (our blocking HTTP layer, one
-request at a time in a thread)."""
+same outcome kind. The lean path runs over the sweep's own asyncio channel."""
 
 from __future__ import annotations
 
@@ -11,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fault_hosts import FAULTS as SCALE_FAULTS
 
 from scanner.checks.catalog import load_catalog
 from scanner.collect.runner import SweepLimits
@@ -29,30 +29,10 @@ USER = "svc-paths"
 PASSWORD = "Paths-Pass-7!"  # noqa: S105 - the simulated lab's account
 DEADLINE = 6.0
 
-# one host per fault kind the simulator injects, with the outcome kind both paths must give
+# one host per fault kind the simulator injects, with the outcome kind both paths must give: the scale
+# tests' hosts but the slow one, and a host sending an oversized answer
 FAULTS: dict[str, tuple[Any, dict[str, Any], OutcomeKind]] = {
-    "F-REFUSE": ("refuse", {}, OutcomeKind.UNREACHABLE),
-    "F-HANG": ("hang", {}, OutcomeKind.TIMEOUT),
-    "F-STALL-RX": ({"kind": "stall", "stage": "receive", "nth": 2}, {}, OutcomeKind.TIMEOUT),
-    "F-STALL-CREATE": ({"kind": "stall", "stage": "create"}, {}, OutcomeKind.TIMEOUT),
-    "F-DRIBBLE": ({"kind": "dribble", "stage": "receive", "nth": 2, "interval_s": 0.5}, {}, OutcomeKind.TIMEOUT),
-    "F-401": ("always_401", {}, OutcomeKind.AUTH_FAILED),
-    "F-TLS": ("tls_name_mismatch", {"schemes": ["https"], "auth": ["basic"]}, OutcomeKind.TLS_ERROR),
-    "F-DENIED": ("access_denied", {}, OutcomeKind.REMOTE_FAULT),
-    "F-QUOTA": ("shell_quota", {}, OutcomeKind.REMOTE_FAULT),
-    "F-WSMAN": ({"kind": "wsman_fault", "stage": "command", "code": 2150858843, "subcode": "w:InvalidSelectors",
-                 "reason": "The request contained invalid selectors for the resource."}, {},
-                OutcomeKind.REMOTE_FAULT),
-    "F-HTTP503": ({"kind": "http_status", "stage": "connect", "status": 503}, {}, OutcomeKind.REMOTE_FAULT),
-    "F-GARBAGE": ("garbage", {}, OutcomeKind.REMOTE_FAULT),
-    "F-GARBAGE-RX": ({"kind": "garbage", "stage": "receive", "nth": 2}, {}, OutcomeKind.REMOTE_FAULT),
-    "F-DROP": ({"kind": "drop", "stage": "receive", "nth": 2}, {}, OutcomeKind.REMOTE_FAULT),
-    "F-CLOSE": ({"kind": "close", "stage": "receive", "nth": 2}, {}, OutcomeKind.REMOTE_FAULT),
-    "F-TRUNC": ({"kind": "truncate", "stage": "receive", "nth": 2}, {}, OutcomeKind.REMOTE_FAULT),
-    "F-SCRIPTERR": ({"kind": "script_error", "message": "Requested registry access is not allowed."}, {},
-                    OutcomeKind.PROBE_ERROR),
-    "F-PARTIAL": ({"kind": "partial_facts", "missing": ["hotfix.ids"]}, {}, OutcomeKind.OK),
-    "F-BROKEN": ("psrp_broken", {}, OutcomeKind.REMOTE_FAULT),
+    **{name: fault for name, fault in SCALE_FAULTS.items() if name != "F-SLOW"},
     "F-HUGE": ({"kind": "huge_answer"}, {}, OutcomeKind.REMOTE_FAULT),
 }
 # faults whose reason may name a different stage or socket error on the two paths (the kind may not)
