@@ -357,26 +357,14 @@ class WinRMHttpTransport:
         while True:
             auth = f"{header} {base64.b64encode(out_token or b'').decode('ascii')}"
             reply = self._post([("Authorization", auth)], b"", self.read_timeout)
-            offered = reply.headers.get("www-authenticate", "")
-            in_token = token_of(reply)
-            if reply.status == 401 and in_token is None and not context.complete:
-                # no token back: the host refused this scheme or these credentials outright
-                if first and "negotiate" in offered.lower():  # it speaks Negotiate, yet refused this token
-                    if provider == "kerberos":
-                        raise KerberosRefused("the host refused the Kerberos ticket")
-                    if not self._kerberos:
-                        raise NtlmRefused(f"the host refused NTLM for {self.username}")
-                other = _offered_scheme(offered)
-                if other is not None and other.lower() != header.lower():
-                    return reply, other, _provider_for(self.auth, other), True
-                return reply, header, provider, False
-            if in_token is None:
-                return reply, header, provider, False
+            in_token, end = read_leg(reply, context, first=first, header=header, provider=provider, asked=self.auth,
+                                     username=self.username, kerberos_sent=provider == "kerberos",
+                                     has_kerberos=bool(self._kerberos))
+            if end is not None:
+                return (reply, *end)
             first = False
             out_token = context.step(in_token)
-            if context.complete and not out_token:
-                return reply, header, provider, False
-            if out_token is None:
+            if out_token is None or (context.complete and not out_token):
                 return reply, header, provider, False
 
     def _channel_bindings(self) -> spnego.channel_bindings.GssChannelBindings | None:
@@ -405,6 +393,32 @@ def certificate_hash(der: bytes) -> bytes:
     digest = hashes.Hash(algorithm)
     digest.update(der)
     return digest.finalize()
+
+
+def read_leg(reply: Reply, context: Any, *, first: bool, header: str, provider: str, asked: str,
+             username: str | None, kerberos_sent: bool,
+             has_kerberos: bool) -> tuple[bytes | None, tuple[str, str, bool] | None]:
+    """What the reply to one leg of a Negotiate exchange calls for, on either channel: the host's token
+    to step the context with (and None), or (None and) the end of the exchange as (scheme, provider,
+    restart): restart with the other scheme the host names. A host that speaks Negotiate yet refuses
+    our first token outright raises KerberosRefused when that token was a Kerberos ticket
+    (``kerberos_sent``), else NtlmRefused when there was no Kerberos credential to fall back from."""
+    offered = reply.headers.get("www-authenticate", "")
+    in_token = token_of(reply)
+    if reply.status == 401 and in_token is None and not context.complete:
+        # no token back: the host refused this scheme or these credentials outright
+        if first and "negotiate" in offered.lower():  # it speaks Negotiate, yet refused this token
+            if kerberos_sent:
+                raise KerberosRefused("the host refused the Kerberos ticket")
+            if not has_kerberos:
+                raise NtlmRefused(f"the host refused NTLM for {username}")
+        other = _offered_scheme(offered)
+        if other is not None and other.lower() != header.lower():
+            return None, (other, _provider_for(asked, other), True)
+        return None, (header, provider, False)
+    if in_token is None:
+        return None, (header, provider, False)
+    return in_token, None
 
 
 def token_of(reply: Reply) -> bytes | None:

@@ -48,10 +48,8 @@ from scanner.transport.http import (
     MAX_REPLY,
     MAX_SESSION,
     ConnectTimedOut,
-    NtlmRefused,
-    _offered_scheme,
-    _provider_for,
     certificate_hash,
+    read_leg,
     reply_content,
     request_head,
     spnego_credentials,
@@ -330,18 +328,11 @@ class LeanChannel:
             if not first and self._first_request and getattr(context, "negotiated_protocol", None) == "ntlm":
                 return auth  # the AUTHENTICATE message: NTLM has no further leg, it rides with the request
             reply = await self._post([("Authorization", auth)], b"", self.read_timeout)
-            offered = reply.headers.get("www-authenticate", "")
-            in_token = token_of(reply)
-            if reply.status == 401 and in_token is None and not context.complete:
-                # no token back: the host refused this scheme or these credentials outright
-                if first and "negotiate" in offered.lower():
-                    raise NtlmRefused(f"the host refused NTLM for {self.username}")
-                other = _offered_scheme(offered)
-                if other is not None and other.lower() != header.lower():
-                    return reply, other, _provider_for(self.auth, other), True
-                return reply, header, provider, False
-            if in_token is None:
-                return reply, header, provider, False
+            in_token, end = read_leg(reply, context, first=first, header=header, provider=provider, asked=self.auth,
+                                     username=self.username, kerberos_sent=False,
+                                     has_kerberos=False)  # NTLM only on this channel
+            if end is not None:
+                return (reply, *end)
             first = False
             out_token = context.step(in_token)
             if out_token is None or (context.complete and not out_token):
